@@ -1,0 +1,144 @@
+package keyring
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/keyward/keyward/model"
+)
+
+// MemStore is an in-memory Store for --demo and fast tests. Nothing it holds
+// outlives the process. It is safe for concurrent use.
+type MemStore struct {
+	store
+	mem *memBackend
+}
+
+// NewMemStore returns an empty in-memory store whose clock is now (time.Now
+// when nil).
+func NewMemStore(now func() time.Time) *MemStore {
+	if now == nil {
+		now = time.Now
+	}
+	b := &memBackend{vals: map[string]string{}}
+	return &MemStore{store: store{vals: b, idx: b, now: now}, mem: b}
+}
+
+// SetHook installs fn, called before every keyring operation with its name
+// ("get", "set", "delete", "ping") and the keyring user. A non-nil error is
+// returned in place of the operation's result; fn may also sleep, to
+// simulate a slow keyring. Tests use it to inject failures.
+func (m *MemStore) SetHook(fn func(op, user string) error) {
+	m.mem.mu.Lock()
+	defer m.mem.mu.Unlock()
+	m.mem.hook = fn
+}
+
+// Reads counts the keyring reads so far, so tests can check that a code path
+// did not read a value.
+func (m *MemStore) Reads() int {
+	m.mem.mu.Lock()
+	defer m.mem.mu.Unlock()
+	return m.mem.reads
+}
+
+// Put adds a record and value directly, bypassing timestamps and version
+// rules. It is for seeding demos and tests.
+func (m *MemStore) Put(s model.Secret, value string) {
+	m.mem.mu.Lock()
+	defer m.mem.mu.Unlock()
+	if i := find(m.mem.list, s.Name); i >= 0 {
+		m.mem.list[i] = s.Clone()
+	} else {
+		m.mem.list = append(m.mem.list, s.Clone())
+	}
+	m.mem.vals[s.Name] = value
+}
+
+// PutPrevious sets the previous value kept for rollback, for seeding.
+func (m *MemStore) PutPrevious(name, value string) {
+	m.mem.mu.Lock()
+	defer m.mem.mu.Unlock()
+	m.mem.vals[PreviousUser(name)] = value
+}
+
+type memBackend struct {
+	mu    sync.Mutex
+	list  []model.Secret
+	vals  map[string]string
+	hook  func(op, user string) error
+	reads int
+}
+
+func (b *memBackend) callHook(op, user string) error {
+	b.mu.Lock()
+	h := b.hook
+	b.mu.Unlock()
+	if h == nil {
+		return nil
+	}
+	return h(op, user)
+}
+
+func (b *memBackend) Get(ctx context.Context, user string) (string, error) {
+	if err := b.callHook("get", user); err != nil {
+		return "", err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.reads++
+	v, ok := b.vals[user]
+	if !ok {
+		return "", fmt.Errorf("%w: %s", ErrNoValue, user)
+	}
+	return v, nil
+}
+
+func (b *memBackend) Set(ctx context.Context, user, value string) error {
+	if err := b.callHook("set", user); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.vals[user] = value
+	return nil
+}
+
+func (b *memBackend) Delete(ctx context.Context, user string) error {
+	if err := b.callHook("delete", user); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.vals, user)
+	return nil
+}
+
+func (b *memBackend) Ping(ctx context.Context) error { return b.callHook("ping", "") }
+
+func (b *memBackend) Load(ctx context.Context) ([]model.Secret, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make([]model.Secret, len(b.list))
+	for i := range b.list {
+		out[i] = b.list[i].Clone()
+	}
+	return out, nil
+}
+
+func (b *memBackend) Update(ctx context.Context, fn func([]model.Secret) ([]model.Secret, error)) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	work := make([]model.Secret, len(b.list))
+	for i := range b.list {
+		work[i] = b.list[i].Clone()
+	}
+	next, err := fn(work)
+	if err != nil {
+		return err
+	}
+	b.list = next
+	return nil
+}

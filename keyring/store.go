@@ -1,0 +1,65 @@
+// Package keyring stores keyward's secrets: values in the OS keyring (through
+// github.com/zalando/go-keyring) and everything else in a TOML index file,
+// because OS keyrings cannot list their items. It is the only package that
+// touches either.
+//
+// Two stores implement Store: OSStore, the real one, and MemStore, an
+// in-memory store for --demo and fast tests. One contract test suite runs
+// against both.
+package keyring
+
+import (
+	"context"
+	"errors"
+
+	"github.com/keyward/keyward/model"
+)
+
+// Store is what the rest of keyward needs from a secret store. Errors never
+// contain a secret value.
+//
+// List and Get read only the index; Value is the one read of the keyring.
+type Store interface {
+	// List returns every secret's record, in index order. It never touches
+	// the keyring.
+	List(ctx context.Context) ([]model.Secret, error)
+	// Get returns one record, or an error wrapping ErrNotFound.
+	Get(ctx context.Context, name string) (model.Secret, error)
+	// Value reads the current value from the keyring.
+	Value(ctx context.Context, name string) (string, error)
+	// HasPrevious reports whether a previous value is kept for rollback.
+	HasPrevious(ctx context.Context, name string) (bool, error)
+	// Create stores a new secret: the value in the keyring first, then the
+	// record in the index. Version is set to 1 and the times to now.
+	Create(ctx context.Context, s model.Secret, value string) (model.Secret, error)
+	// Update changes a record (description, metadata, policy, name); never
+	// the value. A rename moves the value (and the previous one) too.
+	Update(ctx context.Context, name string, p model.Patch) (model.Secret, error)
+	// Rotate keeps the current value as the previous one, stores value,
+	// bumps Version and sets RotatedAt.
+	Rotate(ctx context.Context, name, value string) (model.Secret, error)
+	// Rollback brings the previous value back as a new version; the value
+	// it replaces becomes the previous one. It fails with ErrNoPrevious
+	// when there is none.
+	Rollback(ctx context.Context, name string) (model.Secret, error)
+	// Delete removes the record from the index, then the values from the
+	// keyring.
+	Delete(ctx context.Context, name string) error
+	// Ping checks that the keyring answers.
+	Ping(ctx context.Context) error
+}
+
+// Errors a Store returns, wrapped with context. Match them with errors.Is.
+var (
+	ErrNotFound    = errors.New("secret not found")
+	ErrExists      = errors.New("secret already exists")
+	ErrNoPrevious  = errors.New("no previous value to roll back to")
+	ErrNoValue     = errors.New("value missing from the keyring")
+	ErrTimeout     = errors.New("the keyring did not answer in time")
+	ErrUnavailable = errors.New("no keyring is available")
+	ErrTooLarge    = errors.New("value too large for this keyring")
+)
+
+// PreviousUser is the keyring user under which the previous value of name is
+// kept. '@' can never appear in a valid name, so it cannot collide.
+func PreviousUser(name string) string { return name + "@previous" }

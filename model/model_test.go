@@ -1,0 +1,261 @@
+package model
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestMask(t *testing.T) {
+	tests := []struct {
+		in, want string
+	}{
+		{"", "••••••••"},
+		{"short", "••••••••"},
+		{"fifteen-chars!!", "••••••••"},
+		{"sixteen-chars-ab", "••••••••s-ab"},
+		{"sk-proj-0123456789abcdefWXYZ", "••••••••WXYZ"},
+		{"ünïcødé-välüe-ÆØÅß", "••••••••ÆØÅß"},
+		{"multi\nline\nvalue\nwith tail", "••••••••tail"},
+		{"0123456789abc\x1b[2J", "••••••••\\x1b[2J"},
+	}
+	for _, tt := range tests {
+		if got := Mask(tt.in); got != tt.want {
+			t.Errorf("Mask(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestMaskHidesLength(t *testing.T) {
+	if Mask(strings.Repeat("a", 3)) != Mask(strings.Repeat("b", 15)) {
+		t.Error("masks of short values differ, revealing length")
+	}
+	a, b := Mask(strings.Repeat("x", 16)), Mask(strings.Repeat("x", 4000))
+	if a != b {
+		t.Errorf("Mask of 16 and 4000 x's differ: %q vs %q", a, b)
+	}
+}
+
+func TestValidateName(t *testing.T) {
+	tests := []struct {
+		name string
+		ok   bool
+	}{
+		{"OPENAI_API_KEY", true},
+		{"a", true},
+		{"a1_b2", true},
+		{"Z" + strings.Repeat("z", 254), true},
+		{"Z" + strings.Repeat("z", 255), false},
+		{"", false},
+		{"1abc", false},
+		{"_abc", false},
+		{"has-dash", false},
+		{"has space", false},
+		{"dot.name", false},
+		{"naïve", false},
+		{"NAME@previous", false},
+	}
+	for _, tt := range tests {
+		err := ValidateName(tt.name)
+		if (err == nil) != tt.ok {
+			t.Errorf("ValidateName(%q) = %v, want ok=%v", tt.name, err, tt.ok)
+		}
+		var ve *ValidationError
+		if err != nil && !errors.As(err, &ve) {
+			t.Errorf("ValidateName(%q) error %T is not a *ValidationError", tt.name, err)
+		}
+	}
+}
+
+func TestParseMetadataPair(t *testing.T) {
+	tests := []struct {
+		in, key, value string
+		ok             bool
+	}{
+		{"env=prod", "env", "prod", true},
+		{"owner=payments team", "owner", "payments team", true},
+		{"url=a=b", "url", "a=b", true},
+		{"empty=", "empty", "", true},
+		{"=x", "", "", false},
+		{"novalue", "", "", false},
+		{"bad\x01key=v", "", "", false},
+		{"k=line\nbreak", "", "", false},
+	}
+	for _, tt := range tests {
+		k, v, err := ParseMetadataPair(tt.in)
+		if (err == nil) != tt.ok || k != tt.key || v != tt.value {
+			t.Errorf("ParseMetadataPair(%q) = %q, %q, %v; want %q, %q, ok=%v", tt.in, k, v, err, tt.key, tt.value, tt.ok)
+		}
+	}
+}
+
+func TestValidateValue(t *testing.T) {
+	tests := []struct {
+		in string
+		ok bool
+	}{
+		{"x", true},
+		{"line1\nline2\n", true},
+		{strings.Repeat("v", MaxValueLen), true},
+		{strings.Repeat("v", MaxValueLen+1), false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		err := ValidateValue(tt.in)
+		if (err == nil) != tt.ok {
+			t.Errorf("ValidateValue(len %d) = %v, want ok=%v", len(tt.in), err, tt.ok)
+		}
+		if err != nil && len(tt.in) > 0 && strings.Contains(err.Error(), tt.in[:1]+tt.in[:1]+tt.in[:1]) {
+			t.Errorf("ValidateValue error %q echoes the value", err)
+		}
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Duration
+		str  string
+		ok   bool
+	}{
+		{"90d", 90 * Day, "90d", true},
+		{"12w", 12 * Week, "12w", true},
+		{"36h", 36 * time.Hour, "36h", true},
+		{"14d", 2 * Week, "2w", true},
+		{"1w2d", 9 * Day, "9d", true},
+		{"24h", Day, "1d", true},
+		{"", 0, "", false},
+		{"90", 0, "", false},
+		{"d", 0, "", false},
+		{"5m", 0, "", false},
+		{"-3d", 0, "", false},
+		{"99999999999999999999d", 0, "", false},
+	}
+	for _, tt := range tests {
+		got, err := ParseDuration(tt.in)
+		if (err == nil) != tt.ok || time.Duration(got) != tt.want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v, ok=%v", tt.in, time.Duration(got), err, tt.want, tt.ok)
+			continue
+		}
+		if tt.ok && got.String() != tt.str {
+			t.Errorf("ParseDuration(%q).String() = %q, want %q", tt.in, got.String(), tt.str)
+		}
+	}
+}
+
+var now = time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+
+func TestDue(t *testing.T) {
+	tests := []struct {
+		name string
+		s    Secret
+		due  bool
+	}{
+		{"no policy", Secret{CreatedAt: now.Add(-1000 * Day)}, false},
+		{"fresh", Secret{CreatedAt: now.Add(-10 * Day), RotateEvery: Duration(90 * Day)}, false},
+		{"exactly at policy is not yet due", Secret{CreatedAt: now.Add(-90 * Day), RotateEvery: Duration(90 * Day)}, false},
+		{"old creation", Secret{CreatedAt: now.Add(-91 * Day), RotateEvery: Duration(90 * Day)}, true},
+		{"rotated recently", Secret{CreatedAt: now.Add(-400 * Day), RotatedAt: now.Add(-5 * Day), RotateEvery: Duration(90 * Day)}, false},
+		{"rotated long ago", Secret{CreatedAt: now.Add(-400 * Day), RotatedAt: now.Add(-100 * Day), RotateEvery: Duration(90 * Day)}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.s.Due(now); got != tt.due {
+				t.Errorf("Due() = %v, want %v", got, tt.due)
+			}
+		})
+	}
+}
+
+func TestPatchApply(t *testing.T) {
+	base := Secret{Name: "A", Description: "d", Metadata: map[string]string{"env": "prod", "owner": "x"}, UpdatedAt: now.Add(-Day)}
+	desc := "new"
+	pol := Duration(30 * Day)
+	got, err := Patch{Description: &desc, SetMetadata: map[string]string{"team": "ml"}, UnsetMetadata: []string{"owner"}, Rename: "B", RotateEvery: &pol}.Apply(base, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != "B" || got.Description != "new" || got.RotateEvery != pol || !got.UpdatedAt.Equal(now) {
+		t.Errorf("Apply = %+v", got)
+	}
+	if len(got.Metadata) != 2 || got.Metadata["env"] != "prod" || got.Metadata["team"] != "ml" {
+		t.Errorf("Apply metadata = %v, want env=prod team=ml", got.Metadata)
+	}
+	if base.Metadata["owner"] != "x" {
+		t.Error("Apply modified the original's metadata")
+	}
+	if _, err := (Patch{Rename: "bad name"}).Apply(base, now); err == nil {
+		t.Error("Apply with invalid rename succeeded")
+	}
+	if _, err := (Patch{SetMetadata: map[string]string{"a=b": "c"}}).Apply(base, now); err == nil {
+		t.Error("Apply with invalid metadata key succeeded")
+	}
+}
+
+func TestSort(t *testing.T) {
+	list := []Secret{
+		{Name: "b", CreatedAt: now.Add(-3 * Day), UpdatedAt: now.Add(-1 * Day)},
+		{Name: "a", CreatedAt: now.Add(-1 * Day), UpdatedAt: now.Add(-2 * Day), RotateEvery: Duration(Week)},
+		{Name: "c", CreatedAt: now.Add(-2 * Day), UpdatedAt: now.Add(-3 * Day), RotateEvery: Duration(Day)},
+	}
+	order := func() string {
+		var b strings.Builder
+		for _, s := range list {
+			b.WriteString(s.Name)
+		}
+		return b.String()
+	}
+	for _, tt := range []struct {
+		key  SortKey
+		want string
+	}{
+		{SortName, "abc"}, {SortCreated, "acb"}, {SortUpdated, "bac"}, {SortDue, "cab"}, {SortRotated, "acb"},
+	} {
+		Sort(list, tt.key, now)
+		if got := order(); got != tt.want {
+			t.Errorf("Sort(%s) = %s, want %s", tt.key, got, tt.want)
+		}
+	}
+	if _, err := ParseSortKey("size"); err == nil {
+		t.Error(`ParseSortKey("size") succeeded`)
+	}
+}
+
+func TestGenerate(t *testing.T) {
+	v, err := Generate(DefaultGenerateLength, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v) != 32 || strings.Trim(v, alnum) != "" {
+		t.Errorf("Generate(32, false) = len %d with non-alphanumerics", len(v))
+	}
+	w, _ := Generate(DefaultGenerateLength, false)
+	if v == w {
+		t.Error("two generated values are equal")
+	}
+	s, err := Generate(12, true)
+	if err != nil || len(s) != 12 || !strings.ContainsAny(s, symbols) {
+		t.Errorf("Generate(12, true) = len %d, err %v, has symbol %v", len(s), err, strings.ContainsAny(s, symbols))
+	}
+	if _, err := Generate(4, false); err == nil {
+		t.Error("Generate(4) succeeded")
+	}
+}
+
+func TestPrintable(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain text ünï", "plain text ünï"},
+		{"red\x1b[31m", `red\x1b[31m`},
+		{"a\nb\tc", `a\nb\tc`},
+		{"bidi\u202eevil", `bidi\u202eevil`},
+		{"bad\xffutf8", `bad\xffutf8`},
+		{"bell\a", `bell\x07`},
+		{"c1\u009b", `c1\u009b`},
+	}
+	for _, tt := range tests {
+		if got := Printable(tt.in); got != tt.want {
+			t.Errorf("Printable(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

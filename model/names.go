@@ -1,0 +1,184 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MaxNameLen is the longest secret name keyward accepts.
+const MaxNameLen = 255
+
+// MaxValueLen is the largest secret value keyward accepts, in bytes.
+const MaxValueLen = 64 * 1024
+
+// ValidationError reports input that breaks one of keyward's rules. Callers
+// (the command line) map it to a usage exit code. Its message never contains
+// a secret value.
+type ValidationError struct {
+	Field string // "name", "metadata", "value", "rotate_every", "query", ...
+	Msg   string
+}
+
+func (e *ValidationError) Error() string {
+	if e.Field == "" {
+		return e.Msg
+	}
+	return e.Field + ": " + e.Msg
+}
+
+func invalid(field, format string, args ...any) error {
+	return &ValidationError{Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// ValidName reports whether name follows Julep's rule
+// ^[A-Za-z][A-Za-z0-9_]*$ and keyward's length limit.
+func ValidName(name string) bool {
+	return ValidateName(name) == nil
+}
+
+// ValidateName checks a secret name against Julep's rule
+// (^[A-Za-z][A-Za-z0-9_]*$, case-sensitive) and the 255-character limit, and
+// says what is wrong in terms a user can act on.
+func ValidateName(name string) error {
+	if name == "" {
+		return invalid("name", "must not be empty")
+	}
+	if len(name) > MaxNameLen {
+		return invalid("name", "is %d characters long; the limit is %d", len(name), MaxNameLen)
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z':
+		case i > 0 && (c >= '0' && c <= '9' || c == '_'):
+		case i == 0:
+			return invalid("name", "%q must start with a letter (A-Z or a-z)", Printable(name))
+		default:
+			return invalid("name", "%q has %q at position %d; only letters, digits and _ are allowed", Printable(name), Printable(string(nameRuneAt(name, i))), i+1)
+		}
+	}
+	return nil
+}
+
+func nameRuneAt(s string, i int) rune {
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return r
+}
+
+// ValidateMetadataKey checks a metadata key: non-empty, no '=', no control
+// characters.
+func ValidateMetadataKey(key string) error {
+	if key == "" {
+		return invalid("metadata", "key must not be empty")
+	}
+	if strings.ContainsRune(key, '=') {
+		return invalid("metadata", "key %q must not contain '='", Printable(key))
+	}
+	if hasControl(key) {
+		return invalid("metadata", "key %q must not contain control characters", Printable(key))
+	}
+	if !utf8.ValidString(key) {
+		return invalid("metadata", "key %q is not valid UTF-8", Printable(key))
+	}
+	return nil
+}
+
+// ValidateMetadataValue checks a metadata value: any text without control
+// characters (metadata is shown on one line everywhere).
+func ValidateMetadataValue(key, value string) error {
+	if hasControl(value) {
+		return invalid("metadata", "value of %q must not contain control characters", Printable(key))
+	}
+	if !utf8.ValidString(value) {
+		return invalid("metadata", "value of %q is not valid UTF-8", Printable(key))
+	}
+	return nil
+}
+
+// ParseMetadataPair splits "key=value" at the first '=' and validates both
+// halves. The value may be empty and may itself contain '='.
+func ParseMetadataPair(pair string) (key, value string, err error) {
+	k, v, ok := strings.Cut(pair, "=")
+	if !ok {
+		return "", "", invalid("metadata", "%q is not key=value", Printable(pair))
+	}
+	if err := ValidateMetadataKey(k); err != nil {
+		return "", "", err
+	}
+	if err := ValidateMetadataValue(k, v); err != nil {
+		return "", "", err
+	}
+	return k, v, nil
+}
+
+// ValidateValue checks a secret value: non-empty, at most 64 KiB. The error
+// never includes the value itself.
+func ValidateValue(value string) error {
+	if value == "" {
+		return invalid("value", "must not be empty")
+	}
+	if len(value) > MaxValueLen {
+		return invalid("value", "is %d bytes; the limit is %d bytes (64 KiB)", len(value), MaxValueLen)
+	}
+	return nil
+}
+
+func hasControl(s string) bool {
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// Printable returns s with control characters, escape sequences and invalid
+// UTF-8 made visible (as \x1b, \n, \u202e, ...), so that text from an index
+// or a task file can be shown on a terminal without being interpreted by it.
+func Printable(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.IsControl(r) || isBidiOrInvisible(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r < 0x80 && unicode.IsControl(r):
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case unicode.IsControl(r) || isBidiOrInvisible(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// isBidiOrInvisible reports format characters that can reorder or hide text
+// on a terminal (Trojan Source style).
+func isBidiOrInvisible(r rune) bool {
+	switch {
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069,
+		r == 0x200e, r == 0x200f, r == 0x061c, r == 0xfeff:
+		return true
+	}
+	return false
+}

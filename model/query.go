@@ -1,0 +1,313 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// QueryError reports a malformed filter query and points at the bad term.
+type QueryError struct {
+	Query  string // the whole query
+	Term   string // the offending term as written
+	Column int    // 1-based column of the term in Query
+	Msg    string
+}
+
+func (e *QueryError) Error() string {
+	return fmt.Sprintf("filter: column %d: %s: %s", e.Column, Printable(e.Term), e.Msg)
+}
+
+type termKind int
+
+const (
+	termWord termKind = iota
+	termEq
+	termNe
+	termHas
+	termHasNot
+	termDue
+	termUnused
+	termAgeGT
+	termAgeLT
+)
+
+type term struct {
+	kind  termKind
+	key   string        // metadata key
+	value string        // lower-cased word or metadata value
+	age   time.Duration // for age terms
+}
+
+// Query is a parsed filter. Every term must match. The zero Query matches
+// everything.
+type Query struct {
+	raw   string
+	terms []term
+}
+
+// Env is what matching needs beyond the secret itself: the current time and,
+// for is:unused, which secret names some task references.
+type Env struct {
+	Now  time.Time
+	Used func(name string) bool
+}
+
+// ParseQuery parses the filter query language:
+//
+//	word            case-insensitive substring of the name or the description
+//	key=value       metadata key (exact) has this value (case-insensitive)
+//	key!=value      the key is missing or has another value
+//	key=* key!=*    the key is present / absent
+//	is:due          the rotation policy says the secret is due
+//	is:unused       no task in the tasks directory references the secret
+//	age>90d age<7d  time since the last rotation (or creation); units h d w
+//
+// Terms are separated by spaces; values with spaces are double-quoted, as in
+// owner="payments team". A malformed query returns a *QueryError.
+func ParseQuery(s string) (Query, error) {
+	q := Query{raw: s}
+	toks, err := splitTerms(s)
+	if err != nil {
+		return Query{}, err
+	}
+	for _, tk := range toks {
+		t, msg := parseTerm(tk)
+		if msg != "" {
+			return Query{}, &QueryError{Query: s, Term: tk.raw, Column: tk.col, Msg: msg}
+		}
+		q.terms = append(q.terms, t)
+	}
+	return q, nil
+}
+
+// MustParseQuery is ParseQuery for queries known to be valid, such as
+// constants in tests. It panics on a malformed query.
+func MustParseQuery(s string) Query {
+	q, err := ParseQuery(s)
+	if err != nil {
+		panic(err)
+	}
+	return q
+}
+
+// String returns the query as the user wrote it.
+func (q Query) String() string { return q.raw }
+
+// Empty reports whether q has no terms and so matches everything.
+func (q Query) Empty() bool { return len(q.terms) == 0 }
+
+// NeedsUsage reports whether q uses is:unused, which needs Env.Used.
+func (q Query) NeedsUsage() bool {
+	for _, t := range q.terms {
+		if t.kind == termUnused {
+			return true
+		}
+	}
+	return false
+}
+
+// Refines reports whether every secret matching q also matches prev, so a
+// caller may filter prev's results instead of the whole set. It holds when q
+// keeps prev's terms, possibly lengthening its words, and adds more.
+func (q Query) Refines(prev Query) bool {
+	if len(q.terms) < len(prev.terms) {
+		return false
+	}
+	for i, pt := range prev.terms {
+		qt := q.terms[i]
+		if qt == pt {
+			continue
+		}
+		if qt.kind == termWord && pt.kind == termWord && strings.Contains(qt.value, pt.value) {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// Haystack returns the lower-cased text that word terms search. Callers that
+// filter the same secrets many times precompute it and use MatchHaystack.
+func Haystack(s *Secret) string {
+	return strings.ToLower(s.Name) + "\x00" + strings.ToLower(s.Description)
+}
+
+// Match reports whether s matches every term of q.
+func (q Query) Match(s *Secret, env Env) bool {
+	if len(q.terms) == 0 {
+		return true
+	}
+	return q.MatchHaystack(s, Haystack(s), env)
+}
+
+// MatchHaystack is Match with a precomputed Haystack(s).
+func (q Query) MatchHaystack(s *Secret, hay string, env Env) bool {
+	for i := range q.terms {
+		t := &q.terms[i]
+		switch t.kind {
+		case termWord:
+			if !strings.Contains(hay, t.value) {
+				return false
+			}
+		case termEq:
+			v, ok := s.Metadata[t.key]
+			if !ok || !strings.EqualFold(v, t.value) {
+				return false
+			}
+		case termNe:
+			if v, ok := s.Metadata[t.key]; ok && strings.EqualFold(v, t.value) {
+				return false
+			}
+		case termHas:
+			if _, ok := s.Metadata[t.key]; !ok {
+				return false
+			}
+		case termHasNot:
+			if _, ok := s.Metadata[t.key]; ok {
+				return false
+			}
+		case termDue:
+			if !s.Due(env.Now) {
+				return false
+			}
+		case termUnused:
+			if env.Used == nil || env.Used(s.Name) {
+				return false
+			}
+		case termAgeGT:
+			if !(s.Age(env.Now) > t.age) {
+				return false
+			}
+		case termAgeLT:
+			if !(s.Age(env.Now) < t.age) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+type token struct {
+	raw string // as written, quotes included
+	col int    // 1-based
+}
+
+// splitTerms splits on unquoted spaces. Double quotes group, and a backslash
+// inside quotes escapes the next character.
+func splitTerms(s string) ([]token, error) {
+	var toks []token
+	i := 0
+	for i < len(s) {
+		if s[i] == ' ' || s[i] == '\t' {
+			i++
+			continue
+		}
+		start := i
+		inQuote := false
+		quoteCol := 0
+		for i < len(s) {
+			c := s[i]
+			if inQuote {
+				if c == '\\' && i+1 < len(s) {
+					i += 2
+					continue
+				}
+				if c == '"' {
+					inQuote = false
+				}
+				i++
+				continue
+			}
+			if c == ' ' || c == '\t' {
+				break
+			}
+			if c == '"' {
+				inQuote = true
+				quoteCol = i + 1
+			}
+			i++
+		}
+		if inQuote {
+			return nil, &QueryError{Query: s, Term: s[start:], Column: quoteCol, Msg: "unterminated quote"}
+		}
+		toks = append(toks, token{raw: s[start:i], col: start + 1})
+	}
+	return toks, nil
+}
+
+// unquote removes double quotes and backslash escapes inside them. quoted
+// reports whether any part was quoted, so "*" can mean a literal star.
+func unquote(s string) (out string, quoted bool) {
+	if !strings.ContainsRune(s, '"') {
+		return s, false
+	}
+	var b strings.Builder
+	in := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"':
+			in = !in
+			quoted = true
+		case in && c == '\\' && i+1 < len(s):
+			i++
+			b.WriteByte(s[i])
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String(), quoted
+}
+
+func parseTerm(tk token) (term, string) {
+	raw := tk.raw
+	if rest, ok := strings.CutPrefix(raw, "is:"); ok {
+		switch strings.ToLower(rest) {
+		case "due":
+			return term{kind: termDue}, ""
+		case "unused":
+			return term{kind: termUnused}, ""
+		}
+		return term{}, "unknown is: filter; use is:due or is:unused"
+	}
+	if rest, ok := strings.CutPrefix(raw, "age"); ok && rest != "" && (rest[0] == '>' || rest[0] == '<') {
+		kind := termAgeGT
+		if rest[0] == '<' {
+			kind = termAgeLT
+		}
+		d, err := ParseDuration(rest[1:])
+		if err != nil {
+			return term{}, "age needs a duration such as age>90d or age<7d (units h, d, w)"
+		}
+		return term{kind: kind, age: time.Duration(d)}, ""
+	}
+	if i := strings.IndexByte(raw, '='); i >= 0 && !strings.HasPrefix(raw, `"`) {
+		kind := termEq
+		keyPart := raw[:i]
+		if strings.HasSuffix(keyPart, "!") {
+			kind = termNe
+			keyPart = keyPart[:len(keyPart)-1]
+		}
+		key, _ := unquote(keyPart)
+		if key == "" {
+			return term{}, "missing metadata key before '='"
+		}
+		if err := ValidateMetadataKey(key); err != nil {
+			return term{}, err.(*ValidationError).Msg
+		}
+		val, quoted := unquote(raw[i+1:])
+		if val == "*" && !quoted {
+			if kind == termEq {
+				return term{kind: termHas, key: key}, ""
+			}
+			return term{kind: termHasNot, key: key}, ""
+		}
+		return term{kind: kind, key: key, value: val}, ""
+	}
+	word, _ := unquote(raw)
+	if word == "" {
+		return term{}, "empty search word"
+	}
+	return term{kind: termWord, value: strings.ToLower(word)}, ""
+}

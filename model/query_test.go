@@ -1,0 +1,164 @@
+package model
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+var querySecrets = []Secret{
+	{Name: "STRIPE_SECRET_KEY", Description: "Payments live key", Metadata: map[string]string{"env": "prod", "owner": "payments team"}, CreatedAt: now.Add(-200 * Day), RotateEvery: Duration(90 * Day)},
+	{Name: "STRIPE_TEST_KEY", Description: "Payments sandbox", Metadata: map[string]string{"env": "staging", "owner": "payments team"}, CreatedAt: now.Add(-3 * Day), RotateEvery: Duration(90 * Day)},
+	{Name: "OPENAI_API_KEY", Description: "LLM provider key", Metadata: map[string]string{"env": "Prod", "team": "ml"}, CreatedAt: now.Add(-400 * Day), RotatedAt: now.Add(-10 * Day)},
+	{Name: "SLACK_BOT_TOKEN", Description: "", CreatedAt: now.Add(-30 * time.Hour)},
+}
+
+func names(q Query, env Env) string {
+	var out []string
+	for i := range querySecrets {
+		if q.Match(&querySecrets[i], env) {
+			out = append(out, querySecrets[i].Name)
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+func TestQueryMatch(t *testing.T) {
+	used := func(n string) bool { return n == "OPENAI_API_KEY" || n == "SLACK_BOT_TOKEN" }
+	tests := []struct {
+		q, want string
+	}{
+		{"", "STRIPE_SECRET_KEY,STRIPE_TEST_KEY,OPENAI_API_KEY,SLACK_BOT_TOKEN"},
+		{"stripe", "STRIPE_SECRET_KEY,STRIPE_TEST_KEY"},
+		{"SANDBOX", "STRIPE_TEST_KEY"},
+		{"payments key", "STRIPE_SECRET_KEY,STRIPE_TEST_KEY"},
+		{"live payments", "STRIPE_SECRET_KEY"},
+		{"env=prod", "STRIPE_SECRET_KEY,OPENAI_API_KEY"},
+		{"env!=prod", "STRIPE_TEST_KEY,SLACK_BOT_TOKEN"},
+		{"ENV=prod", ""},
+		{"team=*", "OPENAI_API_KEY"},
+		{"team!=*", "STRIPE_SECRET_KEY,STRIPE_TEST_KEY,SLACK_BOT_TOKEN"},
+		{`owner="payments team"`, "STRIPE_SECRET_KEY,STRIPE_TEST_KEY"},
+		{`owner="Payments Team" env=staging`, "STRIPE_TEST_KEY"},
+		{"is:due", "STRIPE_SECRET_KEY"},
+		{"is:unused", "STRIPE_SECRET_KEY,STRIPE_TEST_KEY"},
+		{"age>90d", "STRIPE_SECRET_KEY"},
+		{"age<7d", "STRIPE_TEST_KEY,SLACK_BOT_TOKEN"},
+		{"age<1d", ""},
+		{"age>1d age<2d", "SLACK_BOT_TOKEN"},
+		{`"live key"`, "STRIPE_SECRET_KEY"},
+		{`k="*"`, ""},
+	}
+	for _, tt := range tests {
+		q, err := ParseQuery(tt.q)
+		if err != nil {
+			t.Errorf("ParseQuery(%q) error: %v", tt.q, err)
+			continue
+		}
+		if got := names(q, Env{Now: now, Used: used}); got != tt.want {
+			t.Errorf("ParseQuery(%q) matches %q, want %q", tt.q, got, tt.want)
+		}
+	}
+}
+
+func TestQueryErrors(t *testing.T) {
+	tests := []struct {
+		q      string
+		column int
+		term   string
+	}{
+		{"env=prod is:old", 10, "is:old"},
+		{"age>9x", 1, "age>9x"},
+		{"age>", 1, "age>"},
+		{"stripe =prod", 8, "=prod"},
+		{`owner="payments team`, 7, `owner="payments team`},
+		{`a!=* ""`, 6, `""`},
+	}
+	for _, tt := range tests {
+		_, err := ParseQuery(tt.q)
+		var qe *QueryError
+		if !errors.As(err, &qe) {
+			t.Errorf("ParseQuery(%q) = %v, want *QueryError", tt.q, err)
+			continue
+		}
+		if qe.Column != tt.column || !strings.HasPrefix(qe.Term, strings.TrimSuffix(tt.term, `"`)[:1]) {
+			t.Errorf("ParseQuery(%q) error at column %d term %q, want column %d term %q", tt.q, qe.Column, qe.Term, tt.column, tt.term)
+		}
+		if !strings.Contains(err.Error(), "column") {
+			t.Errorf("ParseQuery(%q) error %q does not point at a column", tt.q, err)
+		}
+	}
+}
+
+func TestQueryRefines(t *testing.T) {
+	tests := []struct {
+		prev, next string
+		want       bool
+	}{
+		{"", "s", true},
+		{"s", "st", true},
+		{"st", "s", false},
+		{"stripe", "stripe env=prod", true},
+		{"env=prod", "env=prod2", false},
+		{"stripe env=prod", "stripe", false},
+		{"ab", "xab", true},
+	}
+	for _, tt := range tests {
+		got := MustParseQuery(tt.next).Refines(MustParseQuery(tt.prev))
+		if got != tt.want {
+			t.Errorf("%q.Refines(%q) = %v, want %v", tt.next, tt.prev, got, tt.want)
+		}
+	}
+}
+
+func TestQueryNeedsUsage(t *testing.T) {
+	if !MustParseQuery("env=prod is:unused").NeedsUsage() {
+		t.Error("NeedsUsage() = false for is:unused")
+	}
+	if MustParseQuery("env=prod is:due").NeedsUsage() {
+		t.Error("NeedsUsage() = true without is:unused")
+	}
+}
+
+func FuzzParseQuery(f *testing.F) {
+	for _, s := range []string{"", "stripe", "env=prod", `owner="payments team"`, "is:due", "age>90d", "a!=*", `"x\"y"`, "age<1w2d"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		q, err := ParseQuery(s)
+		if err != nil {
+			var qe *QueryError
+			if !errors.As(err, &qe) {
+				t.Fatalf("ParseQuery(%q) error %T is not a *QueryError", s, err)
+			}
+			if qe.Column < 1 || qe.Column > len(s)+1 {
+				t.Fatalf("ParseQuery(%q) column %d out of range", s, qe.Column)
+			}
+			return
+		}
+		// Matching must never panic, and a query always refines itself.
+		for i := range querySecrets {
+			q.Match(&querySecrets[i], Env{Now: now})
+		}
+		if !q.Refines(q) {
+			t.Fatalf("ParseQuery(%q) does not refine itself", s)
+		}
+	})
+}
+
+func FuzzParseDuration(f *testing.F) {
+	for _, s := range []string{"90d", "12w", "36h", "1w2d", "", "x", "9999999d"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDuration(s)
+		if err != nil || d == 0 {
+			return
+		}
+		back, err := ParseDuration(d.String())
+		if err != nil || back != d {
+			t.Fatalf("ParseDuration(%q) = %v; String %q parses back to %v, %v", s, d, d.String(), back, err)
+		}
+	})
+}

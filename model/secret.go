@@ -1,0 +1,140 @@
+package model
+
+import (
+	"maps"
+	"time"
+)
+
+// Secret is everything keyward knows about a secret except its value, which
+// lives only in the OS keyring. It is what the index file stores.
+type Secret struct {
+	Name        string
+	Description string
+	Metadata    map[string]string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	RotatedAt   time.Time // zero until the first rotation
+	Version     int       // 1 on create, +1 on every value change
+	RotateEvery Duration  // zero means no rotation policy
+}
+
+// Clone returns a copy that shares no map with s.
+func (s Secret) Clone() Secret {
+	if s.Metadata != nil {
+		s.Metadata = maps.Clone(s.Metadata)
+	}
+	return s
+}
+
+// LastRotation is when the current value was set: the last rotation, or the
+// creation time for a secret that was never rotated.
+func (s Secret) LastRotation() time.Time {
+	if !s.RotatedAt.IsZero() {
+		return s.RotatedAt
+	}
+	return s.CreatedAt
+}
+
+// Age is the time since the last rotation (or creation) at now.
+func (s Secret) Age(now time.Time) time.Duration {
+	return now.Sub(s.LastRotation())
+}
+
+// NextDue returns when the rotation policy makes s due, and false when s has
+// no policy.
+func (s Secret) NextDue() (time.Time, bool) {
+	if s.RotateEvery <= 0 {
+		return time.Time{}, false
+	}
+	return s.LastRotation().Add(time.Duration(s.RotateEvery)), true
+}
+
+// Due reports whether the time since the last rotation (or creation) exceeds
+// the rotation policy at now. A secret without a policy is never due.
+func (s Secret) Due(now time.Time) bool {
+	if s.RotateEvery <= 0 {
+		return false
+	}
+	return s.Age(now) > time.Duration(s.RotateEvery)
+}
+
+// Validate checks every field a user can set: the name, each metadata pair
+// and the rotation policy.
+func (s Secret) Validate() error {
+	if err := ValidateName(s.Name); err != nil {
+		return err
+	}
+	for k, v := range s.Metadata {
+		if err := ValidateMetadataKey(k); err != nil {
+			return err
+		}
+		if err := ValidateMetadataValue(k, v); err != nil {
+			return err
+		}
+	}
+	if hasControl(s.Description) && !onlyNewlinesAndTabs(s.Description) {
+		return invalid("description", "must not contain control characters other than newlines and tabs")
+	}
+	if s.RotateEvery < 0 {
+		return invalid("rotate_every", "must not be negative")
+	}
+	return nil
+}
+
+func onlyNewlinesAndTabs(s string) bool {
+	for _, r := range s {
+		if r < 0x20 && r != '\n' && r != '\t' || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// Patch is a change to a secret's record (never its value). Nil or empty
+// fields leave the record as it is.
+type Patch struct {
+	Description   *string
+	SetMetadata   map[string]string
+	UnsetMetadata []string
+	Rename        string
+	RotateEvery   *Duration // a pointer to zero removes the policy
+}
+
+// Empty reports whether p changes nothing.
+func (p Patch) Empty() bool {
+	return p.Description == nil && len(p.SetMetadata) == 0 && len(p.UnsetMetadata) == 0 &&
+		p.Rename == "" && p.RotateEvery == nil
+}
+
+// Apply returns s with p applied and UpdatedAt set to now, or a
+// ValidationError when the result would break a rule. It does not check that
+// a new name is unique; the store does.
+func (p Patch) Apply(s Secret, now time.Time) (Secret, error) {
+	s = s.Clone()
+	if p.Description != nil {
+		s.Description = *p.Description
+	}
+	for _, k := range p.UnsetMetadata {
+		delete(s.Metadata, k)
+	}
+	if len(p.SetMetadata) > 0 && s.Metadata == nil {
+		s.Metadata = make(map[string]string, len(p.SetMetadata))
+	}
+	for k, v := range p.SetMetadata {
+		s.Metadata[k] = v
+	}
+	if len(s.Metadata) == 0 {
+		s.Metadata = nil
+	}
+	if p.Rename != "" {
+		s.Name = p.Rename
+	}
+	if p.RotateEvery != nil {
+		s.RotateEvery = *p.RotateEvery
+	}
+	if err := s.Validate(); err != nil {
+		return Secret{}, err
+	}
+	s.UpdatedAt = now
+	return s, nil
+}
