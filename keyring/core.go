@@ -20,21 +20,44 @@ type values interface {
 }
 
 // index is where records live: the TOML file or a slice. Update runs fn on
-// the current records under an exclusive lock and saves what fn leaves,
-// unless fn fails.
+// the current records under an exclusive lock (held across processes) and
+// saves what fn returns, unless fn fails; then nothing is written and fn's
+// error is returned.
 type index interface {
 	Load(ctx context.Context) ([]model.Secret, error)
 	Update(ctx context.Context, fn func(list []model.Secret) ([]model.Secret, error)) error
 }
 
+// errNoWrite ends a locked pass that only touched the keyring: the backend
+// skips the save, and the store reports success.
+var errNoWrite = errors.New("keyring: nothing to write")
+
 // store implements Store over a values and an index backend. All ordering
-// rules that keep a crash from losing a value live here, once, for both the
-// OS and the in-memory store.
+// rules that keep a crash or a concurrent keyward process from losing a value
+// live here, once, for both the OS and the in-memory store:
+//
+//   - every keyring write happens inside the index lock, so two processes
+//     never interleave on the same name;
+//   - create and rotate write the keyring before the index (a crash leaves
+//     an orphan value, never a record without its value);
+//   - delete and rename drop the old record before the old values.
 type store struct {
 	vals values
 	idx  index
 	now  func() time.Time
 }
+
+// locked runs fn under the index lock; fn returning errNoWrite means success
+// without a save.
+func (s *store) locked(ctx context.Context, fn func(list []model.Secret) ([]model.Secret, error)) error {
+	err := s.idx.Update(ctx, fn)
+	if errors.Is(err, errNoWrite) {
+		return nil
+	}
+	return err
+}
+
+func (s *store) stamp() time.Time { return s.now().UTC().Truncate(time.Second) }
 
 func (s *store) List(ctx context.Context) ([]model.Secret, error) {
 	return s.idx.Load(ctx)
@@ -46,6 +69,10 @@ func find(list []model.Secret, name string) int {
 
 func notFound(name string) error {
 	return fmt.Errorf("%w: %s", ErrNotFound, model.Printable(name))
+}
+
+func exists(name string) error {
+	return fmt.Errorf("%w: %s", ErrExists, model.Printable(name))
 }
 
 func (s *store) Get(ctx context.Context, name string) (model.Secret, error) {
@@ -79,7 +106,10 @@ func (s *store) HasPrevious(ctx context.Context, name string) (bool, error) {
 	if errors.Is(err, ErrNoValue) {
 		return false, nil
 	}
-	return err == nil, err
+	if err != nil {
+		return false, fmt.Errorf("read previous value of %s: %w", name, err)
+	}
+	return true, nil
 }
 
 func (s *store) Create(ctx context.Context, sec model.Secret, value string) (model.Secret, error) {
@@ -89,54 +119,59 @@ func (s *store) Create(ctx context.Context, sec model.Secret, value string) (mod
 	if err := model.ValidateValue(value); err != nil {
 		return model.Secret{}, err
 	}
-	// Refuse early (without touching the keyring) when the name is taken,
-	// so an existing value is never overwritten.
-	list, err := s.idx.Load(ctx)
-	if err != nil {
-		return model.Secret{}, err
-	}
-	if find(list, sec.Name) >= 0 {
-		return model.Secret{}, fmt.Errorf("%w: %s", ErrExists, sec.Name)
-	}
-	now := s.now().UTC().Truncate(time.Second)
+	now := s.stamp()
 	sec = sec.Clone()
 	sec.CreatedAt, sec.UpdatedAt, sec.RotatedAt, sec.Version = now, now, time.Time{}, 1
-	// Keyring first: a crash after this leaves an orphan value, never an
-	// index entry without a value.
-	if err := s.vals.Set(ctx, sec.Name, value); err != nil {
-		return model.Secret{}, fmt.Errorf("store %s: %w", sec.Name, err)
-	}
-	created := false
-	err = s.idx.Update(ctx, func(list []model.Secret) ([]model.Secret, error) {
+	wrote := false
+	err := s.locked(ctx, func(list []model.Secret) ([]model.Secret, error) {
 		if find(list, sec.Name) >= 0 {
-			// Another process created it between our check and now; the
-			// value we wrote is theirs to keep only if it is ours, so say so.
-			return nil, fmt.Errorf("%w: %s (created concurrently)", ErrExists, sec.Name)
+			return nil, exists(sec.Name)
 		}
-		created = true
+		if err := s.vals.Set(ctx, sec.Name, value); err != nil {
+			return nil, fmt.Errorf("store %s: %w", sec.Name, err)
+		}
+		wrote = true
+		// A previous value left by a deleted namesake must never be
+		// rolled back to.
+		if err := s.vals.Delete(ctx, PreviousUser(sec.Name)); err != nil {
+			return nil, fmt.Errorf("clear old previous value of %s: %w", sec.Name, err)
+		}
 		return append(list, sec), nil
 	})
 	if err != nil {
-		if !created && !errors.Is(err, ErrExists) {
-			// The index refused the record: take the value back out so the
-			// keyring holds nothing the index does not know of.
-			_ = s.vals.Delete(ctx, sec.Name)
+		if wrote {
+			s.dropOrphans(ctx, sec.Name)
 		}
 		return model.Secret{}, err
 	}
-	// A stale previous value from a deleted namesake must not be rolled
-	// back to.
-	_ = s.vals.Delete(ctx, PreviousUser(sec.Name))
 	return sec, nil
 }
 
+// dropOrphans removes name's values if, under the lock, the index does not
+// (or no longer) hold name. It is the clean-up after a failed create and the
+// second half of delete and rename.
+func (s *store) dropOrphans(ctx context.Context, name string) error {
+	return s.locked(ctx, func(list []model.Secret) ([]model.Secret, error) {
+		if find(list, name) >= 0 {
+			return nil, errNoWrite // recreated meanwhile: not ours to drop
+		}
+		if err := s.vals.Delete(ctx, name); err != nil {
+			return nil, err
+		}
+		if err := s.vals.Delete(ctx, PreviousUser(name)); err != nil {
+			return nil, err
+		}
+		return nil, errNoWrite
+	})
+}
+
 func (s *store) Update(ctx context.Context, name string, p model.Patch) (model.Secret, error) {
-	now := s.now().UTC().Truncate(time.Second)
-	var updated model.Secret
 	if p.Rename != "" && p.Rename != name {
-		return s.rename(ctx, name, p, now)
+		return s.rename(ctx, name, p)
 	}
-	err := s.idx.Update(ctx, func(list []model.Secret) ([]model.Secret, error) {
+	now := s.stamp()
+	var updated model.Secret
+	err := s.locked(ctx, func(list []model.Secret) ([]model.Secret, error) {
 		i := find(list, name)
 		if i < 0 {
 			return nil, notFound(name)
@@ -151,100 +186,96 @@ func (s *store) Update(ctx context.Context, name string, p model.Patch) (model.S
 	return updated, err
 }
 
-// rename copies the values to the new name, then switches the index, then
-// removes the old values: at every point each indexed name has its value.
-func (s *store) rename(ctx context.Context, name string, p model.Patch, now time.Time) (model.Secret, error) {
+// rename copies the values to the new name and switches the record under one
+// lock, then drops the old values: at every point each indexed name has its
+// value.
+func (s *store) rename(ctx context.Context, name string, p model.Patch) (model.Secret, error) {
 	if err := model.ValidateName(p.Rename); err != nil {
 		return model.Secret{}, err
 	}
-	list, err := s.idx.Load(ctx)
-	if err != nil {
-		return model.Secret{}, err
-	}
-	i := find(list, name)
-	if i < 0 {
-		return model.Secret{}, notFound(name)
-	}
-	if find(list, p.Rename) >= 0 {
-		return model.Secret{}, fmt.Errorf("%w: %s", ErrExists, p.Rename)
-	}
-	if _, err := p.Apply(list[i], now); err != nil {
-		return model.Secret{}, err
-	}
-	cur, err := s.vals.Get(ctx, name)
-	if err != nil {
-		return model.Secret{}, fmt.Errorf("read %s: %w", name, err)
-	}
-	prev, perr := s.vals.Get(ctx, PreviousUser(name))
-	if perr != nil && !errors.Is(perr, ErrNoValue) {
-		return model.Secret{}, fmt.Errorf("read previous value of %s: %w", name, perr)
-	}
-	if err := s.vals.Set(ctx, p.Rename, cur); err != nil {
-		return model.Secret{}, fmt.Errorf("store %s: %w", p.Rename, err)
-	}
-	if perr == nil {
-		if err := s.vals.Set(ctx, PreviousUser(p.Rename), prev); err != nil {
-			_ = s.vals.Delete(ctx, p.Rename)
-			return model.Secret{}, fmt.Errorf("store previous value of %s: %w", p.Rename, err)
-		}
-	} else {
-		_ = s.vals.Delete(ctx, PreviousUser(p.Rename))
-	}
+	now := s.stamp()
 	var updated model.Secret
-	err = s.idx.Update(ctx, func(list []model.Secret) ([]model.Secret, error) {
+	copied := false
+	err := s.locked(ctx, func(list []model.Secret) ([]model.Secret, error) {
 		i := find(list, name)
 		if i < 0 {
 			return nil, notFound(name)
 		}
 		if find(list, p.Rename) >= 0 {
-			return nil, fmt.Errorf("%w: %s", ErrExists, p.Rename)
+			return nil, exists(p.Rename)
 		}
 		u, err := p.Apply(list[i], now)
 		if err != nil {
 			return nil, err
 		}
+		cur, err := s.vals.Get(ctx, name)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", name, err)
+		}
+		prev, perr := s.vals.Get(ctx, PreviousUser(name))
+		if perr != nil && !errors.Is(perr, ErrNoValue) {
+			return nil, fmt.Errorf("read previous value of %s: %w", name, perr)
+		}
+		copied = true
+		if err := s.vals.Set(ctx, p.Rename, cur); err != nil {
+			return nil, fmt.Errorf("store %s: %w", p.Rename, err)
+		}
+		if perr == nil {
+			err = s.vals.Set(ctx, PreviousUser(p.Rename), prev)
+		} else {
+			err = s.vals.Delete(ctx, PreviousUser(p.Rename))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store previous value of %s: %w", p.Rename, err)
+		}
 		list[i], updated = u, u
 		return list, nil
 	})
 	if err != nil {
-		// The index still names the old secret; drop the copies.
-		_ = s.vals.Delete(ctx, p.Rename)
-		_ = s.vals.Delete(ctx, PreviousUser(p.Rename))
+		if copied {
+			s.dropOrphans(ctx, p.Rename)
+		}
 		return model.Secret{}, err
 	}
-	_ = s.vals.Delete(ctx, name)
-	_ = s.vals.Delete(ctx, PreviousUser(name))
+	if err := s.dropOrphans(ctx, name); err != nil {
+		return updated, fmt.Errorf("renamed %s to %s, but could not remove the old keyring entries: %w", name, p.Rename, err)
+	}
 	return updated, nil
 }
 
-// setValue is the one path that changes a value: it keeps the current value
-// as the previous one, writes next, then bumps the record.
-func (s *store) setValue(ctx context.Context, name, next string) (model.Secret, error) {
-	if _, err := s.Get(ctx, name); err != nil {
-		return model.Secret{}, err
-	}
-	cur, err := s.vals.Get(ctx, name)
-	if err != nil {
-		return model.Secret{}, fmt.Errorf("read %s: %w", name, err)
-	}
-	oldPrev, perr := s.vals.Get(ctx, PreviousUser(name))
-	hadPrev := perr == nil
-	if perr != nil && !errors.Is(perr, ErrNoValue) {
-		return model.Secret{}, fmt.Errorf("read previous value of %s: %w", name, perr)
-	}
-	if err := s.vals.Set(ctx, PreviousUser(name), cur); err != nil {
-		return model.Secret{}, fmt.Errorf("keep previous value of %s: %w", name, err)
-	}
-	if err := s.vals.Set(ctx, name, next); err != nil {
-		s.restorePrevious(ctx, name, oldPrev, hadPrev)
-		return model.Secret{}, fmt.Errorf("store %s: %w", name, err)
-	}
-	now := s.now().UTC().Truncate(time.Second)
+// setValue is the one path that changes a value: under the lock it keeps the
+// current value as the previous one, writes next, and bumps the record. If a
+// step fails, the values are put back as they were.
+func (s *store) setValue(ctx context.Context, name string, next func(cur, prev string, hasPrev bool) (string, error)) (model.Secret, error) {
+	now := s.stamp()
 	var updated model.Secret
-	err = s.idx.Update(ctx, func(list []model.Secret) ([]model.Secret, error) {
+	var cur, oldPrev string
+	hadPrev, changed := false, false
+	err := s.locked(ctx, func(list []model.Secret) ([]model.Secret, error) {
 		i := find(list, name)
 		if i < 0 {
 			return nil, notFound(name)
+		}
+		var err error
+		cur, err = s.vals.Get(ctx, name)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", name, err)
+		}
+		oldPrev, err = s.vals.Get(ctx, PreviousUser(name))
+		hadPrev = err == nil
+		if err != nil && !errors.Is(err, ErrNoValue) {
+			return nil, fmt.Errorf("read previous value of %s: %w", name, err)
+		}
+		value, err := next(cur, oldPrev, hadPrev)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.vals.Set(ctx, PreviousUser(name), cur); err != nil {
+			return nil, fmt.Errorf("keep previous value of %s: %w", name, err)
+		}
+		changed = true
+		if err := s.vals.Set(ctx, name, value); err != nil {
+			return nil, fmt.Errorf("store %s: %w", name, err)
 		}
 		list[i].Version++
 		list[i].RotatedAt, list[i].UpdatedAt = now, now
@@ -252,48 +283,53 @@ func (s *store) setValue(ctx context.Context, name, next string) (model.Secret, 
 		return list, nil
 	})
 	if err != nil {
-		// Put the value back as it was; the record was not bumped.
-		if rerr := s.vals.Set(ctx, name, cur); rerr == nil {
-			s.restorePrevious(ctx, name, oldPrev, hadPrev)
+		if changed {
+			s.restore(ctx, name, cur, oldPrev, hadPrev)
 		}
 		return model.Secret{}, err
 	}
 	return updated, nil
 }
 
-func (s *store) restorePrevious(ctx context.Context, name, old string, had bool) {
-	if had {
-		_ = s.vals.Set(ctx, PreviousUser(name), old)
-	} else {
-		_ = s.vals.Delete(ctx, PreviousUser(name))
-	}
+// restore puts back a value and its previous value after a failed change.
+// Best effort: the error that caused it is what the caller reports.
+func (s *store) restore(ctx context.Context, name, cur, prev string, hadPrev bool) {
+	_ = s.locked(ctx, func(list []model.Secret) ([]model.Secret, error) {
+		if find(list, name) < 0 {
+			return nil, errNoWrite
+		}
+		if err := s.vals.Set(ctx, name, cur); err != nil {
+			return nil, errNoWrite
+		}
+		if hadPrev {
+			_ = s.vals.Set(ctx, PreviousUser(name), prev)
+		} else {
+			_ = s.vals.Delete(ctx, PreviousUser(name))
+		}
+		return nil, errNoWrite
+	})
 }
 
 func (s *store) Rotate(ctx context.Context, name, value string) (model.Secret, error) {
 	if err := model.ValidateValue(value); err != nil {
 		return model.Secret{}, err
 	}
-	return s.setValue(ctx, name, value)
+	return s.setValue(ctx, name, func(string, string, bool) (string, error) { return value, nil })
 }
 
 func (s *store) Rollback(ctx context.Context, name string) (model.Secret, error) {
-	if _, err := s.Get(ctx, name); err != nil {
-		return model.Secret{}, err
-	}
-	prev, err := s.vals.Get(ctx, PreviousUser(name))
-	if errors.Is(err, ErrNoValue) {
-		return model.Secret{}, fmt.Errorf("%w: %s", ErrNoPrevious, name)
-	}
-	if err != nil {
-		return model.Secret{}, fmt.Errorf("read previous value of %s: %w", name, err)
-	}
-	return s.setValue(ctx, name, prev)
+	return s.setValue(ctx, name, func(_, prev string, hasPrev bool) (string, error) {
+		if !hasPrev {
+			return "", fmt.Errorf("%w: %s", ErrNoPrevious, name)
+		}
+		return prev, nil
+	})
 }
 
 func (s *store) Delete(ctx context.Context, name string) error {
 	// Index first: a crash after this leaves an orphan value in the
 	// keyring, never an index entry pointing at nothing.
-	err := s.idx.Update(ctx, func(list []model.Secret) ([]model.Secret, error) {
+	err := s.locked(ctx, func(list []model.Secret) ([]model.Secret, error) {
 		i := find(list, name)
 		if i < 0 {
 			return nil, notFound(name)
@@ -303,11 +339,8 @@ func (s *store) Delete(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.vals.Delete(ctx, name); err != nil {
+	if err := s.dropOrphans(ctx, name); err != nil {
 		return fmt.Errorf("removed %s from the index, but not its value from the keyring: %w", name, err)
-	}
-	if err := s.vals.Delete(ctx, PreviousUser(name)); err != nil {
-		return fmt.Errorf("removed %s, but not its previous value from the keyring: %w", name, err)
 	}
 	return nil
 }

@@ -47,6 +47,8 @@ func (m *MemStore) Reads() int {
 // Put adds a record and value directly, bypassing timestamps and version
 // rules. It is for seeding demos and tests.
 func (m *MemStore) Put(s model.Secret, value string) {
+	m.mem.idxMu.Lock()
+	defer m.mem.idxMu.Unlock()
 	m.mem.mu.Lock()
 	defer m.mem.mu.Unlock()
 	if i := find(m.mem.list, s.Name); i >= 0 {
@@ -65,8 +67,12 @@ func (m *MemStore) PutPrevious(name, value string) {
 }
 
 type memBackend struct {
-	mu    sync.Mutex
+	// idxMu is the index lock: Update holds it while its function runs,
+	// and that function calls the value methods, which take mu.
+	idxMu sync.Mutex
 	list  []model.Secret
+
+	mu    sync.Mutex
 	vals  map[string]string
 	hook  func(op, user string) error
 	reads int
@@ -119,8 +125,8 @@ func (b *memBackend) Delete(ctx context.Context, user string) error {
 func (b *memBackend) Ping(ctx context.Context) error { return b.callHook("ping", "") }
 
 func (b *memBackend) Load(ctx context.Context) ([]model.Secret, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	b.idxMu.Lock()
+	defer b.idxMu.Unlock()
 	out := make([]model.Secret, len(b.list))
 	for i := range b.list {
 		out[i] = b.list[i].Clone()
@@ -129,8 +135,8 @@ func (b *memBackend) Load(ctx context.Context) ([]model.Secret, error) {
 }
 
 func (b *memBackend) Update(ctx context.Context, fn func([]model.Secret) ([]model.Secret, error)) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	b.idxMu.Lock()
+	defer b.idxMu.Unlock()
 	work := make([]model.Secret, len(b.list))
 	for i := range b.list {
 		work[i] = b.list[i].Clone()
