@@ -136,6 +136,9 @@ func (s *store) Create(ctx context.Context, sec model.Secret, value string) (mod
 		if err := s.vals.Delete(ctx, PreviousUser(sec.Name)); err != nil {
 			return nil, fmt.Errorf("clear old previous value of %s: %w", sec.Name, err)
 		}
+		if err := s.vals.Delete(ctx, swapUser(sec.Name)); err != nil {
+			return nil, fmt.Errorf("clear old values of %s: %w", sec.Name, err)
+		}
 		return append(list, sec), nil
 	})
 	if err != nil {
@@ -159,6 +162,9 @@ func (s *store) dropOrphans(ctx context.Context, name string) error {
 			return nil, err
 		}
 		if err := s.vals.Delete(ctx, PreviousUser(name)); err != nil {
+			return nil, err
+		}
+		if err := s.vals.Delete(ctx, swapUser(name)); err != nil {
 			return nil, err
 		}
 		return nil, errNoWrite
@@ -206,6 +212,9 @@ func (s *store) rename(ctx context.Context, name string, p model.Patch) (model.S
 		}
 		u, err := p.Apply(list[i], now)
 		if err != nil {
+			return nil, err
+		}
+		if err := s.finishSwap(ctx, name); err != nil {
 			return nil, err
 		}
 		cur, err := s.vals.Get(ctx, name)
@@ -256,6 +265,9 @@ func (s *store) setValue(ctx context.Context, name string, next func(cur, prev s
 		if i < 0 {
 			return nil, notFound(name)
 		}
+		if err := s.finishSwap(ctx, name); err != nil {
+			return nil, err
+		}
 		var err error
 		cur, err = s.vals.Get(ctx, name)
 		if err != nil {
@@ -270,12 +282,33 @@ func (s *store) setValue(ctx context.Context, name string, next func(cur, prev s
 		if err != nil {
 			return nil, err
 		}
-		if err := s.vals.Set(ctx, PreviousUser(name), cur); err != nil {
-			return nil, fmt.Errorf("keep previous value of %s: %w", name, err)
-		}
-		changed = true
-		if err := s.vals.Set(ctx, name, value); err != nil {
-			return nil, fmt.Errorf("store %s: %w", name, err)
+		if hadPrev && value == oldPrev {
+			// A rollback: the two values trade places, and writing either
+			// slot first would leave the other value only in memory. So
+			// the value being replaced goes to swapUser first, and leaves
+			// it last; finishSwap completes a swap cut short.
+			changed = true
+			if err := s.vals.Set(ctx, swapUser(name), cur); err != nil {
+				return nil, fmt.Errorf("keep current value of %s: %w", name, err)
+			}
+			if err := s.vals.Set(ctx, name, value); err != nil {
+				return nil, fmt.Errorf("store %s: %w", name, err)
+			}
+			if err := s.vals.Set(ctx, PreviousUser(name), cur); err != nil {
+				return nil, fmt.Errorf("keep previous value of %s: %w", name, err)
+			}
+			if err := s.vals.Delete(ctx, swapUser(name)); err != nil {
+				return nil, fmt.Errorf("clear %s: %w", swapUser(name), err)
+			}
+		} else {
+			// A rotation: the old previous value is being dropped anyway.
+			if err := s.vals.Set(ctx, PreviousUser(name), cur); err != nil {
+				return nil, fmt.Errorf("keep previous value of %s: %w", name, err)
+			}
+			changed = true
+			if err := s.vals.Set(ctx, name, value); err != nil {
+				return nil, fmt.Errorf("store %s: %w", name, err)
+			}
 		}
 		list[i].Version++
 		list[i].RotatedAt, list[i].UpdatedAt = now, now
@@ -301,13 +334,52 @@ func (s *store) restore(ctx context.Context, name, cur, prev string, hadPrev boo
 		if err := s.vals.Set(ctx, name, cur); err != nil {
 			return nil, errNoWrite
 		}
+		var err error
 		if hadPrev {
-			_ = s.vals.Set(ctx, PreviousUser(name), prev)
+			err = s.vals.Set(ctx, PreviousUser(name), prev)
 		} else {
-			_ = s.vals.Delete(ctx, PreviousUser(name))
+			err = s.vals.Delete(ctx, PreviousUser(name))
+		}
+		if err == nil {
+			// Both slots are back; a copy kept by a rollback is not
+			// needed. (When they are not, finishSwap uses it later.)
+			_ = s.vals.Delete(ctx, swapUser(name))
 		}
 		return nil, errNoWrite
 	})
+}
+
+// swapUser is the keyring user where a rollback keeps the value it replaces
+// while the current and previous values trade places. Like PreviousUser it
+// cannot collide with a valid name.
+func swapUser(name string) string { return name + "@rollback" }
+
+// finishSwap completes a rollback that was cut short (by a crash or a
+// timeout) after it saved the value it replaces under swapUser: if the
+// current value was already replaced, the saved value becomes the previous
+// one, as the rollback would have left it; either way the copy is removed.
+// It runs under the index lock, before anything reads name's values.
+func (s *store) finishSwap(ctx context.Context, name string) error {
+	saved, err := s.vals.Get(ctx, swapUser(name))
+	if errors.Is(err, ErrNoValue) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read the value an interrupted rollback of %s kept: %w", name, err)
+	}
+	cur, err := s.vals.Get(ctx, name)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", name, err)
+	}
+	if cur != saved {
+		if err := s.vals.Set(ctx, PreviousUser(name), saved); err != nil {
+			return fmt.Errorf("finish an interrupted rollback of %s: %w", name, err)
+		}
+	}
+	if err := s.vals.Delete(ctx, swapUser(name)); err != nil {
+		return fmt.Errorf("finish an interrupted rollback of %s: %w", name, err)
+	}
+	return nil
 }
 
 func (s *store) Rotate(ctx context.Context, name, value string) (model.Secret, error) {

@@ -3,6 +3,7 @@ package model
 import (
 	"maps"
 	"time"
+	"unicode/utf8"
 )
 
 // Secret is everything keyward knows about a secret except its value, which
@@ -71,6 +72,9 @@ func (s Secret) Validate() error {
 		if err := ValidateMetadataValue(k, v); err != nil {
 			return err
 		}
+	}
+	if !utf8.ValidString(s.Description) {
+		return invalid("description", "is not valid UTF-8")
 	}
 	if hasControl(s.Description) && !onlyNewlinesAndTabs(s.Description) {
 		return invalid("description", "must not contain control characters other than newlines and tabs")

@@ -1,0 +1,612 @@
+package keyring
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	gokeyring "github.com/zalando/go-keyring"
+
+	"github.com/keyward/keyward/keyring/keyringtest"
+	"github.com/keyward/keyward/model"
+)
+
+// clock is a settable clock for the stores under test.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// advance moves the clock on (with a sub-second part the stores must drop)
+// and returns the new time truncated to the second, as stores record it.
+func (c *clock) advance(d time.Duration) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+	return c.t.UTC().Truncate(time.Second)
+}
+
+// contractEnv is one store under test and a way to look behind it.
+type contractEnv struct {
+	store Store
+	clock *clock
+	// raw reads a keyring user directly from the values backend.
+	raw func(user string) (string, bool)
+	// put writes a keyring user directly, behind the store's back.
+	put func(user, value string)
+	// reads counts keyring reads so far; nil when the store cannot.
+	reads func() int
+	// indexPath is the index file, or "" for a store without one.
+	indexPath string
+}
+
+// runContract is the one test suite every Store must pass.
+func runContract(t *testing.T, newEnv func(t *testing.T, c *clock) contractEnv) {
+	ctx := context.Background()
+	setup := func(t *testing.T) contractEnv {
+		t.Helper()
+		c := &clock{t: time.Date(2025, 6, 1, 12, 0, 0, 987654321, time.FixedZone("CEST", 2*3600))}
+		return newEnv(t, c)
+	}
+	mustCreate := func(t *testing.T, e contractEnv, s model.Secret, value string) model.Secret {
+		t.Helper()
+		got, err := e.store.Create(ctx, s, value)
+		if err != nil {
+			t.Fatalf("Create(%s): %v", s.Name, err)
+		}
+		return got
+	}
+	wantValue := func(t *testing.T, e contractEnv, name, want string) {
+		t.Helper()
+		got, err := e.store.Value(ctx, name)
+		if err != nil {
+			t.Fatalf("Value(%s): %v", name, err)
+		}
+		if got != want {
+			t.Errorf("Value(%s) = %q, want %q", name, clip(got), clip(want))
+		}
+	}
+	wantRaw := func(t *testing.T, e contractEnv, user string, want string, present bool) {
+		t.Helper()
+		got, ok := e.raw(user)
+		if ok != present || got != want {
+			t.Errorf("keyring user %s = %q (present %v), want %q (present %v)", user, clip(got), ok, clip(want), present)
+		}
+	}
+
+	t.Run("CreateGetList", func(t *testing.T) {
+		e := setup(t)
+		now := e.clock.advance(0)
+		in := model.Secret{
+			Name: "OPENAI_API_KEY", Description: "prod agents",
+			Metadata:    map[string]string{"env": "prod", "url": "https://x/?a=b=c", "team name": "ML ✓"},
+			RotateEvery: model.Duration(90 * model.Day),
+			// Fields the store sets itself; whatever the caller says.
+			Version: 9, CreatedAt: t0, RotatedAt: t0,
+		}
+		got := mustCreate(t, e, in, "sk-demo-0123456789abcdef")
+		want := in.Clone()
+		want.Version, want.CreatedAt, want.UpdatedAt, want.RotatedAt = 1, now, now, time.Time{}
+		if !sameSecret(got, want) {
+			t.Errorf("Create returned\n%#v\nwant\n%#v", got, want)
+		}
+		if g, err := e.store.Get(ctx, in.Name); err != nil || !sameSecret(g, want) {
+			t.Errorf("Get = %#v, %v; want %#v", g, err, want)
+		}
+		mustCreate(t, e, model.Secret{Name: "B"}, "b-value")
+		mustCreate(t, e, model.Secret{Name: "A"}, "a-value")
+		list, err := e.store.List(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if names := secretNames(list); !slices.Equal(names, []string{"OPENAI_API_KEY", "B", "A"}) {
+			t.Errorf("List names = %v, want index (creation) order", names)
+		}
+		wantValue(t, e, in.Name, "sk-demo-0123456789abcdef")
+		if has, err := e.store.HasPrevious(ctx, in.Name); has || err != nil {
+			t.Errorf("HasPrevious after Create = %v, %v; want false", has, err)
+		}
+		wantRaw(t, e, in.Name, "sk-demo-0123456789abcdef", true)
+		wantRaw(t, e, PreviousUser(in.Name), "", false)
+	})
+
+	t.Run("CreateValidation", func(t *testing.T) {
+		e := setup(t)
+		for _, tc := range []struct {
+			name  string
+			sec   model.Secret
+			value string
+		}{
+			{"empty name", model.Secret{Name: ""}, "value-1234"},
+			{"name with a dash", model.Secret{Name: "MY-KEY"}, "value-1234"},
+			{"name starting with a digit", model.Secret{Name: "1KEY"}, "value-1234"},
+			{"name too long", model.Secret{Name: "A" + strings.Repeat("b", model.MaxNameLen)}, "value-1234"},
+			{"empty value", model.Secret{Name: "EMPTY"}, ""},
+			{"value over 64 KiB", model.Secret{Name: "HUGE"}, strings.Repeat("x", model.MaxValueLen+1)},
+			{"metadata key with =", model.Secret{Name: "M", Metadata: map[string]string{"a=b": "c"}}, "value-1234"},
+			{"metadata value with newline", model.Secret{Name: "M", Metadata: map[string]string{"a": "b\nc"}}, "value-1234"},
+			{"description with escape", model.Secret{Name: "D", Description: "a\x1b[31m"}, "value-1234"},
+		} {
+			_, err := e.store.Create(ctx, tc.sec, tc.value)
+			var ve *model.ValidationError
+			if !errors.As(err, &ve) {
+				t.Errorf("%s: Create = %v, want a *model.ValidationError", tc.name, err)
+			}
+			if err != nil && tc.value != "" && strings.Contains(err.Error(), tc.value) {
+				t.Errorf("%s: error %q contains the value", tc.name, err)
+			}
+			if _, ok := e.raw(tc.sec.Name); ok {
+				t.Errorf("%s: a refused Create left a value in the keyring", tc.name)
+			}
+		}
+		if list, _ := e.store.List(ctx); len(list) != 0 {
+			t.Errorf("refused Creates left %v in the index", secretNames(list))
+		}
+	})
+
+	t.Run("CreateExisting", func(t *testing.T) {
+		e := setup(t)
+		mustCreate(t, e, model.Secret{Name: "K"}, "original-value")
+		_, err := e.store.Create(ctx, model.Secret{Name: "K"}, "intruder-value")
+		if !errors.Is(err, ErrExists) {
+			t.Errorf("second Create = %v, want ErrExists", err)
+		}
+		wantValue(t, e, "K", "original-value")
+		// Names are case-sensitive: k is another secret.
+		mustCreate(t, e, model.Secret{Name: "k"}, "lower-case-value")
+		wantValue(t, e, "K", "original-value")
+		wantValue(t, e, "k", "lower-case-value")
+	})
+
+	t.Run("NotFound", func(t *testing.T) {
+		e := setup(t)
+		mustCreate(t, e, model.Secret{Name: "OTHER"}, "other-value")
+		desc := "x"
+		calls := map[string]error{}
+		_, calls["Get"] = e.store.Get(ctx, "MISSING")
+		_, calls["Value"] = e.store.Value(ctx, "MISSING")
+		_, calls["HasPrevious"] = e.store.HasPrevious(ctx, "MISSING")
+		_, calls["Update"] = e.store.Update(ctx, "MISSING", model.Patch{Description: &desc})
+		_, calls["Rename"] = e.store.Update(ctx, "MISSING", model.Patch{Rename: "NEW"})
+		_, calls["Rotate"] = e.store.Rotate(ctx, "MISSING", "new-value")
+		_, calls["Rollback"] = e.store.Rollback(ctx, "MISSING")
+		calls["Delete"] = e.store.Delete(ctx, "MISSING")
+		for op, err := range calls {
+			if !errors.Is(err, ErrNotFound) {
+				t.Errorf("%s(MISSING) = %v, want ErrNotFound", op, err)
+			} else if !strings.Contains(err.Error(), "MISSING") {
+				t.Errorf("%s(MISSING) error %q does not name the secret", op, err)
+			}
+		}
+		if _, ok := e.raw("NEW"); ok {
+			t.Error("renaming a missing secret wrote a value")
+		}
+	})
+
+	t.Run("ByteExactValues", func(t *testing.T) {
+		e := setup(t)
+		for i, v := range exactValues() {
+			name := "EXACT_" + string(rune('A'+i))
+			mustCreate(t, e, model.Secret{Name: name}, v)
+			wantValue(t, e, name, v)
+			wantRaw(t, e, name, v, true)
+		}
+		// Through rotation and rollback too.
+		mustCreate(t, e, model.Secret{Name: "ROT"}, "start-value")
+		for _, v := range exactValues() {
+			if _, err := e.store.Rotate(ctx, "ROT", v); err != nil {
+				t.Fatalf("Rotate to %q: %v", clip(v), err)
+			}
+			wantValue(t, e, "ROT", v)
+		}
+		vals := exactValues()
+		if _, err := e.store.Rollback(ctx, "ROT"); err != nil {
+			t.Fatal(err)
+		}
+		wantValue(t, e, "ROT", vals[len(vals)-2])
+	})
+
+	t.Run("RotateRollback", func(t *testing.T) {
+		e := setup(t)
+		created := mustCreate(t, e, model.Secret{Name: "STRIPE_SECRET_KEY", Description: "d"}, "value-one-1234567")
+		t1 := e.clock.advance(48 * time.Hour)
+		s, err := e.store.Rotate(ctx, "STRIPE_SECRET_KEY", "value-two-1234567")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Version != 2 || !s.RotatedAt.Equal(t1) || !s.UpdatedAt.Equal(t1) || !s.CreatedAt.Equal(created.CreatedAt) || s.Description != "d" {
+			t.Errorf("after Rotate: %#v; want version 2, rotated and updated at %v, created at %v", s, t1, created.CreatedAt)
+		}
+		if g, _ := e.store.Get(ctx, s.Name); !sameSecret(g, s) {
+			t.Errorf("Get after Rotate = %#v, want %#v", g, s)
+		}
+		wantValue(t, e, s.Name, "value-two-1234567")
+		wantRaw(t, e, PreviousUser(s.Name), "value-one-1234567", true)
+		if has, err := e.store.HasPrevious(ctx, s.Name); !has || err != nil {
+			t.Errorf("HasPrevious after Rotate = %v, %v; want true", has, err)
+		}
+
+		t2 := e.clock.advance(time.Hour)
+		s, err = e.store.Rollback(ctx, s.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Version != 3 || !s.RotatedAt.Equal(t2) || !s.UpdatedAt.Equal(t2) {
+			t.Errorf("after Rollback: %#v; want version 3, rotated at %v", s, t2)
+		}
+		wantValue(t, e, s.Name, "value-one-1234567")
+		// The value rolled back from becomes the previous one, so a
+		// rollback can itself be undone.
+		wantRaw(t, e, PreviousUser(s.Name), "value-two-1234567", true)
+		if s, err = e.store.Rollback(ctx, s.Name); err != nil || s.Version != 4 {
+			t.Fatalf("second Rollback = %#v, %v; want version 4", s, err)
+		}
+		wantValue(t, e, s.Name, "value-two-1234567")
+
+		if _, err := e.store.Rotate(ctx, s.Name, ""); err == nil {
+			t.Error("Rotate to an empty value succeeded")
+		}
+		if _, err := e.store.Rotate(ctx, s.Name, strings.Repeat("v", model.MaxValueLen+1)); err == nil {
+			t.Error("Rotate to a value over 64 KiB succeeded")
+		}
+		wantValue(t, e, s.Name, "value-two-1234567")
+		if g, _ := e.store.Get(ctx, s.Name); g.Version != 4 {
+			t.Errorf("refused Rotates changed the version to %d", g.Version)
+		}
+	})
+
+	t.Run("RollbackWithoutPrevious", func(t *testing.T) {
+		e := setup(t)
+		mustCreate(t, e, model.Secret{Name: "FRESH"}, "only-value-12345")
+		_, err := e.store.Rollback(ctx, "FRESH")
+		if !errors.Is(err, ErrNoPrevious) {
+			t.Errorf("Rollback of a never-rotated secret = %v, want ErrNoPrevious", err)
+		}
+		if g, _ := e.store.Get(ctx, "FRESH"); g.Version != 1 || !g.RotatedAt.IsZero() {
+			t.Errorf("failed Rollback changed the record: %#v", g)
+		}
+		wantValue(t, e, "FRESH", "only-value-12345")
+	})
+
+	t.Run("UpdateRecord", func(t *testing.T) {
+		e := setup(t)
+		mustCreate(t, e, model.Secret{Name: "K", Description: "old", Metadata: map[string]string{"env": "dev", "owner": "ml"}}, "unchanged-value")
+		t1 := e.clock.advance(time.Hour)
+		desc := "new\ndescription"
+		every := model.Duration(12 * model.Week)
+		s, err := e.store.Update(ctx, "K", model.Patch{
+			Description: &desc, SetMetadata: map[string]string{"env": "prod", "k=": "ignored"},
+		})
+		var ve *model.ValidationError
+		if !errors.As(err, &ve) {
+			t.Errorf("Update with an invalid metadata key = %#v, %v; want a ValidationError", s, err)
+		}
+		s, err = e.store.Update(ctx, "K", model.Patch{
+			Description: &desc, SetMetadata: map[string]string{"env": "prod", "tier": "1"},
+			UnsetMetadata: []string{"owner"}, RotateEvery: &every,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{"env": "prod", "tier": "1"}
+		if s.Description != desc || !mapsEqual(s.Metadata, want) || s.RotateEvery != every || s.Version != 1 ||
+			!s.UpdatedAt.Equal(t1) || !s.RotatedAt.IsZero() {
+			t.Errorf("Update = %#v; want new description, metadata %v, policy 12w, version 1, updated at %v", s, want, t1)
+		}
+		if g, _ := e.store.Get(ctx, "K"); !sameSecret(g, s) {
+			t.Errorf("Get after Update = %#v, want %#v", g, s)
+		}
+		wantValue(t, e, "K", "unchanged-value")
+		wantRaw(t, e, PreviousUser("K"), "", false)
+
+		none := model.Duration(0)
+		if s, err = e.store.Update(ctx, "K", model.Patch{RotateEvery: &none, UnsetMetadata: []string{"env", "tier"}}); err != nil {
+			t.Fatal(err)
+		}
+		if s.RotateEvery != 0 || len(s.Metadata) != 0 {
+			t.Errorf("removing the policy and all metadata left %#v", s)
+		}
+	})
+
+	t.Run("Rename", func(t *testing.T) {
+		e := setup(t)
+		mustCreate(t, e, model.Secret{Name: "OLD_NAME", Description: "kept"}, "first-value-123456")
+		if _, err := e.store.Rotate(ctx, "OLD_NAME", "second-value-123456"); err != nil {
+			t.Fatal(err)
+		}
+		mustCreate(t, e, model.Secret{Name: "TAKEN"}, "taken-value-123456")
+
+		if _, err := e.store.Update(ctx, "OLD_NAME", model.Patch{Rename: "TAKEN"}); !errors.Is(err, ErrExists) {
+			t.Errorf("rename onto an existing name = %v, want ErrExists", err)
+		}
+		var ve *model.ValidationError
+		if _, err := e.store.Update(ctx, "OLD_NAME", model.Patch{Rename: "bad name"}); !errors.As(err, &ve) {
+			t.Errorf("rename to an invalid name = %v, want a ValidationError", err)
+		}
+		wantValue(t, e, "TAKEN", "taken-value-123456")
+		wantValue(t, e, "OLD_NAME", "second-value-123456")
+
+		t1 := e.clock.advance(time.Minute)
+		s, err := e.store.Update(ctx, "OLD_NAME", model.Patch{Rename: "NEW_NAME"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Name != "NEW_NAME" || s.Version != 2 || s.Description != "kept" || !s.UpdatedAt.Equal(t1) {
+			t.Errorf("renamed record = %#v", s)
+		}
+		if _, err := e.store.Get(ctx, "OLD_NAME"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Get(old name) after rename = %v, want ErrNotFound", err)
+		}
+		wantValue(t, e, "NEW_NAME", "second-value-123456")
+		wantRaw(t, e, PreviousUser("NEW_NAME"), "first-value-123456", true)
+		wantRaw(t, e, "OLD_NAME", "", false)
+		wantRaw(t, e, PreviousUser("OLD_NAME"), "", false)
+		if _, err := e.store.Rollback(ctx, "NEW_NAME"); err != nil {
+			t.Errorf("Rollback after rename: %v", err)
+		}
+		wantValue(t, e, "NEW_NAME", "first-value-123456")
+		if list, _ := e.store.List(ctx); !slices.Equal(secretNames(list), []string{"NEW_NAME", "TAKEN"}) {
+			t.Errorf("List after rename = %v; the renamed secret keeps its place", secretNames(list))
+		}
+	})
+
+	t.Run("Delete", func(t *testing.T) {
+		e := setup(t)
+		mustCreate(t, e, model.Secret{Name: "GONE"}, "gone-value-123456")
+		if _, err := e.store.Rotate(ctx, "GONE", "gone-value-2-123456"); err != nil {
+			t.Fatal(err)
+		}
+		mustCreate(t, e, model.Secret{Name: "STAYS"}, "stays-value-123456")
+		if err := e.store.Delete(ctx, "GONE"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.store.Get(ctx, "GONE"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Get after Delete = %v, want ErrNotFound", err)
+		}
+		if _, err := e.store.Value(ctx, "GONE"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Value after Delete = %v, want ErrNotFound", err)
+		}
+		wantRaw(t, e, "GONE", "", false)
+		wantRaw(t, e, PreviousUser("GONE"), "", false)
+		wantValue(t, e, "STAYS", "stays-value-123456")
+		if list, _ := e.store.List(ctx); !slices.Equal(secretNames(list), []string{"STAYS"}) {
+			t.Errorf("List after Delete = %v, want [STAYS]", secretNames(list))
+		}
+		// A new secret of the same name starts over.
+		s := mustCreate(t, e, model.Secret{Name: "GONE"}, "reborn-value-123456")
+		if s.Version != 1 {
+			t.Errorf("recreated secret has version %d, want 1", s.Version)
+		}
+		if _, err := e.store.Rollback(ctx, "GONE"); !errors.Is(err, ErrNoPrevious) {
+			t.Errorf("Rollback of a recreated secret = %v, want ErrNoPrevious (no stale previous value)", err)
+		}
+	})
+
+	t.Run("StalePreviousNotReused", func(t *testing.T) {
+		e := setup(t)
+		// An orphan previous value (left by a crash during a delete, say)
+		// must not become the rollback target of a new secret.
+		e.put(PreviousUser("X"), "stale-previous-value")
+		mustCreate(t, e, model.Secret{Name: "X"}, "x-new-1234567")
+		if has, err := e.store.HasPrevious(ctx, "X"); has || err != nil {
+			t.Errorf("HasPrevious of a new secret over a stale previous value = %v, %v; want false", has, err)
+		}
+		if _, err := e.store.Rollback(ctx, "X"); !errors.Is(err, ErrNoPrevious) {
+			t.Errorf("Rollback = %v, want ErrNoPrevious", err)
+		}
+		wantValue(t, e, "X", "x-new-1234567")
+	})
+
+	t.Run("IndexNeverHoldsValues", func(t *testing.T) {
+		e := setup(t)
+		var values []string
+		for i, v := range exactValues() {
+			name := "V" + string(rune('A'+i))
+			mustCreate(t, e, model.Secret{Name: name, Description: "desc " + name, Metadata: map[string]string{"env": "prod"}}, v)
+			values = append(values, v)
+			next := "rotated-" + name + "-Zq8v1Lp0"
+			if _, err := e.store.Rotate(ctx, name, next); err != nil {
+				t.Fatal(err)
+			}
+			values = append(values, next)
+		}
+		if _, err := e.store.Update(ctx, "VA", model.Patch{Rename: "RENAMED"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.store.Rollback(ctx, "VB"); err != nil {
+			t.Fatal(err)
+		}
+		if e.indexPath == "" {
+			t.Skip("this store has no index file")
+		}
+		data, err := os.ReadFile(e.indexPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(data), `name = "RENAMED"`) || !strings.Contains(string(data), `description = "desc VC"`) {
+			t.Fatalf("index does not hold the records:\n%s", data)
+		}
+		for _, v := range values {
+			if len(v) < 6 {
+				continue // too short to tell apart from the file's own text
+			}
+			for _, piece := range []string{v, strings.TrimSpace(v)} {
+				if strings.Contains(string(data), piece) {
+					t.Errorf("index file contains a value (%q)", clip(piece))
+				}
+			}
+		}
+		// Nor does anything else keyward leaves beside it.
+		entries, _ := os.ReadDir(filepath.Dir(e.indexPath))
+		for _, ent := range entries {
+			b, _ := os.ReadFile(filepath.Join(filepath.Dir(e.indexPath), ent.Name()))
+			for _, v := range values {
+				if len(v) >= 6 && strings.Contains(string(b), v) {
+					t.Errorf("%s contains a value", ent.Name())
+				}
+			}
+		}
+	})
+
+	t.Run("ListDoesNotReadValues", func(t *testing.T) {
+		e := setup(t)
+		if e.reads == nil {
+			t.Skip("this store cannot count keyring reads")
+		}
+		mustCreate(t, e, model.Secret{Name: "A"}, "a-value-1234567")
+		before := e.reads()
+		if _, err := e.store.List(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.store.Get(ctx, "A"); err != nil {
+			t.Fatal(err)
+		}
+		if n := e.reads() - before; n != 0 {
+			t.Errorf("List and Get read the keyring %d times, want 0", n)
+		}
+		if _, err := e.store.Value(ctx, "A"); err != nil || e.reads()-before != 1 {
+			t.Errorf("Value read the keyring %d times (%v), want 1", e.reads()-before, err)
+		}
+	})
+
+	t.Run("Ping", func(t *testing.T) {
+		e := setup(t)
+		if err := e.store.Ping(ctx); err != nil {
+			t.Errorf("Ping = %v", err)
+		}
+	})
+}
+
+// exactValues are values that must come back byte for byte.
+func exactValues() []string {
+	big := make([]byte, model.MaxValueLen)
+	for i := range big {
+		big[i] = byte(' ' + i%95) // every printable ASCII byte, quotes and backslash included
+	}
+	return []string{
+		"line one\nline two\n",
+		"  leading and trailing spaces  ",
+		`quote " apostrophe ' backslash \ dollar $HOME backtick ` + "`",
+		"pässwörd 🔑 日本語 ✓",
+		"tab\there\r\nCRLF\r\n",
+		"-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n",
+		`{"json": "value", "n": [1, 2]}`,
+		"\x00nul and \x1b[31mescape\x7f",
+		"x",
+		string(big),
+	}
+}
+
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
+
+func secretNames(list []model.Secret) []string {
+	var out []string
+	for _, s := range list {
+		out = append(out, s.Name)
+	}
+	return out
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+// sameSecret compares records as stored: times by instant, empty metadata
+// as none.
+func sameSecret(a, b model.Secret) bool {
+	return a.Name == b.Name && a.Description == b.Description && mapsEqual(a.Metadata, b.Metadata) &&
+		a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt) && a.RotatedAt.Equal(b.RotatedAt) &&
+		a.Version == b.Version && a.RotateEvery == b.RotateEvery
+}
+
+func memRaw(b *memBackend) func(string) (string, bool) {
+	return func(user string) (string, bool) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		v, ok := b.vals[user]
+		return v, ok
+	}
+}
+
+func memReads(b *memBackend) func() int {
+	return func() int {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return b.reads
+	}
+}
+
+func memPut(b *memBackend) func(string, string) {
+	return func(user, value string) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		b.vals[user] = value
+	}
+}
+
+func TestContractMemStore(t *testing.T) {
+	runContract(t, func(t *testing.T, c *clock) contractEnv {
+		m := NewMemStore(c.Now)
+		return contractEnv{store: m, clock: c, raw: memRaw(m.mem), put: memPut(m.mem), reads: m.Reads}
+	})
+}
+
+// TestContractFileIndex runs the suite over the real index file with values
+// in memory, so the file side is covered even without a keyring.
+func TestContractFileIndex(t *testing.T) {
+	runContract(t, func(t *testing.T, c *clock) contractEnv {
+		b := &memBackend{vals: map[string]string{}}
+		idx := newFileIndex(t)
+		return contractEnv{store: &store{vals: b, idx: idx, now: c.Now}, clock: c, raw: memRaw(b), put: memPut(b), reads: memReads(b), indexPath: idx.path}
+	})
+}
+
+// TestContractOSStore runs the suite against the real OS keyring (a Secret
+// Service on Linux). Without one it skips, or fails under
+// KEYWARD_REQUIRE_KEYRING=1.
+func TestContractOSStore(t *testing.T) {
+	keyringtest.RequireSecretService(t)
+	runContract(t, func(t *testing.T, c *clock) contractEnv {
+		service := keyringtest.Service(t)
+		path := filepath.Join(t.TempDir(), "keyward", "index.toml")
+		s, err := NewOSStore(OSOptions{IndexPath: path, Service: service, Now: c.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.IndexPath() != path || s.Service() != service {
+			t.Errorf("IndexPath, Service = %q, %q; want %q, %q", s.IndexPath(), s.Service(), path, service)
+		}
+		raw := func(user string) (string, bool) { return keyringtest.Lookup(t, service, user) }
+		put := func(user, value string) {
+			if err := gokeyring.Set(service, user, value); err != nil {
+				t.Fatalf("set %s in the keyring: %v", user, err)
+			}
+		}
+		return contractEnv{store: s, clock: c, raw: raw, put: put, indexPath: path}
+	})
+}

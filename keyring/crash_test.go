@@ -1,0 +1,324 @@
+package keyring
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/keyward/keyward/model"
+)
+
+// These tests number every backend call an operation makes (keyring get,
+// set and delete; index load and save) and, for each step in turn, either
+// make it fail or "crash" there: stop the operation dead, with no clean-up,
+// as a killed process would. Whatever happens, no value may be lost.
+
+var errInjected = errors.New("injected fault")
+
+// crash is the panic that stands for the process dying.
+type crash struct{ step string }
+
+type faults struct {
+	mu    sync.Mutex
+	n     int
+	at    int // the step to fault; -1 for none
+	crash bool
+	steps []string
+}
+
+func (f *faults) hit(step string) error {
+	f.mu.Lock()
+	n := f.n
+	f.n++
+	f.steps = append(f.steps, step)
+	fire, crashNow := n == f.at, f.crash
+	f.mu.Unlock()
+	if !fire {
+		return nil
+	}
+	if crashNow {
+		panic(crash{step})
+	}
+	return fmt.Errorf("%s: %w", step, errInjected)
+}
+
+func (f *faults) off() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.at = -1
+}
+
+// faultIndex is the in-memory index with faults at load and at save. A
+// failed save happens after fn ran, like a failed write of the file.
+type faultIndex struct {
+	b *memBackend
+	f *faults
+}
+
+func (x *faultIndex) Load(ctx context.Context) ([]model.Secret, error) {
+	if err := x.f.hit("load index"); err != nil {
+		return nil, err
+	}
+	return x.b.Load(ctx)
+}
+
+func (x *faultIndex) Update(ctx context.Context, fn func([]model.Secret) ([]model.Secret, error)) error {
+	return x.b.Update(ctx, func(list []model.Secret) ([]model.Secret, error) {
+		next, err := fn(list)
+		if err != nil {
+			return nil, err
+		}
+		if err := x.f.hit("save index"); err != nil {
+			return nil, err
+		}
+		return next, nil
+	})
+}
+
+const (
+	aCurrent  = "a-current-value"
+	aPrevious = "a-previous-value"
+	aNext     = "a-next-value"
+	otherVal  = "other-value"
+	newVal    = "new-value"
+	staleVal  = "stale-previous-value"
+)
+
+// crashWorld is a store holding A (version 3, with a previous value) and
+// OTHER, plus a stale previous value for NEW left by a deleted namesake.
+func crashWorld(f *faults) (*store, *memBackend) {
+	b := &memBackend{vals: map[string]string{
+		"A": aCurrent, PreviousUser("A"): aPrevious,
+		"OTHER":             otherVal,
+		PreviousUser("NEW"): staleVal,
+	}}
+	b.list = []model.Secret{
+		{Name: "A", Version: 3, CreatedAt: t0, UpdatedAt: t0, RotatedAt: t0, Description: "a"},
+		{Name: "OTHER", Version: 1, CreatedAt: t0, UpdatedAt: t0},
+	}
+	b.hook = func(op, user string) error { return f.hit(op + " " + user) }
+	return &store{vals: b, idx: &faultIndex{b: b, f: f}, now: func() time.Time { return t0.Add(time.Hour) }}, b
+}
+
+// world is what a crash or failure left behind.
+type world struct {
+	recs map[string]model.Secret
+	vals map[string]string
+}
+
+func snapshot(b *memBackend) world {
+	b.idxMu.Lock()
+	recs := map[string]model.Secret{}
+	for _, s := range b.list {
+		recs[s.Name] = s
+	}
+	b.idxMu.Unlock()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return world{recs: recs, vals: maps.Clone(b.vals)}
+}
+
+// reachable is what a user can still get at for name after the fault: its
+// value, and the value a rollback brings back.
+func reachable(t *testing.T, s *store, name string) []string {
+	t.Helper()
+	ctx := context.Background()
+	cur, err := s.Value(ctx, name)
+	if err != nil {
+		t.Fatalf("Value(%s) after the fault: %v", name, err)
+	}
+	out := []string{cur}
+	if _, err := s.Rollback(ctx, name); err == nil {
+		v, _ := s.Value(ctx, name)
+		out = append(out, v)
+	} else if !errors.Is(err, ErrNoPrevious) {
+		t.Fatalf("Rollback(%s) after the fault: %v", name, err)
+	}
+	return out
+}
+
+type crashOp struct {
+	name  string
+	run   func(s *store) error
+	check func(t *testing.T, s *store, w world, err error, crashed bool)
+}
+
+var crashOps = []crashOp{
+	{"create", func(s *store) error {
+		_, err := s.Create(context.Background(), model.Secret{Name: "NEW"}, newVal)
+		return err
+	}, func(t *testing.T, s *store, w world, err error, crashed bool) {
+		rec, ok := w.recs["NEW"]
+		if !ok {
+			if err == nil && !crashed {
+				t.Error("Create succeeded but NEW is not in the index")
+			}
+			return
+		}
+		if rec.Version != 1 || w.vals["NEW"] != newVal {
+			t.Errorf("NEW indexed with version %d, value %q", rec.Version, w.vals["NEW"])
+		}
+		if v, ok := w.vals[PreviousUser("NEW")]; ok {
+			t.Errorf("NEW is indexed with a stale previous value %q it could be rolled back to", v)
+		}
+	}},
+	{"rotate", func(s *store) error {
+		_, err := s.Rotate(context.Background(), "A", aNext)
+		return err
+	}, func(t *testing.T, s *store, w world, err error, crashed bool) {
+		switch v := w.recs["A"].Version; {
+		case v == 4:
+			if w.vals["A"] != aNext || w.vals[PreviousUser("A")] != aCurrent {
+				t.Errorf("rotated (version 4) but value %q, previous %q", w.vals["A"], w.vals[PreviousUser("A")])
+			}
+		case v == 3 && !crashed:
+			if w.vals["A"] != aCurrent || w.vals[PreviousUser("A")] != aPrevious {
+				t.Errorf("failed rotate (%v) left value %q, previous %q; want both restored", err, w.vals["A"], w.vals[PreviousUser("A")])
+			}
+		case v != 3:
+			t.Errorf("version %d", v)
+		}
+		if got := reachable(t, s, "A"); !slices.Contains(got, aCurrent) {
+			t.Errorf("after the fault only %q can be reached: %q is lost", got, aCurrent)
+		}
+	}},
+	{"rollback", func(s *store) error {
+		_, err := s.Rollback(context.Background(), "A")
+		return err
+	}, func(t *testing.T, s *store, w world, err error, crashed bool) {
+		switch v := w.recs["A"].Version; {
+		case v == 4:
+			if w.vals["A"] != aPrevious || w.vals[PreviousUser("A")] != aCurrent {
+				t.Errorf("rolled back (version 4) but value %q, previous %q", w.vals["A"], w.vals[PreviousUser("A")])
+			}
+		case v == 3 && !crashed:
+			if w.vals["A"] != aCurrent || w.vals[PreviousUser("A")] != aPrevious {
+				t.Errorf("failed rollback (%v) left value %q, previous %q; want both restored", err, w.vals["A"], w.vals[PreviousUser("A")])
+			}
+		case v != 3:
+			t.Errorf("version %d", v)
+		}
+		got := reachable(t, s, "A")
+		for _, want := range []string{aCurrent, aPrevious} {
+			if !slices.Contains(got, want) {
+				t.Errorf("after the fault only %q can be reached: %q is lost", got, want)
+			}
+		}
+	}},
+	{"rename", func(s *store) error {
+		_, err := s.Update(context.Background(), "A", model.Patch{Rename: "B"})
+		return err
+	}, func(t *testing.T, s *store, w world, err error, crashed bool) {
+		_, hasA := w.recs["A"]
+		_, hasB := w.recs["B"]
+		if hasA == hasB {
+			t.Fatalf("index holds A: %v, B: %v; want exactly one", hasA, hasB)
+		}
+		name := map[bool]string{true: "A", false: "B"}[hasA]
+		if got := reachable(t, s, name); !slices.Equal(got, []string{aCurrent, aPrevious}) {
+			t.Errorf("%s reaches %q, want %q then %q", name, got, aCurrent, aPrevious)
+		}
+		if err == nil && !crashed {
+			for _, u := range []string{"A", PreviousUser("A")} {
+				if _, ok := w.vals[u]; ok {
+					t.Errorf("renamed, but %s is still in the keyring", u)
+				}
+			}
+		}
+	}},
+	{"delete", func(s *store) error {
+		return s.Delete(context.Background(), "A")
+	}, func(t *testing.T, s *store, w world, err error, crashed bool) {
+		if _, ok := w.recs["A"]; ok {
+			if got := reachable(t, s, "A"); !slices.Equal(got, []string{aCurrent, aPrevious}) {
+				t.Errorf("A is still indexed but reaches %q", got)
+			}
+			return
+		}
+		if err == nil && !crashed {
+			for u, v := range w.vals {
+				if v == aCurrent || v == aPrevious {
+					t.Errorf("deleted, but %s still holds a value of A", u)
+				}
+			}
+		}
+	}},
+	{"update description", func(s *store) error {
+		d := "changed"
+		_, err := s.Update(context.Background(), "A", model.Patch{Description: &d})
+		return err
+	}, func(t *testing.T, s *store, w world, err error, crashed bool) {
+		if err != nil && w.recs["A"].Description != "a" {
+			t.Errorf("failed update (%v) changed the description to %q", err, w.recs["A"].Description)
+		}
+		if w.vals["A"] != aCurrent || w.vals[PreviousUser("A")] != aPrevious {
+			t.Errorf("an update of the record changed the values")
+		}
+	}},
+}
+
+func TestCrashOrdering(t *testing.T) {
+	for _, op := range crashOps {
+		t.Run(op.name, func(t *testing.T) {
+			// A run without faults counts the steps and must succeed.
+			f := &faults{at: -1}
+			s, b := crashWorld(f)
+			if err := op.run(s); err != nil {
+				t.Fatalf("without faults: %v", err)
+			}
+			op.check(t, s, snapshot(b), nil, false)
+			steps := slices.Clone(f.steps)
+			if len(steps) < 1 {
+				t.Fatalf("only %d steps: %v", len(steps), steps)
+			}
+			for at := range steps {
+				for _, crashNow := range []bool{false, true} {
+					mode := map[bool]string{false: "fail", true: "crash"}[crashNow]
+					t.Run(fmt.Sprintf("%s at %d %s", mode, at, steps[at]), func(t *testing.T) {
+						f := &faults{at: at, crash: crashNow}
+						s, b := crashWorld(f)
+						err, crashed := runUntilCrash(op.run, s)
+						f.off()
+						if err != nil && !errors.Is(err, errInjected) {
+							t.Errorf("error %v does not wrap the injected fault", err)
+						}
+						w := snapshot(b)
+						checkCommon(t, w)
+						op.check(t, s, w, err, crashed)
+					})
+				}
+			}
+		})
+	}
+}
+
+func runUntilCrash(run func(*store) error, s *store) (err error, crashed bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(crash); !ok {
+				panic(r)
+			}
+			crashed = true
+		}
+	}()
+	return run(s), false
+}
+
+// checkCommon holds after every fault: OTHER is untouched and every indexed
+// secret has a value.
+func checkCommon(t *testing.T, w world) {
+	t.Helper()
+	if o, ok := w.recs["OTHER"]; !ok || o.Version != 1 || w.vals["OTHER"] != otherVal {
+		t.Errorf("OTHER changed: %#v, value %q", o, w.vals["OTHER"])
+	}
+	for name := range w.recs {
+		if _, ok := w.vals[name]; !ok {
+			t.Errorf("%s is indexed but has no value", name)
+		}
+	}
+}

@@ -1,0 +1,451 @@
+package keyring
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gofrs/flock"
+
+	"github.com/keyward/keyward/model"
+)
+
+// IndexFormat is the index file format this version of keyward reads and
+// writes, recorded as "format = 1" at the top of the file.
+const IndexFormat = 1
+
+// DefaultIndexPath returns where the index lives unless told otherwise:
+// index.toml in a keyward directory under the platform's user config
+// directory ($XDG_CONFIG_HOME/keyward/index.toml on Linux).
+func DefaultIndexPath() (string, error) {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("find the index: %w", err)
+	}
+	return filepath.Join(dir, "keyward", "index.toml"), nil
+}
+
+// IndexError reports an index file keyward cannot read: TOML it cannot parse,
+// a field of the wrong type, a duplicate name, an invalid record or an
+// unknown format. Its message reads "PATH:LINE:COL: what is wrong" (without
+// LINE:COL when the place is unknown), so editors can jump to it. keyward
+// never overwrites a file that fails this way.
+type IndexError struct {
+	Path string
+	Line int // 1-based; 0 when unknown
+	Col  int // 1-based byte column; 0 when unknown
+	Msg  string
+}
+
+func (e *IndexError) Error() string {
+	switch {
+	case e.Line > 0:
+		col := max(e.Col, 1)
+		return fmt.Sprintf("%s:%d:%d: %s", e.Path, e.Line, col, e.Msg)
+	default:
+		return fmt.Sprintf("%s: %s", e.Path, e.Msg)
+	}
+}
+
+// fileIndex is the index backend over a TOML file. Reads need no lock: every
+// write replaces the file atomically, so a reader sees the old file or the
+// new one, whole. Read-modify-write cycles hold an exclusive lock on a
+// sibling lock file, so concurrent processes never lose each other's
+// changes.
+type fileIndex struct {
+	path string
+}
+
+func (f *fileIndex) Load(ctx context.Context) ([]model.Secret, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return f.read()
+}
+
+func (f *fileIndex) read() ([]model.Secret, error) {
+	data, err := os.ReadFile(f.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		// No index yet is an empty store. A non-nil slice, so callers that
+		// print JSON print [] rather than null.
+		return []model.Secret{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the index: %w", err)
+	}
+	return parseIndex(f.path, data)
+}
+
+func (f *fileIndex) Update(ctx context.Context, fn func([]model.Secret) ([]model.Secret, error)) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	dir := filepath.Dir(f.path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create the index directory: %w", err)
+	}
+	lock := flock.New(f.path+".lock", flock.SetPermissions(0o600))
+	ok, err := lock.TryLockContext(ctx, 5*time.Millisecond)
+	if err != nil {
+		return fmt.Errorf("lock the index: %w", err)
+	}
+	if !ok {
+		return fmt.Errorf("lock the index: %w", context.Cause(ctx))
+	}
+	defer lock.Close() // unlocks too
+
+	// A malformed index fails here, before fn, so it is never overwritten.
+	list, err := f.read()
+	if err != nil {
+		return err
+	}
+	next, err := fn(list)
+	if err != nil {
+		return err
+	}
+	data, err := encodeIndex(next)
+	if err != nil {
+		return fmt.Errorf("write the index: %w", err)
+	}
+	// Replace the file a symlink points to (an index kept in a dotfiles
+	// repository, say), not the symlink.
+	return writeFileAtomic(followSymlinks(f.path), data)
+}
+
+// followSymlinks returns the file path finally points to, which need not
+// exist yet.
+func followSymlinks(path string) string {
+	for range 40 {
+		fi, err := os.Lstat(path)
+		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			return path
+		}
+		dest, err := os.Readlink(path)
+		if err != nil {
+			return path
+		}
+		if !filepath.IsAbs(dest) {
+			dest = filepath.Join(filepath.Dir(path), dest)
+		}
+		path = dest
+	}
+	return path
+}
+
+// writeFileAtomic replaces path with data so that a crash at any point
+// leaves either the old file or the new one: it writes a temporary file in
+// the same directory, syncs it, renames it over path and syncs the
+// directory.
+func writeFileAtomic(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*") // mode 0600
+	if err != nil {
+		return fmt.Errorf("write the index: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return fmt.Errorf("write the index: %w", err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("write the index: %w", err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("write the index: %w", err)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write the index: %w", err)
+	}
+	if err := syncDir(dir); err != nil {
+		// The new file is in place; only its durability across a power
+		// loss is in doubt.
+		return fmt.Errorf("write the index: sync %s: %w", dir, err)
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil // directories cannot be opened for syncing there
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// indexHeader opens every index keyward writes.
+const indexHeader = "# keyward index: names and metadata of secrets. Values live in the OS keyring,\n" +
+	"# never in this file. Hand edits are fine; keyward will not overwrite a file it\n" +
+	"# cannot parse.\n"
+
+// encodeIndex writes list in the canonical layout: format = 1, then one
+// [[secret]] table per secret with its fields in a fixed order and its
+// metadata, keys sorted, in a [secret.metadata] table right after it. It
+// refuses to write anything parseIndex would not read back exactly.
+func encodeIndex(list []model.Secret) ([]byte, error) {
+	b := make([]byte, 0, 64+len(list)*256)
+	b = append(b, indexHeader...)
+	b = append(b, "format = "...)
+	b = strconv.AppendInt(b, IndexFormat, 10)
+	b = append(b, '\n')
+	seen := make(map[string]struct{}, len(list))
+	var keys []string
+	for i := range list {
+		s := &list[i]
+		if err := checkWritable(s); err != nil {
+			return nil, fmt.Errorf("secret %q: %w", model.Printable(s.Name), err)
+		}
+		if _, dup := seen[s.Name]; dup {
+			return nil, fmt.Errorf("%w: %s (twice in one write)", ErrExists, s.Name)
+		}
+		seen[s.Name] = struct{}{}
+
+		b = append(b, "\n[[secret]]\nname = "...)
+		b = appendString(b, s.Name)
+		if s.Description != "" {
+			b = append(b, "\ndescription = "...)
+			b = appendString(b, s.Description)
+		}
+		b = appendTime(b, "created_at", s.CreatedAt)
+		b = appendTime(b, "updated_at", s.UpdatedAt)
+		b = appendTime(b, "rotated_at", s.RotatedAt)
+		b = append(b, "\nversion = "...)
+		b = strconv.AppendInt(b, int64(s.Version), 10)
+		if s.RotateEvery != 0 {
+			b = append(b, "\nrotate_every = "...)
+			b = appendString(b, s.RotateEvery.String())
+		}
+		b = append(b, '\n')
+		if len(s.Metadata) > 0 {
+			keys = keys[:0]
+			for k := range s.Metadata {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			b = append(b, "\n[secret.metadata]\n"...)
+			for _, k := range keys {
+				b = appendKey(b, k)
+				b = append(b, " = "...)
+				b = appendString(b, s.Metadata[k])
+				b = append(b, '\n')
+			}
+		}
+	}
+	return b, nil
+}
+
+// checkWritable holds a record to the rules parseIndex enforces, plus what
+// the file format can represent.
+func checkWritable(s *model.Secret) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	if !utf8.ValidString(s.Description) {
+		return errors.New("description is not valid UTF-8")
+	}
+	if s.Version < 0 {
+		return errors.New("version must not be negative")
+	}
+	if s.RotateEvery%model.Duration(time.Hour) != 0 {
+		return errors.New("rotate_every must be a whole number of hours")
+	}
+	for _, t := range []time.Time{s.CreatedAt, s.UpdatedAt, s.RotatedAt} {
+		if y := t.UTC().Year(); !t.IsZero() && (y < 0 || y > 9999) {
+			return fmt.Errorf("time %s is outside the years 0 to 9999", t.UTC().Format(time.RFC3339))
+		}
+	}
+	return nil
+}
+
+func appendTime(b []byte, key string, t time.Time) []byte {
+	if t.IsZero() {
+		return b
+	}
+	b = append(b, '\n')
+	b = append(b, key...)
+	b = append(b, " = "...)
+	return t.UTC().AppendFormat(b, time.RFC3339Nano)
+}
+
+// appendKey writes a TOML key: bare when it can be, quoted otherwise.
+func appendKey(b []byte, k string) []byte {
+	if isBareKey(k) {
+		return append(b, k...)
+	}
+	return appendString(b, k)
+}
+
+func isBareKey(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if !isBareKeyByte(k[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isBareKeyByte(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-'
+}
+
+// appendString writes s as a one-line TOML basic string. Control characters
+// and invisible formatting characters (bidi overrides, zero-width spaces)
+// are escaped, so that viewing the file in a terminal shows what is in it.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"':
+				b = append(b, `\"`...)
+			case c == '\\':
+				b = append(b, `\\`...)
+			case c == '\n':
+				b = append(b, `\n`...)
+			case c == '\t':
+				b = append(b, `\t`...)
+			case c == '\r':
+				b = append(b, `\r`...)
+			case c < 0x20 || c == 0x7f:
+				b = appendUnicodeEscape(b, rune(c))
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		// Invalid UTF-8 is refused by checkWritable before we get here.
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029' {
+			b = appendUnicodeEscape(b, r)
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
+}
+
+func appendUnicodeEscape(b []byte, r rune) []byte {
+	const hex = "0123456789ABCDEF"
+	if r > 0xffff {
+		b = append(b, `\U`...)
+		for shift := 28; shift >= 0; shift -= 4 {
+			b = append(b, hex[(r>>uint(shift))&0xf])
+		}
+		return b
+	}
+	b = append(b, `\u`...)
+	for shift := 12; shift >= 0; shift -= 4 {
+		b = append(b, hex[(r>>uint(shift))&0xf])
+	}
+	return b
+}
+
+// rawIndex is an index file as parsed, before the checks that need the whole
+// file (format, duplicates, record rules).
+type rawIndex struct {
+	format     int64
+	formatSet  bool
+	formatLine int
+	entries    []rawEntry
+}
+
+// rawEntry is one [[secret]] table with where it was found. Line numbers are
+// 0 when unknown (a table written inline, say).
+type rawEntry struct {
+	sec               model.Secret
+	rotateEvery       string
+	version           int64
+	line              int // the [[secret]] header
+	nameLine, nameCol int
+}
+
+// parseIndex reads an index file. Files keyward wrote (and hand edits that
+// keep their layout) take a fast line-by-line path; anything else is decoded
+// by github.com/BurntSushi/toml. Both produce the same result for a file the
+// fast path accepts (FuzzParseIndex checks this).
+func parseIndex(path string, data []byte) ([]model.Secret, error) {
+	raw, ok := parseCanonical(data)
+	if !ok {
+		var err error
+		raw, err = parseTOML(path, data)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return raw.check(path)
+}
+
+func (raw *rawIndex) check(path string) ([]model.Secret, error) {
+	if raw.formatSet && raw.format != IndexFormat {
+		return nil, &IndexError{Path: path, Line: raw.formatLine, Col: 1,
+			Msg: fmt.Sprintf("unknown index format %d; this keyward reads format %d (is the file from a newer keyward?)", raw.format, IndexFormat)}
+	}
+	out := make([]model.Secret, 0, len(raw.entries))
+	firstAt := make(map[string]int, len(raw.entries))
+	for i := range raw.entries {
+		e := &raw.entries[i]
+		at := func(msg string, args ...any) error {
+			return &IndexError{Path: path, Line: e.line, Col: 1, Msg: fmt.Sprintf(msg, args...)}
+		}
+		if e.sec.Name == "" {
+			return nil, at("[[secret]] table without a name")
+		}
+		if err := model.ValidateName(e.sec.Name); err != nil {
+			line, col := e.nameLine, e.nameCol
+			if line == 0 {
+				line, col = e.line, 1
+			}
+			return nil, &IndexError{Path: path, Line: line, Col: col, Msg: "secret " + err.Error()}
+		}
+		name := e.sec.Name
+		if j, dup := firstAt[name]; dup {
+			first := raw.entries[j].line
+			if first > 0 && e.line > 0 {
+				return nil, at("secret %s is defined twice, at lines %d and %d; remove or rename one", name, first, e.line)
+			}
+			return nil, at("secret %s is defined twice (tables %d and %d); remove or rename one", name, j+1, i+1)
+		}
+		firstAt[name] = i
+		if e.rotateEvery != "" {
+			d, err := model.ParseDuration(e.rotateEvery)
+			if err != nil {
+				return nil, at("secret %s: %v", name, err)
+			}
+			e.sec.RotateEvery = d
+		}
+		if e.version < 0 || e.version > 1<<31-1 {
+			return nil, at("secret %s: version %d is out of range", name, e.version)
+		}
+		e.sec.Version = int(e.version)
+		if len(e.sec.Metadata) == 0 {
+			e.sec.Metadata = nil
+		}
+		if err := e.sec.Validate(); err != nil {
+			return nil, at("secret %s: %v", name, err)
+		}
+		out = append(out, e.sec)
+	}
+	return out, nil
+}

@@ -1,0 +1,723 @@
+package keyring
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/keyward/keyward/model"
+)
+
+var t0 = time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)
+
+// roundTripCases are records that must come back from the file exactly.
+var roundTripCases = []struct {
+	name string
+	sec  model.Secret
+}{
+	{"minimal", model.Secret{Name: "A", Version: 1, CreatedAt: t0, UpdatedAt: t0}},
+	{"all fields", model.Secret{
+		Name: "OPENAI_API_KEY", Description: "OpenAI key for prod agents",
+		Metadata:  map[string]string{"env": "prod", "owner": "growth team", "service": "openai"},
+		CreatedAt: t0, UpdatedAt: t0.Add(time.Hour), RotatedAt: t0.Add(time.Hour), Version: 7,
+		RotateEvery: model.Duration(90 * model.Day),
+	}},
+	{"quotes and backslashes", model.Secret{Name: "Q", Version: 1,
+		Description: `say "hi" to C:\path\to\file and \n literally`,
+		Metadata:    map[string]string{`"quoted"`: `a "b" \c`, `back\slash`: `\`}}},
+	{"newlines and tabs in description", model.Secret{Name: "NL", Version: 2,
+		Description: "line one\nline two\n\tindented\n"}},
+	{"unicode", model.Secret{Name: "U", Version: 1,
+		Description: "café ☕ 日本語 🔑 emoji and ünïcödé",
+		Metadata:    map[string]string{"ключ": "значение", "emoji🔑": "✓"}}},
+	{"invisible and bidi characters are escaped but kept", model.Secret{Name: "BIDI", Version: 1,
+		Description: "abc\u202edcba\u200b\ufeff\u2028end\u0085c1"}},
+	{"equals signs and odd keys in metadata", model.Secret{Name: "M", Version: 1,
+		Metadata: map[string]string{
+			"url": "https://x.example/?a=b=c", "a.b": "dotted", "with space": "v", "#hash": "h",
+			"[bracket]": "b", "-dash_under-": "bare", "123": "digits", "empty": "",
+		}}},
+	{"sub-second and non-UTC times", model.Secret{Name: "T", Version: 3,
+		CreatedAt:   time.Date(2020, 2, 29, 23, 59, 59, 123456789, time.FixedZone("X", -7*3600-30*60)),
+		UpdatedAt:   time.Date(2021, 1, 1, 0, 0, 0, 500_000_000, time.UTC),
+		RotatedAt:   time.Date(2021, 1, 1, 0, 0, 0, 1, time.UTC),
+		RotateEvery: model.Duration(36 * time.Hour)}},
+	{"weeks policy, version 0", model.Secret{Name: "W", RotateEvery: model.Duration(12 * model.Week)}},
+	{"long name", model.Secret{Name: "N" + strings.Repeat("x_9", 84), Version: 1}},
+}
+
+// normalize is what a record looks like after a trip through the file: times
+// in UTC, no empty metadata map.
+func normalize(s model.Secret) model.Secret {
+	s = s.Clone()
+	s.CreatedAt, s.UpdatedAt, s.RotatedAt = utc(s.CreatedAt), utc(s.UpdatedAt), utc(s.RotatedAt)
+	if len(s.Metadata) == 0 {
+		s.Metadata = nil
+	}
+	return s
+}
+
+func TestIndexRoundTrip(t *testing.T) {
+	var all []model.Secret
+	for _, tc := range roundTripCases {
+		all = append(all, tc.sec)
+		t.Run(tc.name, func(t *testing.T) {
+			checkRoundTrip(t, []model.Secret{tc.sec})
+		})
+	}
+	t.Run("all together", func(t *testing.T) { checkRoundTrip(t, all) })
+	t.Run("empty", func(t *testing.T) {
+		got := checkRoundTrip(t, nil)
+		if got == nil {
+			t.Error("parse of an empty index = nil, want an empty non-nil slice")
+		}
+	})
+}
+
+func checkRoundTrip(t *testing.T, list []model.Secret) []model.Secret {
+	t.Helper()
+	data, err := encodeIndex(list)
+	if err != nil {
+		t.Fatalf("encodeIndex: %v", err)
+	}
+	if !strings.Contains(string(data), "\nformat = 1\n") {
+		t.Errorf("encoded index lacks format = 1:\n%s", data)
+	}
+	got, err := parseIndex("index.toml", data)
+	if err != nil {
+		t.Fatalf("parseIndex(encodeIndex(list)): %v\n%s", err, data)
+	}
+	want := make([]model.Secret, len(list))
+	for i := range list {
+		want[i] = normalize(list[i])
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d secrets, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Errorf("secret %d:\n got %#v\nwant %#v\nfile:\n%s", i, got[i], want[i], data)
+		}
+	}
+	// What keyward writes must take the fast path, and the full TOML
+	// decoder must read it the same way.
+	if _, ok := parseCanonical(data); !ok {
+		t.Errorf("fast parser refused encodeIndex output:\n%s", data)
+	}
+	slow, err := parseTOML("index.toml", data)
+	if err != nil {
+		t.Fatalf("TOML decoder refused encodeIndex output: %v\n%s", err, data)
+	}
+	slowList, err := slow.check("index.toml")
+	if err != nil || !reflect.DeepEqual(slowList, got) {
+		t.Errorf("TOML decoder read %#v, %v; fast path read %#v", slowList, err, got)
+	}
+	// Writing is deterministic: metadata keys sorted, fixed field order.
+	again, _ := encodeIndex(got)
+	if string(again) != string(data) {
+		t.Errorf("second encoding differs:\n%s\nvs\n%s", data, again)
+	}
+	return got
+}
+
+func TestIndexLayout(t *testing.T) {
+	s := model.Secret{
+		Name: "STRIPE_SECRET_KEY", Description: "live key", Version: 2,
+		Metadata:  map[string]string{"owner": "payments", "env": "prod", "team lead": "Ana"},
+		CreatedAt: t0, UpdatedAt: t0, RotatedAt: t0, RotateEvery: model.Duration(90 * model.Day),
+	}
+	data, err := encodeIndex([]model.Secret{s, {Name: "B", Version: 1, CreatedAt: t0, UpdatedAt: t0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := indexHeader + `format = 1
+
+[[secret]]
+name = "STRIPE_SECRET_KEY"
+description = "live key"
+created_at = 2025-03-14T09:26:53Z
+updated_at = 2025-03-14T09:26:53Z
+rotated_at = 2025-03-14T09:26:53Z
+version = 2
+rotate_every = "90d"
+
+[secret.metadata]
+env = "prod"
+owner = "payments"
+"team lead" = "Ana"
+
+[[secret]]
+name = "B"
+created_at = 2025-03-14T09:26:53Z
+updated_at = 2025-03-14T09:26:53Z
+version = 1
+`
+	if string(data) != want {
+		t.Errorf("encodeIndex wrote\n%s\nwant\n%s", data, want)
+	}
+}
+
+func TestEncodeIndexRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		list []model.Secret
+		want string
+	}{
+		{"invalid name", []model.Secret{{Name: "1BAD"}}, "must start with a letter"},
+		{"duplicate", []model.Secret{{Name: "A"}, {Name: "A"}}, "twice"},
+		{"invalid UTF-8 description", []model.Secret{{Name: "A", Description: "\xff"}}, "UTF-8"},
+		{"negative version", []model.Secret{{Name: "A", Version: -1}}, "negative"},
+		{"policy not whole hours", []model.Secret{{Name: "A", RotateEvery: model.Duration(90 * time.Minute)}}, "whole number of hours"},
+		{"year 10000", []model.Secret{{Name: "A", CreatedAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}}, "years"},
+		{"control character in metadata", []model.Secret{{Name: "A", Metadata: map[string]string{"k": "a\x1bb"}}}, "control"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := encodeIndex(tc.list)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("encodeIndex(%v) = %v, want error containing %q", tc.list, err, tc.want)
+			}
+		})
+	}
+}
+
+// handEdited are files a person might write; all must parse to want.
+var handEdited = []struct {
+	name, text string
+	want       []model.Secret
+}{
+	{"comments and blank lines", "# my secrets\nformat = 1 # the format\n\n  [[secret]]  \n  name = \"A\" # comment\n\tversion = 1\n", []model.Secret{{Name: "A", Version: 1}}},
+	{"no format line", "[[secret]]\nname = \"A\"\n", []model.Secret{{Name: "A"}}},
+	{"literal strings", "format = 1\n[[secret]]\nname = 'A'\ndescription = 'C:\\path \"q\"'\n", []model.Secret{{Name: "A", Description: `C:\path "q"`}}},
+	{"multi-line description", "format = 1\n[[secret]]\nname = \"A\"\ndescription = \"\"\"\nline one\nline two\"\"\"\n", []model.Secret{{Name: "A", Description: "line one\nline two"}}},
+	{"inline metadata", "format = 1\n[[secret]]\nname = \"A\"\nmetadata = { env = \"prod\", \"a b\" = \"c=d\" }\n", []model.Secret{{Name: "A", Metadata: map[string]string{"env": "prod", "a b": "c=d"}}}},
+	{"dotted metadata keys", "format = 1\n[[secret]]\nname = \"A\"\nmetadata.env = \"dev\"\n", []model.Secret{{Name: "A", Metadata: map[string]string{"env": "dev"}}}},
+	{"CRLF line ends", "format = 1\r\n[[secret]]\r\nname = \"A\"\r\nversion = 2\r\n", []model.Secret{{Name: "A", Version: 2}}},
+	{"spaced header", "format = 1\n[[ secret ]]\nname = \"A\"\n[ secret.metadata ]\nk = \"v\"\n", []model.Secret{{Name: "A", Metadata: map[string]string{"k": "v"}}}},
+	{"offset time", "[[secret]]\nname = \"A\"\ncreated_at = 2025-03-14T10:26:53+01:00\n", []model.Secret{{Name: "A", CreatedAt: t0}}},
+	{"time with space and lower-case z", "[[secret]]\nname = \"A\"\ncreated_at = 2025-03-14 09:26:53z\n", []model.Secret{{Name: "A", CreatedAt: t0}}},
+	{"empty metadata table", "[[secret]]\nname = \"A\"\n[secret.metadata]\n", []model.Secret{{Name: "A"}}},
+	{"rotate_every in weeks and days", "[[secret]]\nname = \"A\"\nrotate_every = \"1w2d\"\n", []model.Secret{{Name: "A", RotateEvery: model.Duration(9 * model.Day)}}},
+	{"only comments", "# nothing yet\n", []model.Secret{}},
+	{"empty file", "", []model.Secret{}},
+	{"inline array of tables", "format = 1\nsecret = [{ name = \"A\" }, { name = \"B\", version = 3 }]\n", []model.Secret{{Name: "A"}, {Name: "B", Version: 3}}},
+}
+
+func TestIndexHandEdited(t *testing.T) {
+	for _, tc := range handEdited {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseIndex("index.toml", []byte(tc.text))
+			if err != nil {
+				t.Fatalf("parseIndex(%q): %v", tc.text, err)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("parseIndex(%q) =\n%#v\nwant\n%#v", tc.text, got, tc.want)
+			}
+		})
+	}
+}
+
+// malformed are files keyward must refuse, with the place and a reason.
+var malformed = []struct {
+	name, text string
+	want       string // the whole "PATH:LINE:COL: " prefix and part of the reason
+}{
+	{"duplicate names", "format = 1\n\n[[secret]]\nname = \"A\"\n\n[[secret]]\nname = \"B\"\n\n[[secret]]\nname = \"A\"\n",
+		"index.toml:9:1: secret A is defined twice, at lines 3 and 9"},
+	{"duplicate names, slow path", "format = 1\n[[secret]]\nname = 'A'\n[[secret]]\nname = 'A'\n",
+		"index.toml:4:1: secret A is defined twice, at lines 2 and 4"},
+	{"unknown format", "format = 2\n[[secret]]\nname = \"A\"\n", "index.toml:1:1: unknown index format 2"},
+	{"unknown format, slow path", "format = 7 # from the future\r\n", "index.toml:1:1: unknown index format 7"},
+	{"duplicate key", "format = 1\n[[secret]]\nname = \"A\"\nname = \"B\"\n", "index.toml:4:"},
+	{"unterminated string", "format = 1\n[[secret]]\nname = \"A\n", "index.toml:3:"},
+	{"garbage", "format = 1\n[[secret]]\nname = A\n", "index.toml:3:"},
+	{"wrong type", "format = 1\n[[secret]]\nname = \"A\"\nversion = \"two\"\n", "index.toml:4:1: secret.version: incompatible types"},
+	{"wrong type of format", "format = \"1\"\n", "index.toml:1:1: format: incompatible types"},
+	{"unknown key in secret", "format = 1\n[[secret]]\nname = \"A\"\nrotate-every = \"90d\"\n", `index.toml:4:1: unknown key "rotate-every" in secret A`},
+	{"unknown key in second secret", "[[secret]]\nname = \"A\"\n[[secret]]\nname = \"B\"\n  value = \"x\"\n", `index.toml:5:3: unknown key "value" in secret B`},
+	{"unknown top-level key", "format = 1\ncolor = \"red\"\n", `index.toml:2:1: unknown key "color"`},
+	{"invalid name", "format = 1\n[[secret]]\nname = \"1BAD\"\n", `index.toml:3:8: secret name: "1BAD" must start with a letter`},
+	{"invalid name, slow path", "format = 1\n[[secret]]\n  name = '1BAD'\n", `index.toml:3:3: secret name: "1BAD" must start with a letter`},
+	{"missing name", "format = 1\n[[secret]]\nversion = 1\n", "index.toml:2:1: [[secret]] table without a name"},
+	{"bad policy", "format = 1\n[[secret]]\nname = \"A\"\nrotate_every = \"90x\"\n", `index.toml:2:1: secret A: duration: "90x": unknown unit`},
+	{"negative version", "format = 1\n[[secret]]\nname = \"A\"\nversion = -1\n", "index.toml:2:1: secret A: version -1 is out of range"},
+	{"control character in metadata", "format = 1\n[[secret]]\nname = \"A\"\n[secret.metadata]\nk = \"a\\u001bb\"\n", `index.toml:2:1: secret A: metadata: value of "k" must not contain control characters`},
+	{"empty metadata key", "[[secret]]\nname = \"A\"\n[secret.metadata]\n\"\" = \"v\"\n", "index.toml:1:1: secret A: metadata: key must not be empty"},
+	{"metadata not a string", "[[secret]]\nname = \"A\"\n[secret.metadata]\nn = 1\n", "index.toml:4:1: secret.metadata.n: incompatible types"},
+	{"invalid UTF-8", "[[secret]]\nname = \"A\xff\"\n", "index.toml:2:"},
+	{"secret not a table", "secret = 1\n", "index.toml:1:1: secret: incompatible types"},
+	{"duplicate inline tables", "secret = [{ name = \"A\" }, { name = \"A\" }]\n", "index.toml: secret A is defined twice (tables 1 and 2)"},
+}
+
+func TestIndexMalformed(t *testing.T) {
+	for _, tc := range malformed {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := parseIndex("index.toml", []byte(tc.text))
+			if err == nil {
+				t.Fatalf("parseIndex(%q) succeeded, want error %q", tc.text, tc.want)
+			}
+			var ie *IndexError
+			if !errors.As(err, &ie) {
+				t.Errorf("parseIndex(%q) error %T, want *IndexError", tc.text, err)
+			}
+			if !strings.HasPrefix(err.Error(), tc.want) && !strings.HasPrefix(tc.want, "index.toml:") {
+				t.Errorf("bad test: want %q has no position", tc.want)
+			}
+			if !strings.HasPrefix(err.Error(), tc.want) {
+				t.Errorf("parseIndex(%q) error\n %q\nwant prefix\n %q", tc.text, err.Error(), tc.want)
+			}
+			if strings.Count(err.Error(), "\n") > 0 {
+				t.Errorf("error %q spans lines", err)
+			}
+		})
+	}
+}
+
+func TestIndexErrorFormat(t *testing.T) {
+	for _, tc := range []struct {
+		e    IndexError
+		want string
+	}{
+		{IndexError{Path: "/x/index.toml", Line: 3, Col: 7, Msg: "bad"}, "/x/index.toml:3:7: bad"},
+		{IndexError{Path: "i.toml", Line: 3, Msg: "bad"}, "i.toml:3:1: bad"},
+		{IndexError{Path: "i.toml", Msg: "bad"}, "i.toml: bad"},
+	} {
+		if got := tc.e.Error(); got != tc.want {
+			t.Errorf("%#v.Error() = %q, want %q", tc.e, got, tc.want)
+		}
+	}
+}
+
+func TestDefaultIndexPath(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	t.Setenv("HOME", dir)
+	got, err := DefaultIndexPath()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// On Linux this is $XDG_CONFIG_HOME; elsewhere the platform's own
+	// config directory, so only check the tail there.
+	want := filepath.Join("keyward", "index.toml")
+	if !strings.HasSuffix(got, want) {
+		t.Errorf("DefaultIndexPath() = %q, want it to end in %q", got, want)
+	}
+	if cfg, _ := os.UserConfigDir(); got != filepath.Join(cfg, want) {
+		t.Errorf("DefaultIndexPath() = %q, want %q", got, filepath.Join(cfg, want))
+	}
+}
+
+func newFileIndex(t testing.TB) *fileIndex {
+	return &fileIndex{path: filepath.Join(t.TempDir(), "cfg", "keyward", "index.toml")}
+}
+
+func appendSecret(name string) func([]model.Secret) ([]model.Secret, error) {
+	return func(list []model.Secret) ([]model.Secret, error) {
+		return append(list, model.Secret{Name: name, Version: 1, CreatedAt: t0, UpdatedAt: t0}), nil
+	}
+}
+
+func TestFileIndexMissingIsEmpty(t *testing.T) {
+	f := newFileIndex(t)
+	list, err := f.Load(context.Background())
+	if err != nil || list == nil || len(list) != 0 {
+		t.Fatalf("Load of a missing index = %#v, %v; want an empty list, no error", list, err)
+	}
+	if _, err := os.Stat(filepath.Dir(f.path)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Load created the directory (stat: %v); only writes should", err)
+	}
+}
+
+func TestFileIndexWritePermissions(t *testing.T) {
+	f := newFileIndex(t)
+	if err := f.Update(context.Background(), appendSecret("A")); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(f.path)
+	checkMode(t, dir, 0o700)
+	checkMode(t, f.path, 0o600)
+	checkMode(t, f.path+".lock", 0o600)
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if want := []string{"index.toml", "index.toml.lock"}; !slices.Equal(names, want) {
+		t.Errorf("directory holds %v, want %v (no temporary files left behind)", names, want)
+	}
+	// A second write replaces the file and keeps its mode, even when
+	// someone loosened it.
+	if err := os.Chmod(f.path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Update(context.Background(), appendSecret("B")); err != nil {
+		t.Fatal(err)
+	}
+	checkMode(t, f.path, 0o600)
+	list, err := f.Load(context.Background())
+	if err != nil || len(list) != 2 || list[0].Name != "A" || list[1].Name != "B" {
+		t.Errorf("after two writes Load = %v, %v; want A, B", list, err)
+	}
+}
+
+func checkMode(t *testing.T, path string, want os.FileMode) {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fi.Mode().Perm(); got != want {
+		t.Errorf("mode of %s = %o, want %o", filepath.Base(path), got, want)
+	}
+}
+
+func TestFileIndexKeepsSymlink(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "dotfiles", "keyward.toml")
+	if err := os.MkdirAll(filepath.Dir(real), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "index.toml")
+	if err := os.Symlink(real, link); err != nil {
+		t.Skip("no symlinks here:", err)
+	}
+	f := &fileIndex{path: link}
+	if err := f.Update(context.Background(), appendSecret("A")); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the symlink was replaced (%v)", err)
+	}
+	if list, err := (&fileIndex{path: real}).Load(context.Background()); err != nil || len(list) != 1 {
+		t.Errorf("the file behind the symlink holds %v, %v; want A", list, err)
+	}
+}
+
+func TestFileIndexNeverOverwritesMalformed(t *testing.T) {
+	f := newFileIndex(t)
+	if err := os.MkdirAll(filepath.Dir(f.path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	bad := "format = 1\n[[secret]]\nname = \"A\"\n# my notes\nname = \"oops\"\n"
+	if err := os.WriteFile(f.path, []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	called := false
+	err := f.Update(context.Background(), func(list []model.Secret) ([]model.Secret, error) {
+		called = true
+		return list, nil
+	})
+	var ie *IndexError
+	if !errors.As(err, &ie) || ie.Line != 5 || ie.Path != f.path {
+		t.Errorf("Update over a malformed index = %v, want an IndexError at %s:5", err, f.path)
+	}
+	if called {
+		t.Error("Update ran fn over a malformed index")
+	}
+	if got, _ := os.ReadFile(f.path); string(got) != bad {
+		t.Errorf("malformed index was changed to:\n%s", got)
+	}
+}
+
+func TestFileIndexUpdateErrorWritesNothing(t *testing.T) {
+	f := newFileIndex(t)
+	if err := f.Update(context.Background(), appendSecret("A")); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(f.path)
+	boom := errors.New("boom")
+	err := f.Update(context.Background(), func(list []model.Secret) ([]model.Secret, error) {
+		return append(list, model.Secret{Name: "B"}), boom
+	})
+	if !errors.Is(err, boom) {
+		t.Errorf("Update = %v, want fn's error", err)
+	}
+	// A record that cannot be written leaves the file alone too.
+	err = f.Update(context.Background(), func(list []model.Secret) ([]model.Secret, error) {
+		return append(list, model.Secret{Name: "bad name"}), nil
+	})
+	if err == nil {
+		t.Error("Update wrote an invalid name")
+	}
+	if after, _ := os.ReadFile(f.path); string(after) != string(before) {
+		t.Errorf("failed Updates changed the file:\n%s", after)
+	}
+}
+
+func TestFileIndexCancelledWhileLocked(t *testing.T) {
+	f := newFileIndex(t)
+	if err := f.Update(context.Background(), appendSecret("A")); err != nil {
+		t.Fatal(err)
+	}
+	entered, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
+	go func() {
+		done <- f.Update(context.Background(), func(list []model.Secret) ([]model.Secret, error) {
+			close(entered)
+			<-release
+			return list, nil
+		})
+	}()
+	<-entered
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	err := f.Update(ctx, appendSecret("B"))
+	close(release)
+	if err := <-done; err != nil {
+		t.Errorf("the lock holder's Update: %v", err)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Update while another holds the lock = %v, want the context's deadline", err)
+	}
+}
+
+func TestFileIndexConcurrentGoroutines(t *testing.T) {
+	path := newFileIndex(t).path
+	const workers, each = 16, 8
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*each)
+	for w := range workers {
+		wg.Go(func() {
+			f := &fileIndex{path: path} // its own lock file handle
+			for i := range each {
+				errs <- f.Update(context.Background(), appendSecret(fmt.Sprintf("W%d_%d", w, i)))
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkAllPresent(t, path, workers, each, "W")
+}
+
+func checkAllPresent(t *testing.T, path string, workers, each int, prefix string) {
+	t.Helper()
+	list, err := (&fileIndex{path: path}).Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, s := range list {
+		have[s.Name] = true
+	}
+	if len(list) != workers*each {
+		t.Errorf("index holds %d secrets, want %d: changes were lost", len(list), workers*each)
+	}
+	for w := range workers {
+		for i := range each {
+			if n := fmt.Sprintf("%s%d_%d", prefix, w, i); !have[n] {
+				t.Errorf("%s is missing", n)
+			}
+		}
+	}
+}
+
+// TestFileIndexConcurrentProcesses runs several copies of this test binary,
+// each adding secrets to one index, and checks that none were lost.
+func TestFileIndexConcurrentProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	path := newFileIndex(t).path
+	const procs, each = 4, 15
+	cmds := make([]*exec.Cmd, procs)
+	outs := make([]strings.Builder, procs)
+	for p := range procs {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperIndexWriter$", "-test.count=1")
+		cmd.Env = append(os.Environ(),
+			"KEYWARD_HELPER_INDEX="+path,
+			"KEYWARD_HELPER_PREFIX=P"+strconv.Itoa(p)+"_",
+			"KEYWARD_HELPER_COUNT="+strconv.Itoa(each))
+		cmd.Stdout, cmd.Stderr = &outs[p], &outs[p]
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds[p] = cmd
+	}
+	for p, cmd := range cmds {
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("writer process %d: %v\n%s", p, err, outs[p].String())
+		}
+	}
+	checkAllPresent(t, path, procs, each, "P")
+}
+
+// TestHelperIndexWriter is the child of TestFileIndexConcurrentProcesses.
+func TestHelperIndexWriter(t *testing.T) {
+	path := os.Getenv("KEYWARD_HELPER_INDEX")
+	if path == "" {
+		t.Skip("helper process only")
+	}
+	n, _ := strconv.Atoi(os.Getenv("KEYWARD_HELPER_COUNT"))
+	prefix := os.Getenv("KEYWARD_HELPER_PREFIX")
+	// Through a whole store, as keyward processes would.
+	s := &store{vals: &memBackend{vals: map[string]string{}}, idx: &fileIndex{path: path}, now: time.Now}
+	for i := range n {
+		if _, err := s.Create(context.Background(), model.Secret{Name: fmt.Sprintf("%s%d", prefix, i)}, "value"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// FuzzParseIndex checks that parsing never panics, that the fast path never
+// reads a file differently from the TOML decoder, and that whatever parses
+// is written back and read again exactly.
+func FuzzParseIndex(f *testing.F) {
+	for _, tc := range handEdited {
+		f.Add([]byte(tc.text))
+	}
+	for _, tc := range malformed {
+		f.Add([]byte(tc.text))
+	}
+	for _, tc := range roundTripCases {
+		data, err := encodeIndex([]model.Secret{tc.sec})
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	for _, extra := range []string{
+		"[[secret]]\nname = \"A\\u00e9\\U0001F511\"\ncreated_at = 2024-02-29T23:59:59.999999999-12:30\n",
+		"format = 1 # c\n[[secret]]\n\"name\" = \"A\"#c\ndescription = \"\\b\\f\\t\\r\\\\ \\\"\"\nversion = 0\nrotate_every = \"36h\"\n\n[secret.metadata]\n\"a\\u0041\" = \"x\"\nb-c_d = \"\"\n",
+		"[[secret]]\nname = \"B\"\nupdated_at = 2023-02-29T00:00:00Z\n",
+		"[[secret]]\nname = \"B\"\nrotated_at = 1999-12-31T23:59:60Z\n",
+		"[[secret]]\nname = \"B\"\nrotated_at = 2000-01-01T00:00:00+24:00\n",
+		"[[secret]]\nname = \"B\"\ndescription = \"\\e\\x41\"\n",
+		"[[secret]]\nname = \"B\"\nversion = 007\n",
+		"[[secret]]\nname = \"B\"\nversion = 1_000\n",
+		"[[secret]]\nname = \"B\"\n[secret.metadata]\nk = \"v\"\n[secret.metadata]\n",
+		"[secret.metadata]\nk = \"v\"\n[[secret]]\nname = \"B\"\n",
+	} {
+		f.Add([]byte(extra))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fast, ok := parseCanonical(data)
+		if ok {
+			slow, err := parseTOML("f", data)
+			if err != nil {
+				t.Fatalf("fast path accepted what the TOML decoder refuses (%v):\n%q", err, data)
+			}
+			if !sameRaw(fast, slow) {
+				t.Fatalf("fast path and TOML decoder disagree on\n%q\nfast %#v\nslow %#v", data, fast, slow)
+			}
+		}
+		list, err := parseIndex("f", data)
+		if err != nil {
+			var ie *IndexError
+			if !errors.As(err, &ie) {
+				t.Fatalf("parseIndex error %T %v, want *IndexError", err, err)
+			}
+			return
+		}
+		enc, err := encodeIndex(list)
+		if err != nil {
+			t.Fatalf("cannot write back what was read (%v) from\n%q", err, data)
+		}
+		if _, ok := parseCanonical(enc); !ok {
+			t.Fatalf("fast path refused encodeIndex output:\n%s", enc)
+		}
+		again, err := parseIndex("f", enc)
+		if err != nil || !reflect.DeepEqual(again, list) {
+			t.Fatalf("round trip changed\n%#v\nto\n%#v (%v)", list, again, err)
+		}
+	})
+}
+
+func sameRaw(a, b *rawIndex) bool {
+	if a.format != b.format || a.formatSet != b.formatSet || len(a.entries) != len(b.entries) {
+		return false
+	}
+	if a.formatSet && a.formatLine != b.formatLine {
+		return false
+	}
+	for i := range a.entries {
+		x, y := a.entries[i], b.entries[i]
+		if x.line != y.line || x.version != y.version || x.rotateEvery != y.rotateEvery {
+			return false
+		}
+		if len(x.sec.Metadata) == 0 && len(y.sec.Metadata) == 0 {
+			x.sec.Metadata, y.sec.Metadata = nil, nil
+		}
+		if !reflect.DeepEqual(x.sec, y.sec) {
+			return false
+		}
+	}
+	return true
+}
+
+// benchIndex writes an index of n realistic records and returns its path.
+func benchIndex(b *testing.B, n int) string {
+	b.Helper()
+	list := make([]model.Secret, n)
+	for i := range list {
+		list[i] = model.Secret{
+			Name:        fmt.Sprintf("SERVICE_%06d_API_KEY", i),
+			Description: fmt.Sprintf("API key %d for the \"ingest\" pipeline", i),
+			Metadata:    map[string]string{"env": []string{"prod", "staging", "dev"}[i%3], "owner": "growth team", "service": "svc" + strconv.Itoa(i%50)},
+			CreatedAt:   t0.Add(-time.Duration(i) * time.Hour), UpdatedAt: t0, RotatedAt: t0,
+			Version: 1 + i%5, RotateEvery: model.Duration(90 * model.Day),
+		}
+	}
+	data, err := encodeIndex(list)
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "index.toml")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	return path
+}
+
+// BenchmarkLoadIndex100k is what `keyward secrets list` pays over a
+// 100,000-entry index (List reads only the index).
+func BenchmarkLoadIndex100k(b *testing.B) {
+	path := benchIndex(b, 100_000)
+	s := &store{idx: &fileIndex{path: path}}
+	for b.Loop() {
+		list, err := s.List(context.Background())
+		if err != nil || len(list) != 100_000 {
+			b.Fatal(len(list), err)
+		}
+	}
+}
+
+// BenchmarkLoadIndex100kTOML is the same file through the TOML decoder
+// alone, the path hand-edited files take; it is why the fast path exists.
+func BenchmarkLoadIndex100kTOML(b *testing.B) {
+	path := benchIndex(b, 100_000)
+	data, _ := os.ReadFile(path)
+	for b.Loop() {
+		raw, err := parseTOML(path, data)
+		if err != nil || len(raw.entries) != 100_000 {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkUpdateIndex10k(b *testing.B) {
+	path := benchIndex(b, 10_000)
+	f := &fileIndex{path: path}
+	for b.Loop() {
+		err := f.Update(context.Background(), func(list []model.Secret) ([]model.Secret, error) {
+			list[0].Version++
+			return list, nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,194 @@
+package keyring
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	gokeyring "github.com/zalando/go-keyring"
+
+	"github.com/keyward/keyward/model"
+)
+
+// DefaultService is the keyring service name keyward stores values under.
+const DefaultService = "keyward"
+
+// DefaultTimeout is how long a single keyring call may take before OSStore
+// gives up on it. A frozen keyring daemon, or one waiting for an unlock
+// prompt nobody sees, would otherwise hang keyward forever.
+const DefaultTimeout = 10 * time.Second
+
+// OSOptions configures an OSStore. The zero value of each field means its
+// default.
+type OSOptions struct {
+	// IndexPath is the index file; default DefaultIndexPath().
+	IndexPath string
+	// Service is the keyring service name; default DefaultService.
+	Service string
+	// Timeout bounds each keyring call; default DefaultTimeout.
+	Timeout time.Duration
+	// Now is the clock for created_at, updated_at and rotated_at; default
+	// time.Now.
+	Now func() time.Time
+}
+
+// OSStore is the real Store: values in the OS keyring (the Secret Service on
+// Linux, the Keychain on macOS, the Credential Manager on Windows, through
+// github.com/zalando/go-keyring) under the service name with the secret's
+// name as the user, and records in the TOML index file. It is safe for
+// concurrent use, and several processes may share one index.
+type OSStore struct {
+	store
+	indexPath string
+	service   string
+}
+
+// NewOSStore returns a store over the OS keyring and the index file in opts.
+// It touches neither until used: a missing index is an empty store, created
+// on the first write.
+func NewOSStore(opts OSOptions) (*OSStore, error) {
+	if opts.IndexPath == "" {
+		p, err := DefaultIndexPath()
+		if err != nil {
+			return nil, err
+		}
+		opts.IndexPath = p
+	}
+	if opts.Service == "" {
+		opts.Service = DefaultService
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	vals := &osValues{service: opts.Service, timeout: opts.Timeout, kr: goKeyring{}}
+	return &OSStore{
+		store:     store{vals: vals, idx: &fileIndex{path: opts.IndexPath}, now: opts.Now},
+		indexPath: opts.IndexPath,
+		service:   opts.Service,
+	}, nil
+}
+
+// IndexPath returns the index file's path, for messages.
+func (s *OSStore) IndexPath() string { return s.indexPath }
+
+// Service returns the keyring service name values are stored under.
+func (s *OSStore) Service() string { return s.service }
+
+// keyringAPI is the part of go-keyring we use, so tests can put a slow or
+// failing keyring in its place.
+type keyringAPI interface {
+	Get(service, user string) (string, error)
+	Set(service, user, value string) error
+	Delete(service, user string) error
+}
+
+type goKeyring struct{}
+
+func (goKeyring) Get(service, user string) (string, error) { return gokeyring.Get(service, user) }
+func (goKeyring) Set(service, user, value string) error    { return gokeyring.Set(service, user, value) }
+func (goKeyring) Delete(service, user string) error        { return gokeyring.Delete(service, user) }
+
+// osValues is the values backend over the OS keyring. Every call runs with a
+// deadline; errors wrap the Store sentinels and never contain a value.
+type osValues struct {
+	service string
+	timeout time.Duration
+	kr      keyringAPI
+}
+
+// pingUser is the keyring user Ping reads. '@' keeps it apart from every
+// valid secret name.
+const pingUser = "@ping"
+
+func (v *osValues) Get(ctx context.Context, user string) (string, error) {
+	var val string
+	err := withDeadline(ctx, v.timeout, func() error {
+		var err error
+		val, err = v.kr.Get(v.service, user)
+		return err
+	})
+	if err != nil {
+		return "", v.wrap("read", user, err)
+	}
+	return val, nil
+}
+
+func (v *osValues) Set(ctx context.Context, user, value string) error {
+	err := withDeadline(ctx, v.timeout, func() error {
+		return v.kr.Set(v.service, user, value)
+	})
+	if err != nil {
+		return v.wrap("write", user, err)
+	}
+	return nil
+}
+
+func (v *osValues) Delete(ctx context.Context, user string) error {
+	err := withDeadline(ctx, v.timeout, func() error {
+		return v.kr.Delete(v.service, user)
+	})
+	if err != nil && !errors.Is(err, gokeyring.ErrNotFound) {
+		return v.wrap("delete", user, err)
+	}
+	return nil
+}
+
+func (v *osValues) Ping(ctx context.Context) error {
+	err := withDeadline(ctx, v.timeout, func() error {
+		_, err := v.kr.Get(v.service, pingUser)
+		return err
+	})
+	if err != nil && !errors.Is(err, gokeyring.ErrNotFound) {
+		return v.wrap("reach", "", err)
+	}
+	return nil
+}
+
+// wrap maps a go-keyring error to the Store sentinels. The messages carry
+// the operation and the keyring user (a secret's name), never a value.
+func (v *osValues) wrap(op, user string, err error) error {
+	what := "the keyring"
+	if user != "" {
+		what = fmt.Sprintf("%s in the keyring (service %s)", model.Printable(user), model.Printable(v.service))
+	}
+	switch {
+	case errors.Is(err, ErrTimeout), errors.Is(err, context.Canceled):
+		return fmt.Errorf("%s %s: %w", op, what, err)
+	case errors.Is(err, gokeyring.ErrNotFound):
+		return fmt.Errorf("%w: %s", ErrNoValue, model.Printable(user))
+	case errors.Is(err, gokeyring.ErrSetDataTooBig):
+		return fmt.Errorf("%s %s: %w: %w", op, what, ErrTooLarge, err)
+	case unavailable(err):
+		return fmt.Errorf("%s %s: %w: %w", op, what, ErrUnavailable, err)
+	}
+	return fmt.Errorf("%s %s: %w", op, what, err)
+}
+
+// withDeadline runs fn, which cannot be cancelled, in a goroutine and waits
+// at most timeout (or until ctx ends) for it. On timeout the goroutine is
+// left to finish on its own: go-keyring offers no way to stop a call, and a
+// frozen call must not freeze keyward. Its result is then dropped.
+func withDeadline(ctx context.Context, timeout time.Duration, fn func() error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	done := make(chan error, 1) // buffered: a late fn must not block forever
+	go func() { done <- fn() }()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-timer.C:
+		return fmt.Errorf("%w (waited %s; is the keyring daemon frozen, or waiting for an unlock prompt?)", ErrTimeout, timeout)
+	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return fmt.Errorf("%w: %w", ErrTimeout, ctx.Err())
+		}
+		return ctx.Err()
+	}
+}

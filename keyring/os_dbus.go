@@ -1,0 +1,53 @@
+//go:build (dragonfly && cgo) || (freebsd && cgo) || linux || netbsd || openbsd
+
+package keyring
+
+import (
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+
+	dbus "github.com/godbus/dbus/v5"
+	gokeyring "github.com/zalando/go-keyring"
+)
+
+// unavailable reports whether err means there is no Secret Service to talk
+// to (no session bus, or nothing on it owning org.freedesktop.secrets), as
+// opposed to a service that answered with an error.
+func unavailable(err error) bool {
+	if errors.Is(err, gokeyring.ErrUnsupportedPlatform) || errors.Is(err, dbus.ErrClosed) {
+		return true
+	}
+	var de dbus.Error
+	var dep *dbus.Error
+	name := ""
+	switch {
+	case errors.As(err, &de):
+		name = de.Name
+	case errors.As(err, &dep):
+		name = dep.Name
+	}
+	if name != "" {
+		switch name {
+		case "org.freedesktop.DBus.Error.ServiceUnknown",
+			"org.freedesktop.DBus.Error.NameHasNoOwner",
+			"org.freedesktop.DBus.Error.NoServer",
+			"org.freedesktop.DBus.Error.NoReply",
+			"org.freedesktop.DBus.Error.Disconnected":
+			return true
+		}
+		return strings.HasPrefix(name, "org.freedesktop.DBus.Error.Spawn.")
+	}
+	// Connecting to the session bus fails with plain errors: no address
+	// (and no dbus-launch to make one), a socket that is gone, or a bus that
+	// refused us.
+	var execErr *exec.Error
+	var exitErr *exec.ExitError
+	var opErr *net.OpError
+	return errors.As(err, &execErr) || errors.As(err, &exitErr) || errors.As(err, &opErr) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, os.ErrNotExist) ||
+		strings.HasPrefix(err.Error(), "dbus: ")
+}
