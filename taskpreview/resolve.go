@@ -1,0 +1,150 @@
+package taskpreview
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/keyward/keyward/model"
+)
+
+// Lookup is the view of the store a preview needs: the names that exist,
+// and a way to read one value. A preview calls Names once and Value at most
+// once per distinct referenced name, only to compute its mask.
+type Lookup interface {
+	Names() []string
+	Value(name string) (string, error)
+}
+
+// NewLookup builds a Lookup from a list of names and a function that reads
+// one value; the function is only called for names in the list.
+func NewLookup(names []string, value func(name string) (string, error)) Lookup {
+	return funcLookup{names: names, value: value}
+}
+
+type funcLookup struct {
+	names []string
+	value func(string) (string, error)
+}
+
+func (l funcLookup) Names() []string                   { return l.names }
+func (l funcLookup) Value(name string) (string, error) { return l.value(name) }
+
+// resolver answers name questions for one Preview call. It keeps masks,
+// never values.
+type resolver struct {
+	lookup Lookup
+	names  map[string]bool
+	sorted []string
+	masks  map[string]string
+	errs   map[string]error
+	sugg   map[string]string
+}
+
+func newResolver(l Lookup) *resolver {
+	r := &resolver{lookup: l, masks: map[string]string{}, errs: map[string]error{}, sugg: map[string]string{}}
+	if l != nil {
+		r.sorted = append([]string(nil), l.Names()...)
+		sort.Strings(r.sorted)
+		r.names = make(map[string]bool, len(r.sorted))
+		for _, n := range r.sorted {
+			r.names[n] = true
+		}
+	}
+	return r
+}
+
+// resolve fills the status, mask and suggestion of ref.
+func (r *resolver) resolve(ref *Reference) {
+	if r.lookup == nil {
+		ref.Status = StatusUnchecked
+		return
+	}
+	if !r.names[ref.Name] || ref.InvalidName {
+		ref.Status = StatusMissing
+		ref.Suggestion = r.suggest(ref.Name)
+		return
+	}
+	if m, ok := r.masks[ref.Name]; ok {
+		ref.Status, ref.Masked = StatusResolved, m
+		return
+	}
+	if _, failed := r.errs[ref.Name]; failed {
+		ref.Status = StatusUnreadable
+		return
+	}
+	v, err := r.lookup.Value(ref.Name)
+	if err != nil {
+		r.errs[ref.Name] = err
+		ref.Status = StatusUnreadable
+		return
+	}
+	m := model.Mask(v)
+	r.masks[ref.Name] = m
+	ref.Status, ref.Masked = StatusResolved, m
+}
+
+// suggest returns the closest store name: one that differs only in case,
+// else the nearest within edit distance 2 (ties broken by name order).
+func (r *resolver) suggest(name string) string {
+	if s, ok := r.sugg[name]; ok {
+		return s
+	}
+	s := r.closest(name)
+	r.sugg[name] = s
+	return s
+}
+
+func (r *resolver) closest(name string) string {
+	if name == "" {
+		return ""
+	}
+	for _, n := range r.sorted {
+		if n != name && strings.EqualFold(n, name) {
+			return n
+		}
+	}
+	best, bestD := "", 3
+	for _, n := range r.sorted {
+		if n == name || abs(len(n)-len(name)) >= bestD {
+			continue
+		}
+		if d := editDistance(n, name, bestD); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	return best
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// editDistance is the Levenshtein distance of a and b (bytes), or max when
+// it is at least max.
+func editDistance(a, b string, max int) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin >= max {
+			return max
+		}
+		prev, cur = cur, prev
+	}
+	return min(prev[len(b)], max)
+}

@@ -1,0 +1,178 @@
+package taskpreview
+
+// Kind says how a string reaches the secrets map (SPEC §4.3), or which
+// documented-only construct names a secret (SPEC §4.4).
+type Kind string
+
+// Reference kinds. The first group resolves at run time; the last three
+// are documented forms that Julep never reads.
+const (
+	KindExprAttr        Kind = "expr_attr"        // $ secrets.NAME
+	KindExprIndex       Kind = "expr_index"       // $ secrets['NAME']
+	KindExprGet         Kind = "expr_get"         // $ secrets.get('NAME'): optional
+	KindPresenceCheck   Kind = "presence_check"   // $ 'NAME' in secrets: optional, reads no value
+	KindFString         Kind = "fstring"          // $ f'…{secrets.NAME}…'
+	KindTemplate        Kind = "template"         // {{ secrets.NAME }} in a non-$ string
+	KindImplicitFString Kind = "implicit_fstring" // {secrets.NAME} in a non-$ string
+	KindDynamic         Kind = "dynamic"          // $ secrets[expr]: name unknown statically
+	KindWholeMap        Kind = "whole_map"        // $ secrets, len(secrets), …
+	KindDollarSet       Kind = "dollar_set"       // $ {secrets.NAME}: a Python set, not a string
+	KindLLMProvider     Kind = "llm_provider"     // implicit, from the model name
+
+	KindSecretNameField Kind = "secret_name_field" // step-level secret_name: NAME (docs only)
+	KindSecretsMapping  Kind = "secrets_mapping"   // step-level secrets: {alias: NAME} (docs only)
+	KindSecretRef       Kind = "secret_ref"        // api_call.secrets.alias.name (never read)
+)
+
+// Phase says when Julep evaluates a reference.
+type Phase string
+
+// Phases of evaluation.
+const (
+	PhaseToolSetup Phase = "tool_setup" // when task tools are built (every tool_call and default-tools prompt step)
+	PhaseStep      Phase = "step"       // when the step runs
+	PhaseLLM       Phase = "llm"        // the LLM provider key lookup of a prompt step
+)
+
+// Status is the outcome of looking a reference's name up in the store.
+type Status string
+
+// Statuses of a reference.
+const (
+	StatusResolved   Status = "resolved"   // the name exists; Masked holds its mask
+	StatusMissing    Status = "missing"    // no secret by that exact name
+	StatusUnreadable Status = "unreadable" // the name exists but its value could not be read
+	StatusUnchecked  Status = "unchecked"  // no Lookup was given
+)
+
+// OnMissing says what Julep does at run time when a reference's secret is
+// missing.
+type OnMissing string
+
+// Consequences of a missing secret.
+const (
+	OnMissingStepFails  OnMissing = "step_fails"  // EvaluateError, not retried; the execution fails
+	OnMissingNone       OnMissing = "none"        // .get() gives None, an in-check gives False
+	OnMissingDefault    OnMissing = "default"     // .get() gives its fallback argument
+	OnMissingJulepProxy OnMissing = "julep_proxy" // the LLM call quietly goes through Julep's proxy
+	OnMissingGuarded    OnMissing = "guarded"     // only reached when a condition on the same name holds
+)
+
+// Reference is one evaluated occurrence of a secret name: the same secret
+// twice in one string gives two references. The JSON form is the contract
+// of `keyward preview --json`; fields tagged "-" are extra detail for Go
+// callers and the human formatter.
+type Reference struct {
+	Name        string `json:"name"`
+	Kind        Kind   `json:"kind"`
+	Path        string `json:"path"`
+	Phase       Phase  `json:"phase"`
+	Line        int    `json:"line"`   // 1-based line in the file
+	Column      int    `json:"column"` // 1-based column, in characters
+	Optional    bool   `json:"optional"`
+	InvalidName bool   `json:"invalid_name"`
+	Status      Status `json:"status"`
+	Masked      string `json:"masked"`
+	Suggestion  string `json:"suggestion"`
+
+	// Model is the model name an llm_provider reference was looked up for.
+	Model string `json:"-"`
+	// LegacyName is the provider key the legacy mapping gives for Model
+	// ("" when that mapping has none).
+	LegacyName string `json:"-"`
+	// OverriddenBy is the path of a settings.custom_api_key that replaces
+	// this llm_provider lookup for its step.
+	OverriddenBy string `json:"-"`
+	// OnMissing says what happens at run time if the secret is missing.
+	OnMissing OnMissing `json:"-"`
+	// Guard is the path of a condition that tests this same name with
+	// .get() or in, so the reference is only reached when it exists.
+	Guard string `json:"-"`
+}
+
+// Required reports whether a missing secret for r breaks the execution: it
+// is neither optional nor guarded by a condition on the same name.
+func (r Reference) Required() bool { return !r.Optional && r.Guard == "" }
+
+// Dynamic is an access whose secret name cannot be known statically
+// (kind dynamic), an access to the whole map (kind whole_map), or an LLM
+// key lookup whose model is decided at run time (kind llm_provider).
+type Dynamic struct {
+	Kind Kind   `json:"kind"`
+	Path string `json:"path"`
+	Expr string `json:"expr"`
+
+	Phase    Phase `json:"-"`
+	Optional bool  `json:"-"` // secrets.get(expr) and expr in secrets
+	Line     int   `json:"-"`
+	Column   int   `json:"-"`
+}
+
+// Inert is reference-shaped text in a position Julep never evaluates, or a
+// documented-only construct that names a secret but does nothing.
+type Inert struct {
+	Name string `json:"name"`
+	Kind Kind   `json:"kind"`
+	Path string `json:"path"`
+	Why  string `json:"why"`
+
+	Alias  string `json:"-"` // the alias of a step-level secrets mapping entry
+	Line   int    `json:"-"`
+	Column int    `json:"-"`
+}
+
+// Warning is a diagnostic with a stable code (see the Warn* constants).
+type Warning struct {
+	Code    string `json:"code"`
+	Path    string `json:"path"`
+	Message string `json:"message"`
+
+	Line   int `json:"-"` // 0 when the warning concerns no single line
+	Column int `json:"-"`
+}
+
+// Hardcoded is a literal that looks like a credential in a setup, header or
+// key field. It carries the literal's position, never the literal: a caller
+// that offers to import it reads the bytes it already holds.
+type Hardcoded struct {
+	Path          string
+	Line, Column  int
+	Start, End    int    // byte range of the literal in the file (inside any quotes)
+	Masked        string // model.Mask of the credential part
+	SuggestedName string // a store name derived from the field's key
+
+	scalarStart, scalarEnd int    // the whole YAML scalar, quotes included
+	scheme                 string // "Bearer " and the like, kept in the reference
+	block                  bool   // a block scalar or one spanning lines: not replaceable
+}
+
+// Result is the preview of one task document. Its JSON form is one object
+// of the `keyward preview --json` array.
+type Result struct {
+	File       string      `json:"file"`
+	Model      string      `json:"model"`
+	References []Reference `json:"references"`
+	Dynamic    []Dynamic   `json:"dynamic"`
+	Inert      []Inert     `json:"inert"`
+	Warnings   []Warning   `json:"warnings"`
+
+	// Document is the 1-based YAML document index; Documents the count.
+	Document, Documents int `json:"-"`
+	// Mapping is the LLM provider mapping the preview used.
+	Mapping Mapping `json:"-"`
+	// Hardcoded lists literals that look like credentials.
+	Hardcoded []Hardcoded `json:"-"`
+	// Rendering is the masked rendering of the document's text.
+	Rendering Rendering `json:"-"`
+}
+
+// Options configure a preview.
+type Options struct {
+	// Model is the agent's model (`--model`), used by prompt steps without
+	// settings.model. Empty means unknown.
+	Model string
+	// Mapping selects the model → secret-name table; empty means current.
+	Mapping Mapping
+	// Lookup is the store. Nil leaves every status "unchecked".
+	Lookup Lookup
+}

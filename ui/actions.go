@@ -1,0 +1,414 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/keyward/keyward/model"
+)
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// handleKey routes a key press: ctrl+c always quits; a non-normal mode takes
+// every other key; then global bindings; then the focused pane.
+func (a *app) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+	if key.Matches(msg, a.keys.ForceQuit) {
+		return a.quit()
+	}
+	// A status message lasts until the next key.
+	if a.status.text != "" && a.busy == "" {
+		a.status = statusLine{seq: a.status.seq + 1}
+	}
+	switch a.mode {
+	case modeHelp:
+		if key.Matches(msg, a.keys.CloseHelp) {
+			a.mode = modeNormal
+		}
+		return nil
+	case modeConfirm:
+		return a.confirmKey(msg)
+	case modeFilter:
+		return a.filterKey(msg)
+	case modeForm, modeRotate:
+		return a.formKey(msg)
+	}
+	return a.normalKey(msg)
+}
+
+func (a *app) normalKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := &a.keys
+	sel, hasSel := a.list.selected()
+	switch {
+	case key.Matches(msg, k.Quit):
+		return a.quit()
+	case key.Matches(msg, k.Help):
+		a.mode = modeHelp
+		return nil
+	case key.Matches(msg, k.Focus):
+		if a.focus == focusList {
+			a.focus = focusDetail
+		} else {
+			a.focus = focusList
+		}
+		a.layout()
+		return nil
+	case key.Matches(msg, k.Filter):
+		a.mode = modeFilter
+		a.filter.CursorEnd()
+		return a.filter.Focus()
+	case key.Matches(msg, k.ClearFilter):
+		a.filter.SetValue("")
+		a.applyFilter()
+		return a.setStatus(statusInfo, "filter cleared")
+	case key.Matches(msg, k.Sort):
+		return a.cycleSort()
+	case key.Matches(msg, k.Reload):
+		a.reloading = true
+		return tea.Batch(a.reload(""), a.setStatus(statusInfo, "reloading the index…"))
+	case key.Matches(msg, k.New):
+		if cmd := a.refuseWhileBusy(); cmd != nil {
+			return cmd
+		}
+		a.form = newForm(formNew, model.Secret{}, a.formInputWidth())
+		a.form.validate(a.exists)
+		a.form.errs = map[fieldID]string{} // no complaints before the first key
+		a.mode = modeForm
+		return nil
+	}
+	if hasSel {
+		name := sel.Name
+		switch {
+		case key.Matches(msg, k.Edit):
+			if cmd := a.refuseWhileBusy(); cmd != nil {
+				return cmd
+			}
+			a.form = newForm(formEdit, *sel, a.formInputWidth())
+			a.mode = modeForm
+			return nil
+		case key.Matches(msg, k.Rotate):
+			if cmd := a.refuseWhileBusy(); cmd != nil {
+				return cmd
+			}
+			a.form = newForm(formRotate, *sel, a.formInputWidth())
+			a.mode = modeRotate
+			return nil
+		case key.Matches(msg, k.Rollback):
+			if cmd := a.refuseWhileBusy(); cmd != nil {
+				return cmd
+			}
+			a.confirm = confirmation{kind: confirmRollback, name: name}
+			a.mode = modeConfirm
+			return nil
+		case key.Matches(msg, k.Delete):
+			if cmd := a.refuseWhileBusy(); cmd != nil {
+				return cmd
+			}
+			a.confirm = confirmation{kind: confirmDelete, name: name}
+			a.mode = modeConfirm
+			return nil
+		case key.Matches(msg, k.Reveal):
+			if a.reveal.name == name && (a.reveal.revealed || a.reveal.loading) {
+				a.hideReveal()
+				return a.setStatus(statusInfo, "value hidden")
+			}
+			a.hideReveal()
+			a.reveal = revealState{name: name, seq: a.valueSeq, loading: true}
+			return readValue(a.ctx, a.store, name, sel.Version, a.valueSeq)
+		case key.Matches(msg, k.Copy):
+			a.clipSeq++
+			a.clipSt = clipState{}
+			return tea.Batch(copyValue(a.ctx, a.store, a.clip, name, a.clipSeq),
+				a.setStatus(statusInfo, "copying "+model.Printable(name)+"…"))
+		}
+	}
+	if a.focus == focusDetail {
+		return a.detailKey(msg)
+	}
+	return a.listKey(msg)
+}
+
+func (a *app) listKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := &a.keys
+	before := a.list.selectedName()
+	switch {
+	case key.Matches(msg, k.Up):
+		a.list.move(-1)
+	case key.Matches(msg, k.Down):
+		a.list.move(1)
+	case key.Matches(msg, k.Top):
+		a.list.top()
+	case key.Matches(msg, k.Bottom):
+		a.list.bottom()
+	case key.Matches(msg, k.PageUp):
+		a.list.move(-a.list.page())
+	case key.Matches(msg, k.PageDown):
+		a.list.move(a.list.page())
+	default:
+		return nil
+	}
+	a.selectionChanged(before)
+	return nil
+}
+
+func (a *app) detailKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := &a.keys
+	s, ok := a.list.selected()
+	if !ok {
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.Up):
+		a.detail.move(s, -1)
+	case key.Matches(msg, k.Down):
+		a.detail.move(s, 1)
+	case key.Matches(msg, k.Top):
+		a.detail.cursor = 0
+	case key.Matches(msg, k.Bottom):
+		a.detail.move(s, len(s.Metadata))
+	case key.Matches(msg, k.AddToFilter):
+		term, ok := a.detail.filterTerm(s)
+		if !ok {
+			return nil
+		}
+		cur := strings.TrimSpace(a.filter.Value())
+		if !containsTerm(cur, term) {
+			cur = strings.TrimSpace(cur + " " + term)
+		}
+		a.filter.SetValue(cur)
+		before := a.list.selectedName()
+		a.applyFilter()
+		a.selectionChanged(before)
+		a.focus = focusList
+		a.layout()
+		return a.setStatus(statusInfo, "filter: "+model.Printable(cur))
+	}
+	return nil
+}
+
+func containsTerm(query, term string) bool {
+	for _, t := range strings.Fields(query) {
+		if t == term {
+			return true
+		}
+	}
+	return false
+}
+
+// applyFilter parses the filter text. A bad query is reported and the last
+// good results stay on screen.
+func (a *app) applyFilter() {
+	q, err := model.ParseQuery(a.filter.Value())
+	if err != nil {
+		a.filtErr = err.Error()
+		return
+	}
+	a.filtErr = ""
+	before := a.list.selectedName()
+	a.list.setQuery(q, a.env())
+	a.selectionChanged(before)
+}
+
+func (a *app) filterKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, a.keys.FilterLeave), key.Matches(msg, a.keys.FilterDone):
+		a.mode = modeNormal
+		a.filter.Blur()
+		if a.filtErr != "" {
+			// Leaving with a bad query: show the query that is in force.
+			a.filter.SetValue(a.list.query.String())
+			a.filtErr = ""
+		}
+		return nil
+	}
+	var cmd tea.Cmd
+	old := a.filter.Value()
+	a.filter, cmd = a.filter.Update(msg)
+	if a.filter.Value() != old {
+		a.applyFilter()
+	}
+	return cmd
+}
+
+func (a *app) cycleSort() tea.Cmd {
+	cycle := []model.SortKey{model.SortName, model.SortUpdated, model.SortDue}
+	next := cycle[0]
+	for i, k := range cycle {
+		if k == a.list.sort {
+			next = cycle[(i+1)%len(cycle)]
+		}
+	}
+	before := a.list.selectedName()
+	a.list.resort(next, a.now(), a.env())
+	a.selectionChanged(before)
+	return a.setStatus(statusInfo, "sorted by "+string(next))
+}
+
+func (a *app) exists(name string) bool {
+	_, ok := a.list.byName[name]
+	return ok
+}
+
+func (a *app) refuseWhileBusy() tea.Cmd {
+	if a.busy == "" {
+		return nil
+	}
+	return a.setStatus(statusError, "still waiting for the keyring ("+a.busy+"); try again when it answers")
+}
+
+func (a *app) formKey(msg tea.KeyPressMsg) tea.Cmd {
+	f := a.form
+	k := &a.keys
+	if f == nil {
+		a.mode = modeNormal
+		return nil
+	}
+	if f.saving {
+		return nil // the store has it; wait for the answer
+	}
+	switch {
+	case key.Matches(msg, k.Cancel):
+		what := "nothing was saved"
+		if f.kind == formRotate {
+			what = "not rotated"
+		}
+		a.closeForm()
+		return a.setStatus(statusInfo, what)
+	case key.Matches(msg, k.NextField):
+		f.focusField(f.focus + 1)
+		return nil
+	case key.Matches(msg, k.PrevField):
+		f.focusField(f.focus - 1)
+		return nil
+	case key.Matches(msg, k.Generate):
+		a.genSeq++
+		f.genSeq = a.genSeq
+		return generateValue(a.genSeq)
+	case key.Matches(msg, k.Save):
+		return a.submitForm()
+	}
+	cmd := f.update(msg, k)
+	f.validate(a.exists)
+	return cmd
+}
+
+func (a *app) handlePaste(msg tea.PasteMsg) tea.Cmd {
+	switch a.mode {
+	case modeFilter:
+		var cmd tea.Cmd
+		a.filter, cmd = a.filter.Update(msg)
+		a.applyFilter()
+		return cmd
+	case modeForm, modeRotate:
+		if a.form != nil && !a.form.saving {
+			cmd := a.form.update(msg, &a.keys)
+			a.form.validate(a.exists)
+			return cmd
+		}
+	}
+	return nil
+}
+
+func (a *app) handleWheel(msg tea.MouseWheelMsg) tea.Cmd {
+	if a.mode != modeNormal {
+		return nil
+	}
+	before := a.list.selectedName()
+	switch msg.Mouse().Button {
+	case tea.MouseWheelUp:
+		a.list.move(-3)
+	case tea.MouseWheelDown:
+		a.list.move(3)
+	default:
+		return nil
+	}
+	a.selectionChanged(before)
+	return nil
+}
+
+func (a *app) closeForm() {
+	if a.form != nil {
+		a.form.close()
+	}
+	a.form = nil
+	a.mode = modeNormal
+}
+
+func (a *app) submitForm() tea.Cmd {
+	f := a.form
+	f.validate(a.exists)
+	if !f.valid() {
+		return a.setStatus(statusError, "fix the marked fields first")
+	}
+	switch f.kind {
+	case formNew:
+		s := f.secret()
+		f.saving = true
+		a.busy = "saving " + model.Printable(s.Name)
+		return tea.Batch(createSecret(a.ctx, a.store, s, f.value.value()), a.setStatus(statusInfo, a.busy+"…"))
+	case formEdit:
+		p := f.patch()
+		if p.Empty() {
+			a.closeForm()
+			return a.setStatus(statusInfo, "nothing changed")
+		}
+		f.saving = true
+		a.busy = "saving " + model.Printable(f.orig.Name)
+		return tea.Batch(updateSecret(a.ctx, a.store, f.orig.Name, p), a.setStatus(statusInfo, a.busy+"…"))
+	case formRotate:
+		a.confirm = confirmation{kind: confirmRotate, name: f.orig.Name}
+		a.mode = modeConfirm
+	}
+	return nil
+}
+
+// confirmPrompt names the secret and says what y will do.
+func (a *app) confirmPrompt() string {
+	n := model.Printable(a.confirm.name)
+	switch a.confirm.kind {
+	case confirmDelete:
+		return "Delete " + n + "? y/N · its value and its previous value leave the keyring for good"
+	case confirmRollback:
+		return "Roll " + n + " back to its previous value? y/N · the current value becomes the previous one"
+	case confirmRotate:
+		return "Rotate " + n + " to the new value? y/N · the current value is kept for rollback"
+	}
+	return ""
+}
+
+func (a *app) confirmKey(msg tea.KeyPressMsg) tea.Cmd {
+	c := a.confirm
+	yes := key.Matches(msg, a.keys.Yes)
+	if !yes {
+		// Anything but y is no.
+		if c.kind == confirmRotate && a.form != nil {
+			a.mode = modeRotate
+			return a.setStatus(statusInfo, "not rotated yet: enter saves, esc cancels")
+		}
+		a.mode = modeNormal
+		return a.setStatus(statusInfo, "kept "+model.Printable(c.name)+" as it was")
+	}
+	n := model.Printable(c.name)
+	switch c.kind {
+	case confirmDelete:
+		a.mode = modeNormal
+		a.busy = "deleting " + n
+		return tea.Batch(deleteSecret(a.ctx, a.store, c.name), a.setStatus(statusInfo, a.busy+"…"))
+	case confirmRollback:
+		a.mode = modeNormal
+		a.busy = "rolling back " + n
+		return tea.Batch(rollbackSecret(a.ctx, a.store, c.name), a.setStatus(statusInfo, a.busy+"…"))
+	case confirmRotate:
+		if a.form == nil {
+			a.mode = modeNormal
+			return nil
+		}
+		a.mode = modeRotate
+		a.form.saving = true
+		a.busy = "rotating " + n
+		return tea.Batch(rotateSecret(a.ctx, a.store, c.name, a.form.value.value()), a.setStatus(statusInfo, a.busy+"…"))
+	}
+	return nil
+}

@@ -1,0 +1,159 @@
+package ui
+
+import (
+	"context"
+	"crypto/sha256"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/keyward/keyward/model"
+)
+
+// opTimeout bounds every store call, so a hung keyring ends in an error the
+// user can act on rather than a Cmd that never returns.
+const opTimeout = 30 * time.Second
+
+// clipboardReadWait is how long to wait for the terminal to answer an OSC 52
+// read before giving up on clearing the clipboard.
+const clipboardReadWait = 2 * time.Second
+
+// The Cmds below copy what they need into locals; the closures return a
+// message and never touch the model.
+
+func loadIndex(ctx context.Context, st Store, seq int) tea.Cmd {
+	return safe(func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, opTimeout)
+		defer cancel()
+		list, err := st.List(ctx)
+		return indexLoadedMsg{seq: seq, secrets: list, err: err}
+	})
+}
+
+func readValue(ctx context.Context, st Store, name string, version, seq int) tea.Cmd {
+	return safe(func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, opTimeout)
+		defer cancel()
+		v, err := st.Value(ctx, name)
+		return valueReadMsg{name: name, version: version, seq: seq, value: v, err: err}
+	})
+}
+
+// copyValue reads the value and hands it to the system clipboard (when there
+// is one) and to the terminal through OSC 52. The value leaves this closure
+// only inside tea.SetClipboard's message; the model gets a digest.
+func copyValue(ctx context.Context, st Store, clip Clipboard, name string, seq int) tea.Cmd {
+	return safe(func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, opTimeout)
+		defer cancel()
+		v, err := st.Value(ctx, name)
+		if err != nil {
+			return valueCopiedMsg{name: name, seq: seq, err: err}
+		}
+		done := valueCopiedMsg{name: name, seq: seq, sum: sha256.Sum256([]byte(v)), mask: model.Mask(v)}
+		if clip != nil {
+			done.system = clip.WriteText(ctx, v) == nil
+		}
+		return tea.BatchMsg{tea.SetClipboard(v), func() tea.Msg { return done }}
+	})
+}
+
+// clearClipboard empties the clipboard if it still holds the value whose
+// digest is sum. With a system clipboard it reads that back; without one it
+// asks the terminal (OSC 52 read) and Update compares the reply.
+func clearClipboard(ctx context.Context, clip Clipboard, sum [32]byte, system bool, seq int, after timerFunc) tea.Cmd {
+	if !system || clip == nil {
+		return tea.Batch(tea.ReadClipboard, after(clipboardReadWait, clipboardReadTimedOutMsg{seq: seq}))
+	}
+	return safe(func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		cur, err := clip.ReadText(ctx)
+		if err != nil {
+			return clipboardCheckedMsg{seq: seq, err: err}
+		}
+		if sha256.Sum256([]byte(cur)) != sum {
+			return clipboardCheckedMsg{seq: seq, changed: true}
+		}
+		if err := clip.WriteText(ctx, ""); err != nil {
+			return clipboardCheckedMsg{seq: seq, err: err}
+		}
+		return tea.BatchMsg{tea.SetClipboard(""), func() tea.Msg { return clipboardCheckedMsg{seq: seq, cleared: true} }}
+	})
+}
+
+func generateValue(seq int) tea.Cmd {
+	return safe(func() tea.Msg {
+		v, err := model.Generate(model.DefaultGenerateLength, false)
+		return valueGeneratedMsg{seq: seq, value: v, err: err}
+	})
+}
+
+func createSecret(ctx context.Context, st Store, s model.Secret, value string) tea.Cmd {
+	return safe(func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, opTimeout)
+		defer cancel()
+		got, err := st.Create(ctx, s, value)
+		return secretCreatedMsg{name: s.Name, secret: got, err: err}
+	})
+}
+
+func updateSecret(ctx context.Context, st Store, name string, p model.Patch) tea.Cmd {
+	return safe(func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, opTimeout)
+		defer cancel()
+		got, err := st.Update(ctx, name, p)
+		return secretUpdatedMsg{name: name, secret: got, err: err}
+	})
+}
+
+func rotateSecret(ctx context.Context, st Store, name, value string) tea.Cmd {
+	return safe(func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, opTimeout)
+		defer cancel()
+		got, err := st.Rotate(ctx, name, value)
+		return secretRotatedMsg{name: name, secret: got, err: err}
+	})
+}
+
+func rollbackSecret(ctx context.Context, st Store, name string) tea.Cmd {
+	return safe(func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, opTimeout)
+		defer cancel()
+		got, err := st.Rollback(ctx, name)
+		return secretRolledBackMsg{name: name, secret: got, err: err}
+	})
+}
+
+func deleteSecret(ctx context.Context, st Store, name string) tea.Cmd {
+	return safe(func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, opTimeout)
+		defer cancel()
+		return secretDeletedMsg{name: name, err: st.Delete(ctx, name)}
+	})
+}
+
+// timerFunc makes a Cmd that delivers msg after d. The app uses tea.Tick;
+// tests swap in one that holds timers until the test fires them.
+type timerFunc func(d time.Duration, msg tea.Msg) tea.Cmd
+
+func realTimer(d time.Duration, msg tea.Msg) tea.Cmd {
+	return tea.Tick(d, func(time.Time) tea.Msg { return msg })
+}
+
+// cmdPanickedMsg replaces the message of a Cmd that panicked. It carries
+// nothing from the panic, whose value could hold a secret.
+type cmdPanickedMsg struct{}
+
+// safe runs cmd, turning a panic into cmdPanickedMsg instead of Bubble Tea's
+// report, which prints the panic value and a stack trace.
+func safe(cmd func() tea.Msg) tea.Cmd {
+	return func() (msg tea.Msg) {
+		defer func() {
+			if recover() != nil {
+				msg = cmdPanickedMsg{}
+			}
+		}()
+		return cmd()
+	}
+}

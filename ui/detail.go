@@ -1,0 +1,190 @@
+package ui
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/keyward/keyward/model"
+)
+
+// detailPane shows every field of the selected secret. Its cursor walks the
+// metadata pairs, so enter can add one to the filter.
+type detailPane struct {
+	cursor int // index into the sorted metadata keys
+	width  int
+	height int
+}
+
+// valueView is what the detail pane knows about the selected value. It holds
+// the plaintext only while the user has asked to see it.
+type valueView struct {
+	revealed bool
+	value    string // set only while revealed
+	mask     string // model.Mask of the value once read, else ""
+	loading  bool
+	err      string
+}
+
+func sortedKeys(md map[string]string) []string {
+	keys := make([]string, 0, len(md))
+	for k := range md {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// pairs returns the metadata keys in display order.
+func (d *detailPane) pairs(s *model.Secret) []string { return sortedKeys(s.Metadata) }
+
+func (d *detailPane) move(s *model.Secret, delta int) {
+	n := len(s.Metadata)
+	d.cursor += delta
+	if d.cursor >= n {
+		d.cursor = n - 1
+	}
+	if d.cursor < 0 {
+		d.cursor = 0
+	}
+}
+
+func (d *detailPane) reset() { d.cursor = 0 }
+
+// filterTerm is the key=value filter term for the pair under the cursor,
+// quoted when the value needs it.
+func (d *detailPane) filterTerm(s *model.Secret) (string, bool) {
+	keys := d.pairs(s)
+	if d.cursor < 0 || d.cursor >= len(keys) {
+		return "", false
+	}
+	k := keys[d.cursor]
+	return quoteTerm(k) + "=" + quoteTerm(s.Metadata[k]), true
+}
+
+// quoteTerm quotes a filter key or value when it holds a space, a quote, an
+// '=' or is a lone '*'.
+func quoteTerm(s string) string {
+	if s != "" && s != "*" && !strings.ContainsAny(s, " \t\"=\\") {
+		return s
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		if r == '"' || r == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+func fmtTime(t, now time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.Local().Format("2006-01-02 15:04") + " (" + model.HumanAge(now.Sub(t)) + " ago)"
+}
+
+// view renders the detail of s. focused marks the metadata cursor.
+func (d detailPane) view(st *styles, s *model.Secret, v valueView, focused bool, now time.Time) string {
+	if s == nil {
+		return st.dim.Render("No secret selected.")
+	}
+	w := max(10, d.width)
+	labelW := 9
+	field := func(label, value string) string {
+		return st.label.Render(fitWidth(label, labelW)) + " " + value
+	}
+	var lines []string
+	// Blank separator lines only where there is room for them.
+	sep := func() {
+		if d.height >= 14 {
+			lines = append(lines, "")
+		}
+	}
+	lines = append(lines, st.title.Render(ansi.Truncate(model.Printable(s.Name), w, "…")))
+	if s.Description != "" {
+		for _, para := range strings.Split(s.Description, "\n") {
+			wrapped := ansi.Wordwrap(model.Printable(para), w, "")
+			lines = append(lines, strings.Split(ansi.Hardwrap(wrapped, w, true), "\n")...)
+		}
+	} else {
+		lines = append(lines, st.dim.Render("no description"))
+	}
+	sep()
+
+	// The value: masked unless the user revealed it.
+	valW := w - labelW - 1
+	switch {
+	case v.revealed:
+		shown := model.Printable(v.value)
+		wrapped := strings.Split(ansi.Hardwrap(shown, max(1, valW), true), "\n")
+		for i, part := range wrapped {
+			if i == 0 {
+				lines = append(lines, field("value", st.revealed.Render(part)))
+			} else {
+				lines = append(lines, strings.Repeat(" ", labelW+1)+st.revealed.Render(part))
+			}
+		}
+		lines = append(lines, strings.Repeat(" ", labelW+1)+st.dim.Render("revealed · v hides"))
+	case v.loading:
+		lines = append(lines, field("value", st.masked.Render("••••••••")+st.dim.Render("  reading the keyring…")))
+	default:
+		mask := v.mask
+		if mask == "" {
+			mask = "••••••••"
+		}
+		line := st.masked.Render(mask) + st.dim.Render("  v reveal · c copy")
+		lines = append(lines, field("value", line))
+	}
+	if v.err != "" {
+		lines = append(lines, strings.Repeat(" ", labelW+1)+st.missing.Render(ansi.Truncate(v.err, max(1, valW), "…")))
+	}
+	if next, ok := s.NextDue(); ok {
+		policy := "every " + s.RotateEvery.String()
+		lines = append(lines, field("policy", policy))
+		if s.Due(now) {
+			lines = append(lines, field("next due", st.due.Render(fmt.Sprintf("DUE since %s (%s ago)", next.Local().Format("2006-01-02"), model.HumanAge(now.Sub(next))))))
+		} else {
+			lines = append(lines, field("next due", fmt.Sprintf("%s (in %s)", next.Local().Format("2006-01-02"), model.HumanAge(next.Sub(now)))))
+		}
+	} else {
+		lines = append(lines, field("policy", st.dim.Render("none")))
+	}
+	sep()
+	keys := d.pairs(s)
+	cursorLine := -1
+	if len(keys) == 0 {
+		lines = append(lines, st.label.Render("metadata")+" "+st.dim.Render("none"))
+	} else {
+		lines = append(lines, st.label.Render("metadata"))
+		for i, k := range keys {
+			text := ansi.Truncate(model.Printable(k)+" = "+model.Printable(s.Metadata[k]), max(1, w-2), "…")
+			if focused && i == d.cursor {
+				cursorLine = len(lines)
+				lines = append(lines, st.cursorMark.Render("> ")+st.selected.Render(text))
+			} else {
+				lines = append(lines, "  "+text)
+			}
+		}
+	}
+	sep()
+	lines = append(lines, field("version", strconv.Itoa(s.Version)))
+	lines = append(lines, field("created", fmtTime(s.CreatedAt, now)))
+	lines = append(lines, field("updated", fmtTime(s.UpdatedAt, now)))
+	lines = append(lines, field("rotated", fmtTime(s.RotatedAt, now)))
+	// Scroll just enough to keep the cursor visible; View keeps no state.
+	h := max(1, d.height)
+	offset := 0
+	if cursorLine >= h {
+		offset = cursorLine - h + 1
+	}
+	end := min(len(lines), offset+h)
+	return strings.Join(lines[offset:end], "\n")
+}

@@ -1,0 +1,201 @@
+package ui
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keyward/keyward/keyring/keyringtest"
+)
+
+// requireTmux skips when tmux is missing, or fails when
+// KEYWARD_REQUIRE_TMUX=1 (as in CI), so the end-to-end test cannot silently
+// stop running there.
+func requireTmux(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("tmux")
+	if err == nil {
+		return path
+	}
+	if os.Getenv("KEYWARD_REQUIRE_TMUX") == "1" {
+		t.Fatal("KEYWARD_REQUIRE_TMUX=1, but tmux is not installed (apt-get install tmux)")
+	}
+	t.Skip("tmux is not installed; the end-to-end test drives the binary in tmux")
+	return ""
+}
+
+// tmuxSession is the built keyward running in a private tmux server.
+type tmuxSession struct {
+	t    *testing.T
+	tmux string
+	sock string
+	env  []string
+}
+
+func (s *tmuxSession) cmd(args ...string) string {
+	s.t.Helper()
+	c := exec.Command(s.tmux, append([]string{"-L", s.sock}, args...)...)
+	c.Env = s.env
+	out, err := c.CombinedOutput()
+	if err != nil {
+		// tmux output never holds a value: the test types them with send-keys,
+		// whose argv is ours, and tmux does not echo it.
+		s.t.Fatalf("tmux %s: %v: %s", args[0], err, out)
+	}
+	return string(out)
+}
+
+// send types keys; literal text goes with -l so tmux does not read key names
+// in it.
+func (s *tmuxSession) send(keys ...string) {
+	s.cmd(append([]string{"send-keys", "-t", "kw"}, keys...)...)
+}
+func (s *tmuxSession) text(text string) { s.cmd("send-keys", "-t", "kw", "-l", text) }
+
+func (s *tmuxSession) screen() string { return s.cmd("capture-pane", "-p", "-t", "kw") }
+
+// waitFor polls the screen until it shows want, failing if it ever shows one
+// of the secret values.
+func (s *tmuxSession) waitFor(want string, secrets ...string) string {
+	s.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		scr := s.screen()
+		for _, v := range secrets {
+			if strings.Contains(scr, v) {
+				s.t.Fatalf("the screen shows a secret value while waiting for %q", want)
+			}
+		}
+		if strings.Contains(scr, want) {
+			return scr
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("the screen never showed %q; last screen:\n%s", want, scr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestEndToEndInTmux builds keyward, drives its TUI in tmux against the real
+// Secret Service (create, filter, rotate, quit), then checks with the CLI
+// that the store holds what the screen said and that the scrollback holds no
+// value.
+func TestEndToEndInTmux(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: not under -short")
+	}
+	tmux := requireTmux(t)
+	service := keyringtest.Service(t)
+
+	dir := t.TempDir()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "keyward")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+
+	var rnd [4]byte
+	_, _ = rand.Read(rnd[:])
+	value1 := "e2e-first-value-" + hex.EncodeToString(rnd[:]) + "-ONE1"
+	value2 := "e2e-rotated-value-" + hex.EncodeToString(rnd[:]) + "-TWO2"
+	index := filepath.Join(dir, "index.toml")
+	env := append(os.Environ(), "KEYWARD_SERVICE="+service, "KEYWARD_INDEX="+index, "TERM=xterm-256color", "NO_COLOR=1")
+
+	s := &tmuxSession{t: t, tmux: tmux, sock: "keyward-e2e-" + hex.EncodeToString(rnd[:]), env: env}
+	t.Cleanup(func() { _ = exec.Command(tmux, "-L", s.sock, "kill-server").Run() })
+	// The shell line after keyward shows its exit status and keeps the pane
+	// open, so the scrollback can be read after it quits.
+	s.cmd("new-session", "-d", "-s", "kw", "-x", "100", "-y", "30",
+		"-e", "KEYWARD_SERVICE="+service, "-e", "KEYWARD_INDEX="+index, "-e", "NO_COLOR=1",
+		bin+"; echo keyward-exited-$?; sleep 60")
+
+	s.waitFor("0 of 0")
+
+	// Create a secret through the keys.
+	s.send("n")
+	s.waitFor("New secret")
+	s.text("E2E_TOKEN")
+	s.send("Tab")
+	s.text(value1)
+	s.send("Tab")
+	s.text("made by the e2e test")
+	s.send("Tab")
+	s.text("env=e2e")
+	s.send("Tab")
+	s.text("30d")
+	s.send("C-s")
+	s.waitFor("created E2E_TOKEN", value1)
+
+	// Filter by its metadata.
+	s.send("/")
+	s.text("env=e2e")
+	s.send("Enter")
+	s.waitFor("1 of 1", value1)
+
+	// Rotate it.
+	s.send("r")
+	s.waitFor("Rotate E2E_TOKEN", value1)
+	s.text(value2)
+	s.send("Enter")
+	s.waitFor("y/N", value1, value2)
+	s.send("y")
+	scr := s.waitFor("rotated E2E_TOKEN to version 2", value1, value2)
+	if !strings.Contains(scr, "version   2") {
+		t.Fatalf("the detail pane does not say version 2:\n%s", scr)
+	}
+
+	s.send("q")
+	s.waitFor("keyward-exited-0", value1, value2)
+
+	// The whole pane history, scrollback included, holds no value.
+	history := s.cmd("capture-pane", "-p", "-S", "-", "-t", "kw")
+	for _, v := range []string{value1, value2} {
+		if strings.Contains(history, v) {
+			t.Fatal("the tmux scrollback holds a secret value")
+		}
+	}
+
+	// The CLI sees what the screen said.
+	get := exec.Command(bin, "secrets", "get", "E2E_TOKEN", "--reveal", "--json")
+	get.Env = env
+	var stdout, stderr bytes.Buffer
+	get.Stdout, get.Stderr = &stdout, &stderr
+	if err := get.Run(); err != nil {
+		t.Fatalf("keyward secrets get: %v\n%s", err, stderr.String())
+	}
+	var got struct {
+		Name        string            `json:"name"`
+		Description string            `json:"description"`
+		Metadata    map[string]string `json:"metadata"`
+		Version     int               `json:"version"`
+		RotateEvery *string           `json:"rotate_every"`
+		HasPrevious bool              `json:"has_previous"`
+		Value       *string           `json:"value"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
+		t.Fatalf("parse get --json: %v", err)
+	}
+	if got.Value == nil || *got.Value != value2 {
+		t.Fatal("the keyring does not hold the rotated value")
+	}
+	if got.Version != 2 || !got.HasPrevious || got.Description != "made by the e2e test" ||
+		got.Metadata["env"] != "e2e" || got.RotateEvery == nil || *got.RotateEvery != "30d" {
+		t.Fatalf("record = name %s, version %d, previous %v, description %q, metadata %v",
+			got.Name, got.Version, got.HasPrevious, got.Description, got.Metadata)
+	}
+	if prev, ok := keyringtest.Lookup(t, service, "E2E_TOKEN@previous"); !ok || prev != value1 {
+		t.Fatal("the previous value was not kept for rollback")
+	}
+}

@@ -1,0 +1,388 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textarea"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/keyward/keyward/model"
+)
+
+// formKind says what a form is for.
+type formKind int
+
+const (
+	formNew    formKind = iota // n: every field
+	formEdit                   // e: record fields, never the value
+	formRotate                 // r: the value only
+)
+
+type fieldID int
+
+const (
+	fieldName fieldID = iota
+	fieldValue
+	fieldDescription
+	fieldMetadata
+	fieldPolicy
+)
+
+var fieldLabels = map[fieldID]string{
+	fieldName: "Name", fieldValue: "Value", fieldDescription: "Description",
+	fieldMetadata: "Metadata", fieldPolicy: "Rotate every",
+}
+
+// secretInput is the value field. It never echoes the value, not even as one
+// bullet per character (that would give away its length), and, unlike
+// textinput, keeps pasted newlines, so PEM keys survive.
+type secretInput struct {
+	buf       []byte
+	generated bool
+}
+
+func (s *secretInput) set(v string, generated bool) {
+	s.wipe()
+	s.buf = append(s.buf, v...)
+	s.generated = generated
+}
+
+func (s *secretInput) value() string { return string(s.buf) }
+
+// wipe overwrites the buffer before dropping it. Copies made by string
+// conversions are out of reach, but the form's own buffer does not linger.
+func (s *secretInput) wipe() {
+	for i := range s.buf {
+		s.buf[i] = 0
+	}
+	s.buf = s.buf[:0]
+	s.generated = false
+}
+
+func (s *secretInput) update(msg tea.Msg, k *keyMap) {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, k.DeleteBack):
+			if len(s.buf) > 0 {
+				// Drop the last UTF-8 sequence.
+				i := len(s.buf) - 1
+				for i > 0 && s.buf[i]&0xC0 == 0x80 {
+					i--
+				}
+				for j := i; j < len(s.buf); j++ {
+					s.buf[j] = 0
+				}
+				s.buf = s.buf[:i]
+			}
+			s.generated = false
+		case key.Matches(msg, k.ClearField):
+			s.wipe()
+		case msg.Text != "":
+			s.buf = append(s.buf, msg.Text...)
+			s.generated = false
+		}
+	case tea.PasteMsg:
+		s.buf = append(s.buf, msg.Content...)
+		s.generated = false
+	}
+}
+
+// form is the new-secret, edit and rotate form. Every change is validated as
+// the user types.
+type form struct {
+	kind    formKind
+	orig    model.Secret // the record being edited or rotated
+	fields  []fieldID
+	focus   int
+	name    textinput.Model
+	value   secretInput
+	desc    textinput.Model
+	meta    textarea.Model
+	policy  textinput.Model
+	errs    map[fieldID]string
+	saveErr string // the store's last refusal, shown until the next edit
+	genSeq  int    // the generate request this form waits for
+	saving  bool
+}
+
+func newInput(placeholder string, width int) textinput.Model {
+	in := textinput.New()
+	in.Prompt = ""
+	in.Placeholder = placeholder
+	st := in.Styles()
+	st.Cursor.Blink = false // no blinking: nothing animates, golden screens stay still
+	in.SetStyles(st)
+	in.SetWidth(width)
+	return in
+}
+
+func newForm(kind formKind, orig model.Secret, width int) *form {
+	f := &form{kind: kind, orig: orig.Clone(), errs: map[fieldID]string{}}
+	inW := max(10, width)
+	f.name = newInput("e.g. STRIPE_API_KEY", inW)
+	f.desc = newInput("what it is for, who owns it", inW)
+	f.policy = newInput("e.g. 90d, 12w or 36h; empty for none", inW)
+	f.meta = textarea.New()
+	f.meta.Prompt = ""
+	f.meta.ShowLineNumbers = false
+	f.meta.Placeholder = "key=value, one per line"
+	ms := f.meta.Styles()
+	ms.Cursor.Blink = false
+	f.meta.SetStyles(ms)
+	f.meta.SetWidth(inW)
+	f.meta.SetHeight(3)
+	switch kind {
+	case formNew:
+		f.fields = []fieldID{fieldName, fieldValue, fieldDescription, fieldMetadata, fieldPolicy}
+	case formEdit:
+		f.fields = []fieldID{fieldName, fieldDescription, fieldMetadata, fieldPolicy}
+		f.name.SetValue(orig.Name)
+		f.desc.SetValue(orig.Description)
+		var lines []string
+		for _, k := range sortedKeys(orig.Metadata) {
+			lines = append(lines, k+"="+orig.Metadata[k])
+		}
+		f.meta.SetValue(strings.Join(lines, "\n"))
+		f.policy.SetValue(orig.RotateEvery.String())
+	case formRotate:
+		f.fields = []fieldID{fieldValue}
+	}
+	f.focusField(0)
+	return f
+}
+
+func (f *form) setWidth(w int) {
+	w = max(10, w)
+	f.name.SetWidth(w)
+	f.desc.SetWidth(w)
+	f.policy.SetWidth(w)
+	f.meta.SetWidth(w)
+}
+
+func (f *form) current() fieldID { return f.fields[f.focus] }
+
+func (f *form) focusField(i int) {
+	f.focus = (i + len(f.fields)) % len(f.fields)
+	f.name.Blur()
+	f.desc.Blur()
+	f.policy.Blur()
+	f.meta.Blur()
+	switch f.current() {
+	case fieldName:
+		f.name.Focus()
+	case fieldDescription:
+		f.desc.Focus()
+	case fieldPolicy:
+		f.policy.Focus()
+	case fieldMetadata:
+		f.meta.Focus()
+	}
+}
+
+func (f *form) hasValue() bool {
+	return f.kind == formNew || f.kind == formRotate
+}
+
+// update sends msg to the focused field. Form-level keys (save, cancel,
+// next field, generate) are handled by the app before this.
+func (f *form) update(msg tea.Msg, k *keyMap) tea.Cmd {
+	var cmd tea.Cmd
+	switch f.current() {
+	case fieldName:
+		f.name, cmd = f.name.Update(msg)
+	case fieldValue:
+		f.value.update(msg, k)
+	case fieldDescription:
+		f.desc, cmd = f.desc.Update(msg)
+	case fieldMetadata:
+		f.meta, cmd = f.meta.Update(msg)
+	case fieldPolicy:
+		f.policy, cmd = f.policy.Update(msg)
+	}
+	f.saveErr = ""
+	return cmd
+}
+
+// parseMetadata reads key=value lines; blank lines are skipped.
+func parseMetadata(text string) (map[string]string, error) {
+	md := map[string]string{}
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		k, v, err := model.ParseMetadataPair(line)
+		if err != nil {
+			msg := err.Error()
+			if ve, ok := err.(*model.ValidationError); ok {
+				msg = ve.Msg
+			}
+			return nil, fmt.Errorf("metadata line %d: %s", i+1, msg)
+		}
+		if _, dup := md[k]; dup {
+			return nil, fmt.Errorf("metadata line %d: key %q appears twice", i+1, model.Printable(k))
+		}
+		md[k] = v
+	}
+	if len(md) == 0 {
+		return nil, nil
+	}
+	return md, nil
+}
+
+// validate checks every field against keyward's rules and the names already
+// taken (exists reports a name in the index).
+func (f *form) validate(exists func(string) bool) {
+	f.errs = map[fieldID]string{}
+	if f.kind != formRotate {
+		name := f.name.Value()
+		if err := model.ValidateName(name); err != nil {
+			f.errs[fieldName] = err.Error()
+		} else if name != f.orig.Name && exists(name) {
+			f.errs[fieldName] = fmt.Sprintf("name: %s already exists", name)
+		}
+		if _, err := parseMetadata(f.meta.Value()); err != nil {
+			f.errs[fieldMetadata] = err.Error()
+		}
+		if p := strings.TrimSpace(f.policy.Value()); p != "" {
+			if _, err := model.ParseDuration(p); err != nil {
+				f.errs[fieldPolicy] = err.Error()
+			}
+		}
+		s := model.Secret{Name: name, Description: f.desc.Value()}
+		if err := s.Validate(); err != nil && f.errs[fieldName] == "" {
+			if ve, ok := err.(*model.ValidationError); ok && ve.Field == "description" {
+				f.errs[fieldDescription] = err.Error()
+			}
+		}
+	}
+	if f.hasValue() {
+		if len(f.value.buf) == 0 {
+			f.errs[fieldValue] = "value: type or paste one, or press ctrl+g to generate"
+		} else if err := model.ValidateValue(f.value.value()); err != nil {
+			f.errs[fieldValue] = err.Error() // never contains the value
+		}
+	}
+}
+
+func (f *form) valid() bool { return len(f.errs) == 0 }
+
+func (f *form) policyValue() model.Duration {
+	d, _ := model.ParseDuration(strings.TrimSpace(f.policy.Value()))
+	return d
+}
+
+// secret is the record a new-secret form describes.
+func (f *form) secret() model.Secret {
+	md, _ := parseMetadata(f.meta.Value())
+	return model.Secret{Name: f.name.Value(), Description: f.desc.Value(), Metadata: md, RotateEvery: f.policyValue()}
+}
+
+// patch is the change an edit form makes: only the fields the user changed,
+// so a concurrent change to another field by another process survives.
+func (f *form) patch() model.Patch {
+	var p model.Patch
+	if d := f.desc.Value(); d != f.orig.Description {
+		p.Description = &d
+	}
+	md, _ := parseMetadata(f.meta.Value())
+	for k, v := range md {
+		if old, ok := f.orig.Metadata[k]; !ok || old != v {
+			if p.SetMetadata == nil {
+				p.SetMetadata = map[string]string{}
+			}
+			p.SetMetadata[k] = v
+		}
+	}
+	for _, k := range sortedKeys(f.orig.Metadata) {
+		if _, ok := md[k]; !ok {
+			p.UnsetMetadata = append(p.UnsetMetadata, k)
+		}
+	}
+	if pol := f.policyValue(); pol != f.orig.RotateEvery {
+		p.RotateEvery = &pol
+	}
+	if n := f.name.Value(); n != f.orig.Name {
+		p.Rename = n
+	}
+	return p
+}
+
+func (f *form) title() string {
+	switch f.kind {
+	case formEdit:
+		return "Edit " + model.Printable(f.orig.Name)
+	case formRotate:
+		return "Rotate " + model.Printable(f.orig.Name)
+	}
+	return "New secret"
+}
+
+// view renders the form at width w (content width, inside the box).
+func (f *form) view(st *styles, w int) string {
+	const labelW = 13
+	inW := max(10, w-labelW-1)
+	var b []string
+	b = append(b, st.title.Render(f.title()), "")
+	if f.kind == formRotate {
+		b = append(b, st.dim.Render("The current value is kept, so R can roll back to it."), "")
+	}
+	for i, id := range f.fields {
+		focused := i == f.focus
+		label := fitWidth(fieldLabels[id], labelW)
+		if focused {
+			label = st.cursorMark.Render(label)
+		} else {
+			label = st.label.Render(label)
+		}
+		var body string
+		switch id {
+		case fieldName:
+			body = f.name.View()
+		case fieldDescription:
+			body = f.desc.View()
+		case fieldPolicy:
+			body = f.policy.View()
+		case fieldMetadata:
+			f.meta.SetWidth(inW)
+			body = f.meta.View()
+		case fieldValue:
+			switch {
+			case len(f.value.buf) == 0:
+				body = st.dim.Render("type or paste; ctrl+g generates")
+			case f.value.generated:
+				body = st.masked.Render("••••••••") + st.dim.Render("  generated")
+			default:
+				body = st.masked.Render("••••••••") + st.dim.Render("  entered")
+			}
+		}
+		lines := strings.Split(body, "\n")
+		for j, l := range lines {
+			if j == 0 {
+				b = append(b, label+" "+l)
+			} else {
+				b = append(b, strings.Repeat(" ", labelW+1)+l)
+			}
+		}
+		if e := f.errs[id]; e != "" {
+			for _, l := range strings.Split(ansi.Wrap(model.Printable(e), inW, " "), "\n") {
+				b = append(b, strings.Repeat(" ", labelW+1)+st.fieldError.Render(l))
+			}
+		}
+	}
+	if f.saveErr != "" {
+		b = append(b, "", st.statusError.Render(fitWidth(model.Printable(f.saveErr), w)))
+	}
+	if f.saving {
+		b = append(b, "", st.dim.Render("saving…"))
+	}
+	return strings.Join(b, "\n")
+}
+
+// close wipes the value buffer.
+func (f *form) close() { f.value.wipe() }

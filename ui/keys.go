@@ -1,0 +1,162 @@
+package ui
+
+import "charm.land/bubbles/v2/key"
+
+// keyMap is every key binding of the app. Bindings that do not apply in the
+// current mode and focus are disabled by update, so key.Matches ignores them
+// and help leaves them out.
+type keyMap struct {
+	// Moving
+	Up, Down, Top, Bottom, PageUp, PageDown key.Binding
+	Focus                                   key.Binding
+	Tasks                                   key.Binding // reserved for the task pane (issue 4)
+
+	// Filtering and sorting
+	Filter, ClearFilter, AddToFilter, Sort key.Binding
+	FilterDone, FilterLeave                key.Binding
+
+	// Acting on the selected secret
+	New, Edit, Rotate, Rollback, Delete, Reveal, Copy key.Binding
+	Reload                                            key.Binding
+
+	// Forms
+	NextField, PrevField, Save, Cancel, Generate key.Binding
+	DeleteBack, ClearField                       key.Binding // in the value field
+
+	// Confirmations
+	Yes, No key.Binding
+
+	Help, CloseHelp, Quit, ForceQuit key.Binding
+}
+
+func newKeyMap() keyMap {
+	return keyMap{
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Top:      key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "top")),
+		Bottom:   key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "bottom")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+f"), key.WithHelp("pgdn", "page down")),
+		Focus:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "switch pane")),
+		Tasks:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tasks"), key.WithDisabled()),
+
+		Filter:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		ClearFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+		AddToFilter: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "filter by pair")),
+		Sort:        key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
+		FilterDone:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "done")),
+		FilterLeave: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "leave filter")),
+
+		New:      key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new")),
+		Edit:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit")),
+		Rotate:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "rotate")),
+		Rollback: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "roll back")),
+		Delete:   key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "delete")),
+		Reveal:   key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "reveal")),
+		Copy:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy")),
+		Reload:   key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload")),
+
+		NextField:  key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next field")),
+		PrevField:  key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous field")),
+		Save:       key.NewBinding(key.WithKeys("enter", "ctrl+s"), key.WithHelp("enter/ctrl+s", "save")),
+		Cancel:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		Generate:   key.NewBinding(key.WithKeys("ctrl+g"), key.WithHelp("ctrl+g", "generate value")),
+		DeleteBack: key.NewBinding(key.WithKeys("backspace"), key.WithHelp("backspace", "delete a character")),
+		ClearField: key.NewBinding(key.WithKeys("ctrl+u"), key.WithHelp("ctrl+u", "clear the value")),
+
+		Yes: key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
+		No:  key.NewBinding(key.WithKeys("n", "N", "esc", "enter"), key.WithHelp("n/esc", "no")),
+
+		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		CloseHelp: key.NewBinding(key.WithKeys("esc", "?", "q"), key.WithHelp("esc/?", "close help")),
+		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+	}
+}
+
+// keyState is what decides which bindings apply.
+type keyState struct {
+	mode         mode
+	focus        focus
+	hasSelection bool
+	filterActive bool
+	onPair       bool // the detail cursor is on a metadata pair
+	multiline    bool // the focused form field takes enter as a newline
+	hasValue     bool // the focused form has a value field
+}
+
+// update enables exactly the bindings that apply in st.
+func (k *keyMap) update(st keyState) {
+	normal := st.mode == modeNormal
+	for _, b := range []*key.Binding{&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown,
+		&k.Focus, &k.Filter, &k.Sort, &k.New, &k.Reload, &k.Help, &k.Quit} {
+		b.SetEnabled(normal)
+	}
+	for _, b := range []*key.Binding{&k.Edit, &k.Rotate, &k.Rollback, &k.Delete, &k.Reveal, &k.Copy} {
+		b.SetEnabled(normal && st.hasSelection)
+	}
+	k.Tasks.SetEnabled(false) // the task pane arrives with issue 4
+	k.ClearFilter.SetEnabled(normal && st.filterActive)
+	k.AddToFilter.SetEnabled(normal && st.focus == focusDetail && st.onPair)
+
+	k.FilterDone.SetEnabled(st.mode == modeFilter)
+	k.FilterLeave.SetEnabled(st.mode == modeFilter)
+
+	inForm := st.mode == modeForm || st.mode == modeRotate
+	k.NextField.SetEnabled(st.mode == modeForm)
+	k.PrevField.SetEnabled(st.mode == modeForm)
+	k.Save.SetEnabled(inForm)
+	if st.multiline {
+		k.Save.SetKeys("ctrl+s")
+		k.Save.SetHelp("ctrl+s", "save")
+	} else {
+		k.Save.SetKeys("enter", "ctrl+s")
+		k.Save.SetHelp("enter/ctrl+s", "save")
+	}
+	k.Cancel.SetEnabled(inForm)
+	k.Generate.SetEnabled(inForm && st.hasValue)
+	k.DeleteBack.SetEnabled(inForm)
+	k.ClearField.SetEnabled(inForm)
+
+	k.Yes.SetEnabled(st.mode == modeConfirm)
+	k.No.SetEnabled(st.mode == modeConfirm)
+	k.CloseHelp.SetEnabled(st.mode == modeHelp)
+	k.ForceQuit.SetEnabled(true)
+}
+
+// shortHelp is the one-line hint for the current state.
+func (k keyMap) shortHelp(st keyState) []key.Binding {
+	switch st.mode {
+	case modeFilter:
+		return []key.Binding{k.FilterDone, k.FilterLeave, k.ForceQuit}
+	case modeForm, modeRotate:
+		return []key.Binding{k.Save, k.NextField, k.Generate, k.Cancel}
+	case modeConfirm:
+		return []key.Binding{k.Yes, k.No}
+	case modeHelp:
+		return []key.Binding{k.CloseHelp}
+	}
+	if st.focus == focusDetail {
+		return []key.Binding{k.AddToFilter, k.Reveal, k.Copy, k.Rotate, k.Edit, k.Focus, k.Help, k.Quit}
+	}
+	return []key.Binding{k.Filter, k.ClearFilter, k.New, k.Reveal, k.Copy, k.Rotate, k.Edit, k.Delete, k.Sort, k.Help, k.Quit}
+}
+
+// fullHelp is the `?` screen: every binding that applies, in groups.
+func (k keyMap) fullHelp(st keyState) [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Focus, k.Tasks},
+		{k.Filter, k.ClearFilter, k.AddToFilter, k.Sort, k.Reload},
+		{k.New, k.Edit, k.Rotate, k.Rollback, k.Delete, k.Reveal, k.Copy},
+		{k.Help, k.Quit, k.ForceQuit},
+	}
+}
+
+// allBindings lists every binding, for the README key table test.
+func (k keyMap) allBindings() []key.Binding {
+	return []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Focus,
+		k.Filter, k.ClearFilter, k.AddToFilter, k.Sort, k.FilterDone, k.FilterLeave,
+		k.New, k.Edit, k.Rotate, k.Rollback, k.Delete, k.Reveal, k.Copy, k.Reload,
+		k.NextField, k.PrevField, k.Save, k.Cancel, k.Generate, k.DeleteBack, k.ClearField, k.Yes, k.No,
+		k.Help, k.CloseHelp, k.Quit, k.ForceQuit}
+}

@@ -1,0 +1,89 @@
+package ui
+
+import "github.com/keyward/keyward/model"
+
+// Results of the Cmds in commands.go. Each carries err and the name or the
+// sequence number of the request, so Update can drop replies that arrive
+// after the user has moved on.
+
+// indexLoadedMsg carries the records read from the index (never a value).
+type indexLoadedMsg struct {
+	seq     int
+	secrets []model.Secret
+	err     error
+}
+
+// valueReadMsg carries a value read from the keyring for revealing.
+type valueReadMsg struct {
+	name    string
+	version int
+	seq     int
+	value   string
+	err     error
+}
+
+// valueCopiedMsg reports a copy to the clipboard. It carries a digest of the
+// value, never the value, so the clipboard can later be checked.
+type valueCopiedMsg struct {
+	name   string
+	seq    int
+	mask   string
+	sum    [32]byte
+	system bool // the system clipboard took the value too
+	err    error
+}
+
+// clipboardCheckedMsg reports the auto-clear: cleared when the clipboard
+// still held our value and was emptied, changed when it held something else.
+type clipboardCheckedMsg struct {
+	seq     int
+	cleared bool
+	changed bool
+	err     error
+}
+
+// valueGeneratedMsg carries a generated value into the form that asked.
+type valueGeneratedMsg struct {
+	seq   int
+	value string
+	err   error
+}
+
+// secretCreatedMsg, secretUpdatedMsg, secretRotatedMsg, secretRolledBackMsg
+// and secretDeletedMsg report writes. name is the name the write was
+// addressed to; secret is the record after it.
+type (
+	secretCreatedMsg struct {
+		name   string
+		secret model.Secret
+		err    error
+	}
+	secretUpdatedMsg struct {
+		name   string
+		secret model.Secret
+		err    error
+	}
+	secretRotatedMsg struct {
+		name   string
+		secret model.Secret
+		err    error
+	}
+	secretRolledBackMsg struct {
+		name   string
+		secret model.Secret
+		err    error
+	}
+	secretDeletedMsg struct {
+		name string
+		err  error
+	}
+)
+
+// Timers. Each carries the sequence number of what it times, so a timer that
+// outlived its subject does nothing.
+type (
+	statusExpiredMsg         struct{ seq int }
+	revealExpiredMsg         struct{ seq int }
+	clipboardTickMsg         struct{ seq int }
+	clipboardReadTimedOutMsg struct{ seq int }
+)

@@ -1,0 +1,221 @@
+package ui
+
+// Handlers for the results of the Cmds in commands.go: writes, clipboard,
+// generated values; and describeErr, which turns a store error into a line
+// the user can act on.
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/keyward/keyward/keyring"
+	"github.com/keyward/keyward/model"
+)
+
+func (a *app) valueGenerated(msg valueGeneratedMsg) tea.Cmd {
+	if a.form == nil || msg.seq != a.form.genSeq {
+		return nil
+	}
+	if msg.err != nil {
+		return a.setStatus(statusError, "could not generate a value: "+msg.err.Error())
+	}
+	a.form.value.set(msg.value, true)
+	a.form.validate(a.exists)
+	return a.setStatus(statusSuccess, "generated a 32-character value")
+}
+
+// formFailed keeps the form open with the store's refusal, so the user can
+// fix it and try again: nothing was half-applied.
+func (a *app) formFailed(err error) tea.Cmd {
+	a.busy = ""
+	if a.form != nil {
+		a.form.saving = false
+		a.form.saveErr = describeErr(err)
+	}
+	return a.setStatus(statusError, describeErr(err))
+}
+
+func (a *app) secretCreated(msg secretCreatedMsg) tea.Cmd {
+	if msg.err != nil {
+		return a.formFailed(msg.err)
+	}
+	a.busy = ""
+	a.closeForm()
+	a.focus = focusList
+	a.layout()
+	return tea.Batch(a.reload(msg.secret.Name), a.setStatus(statusSuccess, "created "+model.Printable(msg.secret.Name)))
+}
+
+func (a *app) secretUpdated(msg secretUpdatedMsg) tea.Cmd {
+	if msg.err != nil {
+		return a.formFailed(msg.err)
+	}
+	a.busy = ""
+	a.closeForm()
+	text := "saved " + model.Printable(msg.secret.Name)
+	if msg.secret.Name != msg.name {
+		text = "renamed " + model.Printable(msg.name) + " to " + model.Printable(msg.secret.Name)
+		delete(a.masks, msg.name)
+	}
+	return tea.Batch(a.reload(msg.secret.Name), a.setStatus(statusSuccess, text))
+}
+
+func (a *app) secretRotated(msg secretRotatedMsg) tea.Cmd {
+	if msg.err != nil {
+		return a.formFailed(msg.err)
+	}
+	a.busy = ""
+	a.closeForm()
+	delete(a.masks, msg.name)
+	if a.reveal.name == msg.name {
+		a.hideReveal()
+	}
+	return tea.Batch(a.reload(msg.name), a.setStatus(statusSuccess,
+		"rotated "+model.Printable(msg.name)+" to version "+itoa(msg.secret.Version)+"; R rolls back"))
+}
+
+func (a *app) secretRolledBack(msg secretRolledBackMsg) tea.Cmd {
+	a.busy = ""
+	if msg.err != nil {
+		return a.setStatus(statusError, "could not roll back "+model.Printable(msg.name)+": "+describeErr(msg.err))
+	}
+	delete(a.masks, msg.name)
+	if a.reveal.name == msg.name {
+		a.hideReveal()
+	}
+	return tea.Batch(a.reload(msg.name), a.setStatus(statusSuccess,
+		"rolled "+model.Printable(msg.name)+" back: version "+itoa(msg.secret.Version)+" holds the previous value"))
+}
+
+func (a *app) secretDeleted(msg secretDeletedMsg) tea.Cmd {
+	a.busy = ""
+	if msg.err != nil {
+		return tea.Batch(a.reload(""), a.setStatus(statusError, "could not delete "+model.Printable(msg.name)+": "+describeErr(msg.err)))
+	}
+	delete(a.masks, msg.name)
+	if a.reveal.name == msg.name {
+		a.hideReveal()
+	}
+	return tea.Batch(a.reload(""), a.setStatus(statusSuccess, "deleted "+model.Printable(msg.name)))
+}
+
+func (a *app) valueCopied(msg valueCopiedMsg) tea.Cmd {
+	if msg.seq != a.clipSeq {
+		return nil
+	}
+	if msg.err != nil {
+		return a.setStatus(statusError, "could not copy "+model.Printable(msg.name)+": "+describeErr(msg.err))
+	}
+	if s, ok := a.list.selected(); ok && s.Name == msg.name {
+		a.masks[msg.name] = maskEntry{version: s.Version, mask: msg.mask}
+	}
+	a.clipSt = clipState{active: true, name: msg.name, seq: msg.seq, sum: msg.sum, system: msg.system,
+		deadline: a.now().Add(a.cfg.ClipboardTimeout)}
+	text := "copied " + model.Printable(msg.name) + " to the clipboard"
+	if !msg.system {
+		text = "copied " + model.Printable(msg.name) + " through the terminal (OSC 52)"
+	}
+	return tea.Batch(a.after(a.clipTick(), clipboardTickMsg{seq: msg.seq}), a.setStatus(statusSuccess, text))
+}
+
+// clipTick is the countdown step: a second, or less for short timeouts.
+func (a *app) clipTick() time.Duration {
+	return min(time.Second, a.cfg.ClipboardTimeout)
+}
+
+func (a *app) clipboardTick(msg clipboardTickMsg) tea.Cmd {
+	if !a.clipSt.active || msg.seq != a.clipSt.seq || a.clipSt.awaitingRead {
+		return nil
+	}
+	if a.now().Before(a.clipSt.deadline) {
+		return a.after(a.clipTick(), clipboardTickMsg{seq: msg.seq})
+	}
+	return a.startClipboardClear()
+}
+
+func (a *app) startClipboardClear() tea.Cmd {
+	c := &a.clipSt
+	if !c.system || a.clip == nil {
+		c.awaitingRead = true
+	}
+	return clearClipboard(a.ctx, a.clip, c.sum, c.system, c.seq, a.after)
+}
+
+func (a *app) clipboardChecked(msg clipboardCheckedMsg) tea.Cmd {
+	if msg.seq != a.clipSt.seq {
+		return nil
+	}
+	a.clipSt = clipState{}
+	var cmd tea.Cmd
+	switch {
+	case msg.err != nil:
+		cmd = a.setStatus(statusError, "could not clear the clipboard: "+describeErr(msg.err))
+	case msg.changed:
+		cmd = a.setStatus(statusInfo, "clipboard left alone: it holds something else now")
+	default:
+		cmd = a.setStatus(statusSuccess, "clipboard cleared")
+	}
+	if a.quitting {
+		return tea.Quit
+	}
+	return cmd
+}
+
+// clipboardReplied compares the terminal's OSC 52 answer with the digest of
+// the copied value and clears the clipboard only if they match.
+func (a *app) clipboardReplied(msg tea.ClipboardMsg) tea.Cmd {
+	if !a.clipSt.awaitingRead {
+		return nil
+	}
+	ours := sha256.Sum256([]byte(msg.Content)) == a.clipSt.sum
+	a.clipSt = clipState{}
+	if !ours {
+		return a.setStatus(statusInfo, "clipboard left alone: it holds something else now")
+	}
+	return tea.Batch(tea.SetClipboard(""), a.setStatus(statusSuccess, "clipboard cleared"))
+}
+
+// quit leaves, first clearing the system clipboard if it still holds a value
+// we copied. A second ctrl+c does not wait.
+func (a *app) quit() tea.Cmd {
+	a.hideReveal()
+	if a.form != nil {
+		a.form.close()
+	}
+	if a.quitting || !a.clipSt.active || !a.clipSt.system || a.clip == nil {
+		return tea.Quit
+	}
+	a.quitting = true
+	a.status = statusLine{text: "clearing the clipboard…", seq: a.status.seq + 1}
+	return clearClipboard(a.ctx, a.clip, a.clipSt.sum, true, a.clipSt.seq, a.after)
+}
+
+// describeErr turns a store error into a line that says what happened and
+// what the user can do. Store errors never contain a value.
+func describeErr(err error) string {
+	msg := model.Printable(err.Error())
+	var ve *model.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return msg
+	case errors.Is(err, keyring.ErrUnavailable):
+		return msg + " — start a Secret Service (e.g. gnome-keyring) and unlock it, or try keyward --demo"
+	case errors.Is(err, keyring.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+		return "the keyring did not answer in time — unlock it (look for a prompt on your desktop) and try again"
+	case errors.Is(err, keyring.ErrTooLarge):
+		return msg + " — this platform's keyring limits value size; store a shorter value"
+	case errors.Is(err, keyring.ErrNotFound):
+		return msg + " — another process may have removed it; ctrl+r reloads"
+	case errors.Is(err, keyring.ErrExists):
+		return msg + " — pick another name (ctrl+r shows secrets added elsewhere)"
+	case errors.Is(err, keyring.ErrNoPrevious):
+		return msg + " — only a rotated secret can be rolled back"
+	case errors.Is(err, keyring.ErrNoValue):
+		return msg + " — the keyring lost its value; rotate it to set a new one"
+	}
+	return msg
+}

@@ -1,0 +1,456 @@
+// Package ui is keyward's terminal user interface: a full-screen Bubble Tea
+// program that lists, filters, shows, creates, edits, rotates, rolls back and
+// deletes secrets over a Store.
+//
+// Values are read from the keyring only when the user asks for one (reveal,
+// copy), always inside a tea.Cmd, and shown unmasked only while revealed.
+package ui
+
+import (
+	"context"
+	"errors"
+	"os"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/keyward/keyward/model"
+)
+
+// Store is what the UI needs from a secret store; keyring.OSStore and
+// keyring.MemStore satisfy it. Only Value reads the keyring.
+type Store interface {
+	List(ctx context.Context) ([]model.Secret, error)
+	Value(ctx context.Context, name string) (string, error)
+	Create(ctx context.Context, s model.Secret, value string) (model.Secret, error)
+	Update(ctx context.Context, name string, p model.Patch) (model.Secret, error)
+	Rotate(ctx context.Context, name, value string) (model.Secret, error)
+	Rollback(ctx context.Context, name string) (model.Secret, error)
+	Delete(ctx context.Context, name string) error
+}
+
+// Options configures Run.
+type Options struct {
+	Store      Store
+	Now        func() time.Time // the clock; time.Now when nil
+	ConfigPath string           // config.toml; beside IndexPath when empty
+	IndexPath  string           // shown nowhere, used to find config.toml
+	Demo       bool             // the store is the seeded in-memory demo
+	Clipboard  Clipboard        // the system clipboard; detected when nil
+}
+
+// Run starts the terminal UI and blocks until the user quits or ctx ends. It
+// uses the alternate screen, so nothing it shows stays in the scrollback,
+// and it prints nothing on exit.
+func Run(ctx context.Context, opts Options) error {
+	if opts.Store == nil {
+		return errors.New("ui: no store")
+	}
+	path := opts.ConfigPath
+	if path == "" {
+		path = ConfigPath(opts.IndexPath)
+	}
+	cfg, warnings := LoadConfig(path)
+	if opts.Clipboard == nil {
+		if c := newSystemClipboard(); c != nil {
+			opts.Clipboard = c
+		}
+	}
+	a := newApp(ctx, opts, cfg, warnings)
+	a.noColor = os.Getenv("NO_COLOR") != ""
+	a.st = newStyles(a.isDark, a.noColor, cfg.palette)
+	_, err := tea.NewProgram(a, tea.WithContext(ctx)).Run()
+	if a.crashed {
+		return ErrInternal
+	}
+	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+// ErrInternal is returned by Run when the UI stopped on a bug. It says
+// nothing more: a panic's value could hold a secret.
+var ErrInternal = errors.New("internal error: the terminal UI stopped")
+
+// focus is the pane that gets keys. The task pane of the task-preview issue
+// becomes a third focus here (switched with t).
+type focus int
+
+const (
+	focusList focus = iota
+	focusDetail
+)
+
+// mode says who takes the keys: anything but normal takes every key except
+// ctrl+c, so letters typed into a field never fire a command.
+type mode int
+
+const (
+	modeNormal mode = iota
+	modeFilter
+	modeForm   // new or edit
+	modeRotate // the rotate form
+	modeConfirm
+	modeHelp
+)
+
+type confirmKind int
+
+const (
+	confirmDelete confirmKind = iota
+	confirmRollback
+	confirmRotate
+)
+
+type confirmation struct {
+	kind confirmKind
+	name string
+}
+
+type statusKind int
+
+const (
+	statusInfo statusKind = iota
+	statusSuccess
+	statusError
+)
+
+type statusLine struct {
+	text string
+	kind statusKind
+	seq  int
+}
+
+// revealState is the value being shown. value is set only while revealed.
+type revealState struct {
+	name     string
+	seq      int
+	loading  bool
+	revealed bool
+	value    string
+	err      string
+}
+
+// clipState tracks a copied value until the clipboard is cleared. It holds a
+// digest of the value, never the value.
+type clipState struct {
+	active       bool
+	name         string
+	seq          int
+	sum          [32]byte
+	system       bool
+	deadline     time.Time
+	awaitingRead bool // waiting for the terminal's OSC 52 reply
+}
+
+type maskEntry struct {
+	version int
+	mask    string
+}
+
+// app is the root model.
+type app struct {
+	ctx     context.Context
+	store   Store
+	now     func() time.Time
+	after   timerFunc
+	clip    Clipboard
+	cfg     Config
+	demo    bool
+	keys    keyMap
+	st      styles
+	isDark  bool
+	noColor bool
+
+	width, height int
+	tooSmall      bool
+	sideBySide    bool
+	listW, listH  int
+	detW, detH    int
+
+	focus   focus
+	mode    mode
+	list    listPane
+	detail  detailPane
+	filter  textinput.Model
+	filtErr string
+	form    *form
+	confirm confirmation
+	help    help.Model
+
+	loaded    bool
+	loadErr   string // why the last index load failed
+	indexSeq  int
+	reloading bool
+	selectOn  string // select this name after the next load
+
+	status   statusLine
+	busy     string // the write in flight, if any
+	quitting bool
+	crashed  bool // Update or View panicked
+
+	reveal   revealState
+	valueSeq int
+	masks    map[string]maskEntry
+	clipSt   clipState
+	clipSeq  int
+	genSeq   int
+}
+
+// newApp builds the root model. It does no I/O; Run and the tests call it.
+func newApp(ctx context.Context, opts Options, cfg Config, warnings []string) *app {
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	a := &app{
+		ctx:    ctx,
+		store:  opts.Store,
+		now:    now,
+		after:  realTimer,
+		clip:   opts.Clipboard,
+		cfg:    cfg,
+		demo:   opts.Demo,
+		keys:   newKeyMap(),
+		isDark: true,
+		masks:  map[string]maskEntry{},
+		help:   help.New(),
+	}
+	a.st = newStyles(a.isDark, a.noColor, cfg.palette)
+	a.list.sort = cfg.DefaultSort
+	a.filter = newInput("words, key=value, key!=value, key=*, is:due, age>90d", 40)
+	a.filter.Prompt = "/"
+	if len(warnings) > 0 {
+		a.status = statusLine{text: warnings[0], kind: statusError, seq: 1}
+		if len(warnings) > 1 {
+			a.status.text += " (and more bad settings)"
+		}
+	}
+	a.syncKeys()
+	return a
+}
+
+// Init starts loading the index (the keyring is not touched) and asks the
+// terminal for its background colour.
+func (a *app) Init() tea.Cmd {
+	a.indexSeq++
+	return tea.Batch(loadIndex(a.ctx, a.store, a.indexSeq), tea.RequestBackgroundColor)
+}
+
+func (a *app) env() model.Env { return model.Env{Now: a.now()} }
+
+// Update handles one message. Keys go to the mode first, then to global
+// bindings, then to the focused pane.
+func (a *app) Update(msg tea.Msg) (m tea.Model, cmd tea.Cmd) {
+	// A panic must not reach Bubble Tea, which prints its value and a stack
+	// trace: quit instead, and let Run report a plain error.
+	defer func() {
+		if recover() != nil {
+			a.crashed = true
+			m, cmd = a, tea.Quit
+		}
+	}()
+	cmd = a.update(msg)
+	a.syncKeys()
+	return a, cmd
+}
+
+func (a *app) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		a.width, a.height = msg.Width, msg.Height
+		a.layout()
+		return nil
+	case tea.BackgroundColorMsg:
+		a.isDark = msg.IsDark()
+		a.st = newStyles(a.isDark, a.noColor, a.cfg.palette)
+		return nil
+	case tea.KeyPressMsg:
+		return a.handleKey(msg)
+	case tea.PasteMsg:
+		return a.handlePaste(msg)
+	case tea.MouseWheelMsg:
+		return a.handleWheel(msg)
+	case tea.ClipboardMsg:
+		return a.clipboardReplied(msg)
+
+	case indexLoadedMsg:
+		return a.indexLoaded(msg)
+	case valueReadMsg:
+		return a.valueRead(msg)
+	case valueCopiedMsg:
+		return a.valueCopied(msg)
+	case clipboardTickMsg:
+		return a.clipboardTick(msg)
+	case clipboardCheckedMsg:
+		return a.clipboardChecked(msg)
+	case clipboardReadTimedOutMsg:
+		if a.clipSt.awaitingRead && msg.seq == a.clipSt.seq {
+			a.clipSt = clipState{}
+			return a.setStatus(statusError, "clipboard not cleared: this terminal does not let keyward read it back; clear it yourself")
+		}
+		return nil
+	case valueGeneratedMsg:
+		return a.valueGenerated(msg)
+	case secretCreatedMsg:
+		return a.secretCreated(msg)
+	case secretUpdatedMsg:
+		return a.secretUpdated(msg)
+	case secretRotatedMsg:
+		return a.secretRotated(msg)
+	case secretRolledBackMsg:
+		return a.secretRolledBack(msg)
+	case secretDeletedMsg:
+		return a.secretDeleted(msg)
+	case cmdPanickedMsg:
+		a.busy = ""
+		if a.form != nil {
+			a.form.saving = false
+		}
+		return a.setStatus(statusError, "internal error: an operation stopped part-way; ctrl+r reloads, and please report this bug")
+	case statusExpiredMsg:
+		if msg.seq == a.status.seq {
+			a.status = statusLine{}
+		}
+		return nil
+	case revealExpiredMsg:
+		if a.reveal.revealed && msg.seq == a.reveal.seq {
+			a.hideReveal()
+			return a.setStatus(statusInfo, "value hidden")
+		}
+		return nil
+	}
+	// Anything else (cursor messages) goes to the input that has focus.
+	return a.forwardToInput(msg)
+}
+
+func (a *app) forwardToInput(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	switch a.mode {
+	case modeFilter:
+		a.filter, cmd = a.filter.Update(msg)
+	case modeForm, modeRotate:
+		if a.form != nil && !a.form.saving {
+			cmd = a.form.update(msg, &a.keys)
+		}
+	}
+	return cmd
+}
+
+func (a *app) keyState() keyState {
+	st := keyState{mode: a.mode, focus: a.focus, filterActive: a.filter.Value() != ""}
+	if s, ok := a.list.selected(); ok {
+		st.hasSelection = true
+		st.onPair = len(s.Metadata) > 0
+	}
+	if a.form != nil {
+		st.hasValue = a.form.hasValue()
+		st.multiline = a.form.current() == fieldMetadata
+	}
+	return st
+}
+
+func (a *app) syncKeys() { a.keys.update(a.keyState()) }
+
+// setStatus shows text in the status line until the next key or the status
+// timeout (longer for errors).
+func (a *app) setStatus(kind statusKind, text string) tea.Cmd {
+	a.status.seq++
+	a.status.text, a.status.kind = text, kind
+	d := a.cfg.StatusTimeout
+	if kind == statusError {
+		d *= 2
+	}
+	return a.after(d, statusExpiredMsg{seq: a.status.seq})
+}
+
+// selectionChanged hides a revealed value and resets the detail cursor when
+// the selected secret is no longer before.
+func (a *app) selectionChanged(before string) {
+	if a.list.selectedName() != before {
+		a.hideReveal()
+		a.detail.reset()
+	}
+}
+
+// hideReveal drops a revealed value and any read still in flight.
+func (a *app) hideReveal() {
+	a.reveal = revealState{}
+	a.valueSeq++
+}
+
+// reload asks for the index again, selecting name afterwards when set.
+func (a *app) reload(name string) tea.Cmd {
+	a.indexSeq++
+	if name != "" {
+		a.selectOn = name
+	}
+	return loadIndex(a.ctx, a.store, a.indexSeq)
+}
+
+func (a *app) indexLoaded(msg indexLoadedMsg) tea.Cmd {
+	if msg.seq != a.indexSeq {
+		return nil // a newer load is on its way
+	}
+	reloading := a.reloading
+	a.reloading = false
+	if msg.err != nil {
+		a.loadErr = "could not read the index: " + describeErr(msg.err)
+		return a.setStatus(statusError, a.loadErr)
+	}
+	a.loadErr = ""
+	before := a.list.selectedName()
+	keep := before
+	if a.selectOn != "" {
+		keep, a.selectOn = a.selectOn, ""
+	}
+	a.list.setSecrets(msg.secrets, a.now(), a.env(), keep)
+	a.loaded = true
+	// A value on screen belongs to the version it was read at.
+	if s, ok := a.list.selected(); ok && a.reveal.revealed && a.masks[s.Name].version != s.Version {
+		a.hideReveal()
+	}
+	a.selectionChanged(before)
+	if reloading {
+		return a.setStatus(statusSuccess, "reloaded: "+plural(len(msg.secrets), "secret"))
+	}
+	return nil
+}
+
+func (a *app) valueRead(msg valueReadMsg) tea.Cmd {
+	if msg.seq != a.valueSeq || msg.name != a.reveal.name || msg.name != a.list.selectedName() {
+		return nil // the user moved on; drop the value
+	}
+	if msg.err != nil {
+		a.reveal = revealState{name: msg.name, seq: msg.seq, err: describeErr(msg.err)}
+		return a.setStatus(statusError, "could not read "+model.Printable(msg.name)+": "+describeErr(msg.err))
+	}
+	a.reveal.loading, a.reveal.revealed, a.reveal.value = false, true, msg.value
+	a.masks[msg.name] = maskEntry{version: msg.version, mask: model.Mask(msg.value)}
+	return a.after(a.cfg.RevealTimeout, revealExpiredMsg{seq: msg.seq})
+}
+
+// currentValueView is what the detail pane shows for the selected value.
+func (a *app) currentValueView(s *model.Secret) valueView {
+	var v valueView
+	if m, ok := a.masks[s.Name]; ok && m.version == s.Version {
+		v.mask = m.mask
+	}
+	if a.reveal.name == s.Name {
+		v.loading = a.reveal.loading
+		v.revealed = a.reveal.revealed
+		v.value = a.reveal.value
+		v.err = a.reveal.err
+	}
+	return v
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return itoa(n) + " " + word + "s"
+}
