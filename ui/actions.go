@@ -47,11 +47,18 @@ func (a *app) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Help):
 		a.mode = modeHelp
 		return nil
+	case key.Matches(msg, k.Tasks):
+		return a.toggleTasks()
 	case key.Matches(msg, k.Focus):
-		if a.focus == focusList {
+		switch a.focus {
+		case focusList:
 			a.focus = focusDetail
-		} else {
+		case focusDetail:
 			a.focus = focusList
+		case focusTasks:
+			a.focus = focusPreview
+		case focusPreview:
+			a.focus = focusTasks
 		}
 		a.layout()
 		return nil
@@ -67,6 +74,9 @@ func (a *app) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 		return a.cycleSort()
 	case key.Matches(msg, k.Reload):
 		a.reloading = true
+		if a.focus.tasksView() {
+			return tea.Batch(a.reload(""), a.reloadTasks(), a.setStatus(statusInfo, "reloading the index and the task files…"))
+		}
 		return tea.Batch(a.reload(""), a.setStatus(statusInfo, "reloading the index…"))
 	case key.Matches(msg, k.New):
 		if cmd := a.refuseWhileBusy(); cmd != nil {
@@ -124,8 +134,11 @@ func (a *app) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 				a.setStatus(statusInfo, "copying "+model.Printable(name)+"…"))
 		}
 	}
-	if a.focus == focusDetail {
+	switch a.focus {
+	case focusDetail:
 		return a.detailKey(msg)
+	case focusTasks, focusPreview:
+		return a.taskKey(msg)
 	}
 	return a.listKey(msg)
 }
@@ -207,6 +220,11 @@ func (a *app) applyFilter() {
 	}
 	a.filtErr = ""
 	before := a.list.selectedName()
+	if q.NeedsUsage() && a.tasks.usedBy == nil {
+		// is:unused matches nothing until the task files are read; do not
+		// narrow from that empty result later.
+		a.list.query = model.Query{}
+	}
 	a.list.setQuery(q, a.env())
 	a.selectionChanged(before)
 }
@@ -315,6 +333,9 @@ func (a *app) handleWheel(msg tea.MouseWheelMsg) tea.Cmd {
 	if a.mode != modeNormal {
 		return nil
 	}
+	if a.focus.tasksView() {
+		return a.taskWheel(msg)
+	}
 	before := a.list.selectedName()
 	switch msg.Mouse().Button {
 	case tea.MouseWheelUp:
@@ -354,26 +375,55 @@ func (a *app) submitForm() tea.Cmd {
 			a.closeForm()
 			return a.setStatus(statusInfo, "nothing changed")
 		}
-		f.saving = true
-		a.busy = "saving " + model.Printable(f.orig.Name)
-		return tea.Batch(updateSecret(a.ctx, a.store, f.orig.Name, p), a.setStatus(statusInfo, a.busy+"…"))
+		if p.Rename != "" && a.usedByCount(f.orig.Name) > 0 {
+			// Tasks name secrets: a rename breaks them. Say so first.
+			a.confirm = confirmation{kind: confirmRename, name: f.orig.Name}
+			a.mode = modeConfirm
+			return nil
+		}
+		return a.saveEdit()
 	case formRotate:
 		a.confirm = confirmation{kind: confirmRotate, name: f.orig.Name}
 		a.mode = modeConfirm
+	case formImport:
+		s := f.secret()
+		f.saving = true
+		a.busy = "importing the literal as " + model.Printable(s.Name)
+		return tea.Batch(importLiteral(a.ctx, a.store, a.tasks.fsys, a.tasks.importing, s, a.tasks.opts), a.setStatus(statusInfo, a.busy+"…"))
 	}
 	return nil
 }
 
-// confirmPrompt names the secret and says what y will do.
+// saveEdit stores the edit form's changes.
+func (a *app) saveEdit() tea.Cmd {
+	f := a.form
+	p := f.patch()
+	f.saving = true
+	a.busy = "saving " + model.Printable(f.orig.Name)
+	return tea.Batch(updateSecret(a.ctx, a.store, f.orig.Name, p), a.setStatus(statusInfo, a.busy+"…"))
+}
+
+// confirmPrompt names the secret and says what y will do, and how many
+// tasks use the secret (before the longer note, which may be cut off).
 func (a *app) confirmPrompt() string {
 	n := model.Printable(a.confirm.name)
+	used := a.usedByText(a.confirm.name)
 	switch a.confirm.kind {
 	case confirmDelete:
-		return "Delete " + n + "? y/N · its value and its previous value leave the keyring for good"
+		return "Delete " + n + "? y/N · " + used + " · its value and previous value are gone for good"
 	case confirmRollback:
-		return "Roll " + n + " back to its previous value? y/N · the current value becomes the previous one"
+		return "Roll " + n + " back to its previous value? y/N · " + used + " · the current value becomes the previous one"
 	case confirmRotate:
-		return "Rotate " + n + " to the new value? y/N · the current value is kept for rollback"
+		return "Rotate " + n + " to the new value? y/N · " + used + " · the current value is kept for rollback"
+	case confirmRename:
+		to := ""
+		if a.form != nil {
+			to = model.Printable(a.form.name.Value())
+		}
+		return "Rename " + n + " to " + to + "? y/N · " + used + ", which will still name " + n
+	case confirmRewrite:
+		req := a.tasks.importing
+		return "Imported " + n + ". Rewrite " + model.Printable(req.file) + " to use it? y/N · " + model.Printable(req.path) + ` becomes "$ secrets.` + n + `"`
 	}
 	return ""
 }
@@ -383,9 +433,16 @@ func (a *app) confirmKey(msg tea.KeyPressMsg) tea.Cmd {
 	yes := key.Matches(msg, a.keys.Yes)
 	if !yes {
 		// Anything but y is no.
-		if c.kind == confirmRotate && a.form != nil {
+		switch {
+		case c.kind == confirmRotate && a.form != nil:
 			a.mode = modeRotate
 			return a.setStatus(statusInfo, "not rotated yet: enter saves, esc cancels")
+		case c.kind == confirmRename && a.form != nil:
+			a.mode = modeForm
+			return a.setStatus(statusInfo, "not renamed yet: enter saves, esc cancels")
+		case c.kind == confirmRewrite:
+			a.mode = modeNormal
+			return a.setStatus(statusInfo, "left "+model.Printable(a.tasks.importing.file)+" as it was; it still holds the literal")
 		}
 		a.mode = modeNormal
 		return a.setStatus(statusInfo, "kept "+model.Printable(c.name)+" as it was")
@@ -409,6 +466,18 @@ func (a *app) confirmKey(msg tea.KeyPressMsg) tea.Cmd {
 		a.form.saving = true
 		a.busy = "rotating " + n
 		return tea.Batch(rotateSecret(a.ctx, a.store, c.name, a.form.value.value()), a.setStatus(statusInfo, a.busy+"…"))
+	case confirmRename:
+		if a.form == nil {
+			a.mode = modeNormal
+			return nil
+		}
+		a.mode = modeForm
+		return a.saveEdit()
+	case confirmRewrite:
+		a.mode = modeNormal
+		req := a.tasks.importing
+		a.busy = "rewriting " + model.Printable(req.file)
+		return tea.Batch(rewriteTaskFile(a.tasks.dir, req, c.name, a.tasks.opts), a.setStatus(statusInfo, a.busy+"…"))
 	}
 	return nil
 }

@@ -3,8 +3,10 @@ package ui
 import (
 	"context"
 	"fmt"
+	"strings"
 	"syscall"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -181,4 +183,65 @@ func TestLargeListFilterRoundTrip(t *testing.T) {
 	if got := len(a.list.vis); got != 0 {
 		t.Errorf("filter \"xq\" shows %d rows, want 0", got)
 	}
+}
+
+// BenchmarkTaskPreviewKey5000Steps measures a key → frame in the preview of
+// a 5,000-step task: only the visible lines are drawn.
+func BenchmarkTaskPreviewKey5000Steps(b *testing.B) {
+	var src strings.Builder
+	src.WriteString("name: big\nmain:\n")
+	for i := range 5000 {
+		fmt.Fprintf(&src, "  - evaluate:\n      v%d: $ secrets.GITHUB_TOKEN + 'x'\n", i)
+	}
+	st := keyring.NewMemStore(func() time.Time { return t0 })
+	for _, s := range fixture() {
+		st.Put(s.s, s.value)
+	}
+	a := newApp(context.Background(), Options{Store: st, Now: func() time.Time { return t0 },
+		TasksFS: fstest.MapFS{"big.yaml": {Data: []byte(src.String()), ModTime: t0}}}, DefaultConfig(), nil)
+	a.after = func(time.Duration, tea.Msg) tea.Cmd { return nil }
+	a.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	run := func(cmd tea.Cmd) {
+		for cmd != nil {
+			msg := cmd()
+			if batch, ok := msg.(tea.BatchMsg); ok {
+				for _, c := range batch {
+					if c != nil {
+						if m := c(); m != nil {
+							_, next := a.Update(m)
+							cmd = next
+						}
+					}
+				}
+				continue
+			}
+			_, cmd = a.Update(msg)
+		}
+	}
+	a.indexSeq = 1
+	a.Update(indexLoadedMsg{seq: 1, secrets: mustList(b, st)})
+	run(a.scanTasks())
+	a.Update(keyPress("t"))
+	run(a.previewTasks(a.tasks.paths()))
+	a.Update(keyPress("tab"))
+	if len(a.tasks.items) != 5000 {
+		b.Fatalf("items = %d, want 5000", len(a.tasks.items))
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		k := "j"
+		if i%2 == 1 {
+			k = "k"
+		}
+		a.Update(keyPress(k))
+		_ = a.View()
+	}
+}
+
+func mustList(b *testing.B, st *keyring.MemStore) []model.Secret {
+	list, err := st.List(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return list
 }

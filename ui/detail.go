@@ -10,7 +10,29 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/keyward/keyward/model"
+	"github.com/keyward/keyward/taskpreview"
 )
+
+// usage is what the detail pane knows of the tasks that use a secret.
+type usage struct {
+	known bool // every task file has been read
+	err   string
+	uses  []taskpreview.Use
+}
+
+// usage returns the task use of name for the detail pane.
+func (a *app) usage(name string) usage {
+	if a.tasks.scanErr != "" {
+		return usage{err: "tasks folder unreadable"}
+	}
+	if a.tasks.usedBy == nil {
+		return usage{}
+	}
+	return usage{known: true, uses: a.tasks.usedBy[name]}
+}
+
+// maxUses is how many places the detail pane lists.
+const maxUses = 4
 
 // detailPane shows every field of the selected secret. Its cursor walks the
 // metadata pairs, so enter can add one to the filter.
@@ -92,7 +114,7 @@ func fmtTime(t, now time.Time) string {
 }
 
 // view renders the detail of s. focused marks the metadata cursor.
-func (d detailPane) view(st *styles, s *model.Secret, v valueView, focused bool, now time.Time) string {
+func (d detailPane) view(st *styles, s *model.Secret, v valueView, u usage, focused bool, now time.Time) string {
 	if s == nil {
 		return st.dim.Render("No secret selected.")
 	}
@@ -175,6 +197,8 @@ func (d detailPane) view(st *styles, s *model.Secret, v valueView, focused bool,
 		}
 	}
 	sep()
+	lines = append(lines, usedByLines(st, u, w, labelW)...)
+	sep()
 	lines = append(lines, field("version", strconv.Itoa(s.Version)))
 	lines = append(lines, field("created", fmtTime(s.CreatedAt, now)))
 	lines = append(lines, field("updated", fmtTime(s.UpdatedAt, now)))
@@ -187,4 +211,33 @@ func (d detailPane) view(st *styles, s *model.Secret, v valueView, focused bool,
 	}
 	end := min(len(lines), offset+h)
 	return strings.Join(lines[offset:end], "\n")
+}
+
+// usedByLines lists the task files and paths that reference the secret:
+// "file  path (line:col)", a few, then how many more.
+func usedByLines(st *styles, u usage, w, labelW int) []string {
+	label := st.label.Render(fitWidth("used by", labelW)) + " "
+	switch {
+	case u.err != "":
+		return []string{label + st.dim.Render(u.err)}
+	case !u.known:
+		return []string{label + st.dim.Render("reading the task files…")}
+	case len(u.uses) == 0:
+		return []string{label + st.dim.Render("no task (is:unused)")}
+	}
+	files := map[string]bool{}
+	for _, use := range u.uses {
+		files[use.File] = true
+	}
+	out := []string{label + plural(len(files), "task") + st.dim.Render(" · t shows them")}
+	for i, use := range u.uses {
+		if i == maxUses {
+			out = append(out, "  "+st.dim.Render("+"+plural(len(u.uses)-maxUses, "more place")))
+			break
+		}
+		text := model.Printable(use.File) + fmt.Sprintf(":%d:%d  ", use.Line, use.Column) + st.dim.Render(model.Printable(use.Path))
+		// Indented less than the fields: paths are long.
+		out = append(out, "  "+ansi.Truncate(text, max(1, w-2), "…"))
+	}
+	return out
 }

@@ -20,6 +20,7 @@ const (
 	formNew    formKind = iota // n: every field
 	formEdit                   // e: record fields, never the value
 	formRotate                 // r: the value only
+	formImport                 // i in the tasks view: a literal from a task file
 )
 
 type fieldID int
@@ -108,6 +109,7 @@ type form struct {
 	saveErr string // the store's last refusal, shown until the next edit
 	genSeq  int    // the generate request this form waits for
 	saving  bool
+	source  string // formImport: where the literal is, and its mask
 }
 
 func newInput(placeholder string, width int) textinput.Model {
@@ -151,6 +153,8 @@ func newForm(kind formKind, orig model.Secret, width int) *form {
 		f.policy.SetValue(orig.RotateEvery.String())
 	case formRotate:
 		f.fields = []fieldID{fieldValue}
+	case formImport:
+		f.fields = []fieldID{fieldName, fieldDescription, fieldMetadata, fieldPolicy}
 	}
 	f.focusField(0)
 	return f
@@ -319,6 +323,8 @@ func (f *form) title() string {
 		return "Edit " + model.Printable(f.orig.Name)
 	case formRotate:
 		return "Rotate " + model.Printable(f.orig.Name)
+	case formImport:
+		return "Import a literal credential"
 	}
 	return "New secret"
 }
@@ -331,6 +337,10 @@ func (f *form) view(st *styles, w int) string {
 	b = append(b, st.title.Render(f.title()), "")
 	if f.kind == formRotate {
 		b = append(b, st.dim.Render("The current value is kept, so R can roll back to it."), "")
+	}
+	if f.kind == formImport {
+		b = append(b, st.dim.Render(ansi.Truncate("From "+model.Printable(f.source), w, "…")),
+			st.dim.Render("The literal becomes the value; it is never shown."), "")
 	}
 	for i, id := range f.fields {
 		focused := i == f.focus

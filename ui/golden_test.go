@@ -24,6 +24,7 @@ func TestGolden(t *testing.T) {
 	cases := []struct {
 		name  string
 		seeds []seedSecret
+		demo  bool // the demo store and the demo tasks instead of seeds
 		size  [2]int
 		do    func(h *harness)
 	}{
@@ -73,10 +74,21 @@ func TestGolden(t *testing.T) {
 			h.keys("tab")
 		}},
 		{name: "too_small", seeds: fixture(), size: [2]int{50, 10}},
+		{name: "preview_pane", demo: true, do: func(h *harness) {
+			h.openTask("web-crawler.yaml")
+			h.toRef("FIRECRAWL_API_KEY")
+		}},
+		{name: "preview_pane_narrow", demo: true, size: [2]int{64, 22}, do: func(h *harness) {
+			h.openTask("billing-report.yaml")
+			h.toRef("GEMINI_API_KEY")
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			h := newHarness(t, c.seeds)
+			if c.demo {
+				h = newDemoHarness(t)
+			}
 			if c.size != [2]int{} {
 				h.send(tea.WindowSizeMsg{Width: c.size[0], Height: c.size[1]})
 			}
@@ -96,6 +108,9 @@ func TestGolden(t *testing.T) {
 				}
 			}
 			checkSize(t, screen, h.a.width, h.a.height)
+			if c.demo {
+				noDemoValue(t, h, screen)
+			}
 			golden.RequireEqual(t, screen)
 		})
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -106,6 +107,14 @@ func fixture() []seedSecret {
 
 func newHarness(t *testing.T, seeds []seedSecret) *harness {
 	t.Helper()
+	return newHarnessWith(t, seeds, nil, nil)
+}
+
+// newHarnessWith is newHarness with a seeding function (nil for none) and
+// a change to the options. The task files are an empty folder unless opts
+// says otherwise.
+func newHarnessWith(t *testing.T, seeds []seedSecret, seed func(*keyring.MemStore, time.Time), opts func(*Options)) *harness {
+	t.Helper()
 	h := &harness{t: t, clock: t0, clip: &fakeClipboard{}}
 	h.store = keyring.NewMemStore(func() time.Time { return h.clock })
 	for _, s := range seeds {
@@ -114,8 +123,15 @@ func newHarness(t *testing.T, seeds []seedSecret) *harness {
 			h.store.PutPrevious(s.s.Name, s.prev)
 		}
 	}
+	if seed != nil {
+		seed(h.store, h.clock)
+	}
 	cfg := DefaultConfig()
-	h.a = newApp(context.Background(), Options{Store: h.store, Now: func() time.Time { return h.clock }, Clipboard: h.clip}, cfg, nil)
+	o := Options{Store: h.store, Now: func() time.Time { return h.clock }, Clipboard: h.clip, TasksFS: fstest.MapFS{}}
+	if opts != nil {
+		opts(&o)
+	}
+	h.a = newApp(context.Background(), o, cfg, nil)
 	h.a.noColor = true
 	h.a.st = newStyles(true, true, cfg.palette)
 	h.a.after = func(d time.Duration, msg tea.Msg) tea.Cmd {

@@ -9,7 +9,10 @@ type keyMap struct {
 	// Moving
 	Up, Down, Top, Bottom, PageUp, PageDown key.Binding
 	Focus                                   key.Binding
-	Tasks                                   key.Binding // reserved for the task pane (issue 4)
+	Tasks                                   key.Binding // switch between the secrets and the tasks view
+
+	// The tasks view
+	OpenTask, Jump, Import key.Binding
 
 	// Filtering and sorting
 	Filter, ClearFilter, AddToFilter, Sort key.Binding
@@ -38,7 +41,11 @@ func newKeyMap() keyMap {
 		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
 		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+f"), key.WithHelp("pgdn", "page down")),
 		Focus:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "switch pane")),
-		Tasks:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tasks"), key.WithDisabled()),
+		Tasks:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tasks")),
+
+		OpenTask: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open task")),
+		Jump:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "go to secret")),
+		Import:   key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "import literal")),
 
 		Filter:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		ClearFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
@@ -83,21 +90,51 @@ type keyState struct {
 	onPair       bool // the detail cursor is on a metadata pair
 	multiline    bool // the focused form field takes enter as a newline
 	hasValue     bool // the focused form has a value field
+	inTasks      bool // the tasks view is showing
+	hasTask      bool // there is a task file to open
+	ref          refKind
 }
 
 // update enables exactly the bindings that apply in st.
 func (k *keyMap) update(st keyState) {
 	normal := st.mode == modeNormal
+	secrets := normal && !st.inTasks
 	for _, b := range []*key.Binding{&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown,
-		&k.Focus, &k.Filter, &k.Sort, &k.New, &k.Reload, &k.Help, &k.Quit} {
+		&k.Focus, &k.Tasks, &k.Reload, &k.Help, &k.Quit} {
 		b.SetEnabled(normal)
 	}
-	for _, b := range []*key.Binding{&k.Edit, &k.Rotate, &k.Rollback, &k.Delete, &k.Reveal, &k.Copy} {
-		b.SetEnabled(normal && st.hasSelection)
+	for _, b := range []*key.Binding{&k.Filter, &k.Sort, &k.New} {
+		b.SetEnabled(secrets)
 	}
-	k.Tasks.SetEnabled(false) // the task pane arrives with issue 4
-	k.ClearFilter.SetEnabled(normal && st.filterActive)
-	k.AddToFilter.SetEnabled(normal && st.focus == focusDetail && st.onPair)
+	for _, b := range []*key.Binding{&k.Edit, &k.Rotate, &k.Rollback, &k.Delete, &k.Reveal, &k.Copy} {
+		b.SetEnabled(secrets && st.hasSelection)
+	}
+	k.ClearFilter.SetEnabled(secrets && st.filterActive)
+	k.AddToFilter.SetEnabled(secrets && st.focus == focusDetail && st.onPair)
+
+	// The tasks view: t names the view it goes to; in the preview the
+	// arrows walk the highlighted references.
+	if st.inTasks {
+		k.Tasks.SetHelp("t", "secrets")
+	} else {
+		k.Tasks.SetHelp("t", "tasks")
+	}
+	inPreview := normal && st.focus == focusPreview
+	if inPreview {
+		k.Up.SetHelp("↑/k", "previous ref")
+		k.Down.SetHelp("↓/j", "next ref")
+	} else {
+		k.Up.SetHelp("↑/k", "up")
+		k.Down.SetHelp("↓/j", "down")
+	}
+	k.OpenTask.SetEnabled(normal && st.focus == focusTasks && st.hasTask)
+	k.Jump.SetEnabled(inPreview && (st.ref == refSecret || st.ref == refMissing))
+	if st.ref == refMissing {
+		k.Jump.SetHelp("enter", "create secret")
+	} else {
+		k.Jump.SetHelp("enter", "go to secret")
+	}
+	k.Import.SetEnabled(inPreview && st.ref == refHardcoded)
 
 	k.FilterDone.SetEnabled(st.mode == modeFilter)
 	k.FilterLeave.SetEnabled(st.mode == modeFilter)
@@ -136,14 +173,27 @@ func (k keyMap) shortHelp(st keyState) []key.Binding {
 	case modeHelp:
 		return []key.Binding{k.CloseHelp}
 	}
-	if st.focus == focusDetail {
-		return []key.Binding{k.AddToFilter, k.Reveal, k.Copy, k.Rotate, k.Edit, k.Focus, k.Help, k.Quit}
+	switch st.focus {
+	case focusDetail:
+		return []key.Binding{k.AddToFilter, k.Reveal, k.Copy, k.Rotate, k.Focus, k.Tasks, k.Help, k.Quit}
+	case focusTasks:
+		return []key.Binding{k.OpenTask, k.Down, k.Focus, k.Tasks, k.Reload, k.Help, k.Quit}
+	case focusPreview:
+		return []key.Binding{k.Jump, k.Import, k.Down, k.Focus, k.Tasks, k.Help, k.Quit}
 	}
-	return []key.Binding{k.Filter, k.ClearFilter, k.New, k.Reveal, k.Copy, k.Rotate, k.Edit, k.Delete, k.Sort, k.Help, k.Quit}
+	// s sort and e edit are left to ? so that t tasks fits in 100 columns.
+	return []key.Binding{k.Filter, k.ClearFilter, k.New, k.Reveal, k.Copy, k.Rotate, k.Delete, k.Tasks, k.Help, k.Quit}
 }
 
 // fullHelp is the `?` screen: every binding that applies, in groups.
 func (k keyMap) fullHelp(st keyState) [][]key.Binding {
+	if st.inTasks {
+		return [][]key.Binding{
+			{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Focus, k.Tasks},
+			{k.OpenTask, k.Jump, k.Import, k.Reload},
+			{k.Help, k.Quit, k.ForceQuit},
+		}
+	}
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Focus, k.Tasks},
 		{k.Filter, k.ClearFilter, k.AddToFilter, k.Sort, k.Reload},
@@ -154,7 +204,8 @@ func (k keyMap) fullHelp(st keyState) [][]key.Binding {
 
 // allBindings lists every binding, for the README key table test.
 func (k keyMap) allBindings() []key.Binding {
-	return []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Focus,
+	return []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Focus, k.Tasks,
+		k.OpenTask, k.Jump, k.Import,
 		k.Filter, k.ClearFilter, k.AddToFilter, k.Sort, k.FilterDone, k.FilterLeave,
 		k.New, k.Edit, k.Rotate, k.Rollback, k.Delete, k.Reveal, k.Copy, k.Reload,
 		k.NextField, k.PrevField, k.Save, k.Cancel, k.Generate, k.DeleteBack, k.ClearField, k.Yes, k.No,

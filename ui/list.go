@@ -108,6 +108,14 @@ func (l *listPane) resort(key model.SortKey, now time.Time, env model.Env) {
 	l.setSecrets(secs, now, env, keep)
 }
 
+// refilter matches every secret again, for when the environment changed
+// (is:unused after the task files changed), keeping the selection.
+func (l *listPane) refilter(env model.Env) {
+	keep := l.selectedName()
+	l.filterFrom(nil, env)
+	l.selectName(keep)
+}
+
 // setQuery filters by q. When q refines the current query only the current
 // matches are searched.
 func (l *listPane) setQuery(q model.Query, env model.Env) {

@@ -1,6 +1,9 @@
 package ui
 
-import "github.com/keyward/keyward/model"
+import (
+	"github.com/keyward/keyward/model"
+	"github.com/keyward/keyward/taskpreview"
+)
 
 // Results of the Cmds in commands.go. Each carries err and the name or the
 // sequence number of the request, so Update can drop replies that arrive
@@ -79,6 +82,46 @@ type (
 	}
 )
 
+// secretImportedMsg reports the import of a literal credential from a task
+// file into the store. It never carries the literal.
+type secretImportedMsg struct {
+	name   string
+	secret model.Secret
+	err    error
+}
+
+// tasksScannedMsg lists the task files and their stamps (modification time
+// and size), so Update can tell which changed since they were previewed.
+type tasksScannedMsg struct {
+	seq       int
+	stamps    []taskStamp
+	truncated bool // the folder holds too many files: the scan stopped
+	err       error
+}
+
+// tasksPreviewedMsg carries the previews of some task files. checked says
+// they were made against the store (names and masks); otherwise every
+// reference is unchecked and nothing was read from the keyring.
+type tasksPreviewedMsg struct {
+	seq     int
+	checked bool
+	files   []taskPreview
+}
+
+// taskPreview is one file's preview: results, or why there are none.
+type taskPreview struct {
+	path    string
+	results []*taskpreview.Result
+	err     error
+}
+
+// taskRewrittenMsg reports the rewrite of a task file after an import.
+type taskRewrittenMsg struct {
+	file string
+	name string
+	err  error
+}
+
 // Timers. Each carries the sequence number of what it times, so a timer that
 // outlived its subject does nothing.
 type (
@@ -86,4 +129,5 @@ type (
 	revealExpiredMsg         struct{ seq int }
 	clipboardTickMsg         struct{ seq int }
 	clipboardReadTimedOutMsg struct{ seq int }
+	tasksPollMsg             struct{ seq int } // time to look for changed task files
 )

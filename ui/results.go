@@ -45,7 +45,11 @@ func (a *app) secretCreated(msg secretCreatedMsg) tea.Cmd {
 	}
 	a.busy = ""
 	a.closeForm()
-	a.focus = focusList
+	if !a.focus.tasksView() {
+		// Created from a missing reference, the user stays in the tasks
+		// view and sees it resolve.
+		a.focus = focusList
+	}
 	a.layout()
 	return tea.Batch(a.reload(msg.secret.Name), a.setStatus(statusSuccess, "created "+model.Printable(msg.secret.Name)))
 }

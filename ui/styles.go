@@ -53,6 +53,19 @@ type styles struct {
 	blurredBorder lipgloss.Style
 	formBox       lipgloss.Style
 	help          help.Styles
+
+	// The task preview: references by state, the reference under the
+	// cursor, warnings and the line-number gutter.
+	refResolved  lipgloss.Style
+	refMissing   lipgloss.Style
+	refOptional  lipgloss.Style
+	refInert     lipgloss.Style
+	refDynamic   lipgloss.Style
+	refHardcoded lipgloss.Style
+	refUnchecked lipgloss.Style
+	refCursor    lipgloss.Style // added over the state's style
+	warning      lipgloss.Style
+	gutter       lipgloss.Style
 }
 
 // newStyles builds the styles for a background and colour mode. With
@@ -91,6 +104,17 @@ func newStyles(isDark, noColor bool, p palette) styles {
 		focusedBorder: border.BorderForeground(accent),
 		blurredBorder: border.BorderForeground(dim),
 		formBox:       border.BorderForeground(accent).Padding(0, 2),
+
+		refResolved:  lipgloss.NewStyle().Foreground(ok),
+		refMissing:   lipgloss.NewStyle().Bold(true).Foreground(errc),
+		refOptional:  lipgloss.NewStyle().Italic(true).Foreground(accent),
+		refInert:     lipgloss.NewStyle().Strikethrough(true).Foreground(dim),
+		refDynamic:   lipgloss.NewStyle().Underline(true).Foreground(warn),
+		refHardcoded: lipgloss.NewStyle().Bold(true).Underline(true).Foreground(errc),
+		refUnchecked: lipgloss.NewStyle().Foreground(dim),
+		refCursor:    lipgloss.NewStyle().Reverse(true),
+		warning:      lipgloss.NewStyle().Foreground(warn),
+		gutter:       lipgloss.NewStyle().Foreground(dim),
 	}
 	if noColor {
 		s.selected = lipgloss.NewStyle().Reverse(true).Bold(true)

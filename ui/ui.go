@@ -9,6 +9,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/keyward/keyward/model"
+	"github.com/keyward/keyward/taskpreview"
 )
 
 // Store is what the UI needs from a secret store; keyring.OSStore and
@@ -39,6 +41,20 @@ type Options struct {
 	IndexPath  string           // shown nowhere, used to find config.toml
 	Demo       bool             // the store is the seeded in-memory demo
 	Clipboard  Clipboard        // the system clipboard; detected when nil
+
+	// TasksDir is the folder whose *.yaml and *.yml task files the task
+	// pane previews (--tasks). Empty: config.toml's tasks_dir, else the
+	// current folder.
+	TasksDir string
+	// TasksFS holds the task files instead of TasksDir on disk (--demo
+	// passes the embedded sample tasks). Task files are then read-only:
+	// keyward rewrites a task file only in TasksDir on disk.
+	TasksFS fs.FS
+	// Model is the agent's model, for prompt steps without settings.model
+	// (--model); Mapping picks the model → provider-key table (--mapping,
+	// empty for current).
+	Model   string
+	Mapping taskpreview.Mapping
 }
 
 // Run starts the terminal UI and blocks until the user quits or ctx ends. It
@@ -75,82 +91,6 @@ func Run(ctx context.Context, opts Options) error {
 // nothing more: a panic's value could hold a secret.
 var ErrInternal = errors.New("internal error: the terminal UI stopped")
 
-// focus is the pane that gets keys. The task pane of the task-preview issue
-// becomes a third focus here (switched with t).
-type focus int
-
-const (
-	focusList focus = iota
-	focusDetail
-)
-
-// mode says who takes the keys: anything but normal takes every key except
-// ctrl+c, so letters typed into a field never fire a command.
-type mode int
-
-const (
-	modeNormal mode = iota
-	modeFilter
-	modeForm   // new or edit
-	modeRotate // the rotate form
-	modeConfirm
-	modeHelp
-)
-
-type confirmKind int
-
-const (
-	confirmDelete confirmKind = iota
-	confirmRollback
-	confirmRotate
-)
-
-type confirmation struct {
-	kind confirmKind
-	name string
-}
-
-type statusKind int
-
-const (
-	statusInfo statusKind = iota
-	statusSuccess
-	statusError
-)
-
-type statusLine struct {
-	text string
-	kind statusKind
-	seq  int
-}
-
-// revealState is the value being shown. value is set only while revealed.
-type revealState struct {
-	name     string
-	seq      int
-	loading  bool
-	revealed bool
-	value    string
-	err      string
-}
-
-// clipState tracks a copied value until the clipboard is cleared. It holds a
-// digest of the value, never the value.
-type clipState struct {
-	active       bool
-	name         string
-	seq          int
-	sum          [32]byte
-	system       bool
-	deadline     time.Time
-	awaitingRead bool // waiting for the terminal's OSC 52 reply
-}
-
-type maskEntry struct {
-	version int
-	mask    string
-}
-
 // app is the root model.
 type app struct {
 	ctx     context.Context
@@ -172,9 +112,11 @@ type app struct {
 	detW, detH    int
 
 	focus   focus
+	back    focus // the pane t returns to in the other view
 	mode    mode
 	list    listPane
 	detail  detailPane
+	tasks   taskState
 	filter  textinput.Model
 	filtErr string
 	form    *form
@@ -221,7 +163,9 @@ func newApp(ctx context.Context, opts Options, cfg Config, warnings []string) *a
 	}
 	a.st = newStyles(a.isDark, a.noColor, cfg.palette)
 	a.list.sort = cfg.DefaultSort
-	a.filter = newInput("words, key=value, key!=value, key=*, is:due, age>90d", 40)
+	a.back = focusTasks
+	a.tasks = newTaskState(opts, cfg)
+	a.filter = newInput("words, key=value, key!=value, key=*, is:due, is:unused, age>90d", 40)
 	a.filter.Prompt = "/"
 	if len(warnings) > 0 {
 		a.status = statusLine{text: warnings[0], kind: statusError, seq: 1}
@@ -233,14 +177,23 @@ func newApp(ctx context.Context, opts Options, cfg Config, warnings []string) *a
 	return a
 }
 
-// Init starts loading the index (the keyring is not touched) and asks the
-// terminal for its background colour.
+// Init starts loading the index and the task files (the keyring is not
+// touched: task references are not checked against the store until the
+// tasks view opens) and asks the terminal for its background colour.
 func (a *app) Init() tea.Cmd {
 	a.indexSeq++
-	return tea.Batch(loadIndex(a.ctx, a.store, a.indexSeq), tea.RequestBackgroundColor)
+	return tea.Batch(loadIndex(a.ctx, a.store, a.indexSeq), a.scanTasks(), tea.RequestBackgroundColor)
 }
 
-func (a *app) env() model.Env { return model.Env{Now: a.now()} }
+// env is what the filter needs: the clock and, once the task files have
+// been read, which secrets they use (is:unused matches nothing before).
+func (a *app) env() model.Env {
+	e := model.Env{Now: a.now()}
+	if used := a.tasks.usedBy; used != nil {
+		e.Used = func(name string) bool { _, ok := used[name]; return ok }
+	}
+	return e
+}
 
 // Update handles one message. Keys go to the mode first, then to global
 // bindings, then to the focused pane.
@@ -305,6 +258,19 @@ func (a *app) update(msg tea.Msg) tea.Cmd {
 		return a.secretRolledBack(msg)
 	case secretDeletedMsg:
 		return a.secretDeleted(msg)
+	case secretImportedMsg:
+		return a.secretImported(msg)
+	case tasksScannedMsg:
+		return a.tasksScanned(msg)
+	case tasksPreviewedMsg:
+		return a.tasksPreviewed(msg)
+	case taskRewrittenMsg:
+		return a.taskRewritten(msg)
+	case tasksPollMsg:
+		if msg.seq != a.tasks.pollSeq {
+			return nil
+		}
+		return a.scanTasks()
 	case cmdPanickedMsg:
 		a.busy = ""
 		if a.form != nil {
@@ -341,7 +307,8 @@ func (a *app) forwardToInput(msg tea.Msg) tea.Cmd {
 }
 
 func (a *app) keyState() keyState {
-	st := keyState{mode: a.mode, focus: a.focus, filterActive: a.filter.Value() != ""}
+	st := keyState{mode: a.mode, focus: a.focus, filterActive: a.filter.Value() != "",
+		inTasks: a.focus.tasksView(), hasTask: len(a.tasks.files) > 0, ref: a.refUnderCursor().kind}
 	if s, ok := a.list.selected(); ok {
 		st.hasSelection = true
 		st.onPair = len(s.Metadata) > 0
@@ -414,10 +381,16 @@ func (a *app) indexLoaded(msg indexLoadedMsg) tea.Cmd {
 		a.hideReveal()
 	}
 	a.selectionChanged(before)
-	if reloading {
-		return a.setStatus(statusSuccess, "reloaded: "+plural(len(msg.secrets), "secret"))
+	// Task references are checked against the names (and masks) of the
+	// store as it is now.
+	var recheck tea.Cmd
+	if a.tasks.checked {
+		recheck = a.previewTasks(a.tasks.paths())
 	}
-	return nil
+	if reloading {
+		return tea.Batch(recheck, a.setStatus(statusSuccess, "reloaded: "+plural(len(msg.secrets), "secret")))
+	}
+	return recheck
 }
 
 func (a *app) valueRead(msg valueReadMsg) tea.Cmd {

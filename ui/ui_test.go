@@ -391,8 +391,13 @@ func TestHelpListsBindings(t *testing.T) {
 			t.Errorf("help lacks %q:\n%s", want, scr)
 		}
 	}
-	if strings.Contains(scr, "tasks") {
-		t.Error("help lists the reserved t key")
+	if !strings.Contains(scr, "tasks") {
+		t.Error("help does not list t for the tasks view")
+	}
+	for _, not := range []string{"open task", "import literal"} {
+		if strings.Contains(scr, not) {
+			t.Errorf("the secrets view's help lists %q, a tasks-view key", not)
+		}
 	}
 	h.keys("esc")
 	if h.a.mode != modeNormal {

@@ -53,6 +53,7 @@ func (a *app) layout() {
 	if a.form != nil {
 		a.form.setWidth(a.formInputWidth())
 	}
+	a.layoutTasks(bodyH)
 }
 
 func (a *app) formInputWidth() int {
@@ -126,6 +127,9 @@ func (a *app) paneStyle(f focus) lipgloss.Style {
 }
 
 func (a *app) panesView() string {
+	if a.focus.tasksView() {
+		return a.tasksPanesView()
+	}
 	now := a.now()
 	var listContent, detailContent string
 	switch {
@@ -137,7 +141,7 @@ func (a *app) panesView() string {
 		listContent = a.list.view(&a.st, a.focus == focusList, now)
 	}
 	if s, ok := a.list.selected(); ok {
-		detailContent = a.detail.view(&a.st, s, a.currentValueView(s), a.focus == focusDetail, now)
+		detailContent = a.detail.view(&a.st, s, a.currentValueView(s), a.usage(s.Name), a.focus == focusDetail, now)
 	} else if a.loaded {
 		detailContent = a.st.dim.Render("No secret selected.")
 	}
@@ -155,11 +159,22 @@ func (a *app) headerView() string {
 		left += a.st.dim.Render(" demo · nothing is saved")
 	}
 	var right string
-	if a.loaded {
+	switch {
+	case a.focus.tasksView():
+		left += a.st.dim.Render(" · tasks")
+		right = "tasks in " + model.Printable(a.tasks.label)
+		if a.tasks.scanned {
+			right = plural(len(a.tasks.files), "task file") + " in " + model.Printable(a.tasks.label)
+		}
+		if a.tasks.truncated {
+			right += " (scan stopped: too many files; ctrl+r scans again)"
+		}
+	case a.loaded:
 		right = fmt.Sprintf("%d of %d · sort: %s", len(a.list.vis), len(a.list.all), a.list.sort)
 	}
 	room := a.width - ansi.StringWidth(left) - ansi.StringWidth(right) - 4
 	switch {
+	case a.focus.tasksView():
 	case a.mode == modeFilter:
 		left += "  " + ansi.Truncate(a.filter.View(), max(1, room), "…")
 	case a.filter.Value() != "":
@@ -193,6 +208,8 @@ func (a *app) statusView() string {
 			style = a.st.statusSuccess
 		}
 		text = style.Render(a.status.text)
+	case a.list.query.NeedsUsage() && a.tasks.usedBy == nil && !a.focus.tasksView():
+		text = a.st.dim.Render("is:unused matches nothing until the task files are read")
 	}
 	if right != "" {
 		right = " · " + right
@@ -224,6 +241,13 @@ func (a *app) helpView(h int) string {
 	hm := a.help
 	hm.Styles = a.st.help
 	var b strings.Builder
+	if st.inTasks {
+		// Listed whatever is under the cursor now.
+		for _, k := range []*key.Binding{&kk.OpenTask, &kk.Jump, &kk.Import} {
+			k.SetEnabled(true)
+		}
+		kk.Jump.SetHelp("enter", "go to the secret, or create a missing one")
+	}
 	b.WriteString(a.st.title.Render("Keys") + "\n\n")
 	b.WriteString(hm.FullHelpView(kk.fullHelp(st)))
 	// The keys of the filter, forms and confirmations, always listed.
@@ -239,6 +263,12 @@ func (a *app) helpView(h int) string {
 	}
 	b.WriteString("\n\n" + a.st.label.Render("In the filter, forms and confirmations") + "\n\n")
 	b.WriteString(hm.FullHelpView(modeKeys))
-	b.WriteString("\n\n" + a.st.dim.Render("Filter: words, key=value, key!=value, key=*, key!=*, is:due, age>90d, age<7d"))
+	if st.inTasks {
+		fw, _ := a.st.focusedBorder.GetFrameSize()
+		note := "Tasks: references show as resolved (masked), missing, optional, inert (never evaluated), dynamic (name decided at run time) or hardcoded (a literal credential); warnings sit under their lines."
+		b.WriteString("\n\n" + a.st.dim.Render(ansi.Wrap(note, max(10, a.width-fw), "")))
+	} else {
+		b.WriteString("\n\n" + a.st.dim.Render("Filter: words, key=value, key!=value, key=*, key!=*, is:due, is:unused, age>90d, age<7d"))
+	}
 	return box(a.st.focusedBorder, b.String(), a.width, h)
 }
