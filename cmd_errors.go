@@ -1,0 +1,206 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+
+	"github.com/keyward/keyward/keyring"
+	"github.com/keyward/keyward/model"
+)
+
+// Exit codes, part of keyward's contract with scripts.
+const (
+	exitOK     = 0 // success
+	exitFailed = 1 // the operation failed: not found, exists, keyring error, ...
+	exitUsage  = 2 // usage or validation error: bad flag, invalid name, bad query
+)
+
+// usageError is a mistake in how keyward was called; it exits 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// hintError attaches a hint (something the user can do) to an error.
+type hintError struct {
+	err  error
+	hint string
+}
+
+func (e *hintError) Error() string { return e.err.Error() }
+func (e *hintError) Unwrap() error { return e.err }
+
+func withHint(err error, hint string) error {
+	if err == nil {
+		return nil
+	}
+	return &hintError{err: err, hint: hint}
+}
+
+// exitCode maps an error to keyward's exit codes.
+func exitCode(err error) int {
+	var ue *usageError
+	var ve *model.ValidationError
+	var qe *model.QueryError
+	if errors.As(err, &ue) || errors.As(err, &ve) || errors.As(err, &qe) {
+		return exitUsage
+	}
+	return exitFailed
+}
+
+// report prints err as one line, plus a hint line where the user can act,
+// and returns the exit code.
+func (a *app) report(err error) int {
+	// Printable keeps the message on one line and stops a name from a
+	// hand-edited index from sending escape sequences to the terminal.
+	fmt.Fprintf(a.stderr, "keyward: %s\n", model.Printable(err.Error()))
+	if h := a.hintFor(err); h != "" {
+		fmt.Fprintf(a.stderr, "hint: %s\n", model.Printable(h))
+	}
+	return exitCode(err)
+}
+
+func (a *app) hintFor(err error) string {
+	var he *hintError
+	if errors.As(err, &he) {
+		return he.hint
+	}
+	var ue *usageError
+	var qe *model.QueryError
+	var ie *keyring.IndexError
+	switch {
+	case errors.As(err, &ie):
+		return "fix the file by hand (keyward never overwrites an index it cannot read), or point --index elsewhere"
+	case errors.As(err, &qe):
+		return "see 'keyward secrets list --help' for the filter language"
+	case errors.As(err, &ue):
+		return "see 'keyward --help'"
+	case errors.Is(err, keyring.ErrUnavailable):
+		return unavailableHint()
+	case errors.Is(err, keyring.ErrTimeout):
+		return "the keyring may be waiting for you to unlock it, or its daemon is stuck; unlock or restart it and try again"
+	case errors.Is(err, keyring.ErrNoValue):
+		return "run 'keyward doctor' to list every secret whose value is missing"
+	case errors.Is(err, keyring.ErrTooLarge):
+		return "this keyring takes only small values (Windows Credential Manager 2,560 bytes, macOS Keychain about 3 KB); store a smaller value"
+	case errors.Is(err, keyring.ErrExists):
+		return "choose another name, or change the value with 'keyward secrets rotate NAME'"
+	case errors.Is(err, keyring.ErrNoPrevious):
+		return "a previous value is kept only after 'keyward secrets rotate'"
+	case errors.Is(err, keyring.ErrNotFound):
+		return "list the names with 'keyward secrets list'"
+	}
+	return ""
+}
+
+func unavailableHint() string {
+	switch runtime.GOOS {
+	case "linux", "freebsd", "openbsd", "netbsd":
+		return "no Secret Service answers on the D-Bus session bus: log in to a desktop session with gnome-keyring or KWallet, " +
+			"or on a headless box run keyward inside 'dbus-run-session' with 'gnome-keyring-daemon --unlock' (see the README); " +
+			"or try 'keyward --demo'"
+	case "darwin":
+		return "the login Keychain is not reachable; unlock it in Keychain Access, or try 'keyward --demo'"
+	case "windows":
+		return "Windows Credential Manager is not reachable; or try 'keyward --demo'"
+	}
+	return "this system has no supported keyring; try 'keyward --demo'"
+}
+
+// notFound adds close names from the index to a not-found error about
+// name. It reads the index only, never the keyring.
+func (a *app) notFound(ctx context.Context, err error, name string) error {
+	if !errors.Is(err, keyring.ErrNotFound) {
+		return err
+	}
+	st, serr := a.store()
+	if serr != nil {
+		return err
+	}
+	list, lerr := st.List(ctx)
+	if lerr != nil {
+		return err
+	}
+	names := make([]string, len(list))
+	for i := range list {
+		names[i] = list[i].Name
+	}
+	if close := closeNames(names, name); len(close) > 0 {
+		return withHint(err, "did you mean "+strings.Join(close, ", ")+"?")
+	}
+	return err
+}
+
+// closeNames returns up to three names that differ from name only in case
+// or by an edit distance of at most 2, closest first.
+func closeNames(names []string, name string) []string {
+	type cand struct {
+		name string
+		dist int
+	}
+	var cs []cand
+	lname := strings.ToLower(name)
+	for _, n := range names {
+		if n == name {
+			continue
+		}
+		ln := strings.ToLower(n)
+		d := 0
+		if ln != lname {
+			if abs(len(ln)-len(lname)) > 2 {
+				continue
+			}
+			d = 1 + editDistance(ln, lname)
+		}
+		if d <= 3 {
+			cs = append(cs, cand{n, d})
+		}
+	}
+	slices.SortFunc(cs, func(x, y cand) int {
+		if x.dist != y.dist {
+			return x.dist - y.dist
+		}
+		return strings.Compare(x.name, y.name)
+	})
+	var out []string
+	for i := 0; i < len(cs) && i < 3; i++ {
+		out = append(out, cs[i].name)
+	}
+	return out
+}
+
+// editDistance is the Levenshtein distance between two ASCII strings
+// (secret names are ASCII).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode/utf8"
+
+	"github.com/keyward/keyward/model"
+)
+
+// secretJSON is a record as list --json and get --json print it. The field
+// names are a contract with users' scripts.
+type secretJSON struct {
+	Name        string            `json:"name"`
+	Description string            `json:"description"`
+	Metadata    map[string]string `json:"metadata"`     // {} when none
+	CreatedAt   string            `json:"created_at"`   // RFC 3339, UTC
+	UpdatedAt   string            `json:"updated_at"`   // RFC 3339, UTC
+	RotatedAt   *string           `json:"rotated_at"`   // null until the first rotation
+	Version     int               `json:"version"`      //
+	RotateEvery *string           `json:"rotate_every"` // "90d"; null without a policy
+	Due         bool              `json:"due"`
+}
+
+// getJSON adds what get knows beyond the record. Value is present only with
+// --reveal.
+type getJSON struct {
+	secretJSON
+	MaskedValue string  `json:"masked_value"`
+	HasPrevious bool    `json:"has_previous"`
+	Value       *string `json:"value,omitempty"`
+}
+
+func jsonTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func toJSON(s *model.Secret, now time.Time) secretJSON {
+	out := secretJSON{
+		Name:        s.Name,
+		Description: s.Description,
+		Metadata:    s.Metadata,
+		CreatedAt:   jsonTime(s.CreatedAt),
+		UpdatedAt:   jsonTime(s.UpdatedAt),
+		Version:     s.Version,
+		Due:         s.Due(now),
+	}
+	if out.Metadata == nil {
+		out.Metadata = map[string]string{}
+	}
+	if !s.RotatedAt.IsZero() {
+		t := jsonTime(s.RotatedAt)
+		out.RotatedAt = &t
+	}
+	if s.RotateEvery > 0 {
+		d := s.RotateEvery.String()
+		out.RotateEvery = &d
+	}
+	return out
+}
+
+func writeJSON(w io.Writer, v any) error {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// Column widths past which table cells are cut with an ellipsis.
+const (
+	maxDescWidth = 40
+	maxMetaWidth = 40
+)
+
+// writeTable prints the list table: name, description, metadata, age, due.
+// It aligns columns itself (two passes over the cells) rather than through
+// text/tabwriter, which is several times slower on 100,000 rows.
+func writeTable(w io.Writer, list []model.Secret, now time.Time) error {
+	const cols = 5
+	rows := make([][cols]string, 0, len(list)+1)
+	rows = append(rows, [cols]string{"NAME", "DESCRIPTION", "METADATA", "AGE", "DUE"})
+	for i := range list {
+		s := &list[i]
+		rows = append(rows, [cols]string{
+			model.Printable(s.Name),
+			cell(firstLine(s.Description), maxDescWidth),
+			cell(formatMetadata(s.Metadata), maxMetaWidth),
+			model.HumanAge(s.Age(now)),
+			dueCell(s, now),
+		})
+	}
+	var width [cols]int
+	for i := range rows {
+		for c := range cols - 1 {
+			width[c] = max(width[c], utf8.RuneCountInString(rows[i][c]))
+		}
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	for i := range rows {
+		for c := range cols - 1 {
+			bw.WriteString(rows[i][c])
+			pad := width[c] - utf8.RuneCountInString(rows[i][c]) + 2
+			for range pad {
+				bw.WriteByte(' ')
+			}
+		}
+		bw.WriteString(rows[i][cols-1])
+		bw.WriteByte('\n')
+	}
+	return bw.Flush()
+}
+
+// dueCell says "yes" when a rotation is due, "in 12d" when one will be, and
+// "-" without a policy.
+func dueCell(s *model.Secret, now time.Time) string {
+	next, ok := s.NextDue()
+	switch {
+	case !ok:
+		return "-"
+	case s.Due(now):
+		return "yes"
+	}
+	return "in " + model.HumanAge(next.Sub(now))
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		return s[:i] + " …"
+	}
+	return s
+}
+
+// cell makes s safe for one table cell: printable (so no tabs or
+// newlines), at most width characters.
+func cell(s string, width int) string {
+	s = model.Printable(s)
+	if s == "" {
+		return "-"
+	}
+	if utf8.RuneCountInString(s) <= width {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:width-1]) + "…"
+}
+
+// writeRecord prints one secret for get. shown is the masked (or, with
+// --reveal, the escaped plaintext) value.
+func writeRecord(w io.Writer, s *model.Secret, now time.Time, hasPrev bool, shown string) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	when := func(t time.Time) string {
+		return jsonTime(t) + " (" + model.HumanAge(now.Sub(t)) + " ago)"
+	}
+	fmt.Fprintf(tw, "name:\t%s\n", model.Printable(s.Name))
+	fmt.Fprintf(tw, "description:\t%s\n", orDash(model.Printable(s.Description)))
+	fmt.Fprintf(tw, "metadata:\t%s\n", orDash(formatMetadata(s.Metadata)))
+	fmt.Fprintf(tw, "version:\t%d\n", s.Version)
+	fmt.Fprintf(tw, "created:\t%s\n", when(s.CreatedAt))
+	fmt.Fprintf(tw, "updated:\t%s\n", when(s.UpdatedAt))
+	rotated := "never"
+	if !s.RotatedAt.IsZero() {
+		rotated = when(s.RotatedAt)
+	}
+	fmt.Fprintf(tw, "rotated:\t%s\n", rotated)
+	policy := "none"
+	if next, ok := s.NextDue(); ok {
+		if s.Due(now) {
+			policy = fmt.Sprintf("%s (due for %s)", s.RotateEvery, model.HumanAge(now.Sub(next)))
+		} else {
+			policy = fmt.Sprintf("%s (due in %s)", s.RotateEvery, model.HumanAge(next.Sub(now)))
+		}
+	}
+	fmt.Fprintf(tw, "rotate every:\t%s\n", policy)
+	prev := "none"
+	if hasPrev {
+		prev = "kept for rollback"
+	}
+	fmt.Fprintf(tw, "previous value:\t%s\n", prev)
+	fmt.Fprintf(tw, "value:\t%s\n", shown)
+	return tw.Flush()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

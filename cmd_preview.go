@@ -1,0 +1,300 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keyward/keyward/model"
+	"github.com/keyward/keyward/taskpreview"
+)
+
+// previewFile is one task file's outcome: its results, or why it has none.
+type previewFile struct {
+	path    string // as the user named it (or as found in a folder)
+	results []*taskpreview.Result
+	err     error
+}
+
+// previewFailure is the JSON object for a file that could not be previewed.
+// It has the fields of a result, empty, plus the error.
+type previewFailure struct {
+	File       string   `json:"file"`
+	Model      string   `json:"model"`
+	References []string `json:"references"`
+	Dynamic    []string `json:"dynamic"`
+	Inert      []string `json:"inert"`
+	Warnings   []string `json:"warnings"`
+	Error      string   `json:"error"`
+}
+
+func (a *app) previewCmd() *cobra.Command {
+	var (
+		asJSON  bool
+		agentM  string
+		mapping string
+	)
+	cmd := &cobra.Command{
+		Use:   "preview FILE|DIR...",
+		Short: "Show which secrets Julep tasks reference, resolved against the store and masked",
+		Long: `Preview Julep task files: every secret reference (where, which kind, whether
+the store has it, its masked value), the references Julep reads at run time by a
+computed name, the look-alikes Julep never evaluates, and warnings for Julep's
+traps. A folder is searched for *.yaml and *.yml task files, skipping hidden
+and vendored folders. A julep.yaml secrets manifest above a task is checked too.
+
+Values are read from the keyring only to show their masks, each at most once
+per file.
+
+Exit status: 0 when every required reference resolves, 1 when one is missing
+or a file cannot be read or parsed, 2 on usage errors.`,
+		Example: `  keyward preview task.yaml
+  keyward preview --model gpt-4o-mini src/tasks/
+  keyward preview --json --mapping legacy tasks/*.yaml | jq '.[].warnings'
+  keyward --demo preview --help`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return withHint(usagef("preview needs at least one task FILE or folder"),
+					"e.g. 'keyward preview task.yaml' or 'keyward preview .'")
+			}
+			return nil
+		},
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			return []string{"yaml", "yml"}, cobra.ShellCompDirectiveFilterFileExt
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, err := taskpreview.ParseMapping(mapping)
+			if err != nil {
+				return usagef("--mapping: %v", err)
+			}
+			return a.runPreview(cmd.Context(), args, taskpreview.Options{Model: agentM, Mapping: m}, asJSON)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&asJSON, "json", false, "print a JSON array with one object per task file")
+	f.StringVar(&agentM, "model", "", "the agent's `MODEL`, for prompt steps without settings.model")
+	f.StringVar(&mapping, "mapping", "current", "model → provider key table: current or legacy")
+	return cmd
+}
+
+func (a *app) runPreview(ctx context.Context, args []string, opts taskpreview.Options, asJSON bool) error {
+	files, err := expandTaskArgs(args, a.stderr)
+	if err != nil {
+		return err
+	}
+	st, err := a.store()
+	if err != nil {
+		return err
+	}
+	list, err := st.List(ctx)
+	if err != nil {
+		return err
+	}
+	names := make([]string, len(list))
+	for i := range list {
+		names[i] = list[i].Name
+	}
+	// The first keyring failure is kept: without it the preview would only
+	// say "unreadable", not why or what to do.
+	var keyErr error
+	opts.Lookup = taskpreview.NewLookup(names, func(name string) (string, error) {
+		v, err := st.Value(ctx, name)
+		if err != nil && keyErr == nil {
+			keyErr = err
+		}
+		return v, err
+	})
+
+	var out []previewFile
+	for _, file := range files {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			out = append(out, previewFile{path: file, err: readError(file, err)})
+			continue
+		}
+		res, err := taskpreview.Preview(file, src, opts)
+		out = append(out, previewFile{path: file, results: res, err: err})
+	}
+	checkManifests(out)
+
+	var results []*taskpreview.Result
+	var failed []previewFailure
+	for _, pf := range out {
+		if pf.err != nil {
+			failed = append(failed, previewFailure{File: pf.path, Error: pf.err.Error(),
+				References: []string{}, Dynamic: []string{}, Inert: []string{}, Warnings: []string{}})
+			continue
+		}
+		results = append(results, pf.results...)
+	}
+	badFiles := len(failed)
+
+	if asJSON {
+		all := make([]any, 0, len(out))
+		for _, pf := range out {
+			if pf.err != nil {
+				all = append(all, failed[0])
+				failed = failed[1:]
+				continue
+			}
+			for _, r := range pf.results {
+				all = append(all, r)
+			}
+		}
+		if err := writeJSON(a.stdout, all); err != nil {
+			return err
+		}
+	} else {
+		if err := taskpreview.WriteText(a.stdout, results); err != nil {
+			return err
+		}
+		for _, pf := range out {
+			if pf.err != nil {
+				fmt.Fprintf(a.stderr, "keyward: %s\n", model.Printable(pf.err.Error()))
+			}
+		}
+	}
+	if keyErr != nil {
+		// Reported last, with its hint, so it is what the user sees.
+		return fmt.Errorf("some values could not be read to show their masks: %w", keyErr)
+	}
+	missing := missingRequired(results)
+	switch {
+	case len(missing) > 0 && badFiles > 0:
+		return fmt.Errorf("%d required %s missing, and %d %s could not be previewed",
+			len(missing), plural(len(missing), "secret is", "secrets are"), badFiles, plural(badFiles, "file", "files"))
+	case len(missing) > 0:
+		return withHint(fmt.Errorf("%d required %s missing: %s", len(missing),
+			plural(len(missing), "secret is", "secrets are"), strings.Join(missing, ", ")),
+			"create it with 'keyward secrets create --name "+missing[0]+"', or fix the name in the task")
+	case badFiles > 0:
+		return fmt.Errorf("%d %s could not be previewed", badFiles, plural(badFiles, "file", "files"))
+	}
+	return nil
+}
+
+// missingRequired lists, once each and in order of first use, the names of
+// required references that did not resolve.
+func missingRequired(results []*taskpreview.Result) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, r := range results {
+		for _, ref := range r.References {
+			if ref.Required() && ref.Status == taskpreview.StatusMissing && !seen[ref.Name] {
+				seen[ref.Name] = true
+				out = append(out, ref.Name)
+			}
+		}
+	}
+	return out
+}
+
+func readError(file string, err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%s: no such file", file)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("%s: permission denied", file)
+	}
+	return fmt.Errorf("%s: %w", file, err)
+}
+
+// expandTaskArgs turns the FILE|DIR arguments into task files: a file is
+// taken as named, a folder is searched with taskpreview.FindTasks.
+func expandTaskArgs(args []string, stderr interface{ Write([]byte) (int, error) }) ([]string, error) {
+	var files []string
+	for _, arg := range args {
+		st, err := os.Stat(arg)
+		if err != nil || !st.IsDir() {
+			files = append(files, arg) // reading it reports the problem
+			continue
+		}
+		found, err := taskpreview.FindTasks(os.DirFS(arg), ".")
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", arg, err)
+		}
+		if len(found) == 0 {
+			fmt.Fprintf(stderr, "keyward: %s: no *.yaml or *.yml task files\n", model.Printable(arg))
+		}
+		for _, f := range found {
+			files = append(files, filepath.Join(arg, filepath.FromSlash(f)))
+		}
+	}
+	return files, nil
+}
+
+// checkManifests compares each julep.yaml found above the previewed files
+// with what those files reference, and adds the findings as warnings: an
+// undeclared name on each file that uses it, an unused declaration on the
+// first file under the manifest.
+func checkManifests(files []previewFile) {
+	type group struct {
+		first *taskpreview.Result
+		used  map[string]bool
+		users map[string][]*taskpreview.Result
+	}
+	groups := map[string]*group{}
+	var order []string
+	for _, pf := range files {
+		if pf.err != nil || len(pf.results) == 0 {
+			continue
+		}
+		abs, err := filepath.Abs(pf.path)
+		if err != nil {
+			continue
+		}
+		root := filepath.VolumeName(abs) + string(filepath.Separator)
+		rel, err := filepath.Rel(root, abs)
+		if err != nil {
+			continue
+		}
+		m := taskpreview.NearestManifest(os.DirFS(root), filepath.ToSlash(rel))
+		if m == "" {
+			continue
+		}
+		m = filepath.Join(root, filepath.FromSlash(m))
+		g := groups[m]
+		if g == nil {
+			g = &group{first: pf.results[0], used: map[string]bool{}, users: map[string][]*taskpreview.Result{}}
+			groups[m] = g
+			order = append(order, m)
+		}
+		for _, r := range pf.results {
+			for name := range taskpreview.UsedNames([]*taskpreview.Result{r}) {
+				g.used[name] = true
+				g.users[name] = append(g.users[name], r)
+			}
+		}
+	}
+	for _, m := range order {
+		g := groups[m]
+		src, err := os.ReadFile(m)
+		if err != nil {
+			continue
+		}
+		rep, err := taskpreview.CheckManifest(src, g.used)
+		if err != nil {
+			g.first.Warnings = append(g.first.Warnings, taskpreview.Warning{
+				Code: "manifest_invalid", Path: m, Message: err.Error()})
+			continue
+		}
+		for _, name := range rep.Undeclared {
+			for _, r := range g.users[name] {
+				r.Warnings = append(r.Warnings, taskpreview.Warning{
+					Code: "manifest_undeclared", Path: m,
+					Message: fmt.Sprintf("%s is referenced but not declared in the secrets: list of %s", name, m)})
+			}
+		}
+		for _, name := range rep.Unused {
+			g.first.Warnings = append(g.first.Warnings, taskpreview.Warning{
+				Code: "manifest_unused", Path: m,
+				Message: fmt.Sprintf("%s is declared in %s but no previewed task references it", name, m)})
+		}
+	}
+}

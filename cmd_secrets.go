@@ -1,0 +1,495 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keyward/keyward/keyring"
+	"github.com/keyward/keyward/model"
+)
+
+func (a *app) createCmd() *cobra.Command {
+	var (
+		name, desc, every string
+		meta              []string
+		vf                valueFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "create --name NAME [flags]",
+		Short: "Create a secret",
+		Long: `Create a secret. The value goes into the OS keyring; the name, description,
+metadata and rotation policy go into the index.
+
+The value comes from one of:
+  (no flag)      a prompt, asked twice without echo, when stdin is a terminal;
+                 otherwise all of stdin
+  --value-stdin  all of stdin (a single line loses its trailing newline;
+                 multi-line input is kept byte-exact)
+  --value V      the argument (warns: it lands in shell history and ps output)
+  --generate     a random value (default 32 letters and digits); never printed
+
+Names start with a letter and hold letters, digits and _ (at most 255).`,
+		Example: `  keyward secrets create --name OPENAI_API_KEY --description "OpenAI, prod" --metadata env=prod
+  printf %s "$TOKEN" | keyward secrets create --name GITHUB_TOKEN --rotate-every 90d
+  keyward secrets create --name TLS_KEY --value-stdin < server.key
+  keyward secrets create --name SESSION_SECRET --generate --length 48 --symbols`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if name == "" {
+				return withHint(usagef("--name is required"), "e.g. keyward secrets create --name API_KEY")
+			}
+			md, err := parseMetadata(meta)
+			if err != nil {
+				return err
+			}
+			policy, err := parseRotateEvery(every)
+			if err != nil {
+				return err
+			}
+			sec := model.Secret{Name: name, Description: desc, Metadata: md, RotateEvery: policy}
+			if err := sec.Validate(); err != nil {
+				return err
+			}
+			st, err := a.store()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			// Refuse before asking for a value that would be thrown away.
+			if _, err := st.Get(ctx, name); err == nil {
+				return withHint(fmt.Errorf("%w: %s", keyring.ErrExists, name),
+					"change its value with 'keyward secrets rotate "+name+"', or choose another name")
+			} else if !errors.Is(err, keyring.ErrNotFound) {
+				return err
+			}
+			value, generated, err := a.readValue(cmd, &vf, name)
+			if err != nil {
+				return err
+			}
+			got, err := st.Create(ctx, sec, value)
+			if err != nil {
+				return err
+			}
+			msg := fmt.Sprintf("created %s (version %d)", got.Name, got.Version)
+			if generated {
+				msg += fmt.Sprintf(" with a generated %d-character value (not shown; 'keyward secrets get %s --reveal' shows it)", len(value), got.Name)
+			}
+			a.done(msg)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&name, "name", "", "secret `NAME` (required)")
+	f.StringVar(&desc, "description", "", "free-text description")
+	f.StringArrayVar(&meta, "metadata", nil, "metadata `key=value` (repeatable)")
+	f.StringVar(&every, "rotate-every", "", "rotation policy `DUR`, e.g. 90d, 12w, 36h")
+	vf.add(cmd)
+	return cmd
+}
+
+func (a *app) listCmd() *cobra.Command {
+	var (
+		filter, sortBy string
+		asJSON         bool
+	)
+	cmd := &cobra.Command{
+		Use:   "list [--filter QUERY] [--sort KEY] [--json]",
+		Short: "List secrets (never their values)",
+		Long: `List secrets: name, description, metadata, age (since the last rotation, or
+creation) and whether a rotation is due. Values are never read or shown: list
+reads only the index, never the keyring.
+
+Filter language (all terms must match; separate terms with spaces):
+  word            case-insensitive substring of the name or the description
+  key=value       metadata key (exact) has this value (case-insensitive)
+  key!=value      the key is missing or has another value
+  key=*           the key is present        key!=*   the key is absent
+  is:due          the rotation policy says the secret is due
+  age>90d         last rotated (or created) more than 90 days ago
+  age<7d          ... less than 7 days ago; units h, d, w
+  owner="payments team"   quote values that contain spaces
+
+--sort: name (default), created, updated, rotated (newest first), or due
+(due first, then soonest due, then secrets without a policy).
+
+--json prints an array of objects with the fields name, description,
+metadata, created_at, updated_at, rotated_at, version, rotate_every, due.
+Times are RFC 3339 in UTC. rotated_at is null until the first rotation and
+rotate_every is null when there is no policy; metadata is always an object.`,
+		Example: `  keyward secrets list
+  keyward secrets list --filter 'env=prod is:due'
+  keyward secrets list --filter 'stripe owner!=payments age>90d' --sort rotated
+  keyward secrets list --json | jq -r '.[] | select(.due) | .name'`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			q, err := model.ParseQuery(filter)
+			if err != nil {
+				return err
+			}
+			if q.NeedsUsage() {
+				return withHint(usagef("is:unused needs to know which tasks use each secret, and the command line reads no task files"),
+					"remove is:unused from --filter")
+			}
+			key, err := model.ParseSortKey(sortBy)
+			if err != nil {
+				return err
+			}
+			st, err := a.store()
+			if err != nil {
+				return err
+			}
+			list, err := st.List(cmd.Context())
+			if err != nil {
+				return err
+			}
+			now := a.now()
+			env := model.Env{Now: now}
+			if !q.Empty() {
+				kept := list[:0]
+				for i := range list {
+					if q.Match(&list[i], env) {
+						kept = append(kept, list[i])
+					}
+				}
+				list = kept
+			}
+			model.Sort(list, key, now)
+			if asJSON {
+				out := make([]secretJSON, len(list))
+				for i := range list {
+					out[i] = toJSON(&list[i], now)
+				}
+				return writeJSON(a.stdout, out)
+			}
+			if len(list) == 0 {
+				if q.Empty() {
+					fmt.Fprintln(a.stderr, "no secrets yet; add one with 'keyward secrets create --name NAME'")
+				} else {
+					fmt.Fprintln(a.stderr, "no secrets match the filter")
+				}
+				return nil
+			}
+			return writeTable(a.stdout, list, now)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&filter, "filter", "", "only secrets matching `QUERY` (see above)")
+	f.StringVar(&sortBy, "sort", string(model.SortName), "order: name, created, updated, rotated or due")
+	f.BoolVar(&asJSON, "json", false, "print JSON instead of a table")
+	_ = cmd.RegisterFlagCompletionFunc("sort", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		keys := make([]string, len(model.SortKeys))
+		for i, k := range model.SortKeys {
+			keys[i] = string(k)
+		}
+		return keys, cobra.ShellCompDirectiveNoFileComp
+	})
+	return cmd
+}
+
+func (a *app) getCmd() *cobra.Command {
+	var reveal, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "get NAME [--reveal] [--json]",
+		Short: "Show a secret's record and its masked value",
+		Long: `Show a secret's record and its value masked: eight bullets, plus the last
+four characters when the value has at least 16. --reveal adds the plaintext
+(as "value" in --json; on a terminal control characters are shown escaped, so
+use --json for the exact bytes).`,
+		Example: `  keyward secrets get OPENAI_API_KEY
+  keyward secrets get OPENAI_API_KEY --json
+  keyward secrets get TLS_KEY --reveal --json | jq -j .value > server.key`,
+		Args:              oneName,
+		ValidArgsFunction: a.completeName,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name, ctx := args[0], cmd.Context()
+			st, err := a.store()
+			if err != nil {
+				return err
+			}
+			sec, err := st.Get(ctx, name)
+			if err != nil {
+				return a.notFound(ctx, err, name)
+			}
+			value, err := st.Value(ctx, name)
+			if err != nil {
+				return err
+			}
+			hasPrev, err := st.HasPrevious(ctx, name)
+			if err != nil {
+				return err
+			}
+			now := a.now()
+			if asJSON {
+				out := getJSON{secretJSON: toJSON(&sec, now), MaskedValue: model.Mask(value), HasPrevious: hasPrev}
+				if reveal {
+					out.Value = &value
+				}
+				return writeJSON(a.stdout, out)
+			}
+			shown := model.Mask(value)
+			if reveal {
+				shown = model.Printable(value)
+			}
+			return writeRecord(a.stdout, &sec, now, hasPrev, shown)
+		},
+	}
+	cmd.Flags().BoolVar(&reveal, "reveal", false, "show the value in plaintext")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (a *app) updateCmd() *cobra.Command {
+	var (
+		desc, rename, every string
+		meta, unset         []string
+	)
+	cmd := &cobra.Command{
+		Use:   "update NAME [flags]",
+		Short: "Change a secret's description, metadata, name or rotation policy (never its value)",
+		Long: `Change a secret's record. Only the flags you give change anything. The value
+is changed only by 'keyward secrets rotate'. --rotate-every none removes the
+rotation policy. --rename moves the value (and the previous one) to the new
+name in the keyring.`,
+		Example: `  keyward secrets update OPENAI_API_KEY --description "OpenAI, production"
+  keyward secrets update OPENAI_API_KEY --metadata owner=ml --unset-metadata team
+  keyward secrets update OPENAI_KEY --rename OPENAI_API_KEY
+  keyward secrets update GITHUB_TOKEN --rotate-every none`,
+		Args:              oneName,
+		ValidArgsFunction: a.completeName,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name, ctx, f := args[0], cmd.Context(), cmd.Flags()
+			var p model.Patch
+			if f.Changed("description") {
+				p.Description = &desc
+			}
+			md, err := parseMetadata(meta)
+			if err != nil {
+				return err
+			}
+			p.SetMetadata = md
+			for _, k := range unset {
+				if err := model.ValidateMetadataKey(k); err != nil {
+					return err
+				}
+				if _, ok := md[k]; ok {
+					return usagef("--metadata and --unset-metadata both name the key %q", model.Printable(k))
+				}
+			}
+			p.UnsetMetadata = unset
+			if f.Changed("rename") {
+				if err := model.ValidateName(rename); err != nil {
+					return err
+				}
+				p.Rename = rename
+			}
+			if f.Changed("rotate-every") {
+				d, err := parseRotateEvery(every)
+				if err != nil {
+					return err
+				}
+				p.RotateEvery = &d
+			}
+			if p.Empty() {
+				return withHint(usagef("nothing to update"),
+					"give --description, --metadata, --unset-metadata, --rename or --rotate-every; change the value with 'keyward secrets rotate'")
+			}
+			st, err := a.store()
+			if err != nil {
+				return err
+			}
+			got, err := st.Update(ctx, name, p)
+			if err != nil {
+				return a.notFound(ctx, err, name)
+			}
+			if got.Name != name {
+				a.done(fmt.Sprintf("renamed %s to %s", name, got.Name))
+			} else {
+				a.done("updated " + got.Name)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&desc, "description", "", "new description (\"\" clears it)")
+	f.StringArrayVar(&meta, "metadata", nil, "set metadata `key=value` (repeatable)")
+	f.StringArrayVar(&unset, "unset-metadata", nil, "remove metadata `key` (repeatable)")
+	f.StringVar(&rename, "rename", "", "new `NAME`")
+	f.StringVar(&every, "rotate-every", "", "rotation policy `DUR` (90d, 12w, 36h) or none")
+	return cmd
+}
+
+func (a *app) rotateCmd() *cobra.Command {
+	var vf valueFlags
+	cmd := &cobra.Command{
+		Use:   "rotate NAME [--value-stdin | --value V | --generate [--length N] [--symbols]]",
+		Short: "Give a secret a new value, keeping the current one for rollback",
+		Long: `Give a secret a new value. The current value is kept as the previous one
+(for 'keyward secrets rollback'), the version goes up by one and rotated_at
+is set. The value comes from the same places as for create: a hidden prompt
+asked twice on a terminal, else all of stdin, or --value-stdin, --value or
+--generate.`,
+		Example: `  keyward secrets rotate OPENAI_API_KEY                  # prompts twice, no echo
+  pbpaste | keyward secrets rotate OPENAI_API_KEY
+  keyward secrets rotate SESSION_SECRET --generate --length 64`,
+		Args:              oneName,
+		ValidArgsFunction: a.completeName,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name, ctx := args[0], cmd.Context()
+			st, err := a.store()
+			if err != nil {
+				return err
+			}
+			// Fail on an unknown name before asking for a value.
+			if _, err := st.Get(ctx, name); err != nil {
+				return a.notFound(ctx, err, name)
+			}
+			value, generated, err := a.readValue(cmd, &vf, name)
+			if err != nil {
+				return err
+			}
+			got, err := st.Rotate(ctx, name, value)
+			if err != nil {
+				return a.notFound(ctx, err, name)
+			}
+			msg := fmt.Sprintf("rotated %s to version %d; the previous value is kept for rollback", got.Name, got.Version)
+			if generated {
+				msg += fmt.Sprintf(" (generated %d characters, not shown)", len(value))
+			}
+			a.done(msg)
+			return nil
+		},
+	}
+	vf.add(cmd)
+	return cmd
+}
+
+func (a *app) rollbackCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "rollback NAME",
+		Short: "Bring back a secret's previous value (as a new version)",
+		Long: `Bring back the value a secret had before its last rotate (or rollback). It
+counts as a new version, and the value it replaces becomes the previous one,
+so a second rollback undoes the first.`,
+		Example: `  keyward secrets rotate STRIPE_KEY < new.txt
+  keyward secrets rollback STRIPE_KEY        # back to the old key`,
+		Args:              oneName,
+		ValidArgsFunction: a.completeName,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name, ctx := args[0], cmd.Context()
+			st, err := a.store()
+			if err != nil {
+				return err
+			}
+			got, err := st.Rollback(ctx, name)
+			if err != nil {
+				return a.notFound(ctx, err, name)
+			}
+			a.done(fmt.Sprintf("rolled %s back to its previous value (now version %d)", got.Name, got.Version))
+			return nil
+		},
+	}
+}
+
+func (a *app) deleteCmd() *cobra.Command {
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "delete NAME [--yes]",
+		Short: "Delete a secret, its value and its previous value",
+		Long: `Delete a secret: its record from the index, then its value and previous value
+from the keyring. On a terminal keyward asks first; without a terminal it
+refuses unless --yes is given.`,
+		Example: `  keyward secrets delete OLD_TOKEN            # asks: Delete secret OLD_TOKEN? [y/N]
+  keyward secrets delete OLD_TOKEN --yes < /dev/null`,
+		Args:              oneName,
+		ValidArgsFunction: a.completeName,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name, ctx := args[0], cmd.Context()
+			st, err := a.store()
+			if err != nil {
+				return err
+			}
+			if _, err := st.Get(ctx, name); err != nil {
+				return a.notFound(ctx, err, name)
+			}
+			if !yes {
+				if !a.term.StdinIsTerminal() {
+					return withHint(usagef("refusing to delete %s without confirmation: stdin is not a terminal", name),
+						"add --yes to delete without asking")
+				}
+				fmt.Fprintf(a.stderr, "Delete secret %s and its values from the keyring? This cannot be undone. [y/N] ", name)
+				answer, err := a.term.ReadLine()
+				if err != nil {
+					return fmt.Errorf("read the answer: %w", err)
+				}
+				if ans := strings.ToLower(strings.TrimSpace(answer)); ans != "y" && ans != "yes" {
+					return fmt.Errorf("not deleted: %s", name)
+				}
+			}
+			if err := st.Delete(ctx, name); err != nil {
+				return a.notFound(ctx, err, name)
+			}
+			a.done("deleted " + name)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "delete without asking")
+	return cmd
+}
+
+// done reports a successful change on stdout, noting that --demo keeps
+// nothing.
+func (a *app) done(msg string) {
+	fmt.Fprintln(a.stdout, msg)
+	if a.demo {
+		fmt.Fprintln(a.stderr, "note: --demo keeps everything in memory; this change is gone when keyward exits")
+	}
+}
+
+// parseMetadata parses repeated --metadata key=value flags; a later key
+// wins.
+func parseMetadata(pairs []string) (map[string]string, error) {
+	if len(pairs) == 0 {
+		return nil, nil
+	}
+	md := make(map[string]string, len(pairs))
+	for _, p := range pairs {
+		k, v, err := model.ParseMetadataPair(p)
+		if err != nil {
+			return nil, withHint(err, "write metadata as --metadata key=value")
+		}
+		md[k] = v
+	}
+	return md, nil
+}
+
+// parseRotateEvery parses a rotation policy; "" and "none" mean no policy.
+func parseRotateEvery(s string) (model.Duration, error) {
+	if s == "" || strings.EqualFold(s, "none") {
+		return 0, nil
+	}
+	d, err := model.ParseDuration(s)
+	if err != nil {
+		return 0, withHint(err, "write a number and a unit: 90d, 12w or 36h (or none)")
+	}
+	return d, nil
+}
+
+// formatMetadata writes metadata the way the filter language reads it:
+// sorted key=value pairs, values with spaces quoted.
+func formatMetadata(md map[string]string) string {
+	keys := slices.Sorted(maps.Keys(md))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		v := md[k]
+		if v == "" || strings.ContainsAny(v, " \t\"") {
+			v = `"` + strings.ReplaceAll(strings.ReplaceAll(v, `\`, `\\`), `"`, `\"`) + `"`
+		}
+		parts[i] = model.Printable(k + "=" + v)
+	}
+	return strings.Join(parts, " ")
+}

@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/keyward/keyward/keyring"
+	"github.com/keyward/keyward/keyring/keyringtest"
+)
+
+// TestMain lets the scripts run this test binary as the keyward command, so
+// they drive the real program: flags, stdin, exit codes and all.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"keyward": func() { os.Exit(newApp().run(os.Args[1:])) },
+	})
+}
+
+// scripts returns the scripts in testdata/script whose name does (demo) or
+// does not start with "demo".
+func scripts(t *testing.T, demo bool) []string {
+	files, err := filepath.Glob("testdata/script/*.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, f := range files {
+		if strings.HasPrefix(filepath.Base(f), "demo") == demo {
+			out = append(out, f)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("no scripts found (demo=%v)", demo)
+	}
+	return out
+}
+
+// TestScript runs the command-line scripts against the real OS keyring.
+// Each script gets its own keyring service and index file, and whatever it
+// leaves in the keyring is deleted afterwards.
+func TestScript(t *testing.T) {
+	keyringtest.RequireSecretService(t)
+	testscript.Run(t, testscript.Params{
+		Files: scripts(t, false),
+		Setup: func(env *testscript.Env) error {
+			service := fmt.Sprintf("keyward-test-%d-%s", os.Getpid(), filepath.Base(env.WorkDir))
+			index := filepath.Join(env.WorkDir, "index.toml")
+			env.Setenv("KEYWARD_SERVICE", service)
+			env.Setenv("KEYWARD_INDEX", index)
+			passSessionEnv(env)
+			env.Defer(func() { cleanKeyring(env.T(), service, index) })
+			return nil
+		},
+		Cmds:                commands,
+		RequireExplicitExec: true,
+	})
+}
+
+// TestDemoScript runs the --demo scripts, which need no keyring at all: no
+// D-Bus address is passed to them.
+func TestDemoScript(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Files:               scripts(t, true),
+		Cmds:                commands,
+		RequireExplicitExec: true,
+	})
+}
+
+// passSessionEnv hands the D-Bus session (where the Secret Service answers)
+// to the scripts; testscript starts them with an almost empty environment.
+func passSessionEnv(env *testscript.Env) {
+	for _, k := range []string{"DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"} {
+		if v := os.Getenv(k); v != "" {
+			env.Setenv(k, v)
+		}
+	}
+}
+
+// cleanKeyring deletes every secret the index still names, so test runs
+// leave nothing behind in the keyring.
+func cleanKeyring(t testscript.T, service, index string) {
+	if _, err := os.Stat(index); err != nil {
+		return
+	}
+	st, err := keyring.NewOSStore(keyring.OSOptions{IndexPath: index, Service: service, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Log("cleanup:", err)
+		return
+	}
+	ctx := context.Background()
+	list, err := st.List(ctx)
+	if err != nil {
+		t.Log("cleanup:", err)
+		return
+	}
+	for _, s := range list {
+		if err := st.Delete(ctx, s.Name); err != nil {
+			t.Log("cleanup:", err)
+		}
+	}
+}
+
+var commands = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	"exits":    exits,
+	"jsonkeys": jsonKeys,
+	"jsonget":  jsonGet,
+}
+
+// exits runs a command and checks its exit code, which plain "! exec"
+// cannot: keyward's codes (1 failed, 2 usage) are part of its contract.
+//
+//	exits 2 keyward secrets create --name 1BAD
+func exits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits CODE COMMAND [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exits: bad code %q", args[0])
+	}
+	code := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("exits: %v", err)
+		}
+		code = ee.ExitCode()
+	}
+	if code != want {
+		ts.Fatalf("exit code %d, want %d", code, want)
+	}
+}
+
+// jsonKeys checks that stdout is JSON (an object or an array of objects)
+// whose every object has exactly the given keys.
+//
+//	jsonkeys name description ...
+func jsonKeys(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! jsonkeys")
+	}
+	var v any
+	if err := json.Unmarshal([]byte(ts.ReadFile("stdout")), &v); err != nil {
+		ts.Fatalf("stdout is not JSON: %v", err)
+	}
+	objs, ok := v.([]any)
+	if !ok {
+		objs = []any{v}
+	}
+	if len(objs) == 0 {
+		ts.Fatalf("stdout is an empty array")
+	}
+	want := slices.Sorted(slices.Values(args))
+	for i, o := range objs {
+		m, ok := o.(map[string]any)
+		if !ok {
+			ts.Fatalf("element %d is not an object", i)
+		}
+		var got []string
+		for k := range m {
+			got = append(got, k)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			ts.Fatalf("element %d has keys %v, want %v", i, got, want)
+		}
+	}
+}
+
+// jsonGet replaces stdout with the string at a field of the JSON object on
+// stdout, byte for byte, so `cmp stdout file` can check it; with -q, as a
+// Go-quoted string, so a regexp can check it exactly.
+//
+//	jsonget [-q] value
+func jsonGet(ts *testscript.TestScript, neg bool, args []string) {
+	quote := len(args) > 0 && args[0] == "-q"
+	if quote {
+		args = args[1:]
+	}
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: jsonget [-q] FIELD")
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(ts.ReadFile("stdout")), &m); err != nil {
+		ts.Fatalf("stdout is not a JSON object: %v", err)
+	}
+	s, ok := m[args[0]].(string)
+	if !ok {
+		ts.Fatalf("field %q is %T, not a string", args[0], m[args[0]])
+	}
+	if quote {
+		s = strconv.Quote(s) + "\n"
+	}
+	fmt.Fprint(ts.Stdout(), s)
+}
