@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/keyward/keyward/keyring"
 	"github.com/keyward/keyward/model"
 	"github.com/keyward/keyward/taskpreview"
 )
@@ -35,58 +36,123 @@ type previewFailure struct {
 }
 
 func (a *app) previewCmd() *cobra.Command {
-	var (
-		asJSON  bool
-		agentM  string
-		mapping string
-	)
+	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "preview FILE|DIR...",
+		Use:   "preview [FILE|DIR...]",
 		Short: "Show which secrets Julep tasks reference, resolved against the store and masked",
 		Long: `Preview Julep task files: every secret reference (where, which kind, whether
 the store has it, its masked value), the references Julep reads at run time by a
 computed name, the look-alikes Julep never evaluates, and warnings for Julep's
 traps. A folder is searched for *.yaml and *.yml task files, skipping hidden
-and vendored folders. A julep.yaml secrets manifest above a task is checked too.
+and vendored folders; with no arguments, the tasks folder is (--tasks, else
+KEYWARD_TASKS, else the current folder; with --demo, the demo's sample tasks).
+A julep.yaml secrets manifest above a task is checked too.
 
 Values are read from the keyring only to show their masks, each at most once
 per file.
 
 Exit status: 0 when every required reference resolves, 1 when one is missing
 or a file cannot be read or parsed, 2 on usage errors.`,
-		Example: `  keyward preview task.yaml
+		Example: `  keyward --demo preview
+  keyward preview task.yaml
   keyward preview --model gpt-4o-mini src/tasks/
   keyward preview --json --mapping legacy tasks/*.yaml | jq '.[].warnings'
-  keyward --demo preview --help`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return withHint(usagef("preview needs at least one task FILE or folder"),
-					"e.g. 'keyward preview task.yaml' or 'keyward preview .'")
-			}
-			return nil
-		},
+  keyward --tasks ./tasks preview`,
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 			return []string{"yaml", "yml"}, cobra.ShellCompDirectiveFilterFileExt
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := taskpreview.ParseMapping(mapping)
+			m, err := a.mapping()
 			if err != nil {
-				return usagef("--mapping: %v", err)
+				return err
 			}
-			return a.runPreview(cmd.Context(), args, taskpreview.Options{Model: agentM, Mapping: m}, asJSON)
+			return a.runPreview(cmd.Context(), args, taskpreview.Options{Model: a.agentModel, Mapping: m}, asJSON)
 		},
 	}
-	f := cmd.Flags()
-	f.BoolVar(&asJSON, "json", false, "print a JSON array with one object per task file")
-	f.StringVar(&agentM, "model", "", "the agent's `MODEL`, for prompt steps without settings.model")
-	f.StringVar(&mapping, "mapping", "current", "model → provider key table: current or legacy")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array with one object per task file")
 	return cmd
 }
 
+// mapping checks the --mapping flag.
+func (a *app) mapping() (taskpreview.Mapping, error) {
+	m, err := taskpreview.ParseMapping(a.mappingFlag)
+	if err != nil {
+		return "", usagef("--mapping: %v", err)
+	}
+	return m, nil
+}
+
+// tasksDir is the folder of task files: --tasks, else KEYWARD_TASKS, else
+// "" (the terminal UI then asks its config file, then uses ".").
+func (a *app) tasksDir() string {
+	return firstNonEmpty(a.tasksFlag, a.getenv("KEYWARD_TASKS"))
+}
+
+// tasksFS is where task files are read from: the demo's embedded samples
+// with --demo and no --tasks, else nil (the folder on disk).
+func (a *app) tasksFS() fs.FS {
+	if a.demo && a.tasksDir() == "" {
+		sub, err := fs.Sub(keyring.DemoTasks, "demotasks")
+		if err == nil {
+			return sub
+		}
+	}
+	return nil
+}
+
+// usedNames previews every task file in the tasks folder, by name only (no
+// keyring reads), and returns the set of secret names some task references,
+// for is:unused.
+func (a *app) usedNames() (func(string) bool, error) {
+	fsys := a.tasksFS()
+	dir := firstNonEmpty(a.tasksDir(), ".")
+	if fsys == nil {
+		fsys = os.DirFS(dir)
+	}
+	files, err := taskpreview.FindTasks(fsys, ".")
+	if err != nil {
+		return nil, withHint(fmt.Errorf("cannot read the tasks folder %s: %w", dir, err), "point --tasks or KEYWARD_TASKS at your Julep task files")
+	}
+	m, err := a.mapping()
+	if err != nil {
+		return nil, err
+	}
+	var results []*taskpreview.Result
+	for _, f := range files {
+		src, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			continue
+		}
+		res, err := taskpreview.Preview(f, src, taskpreview.Options{Model: a.agentModel, Mapping: m})
+		if err != nil {
+			fmt.Fprintf(a.stderr, "keyward: skipping %s\n", model.Printable(err.Error()))
+			continue
+		}
+		results = append(results, res...)
+	}
+	used := taskpreview.UsedBy(results)
+	return func(name string) bool { return len(used[name]) > 0 }, nil
+}
+
 func (a *app) runPreview(ctx context.Context, args []string, opts taskpreview.Options, asJSON bool) error {
-	files, err := expandTaskArgs(args, a.stderr)
+	var fsys fs.FS // nil: the files named on the command line
+	if len(args) == 0 {
+		if fsys = a.tasksFS(); fsys == nil {
+			args = []string{firstNonEmpty(a.tasksDir(), ".")}
+		}
+	}
+	var files []string
+	var err error
+	if fsys != nil {
+		files, err = taskpreview.FindTasks(fsys, ".")
+	} else {
+		files, err = expandTaskArgs(args, a.stderr)
+	}
 	if err != nil {
 		return err
+	}
+	if len(files) == 0 {
+		return withHint(errors.New("no task files to preview"), "name task files or a folder: 'keyward preview tasks/'")
 	}
 	st, err := a.store()
 	if err != nil {
@@ -113,7 +179,12 @@ func (a *app) runPreview(ctx context.Context, args []string, opts taskpreview.Op
 
 	var out []previewFile
 	for _, file := range files {
-		src, err := os.ReadFile(file)
+		var src []byte
+		if fsys != nil {
+			src, err = fs.ReadFile(fsys, file)
+		} else {
+			src, err = os.ReadFile(file)
+		}
 		if err != nil {
 			out = append(out, previewFile{path: file, err: readError(file, err)})
 			continue
@@ -272,9 +343,13 @@ func checkManifests(files []previewFile) {
 			}
 		}
 	}
+	cwd, _ := os.Getwd()
 	for _, m := range order {
 		g := groups[m]
 		src, err := os.ReadFile(m)
+		if rel, err := filepath.Rel(cwd, m); err == nil && cwd != "" {
+			m = rel // shown as the user would type it
+		}
 		if err != nil {
 			continue
 		}

@@ -19,7 +19,8 @@ Global flags go before the subcommand.
 
 Environment:
   KEYWARD_INDEX    index file (default: keyward/index.toml in the user config dir)
-  KEYWARD_SERVICE  keyring service (default: keyward)`,
+  KEYWARD_SERVICE  keyring service (default: keyward)
+  KEYWARD_TASKS    folder of Julep task files (default: the current folder)`,
 		Example: `  keyward --demo                          # the terminal UI on an in-memory demo store
   keyward --demo secrets list --filter is:due
   keyward secrets create --name OPENAI_API_KEY --metadata env=prod
@@ -35,7 +36,10 @@ Environment:
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.indexFlag, "index", "", "index file `PATH` (env KEYWARD_INDEX)")
 	pf.StringVar(&a.serviceFlag, "service", "", "keyring service `NAME` (env KEYWARD_SERVICE; default keyward)")
-	pf.BoolVar(&a.demo, "demo", false, "use an in-memory store seeded with demo secrets; nothing is saved")
+	pf.BoolVar(&a.demo, "demo", false, "use an in-memory store seeded with demo secrets (and sample tasks); nothing is saved")
+	pf.StringVar(&a.tasksFlag, "tasks", "", "folder of Julep task files, for the task view and is:unused (env KEYWARD_TASKS; default .)")
+	pf.StringVar(&a.agentModel, "model", "", "the agent's `MODEL`, for task prompt steps without settings.model")
+	pf.StringVar(&a.mappingFlag, "mapping", "current", "model → LLM provider key table for task previews: current or legacy")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return withHint(&usageError{msg: err.Error()}, "see '"+cmd.CommandPath()+" --help'")
 	})

@@ -110,6 +110,7 @@ Filter language (all terms must match; separate terms with spaces):
   key!=value      the key is missing or has another value
   key=*           the key is present        key!=*   the key is absent
   is:due          the rotation policy says the secret is due
+  is:unused       no task file in --tasks DIR (default .) references it
   age>90d         last rotated (or created) more than 90 days ago
   age<7d          ... less than 7 days ago; units h, d, w
   owner="payments team"   quote values that contain spaces
@@ -124,16 +125,13 @@ rotate_every is null when there is no policy; metadata is always an object.`,
 		Example: `  keyward secrets list
   keyward secrets list --filter 'env=prod is:due'
   keyward secrets list --filter 'stripe owner!=payments age>90d' --sort rotated
-  keyward secrets list --json | jq -r '.[] | select(.due) | .name'`,
+  keyward secrets list --json | jq -r '.[] | select(.due) | .name'
+  keyward --tasks ./tasks secrets list --filter is:unused`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			q, err := model.ParseQuery(filter)
 			if err != nil {
 				return err
-			}
-			if q.NeedsUsage() {
-				return withHint(usagef("is:unused needs to know which tasks use each secret, and the command line reads no task files"),
-					"remove is:unused from --filter")
 			}
 			key, err := model.ParseSortKey(sortBy)
 			if err != nil {
@@ -149,6 +147,11 @@ rotate_every is null when there is no policy; metadata is always an object.`,
 			}
 			now := a.now()
 			env := model.Env{Now: now}
+			if q.NeedsUsage() {
+				if env.Used, err = a.usedNames(); err != nil {
+					return err
+				}
+			}
 			if !q.Empty() {
 				kept := list[:0]
 				for i := range list {

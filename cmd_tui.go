@@ -17,10 +17,18 @@ func (a *app) runTUI(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	m, err := a.mapping()
+	if err != nil {
+		return err
+	}
 	return ui.Run(ctx, ui.Options{
 		Store:     st,
 		Now:       a.now,
 		IndexPath: a.indexPath, // "" with --demo: no config file either
 		Demo:      a.demo,
+		TasksDir:  a.tasksDir(),
+		TasksFS:   a.tasksFS(),
+		Model:     a.agentModel,
+		Mapping:   m,
 	})
 }

@@ -32,6 +32,9 @@ type app struct {
 	indexFlag   string
 	serviceFlag string
 	demo        bool
+	tasksFlag   string // --tasks: the folder of Julep task files
+	agentModel  string // --model: the agent's model for task previews
+	mappingFlag string // --mapping: current or legacy provider key table
 
 	// Resolved once the store is opened, for messages.
 	indexPath string

@@ -279,17 +279,17 @@ func (w *walker) addHits(n *ynode, path string, fc *fieldCtx, a *analysis, hits 
 			w.aggregate(fc.leak, fc.leakPath, leakFormats[fc.leak], h.name, line, col)
 		}
 		if valued && fc.llmStep != "" {
-			w.aggregate(WarnSecretSentToLLM, fc.llmStep, "%s go into the prompt sent to the model provider", h.name, line, col)
+			w.aggregate(WarnSecretSentToLLM, fc.llmStep, "values of %s go into the prompt sent to the model provider", h.name, line, col)
 		}
 	}
 }
 
 var leakFormats = map[string]string{
-	WarnLeakState:       "%s end up in workflow state and transitions",
-	WarnLeakTransition:  "%s end up in this step's stored output",
-	WarnLeakUserVisible: "%s are shown to whoever answers the input request",
-	WarnLeakLog:         "%s end up in transition metadata",
-	WarnLeakOutput:      "%s end up in the execution's output",
+	WarnLeakState:       "values of %s end up in workflow state and transitions",
+	WarnLeakTransition:  "values of %s end up in this step's stored output",
+	WarnLeakUserVisible: "values of %s are shown to whoever answers the input request",
+	WarnLeakLog:         "values of %s end up in transition metadata",
+	WarnLeakOutput:      "values of %s end up in the execution's output",
 }
 
 // wholeMapPath is the step (or tool) a whole-map warning is reported on.

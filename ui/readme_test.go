@@ -6,28 +6,23 @@ import (
 	"testing"
 )
 
-// readmeSection returns the README's "## The terminal UI" section, or the
-// draft in ui/README-section.md while README.md lacks it (or holds only a
-// placeholder without the key table).
+// readmeSection returns the README's "## The terminal UI" section.
 func readmeSection(t *testing.T) string {
 	t.Helper()
-	if b, err := os.ReadFile("../README.md"); err == nil {
-		text := string(b)
-		if i := strings.Index(text, "## The terminal UI"); i >= 0 {
-			rest := text[i+len("## The terminal UI"):]
-			if j := strings.Index(rest, "\n## "); j >= 0 {
-				rest = rest[:j]
-			}
-			if strings.Contains(rest, "| Key |") {
-				return rest
-			}
-		}
-	}
-	b, err := os.ReadFile("README-section.md")
+	b, err := os.ReadFile("../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(b)
+	text := string(b)
+	i := strings.Index(text, "## The terminal UI")
+	if i < 0 {
+		t.Fatal(`README.md has no "## The terminal UI" section`)
+	}
+	rest := text[i+len("## The terminal UI"):]
+	if j := strings.Index(rest, "\n## "); j >= 0 {
+		rest = rest[:j]
+	}
+	return rest
 }
 
 // TestReadmeKeyTable keeps the README's key table in step with the keyMap.
