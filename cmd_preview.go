@@ -113,6 +113,9 @@ func (a *app) usedNames() (func(string) bool, error) {
 	if err != nil {
 		return nil, withHint(fmt.Errorf("cannot read the tasks folder %s: %w", dir, err), "point --tasks or KEYWARD_TASKS at your Julep task files")
 	}
+	if len(files) == 0 {
+		fmt.Fprintf(a.stderr, "note: no task files in %s; every secret counts as unused\n", model.Printable(dir))
+	}
 	m, err := a.mapping()
 	if err != nil {
 		return nil, err
