@@ -216,23 +216,6 @@ func TestTrimSingleLine(t *testing.T) {
 	}
 }
 
-func TestCloseNames(t *testing.T) {
-	names := []string{"OPENAI_API_KEY", "openai_api_key", "OPENAI_API_KEYS", "STRIPE_KEY", "GITHUB_TOKEN"}
-	for _, tc := range []struct {
-		name string
-		want string
-	}{
-		{"OpenAI_API_KEY", "OPENAI_API_KEY,openai_api_key,OPENAI_API_KEYS"},
-		{"STRIPE_KY", "STRIPE_KEY"},
-		{"GITHUB_TOKEN_X", "GITHUB_TOKEN"},
-		{"NOTHING_LIKE_IT", ""},
-	} {
-		if got := strings.Join(closeNames(names, tc.name), ","); got != tc.want {
-			t.Errorf("closeNames(%q) = %q, want %q", tc.name, got, tc.want)
-		}
-	}
-}
-
 func TestExitCode(t *testing.T) {
 	for _, tc := range []struct {
 		err  error

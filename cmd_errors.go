@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"slices"
 	"strings"
 
 	"github.com/keyward/keyward/keyring"
@@ -132,75 +131,8 @@ func (a *app) notFound(ctx context.Context, err error, name string) error {
 	for i := range list {
 		names[i] = list[i].Name
 	}
-	if close := closeNames(names, name); len(close) > 0 {
+	if close := model.SimilarNames(names, name); len(close) > 0 {
 		return withHint(err, "did you mean "+strings.Join(close, ", ")+"?")
 	}
 	return err
-}
-
-// closeNames returns up to three names that differ from name only in case
-// or by an edit distance of at most 2, closest first.
-func closeNames(names []string, name string) []string {
-	type cand struct {
-		name string
-		dist int
-	}
-	var cs []cand
-	lname := strings.ToLower(name)
-	for _, n := range names {
-		if n == name {
-			continue
-		}
-		ln := strings.ToLower(n)
-		d := 0
-		if ln != lname {
-			if abs(len(ln)-len(lname)) > 2 {
-				continue
-			}
-			d = 1 + editDistance(ln, lname)
-		}
-		if d <= 3 {
-			cs = append(cs, cand{n, d})
-		}
-	}
-	slices.SortFunc(cs, func(x, y cand) int {
-		if x.dist != y.dist {
-			return x.dist - y.dist
-		}
-		return strings.Compare(x.name, y.name)
-	})
-	var out []string
-	for i := 0; i < len(cs) && i < 3; i++ {
-		out = append(out, cs[i].name)
-	}
-	return out
-}
-
-// editDistance is the Levenshtein distance between two ASCII strings
-// (secret names are ASCII).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
-
-func abs(n int) int {
-	if n < 0 {
-		return -n
-	}
-	return n
 }

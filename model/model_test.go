@@ -259,3 +259,23 @@ func TestPrintable(t *testing.T) {
 		}
 	}
 }
+
+func TestSimilarNames(t *testing.T) {
+	names := []string{"OPENAI_API_KEY", "openai_api_key", "OPENAI_API_KEYS", "GEMINI_API_KEY", "STRIPE_KEY", "STRIPE_KEY_2"}
+	tests := []struct {
+		name string
+		want string
+	}{
+		{"Openai_Api_Key", "OPENAI_API_KEY,openai_api_key,OPENAI_API_KEYS"},
+		{"OPENAI_API_KY", "OPENAI_API_KEY,openai_api_key,OPENAI_API_KEYS"},
+		{"STRIPE_KEY", "STRIPE_KEY_2"},
+		{"STRIPEKEY", "STRIPE_KEY"},
+		{"SLACK_TOKEN", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := strings.Join(SimilarNames(names, tt.name), ","); got != tt.want {
+			t.Errorf("SimilarNames(%q) = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

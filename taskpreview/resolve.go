@@ -2,7 +2,6 @@ package taskpreview
 
 import (
 	"sort"
-	"strings"
 
 	"github.com/keyward/keyward/model"
 )
@@ -95,56 +94,8 @@ func (r *resolver) suggest(name string) string {
 }
 
 func (r *resolver) closest(name string) string {
-	if name == "" {
-		return ""
+	if s := model.SimilarNames(r.sorted, name); len(s) > 0 {
+		return s[0]
 	}
-	for _, n := range r.sorted {
-		if n != name && strings.EqualFold(n, name) {
-			return n
-		}
-	}
-	best, bestD := "", 3
-	for _, n := range r.sorted {
-		if n == name || abs(len(n)-len(name)) >= bestD {
-			continue
-		}
-		if d := editDistance(n, name, bestD); d < bestD {
-			best, bestD = n, d
-		}
-	}
-	return best
-}
-
-func abs(x int) int {
-	if x < 0 {
-		return -x
-	}
-	return x
-}
-
-// editDistance is the Levenshtein distance of a and b (bytes), or max when
-// it is at least max.
-func editDistance(a, b string, max int) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		rowMin := cur[0]
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			rowMin = min(rowMin, cur[j])
-		}
-		if rowMin >= max {
-			return max
-		}
-		prev, cur = cur, prev
-	}
-	return min(prev[len(b)], max)
+	return ""
 }
