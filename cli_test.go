@@ -246,13 +246,13 @@ func TestKeyringErrorHints(t *testing.T) {
 		a, m, out, errb := testApp(&fakeTerminal{})
 		m.Put(model.Secret{Name: "API_KEY", Version: 1}, "the-value")
 		m.SetHook(func(op, user string) error {
-			return fmt.Errorf("read %s: %w", user, tc.err)
+			return tc.err
 		})
 		if code := a.run([]string{"secrets", "get", "API_KEY"}); code != exitFailed {
 			t.Errorf("%v: exit %d, want %d", tc.err, code, exitFailed)
 		}
 		lines := strings.Split(strings.TrimSuffix(errb.String(), "\n"), "\n")
-		if len(lines) != 2 || !strings.HasPrefix(lines[0], "keyward: read API_KEY: ") || !strings.HasPrefix(lines[1], tc.hint) {
+		if len(lines) != 2 || !strings.HasPrefix(lines[0], "keyward: get API_KEY: ") || !strings.HasPrefix(lines[1], tc.hint) {
 			t.Errorf("%v: stderr = %q, want an error line and %q", tc.err, errb, tc.hint)
 		}
 		if strings.Contains(out.String()+errb.String(), "the-value") {

@@ -119,17 +119,9 @@ func (a *app) notFound(ctx context.Context, err error, name string) error {
 	if !errors.Is(err, keyring.ErrNotFound) {
 		return err
 	}
-	st, serr := a.store()
-	if serr != nil {
+	names, nerr := a.names(ctx)
+	if nerr != nil {
 		return err
-	}
-	list, lerr := st.List(ctx)
-	if lerr != nil {
-		return err
-	}
-	names := make([]string, len(list))
-	for i := range list {
-		names[i] = list[i].Name
 	}
 	if close := model.SimilarNames(names, name); len(close) > 0 {
 		return withHint(err, "did you mean "+strings.Join(close, ", ")+"?")

@@ -161,13 +161,9 @@ func (a *app) runPreview(ctx context.Context, args []string, opts taskpreview.Op
 	if err != nil {
 		return err
 	}
-	list, err := st.List(ctx)
+	names, err := a.names(ctx)
 	if err != nil {
 		return err
-	}
-	names := make([]string, len(list))
-	for i := range list {
-		names[i] = list[i].Name
 	}
 	// The first keyring failure is kept: without it the preview would only
 	// say "unreadable", not why or what to do.

@@ -118,3 +118,21 @@ func firstNonEmpty(ss ...string) string {
 	}
 	return ""
 }
+
+// names lists the secret names in the index (never the keyring), for
+// suggestions and task previews.
+func (a *app) names(ctx context.Context) ([]string, error) {
+	st, err := a.store()
+	if err != nil {
+		return nil, err
+	}
+	list, err := st.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(list))
+	for i := range list {
+		names[i] = list[i].Name
+	}
+	return names, nil
+}

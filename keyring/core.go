@@ -93,7 +93,7 @@ func (s *store) Value(ctx context.Context, name string) (string, error) {
 	}
 	v, err := s.vals.Get(ctx, name)
 	if err != nil {
-		return "", fmt.Errorf("read %s: %w", name, err)
+		return "", err // the backend names the user
 	}
 	return v, nil
 }
@@ -219,7 +219,7 @@ func (s *store) rename(ctx context.Context, name string, p model.Patch) (model.S
 		}
 		cur, err := s.vals.Get(ctx, name)
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", name, err)
+			return nil, err
 		}
 		prev, perr := s.vals.Get(ctx, PreviousUser(name))
 		if perr != nil && !errors.Is(perr, ErrNoValue) {
@@ -271,7 +271,7 @@ func (s *store) setValue(ctx context.Context, name string, next func(cur, prev s
 		var err error
 		cur, err = s.vals.Get(ctx, name)
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", name, err)
+			return nil, err
 		}
 		oldPrev, err = s.vals.Get(ctx, PreviousUser(name))
 		hadPrev = err == nil
@@ -369,7 +369,7 @@ func (s *store) finishSwap(ctx context.Context, name string) error {
 	}
 	cur, err := s.vals.Get(ctx, name)
 	if err != nil {
-		return fmt.Errorf("read %s: %w", name, err)
+		return err
 	}
 	if cur != saved {
 		if err := s.vals.Set(ctx, PreviousUser(name), saved); err != nil {

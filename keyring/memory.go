@@ -85,7 +85,11 @@ func (b *memBackend) callHook(op, user string) error {
 	if h == nil {
 		return nil
 	}
-	return h(op, user)
+	if err := h(op, user); err != nil {
+		// Named like the OS backend's errors: the operation and the user.
+		return fmt.Errorf("%s %s: %w", op, user, err)
+	}
+	return nil
 }
 
 func (b *memBackend) Get(ctx context.Context, user string) (string, error) {

@@ -207,7 +207,8 @@ func describeErr(err error) string {
 	case errors.As(err, &ve):
 		return msg
 	case errors.Is(err, keyring.ErrUnavailable):
-		return msg + " — start a Secret Service (e.g. gnome-keyring) and unlock it, or try keyward --demo"
+		// The wrapped D-Bus detail would push the advice off the status line.
+		return "no keyring answers — start a Secret Service (e.g. gnome-keyring) and unlock it, or try keyward --demo"
 	case errors.Is(err, keyring.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
 		return "the keyring did not answer in time — unlock it (look for a prompt on your desktop) and try again"
 	case errors.Is(err, keyring.ErrTooLarge):
