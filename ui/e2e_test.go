@@ -84,7 +84,7 @@ func (s *tmuxSession) waitFor(want string, secrets ...string) string {
 }
 
 // TestEndToEndInTmux builds keyward, drives its TUI in tmux against the real
-// Secret Service (create, filter, rotate, quit), then checks with the CLI
+// Secret Service (create, filter, rotate, preview a task, quit), then checks with the CLI
 // that the store holds what the screen said and that the scrollback holds no
 // value.
 func TestEndToEndInTmux(t *testing.T) {
@@ -113,13 +113,25 @@ func TestEndToEndInTmux(t *testing.T) {
 	index := filepath.Join(dir, "index.toml")
 	env := append(os.Environ(), "KEYWARD_SERVICE="+service, "KEYWARD_INDEX="+index, "TERM=xterm-256color", "NO_COLOR=1")
 
+	// A task that uses the secret the test creates, and one that is missing.
+	tasks := filepath.Join(dir, "tasks")
+	if err := os.MkdirAll(tasks, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	task := "name: e2e\ntools:\n  - name: notify\n    type: api_call\n    api_call:\n      method: POST\n" +
+		"      url: https://example.com/hook\n      headers:\n        Authorization: $ f'Bearer {secrets.E2E_TOKEN}'\n" +
+		"main:\n  - tool: notify\n    arguments:\n      extra: $ secrets.E2E_MISSING_ONE\n"
+	if err := os.WriteFile(filepath.Join(tasks, "e2e-task.yaml"), []byte(task), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
 	s := &tmuxSession{t: t, tmux: tmux, sock: "keyward-e2e-" + hex.EncodeToString(rnd[:]), env: env}
 	t.Cleanup(func() { _ = exec.Command(tmux, "-L", s.sock, "kill-server").Run() })
 	// The shell line after keyward shows its exit status and keeps the pane
 	// open, so the scrollback can be read after it quits.
 	s.cmd("new-session", "-d", "-s", "kw", "-x", "100", "-y", "30",
 		"-e", "KEYWARD_SERVICE="+service, "-e", "KEYWARD_INDEX="+index, "-e", "NO_COLOR=1",
-		bin+"; echo keyward-exited-$?; sleep 60")
+		bin+" --tasks "+tasks+"; echo keyward-exited-$?; sleep 60")
 
 	s.waitFor("0 of 0")
 
@@ -155,6 +167,17 @@ func TestEndToEndInTmux(t *testing.T) {
 	if !strings.Contains(scr, "version   2") {
 		t.Fatalf("the detail pane does not say version 2:\n%s", scr)
 	}
+
+	// The task view resolves the task against the real keyring: the
+	// rotated value's mask, and the missing secret flagged.
+	s.send("t")
+	s.waitFor("1 missing", value1, value2)
+	s.send("Enter")
+	scr = s.waitFor("Bearer ••••••••TWO2", value1, value2)
+	if !strings.Contains(scr, "E2E_MISSING_ONE") {
+		t.Fatalf("the preview does not flag the missing secret:\n%s", scr)
+	}
+	s.send("t")
 
 	s.send("q")
 	s.waitFor("keyward-exited-0", value1, value2)
