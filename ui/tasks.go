@@ -305,6 +305,10 @@ func (a *app) flatten(reset bool) {
 	if t.item < 0 && len(t.items) > 0 {
 		t.item = 0
 	}
+	if reset && t.prevH > 0 {
+		// Open a task at its first reference, not at its header comments.
+		a.showItem()
+	}
 	a.clampTop()
 }
 
