@@ -109,6 +109,12 @@ func (a *app) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 			if cmd := a.refuseWhileBusy(); cmd != nil {
 				return cmd
 			}
+			if sel.Version <= 1 {
+				// Only a value change keeps a previous value (create
+				// clears any), so a version-1 secret has none: say so
+				// before asking anything.
+				return a.setStatus(statusError, model.Printable(name)+" has no previous value: only a rotated secret can be rolled back")
+			}
 			a.confirm = confirmation{kind: confirmRollback, name: name}
 			a.mode = modeConfirm
 			return nil

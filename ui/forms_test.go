@@ -253,11 +253,19 @@ func TestRollback(t *testing.T) {
 	if h.value("STRIPE_API_KEY") != "fake-stripe-previous-0000-PREV" {
 		t.Fatal("y did not roll back")
 	}
-	// Without a previous value the status says so.
+	// A never-rotated secret has no previous value: the status says so at
+	// once, without a confirmation or a keyring call.
 	h.selectName("SENTRY_DSN")
-	h.keys("R", "y")
+	if v := h.get("SENTRY_DSN").Version; v != 1 {
+		t.Fatalf("fixture SENTRY_DSN has version %d, want 1", v)
+	}
+	reads := h.store.Reads()
+	h.keys("R")
 	if !strings.Contains(h.a.status.text, "only a rotated secret can be rolled back") {
 		t.Fatalf("status = %q", h.a.status.text)
+	}
+	if h.a.mode == modeConfirm || h.store.Reads() != reads {
+		t.Fatalf("R on a version-1 secret asked for confirmation (mode %v) or read the keyring", h.a.mode)
 	}
 }
 
