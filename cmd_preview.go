@@ -299,76 +299,48 @@ func expandTaskArgs(args []string, stderr interface{ Write([]byte) (int, error) 
 	return files, nil
 }
 
-// checkManifests compares each julep.yaml found above the previewed files
-// with what those files reference, and adds the findings as warnings: an
-// undeclared name on each file that uses it, an unused declaration on the
-// first file under the manifest.
+// checkManifests compares each julep.yaml found in or above the previewed
+// files' folders with what those files reference, and adds the findings to
+// their warnings (taskpreview.ManifestWarnings). Manifests are shown
+// relative to the current folder, as the user would type them.
 func checkManifests(files []previewFile) {
-	type group struct {
-		first *taskpreview.Result
-		used  map[string]bool
-		users map[string][]*taskpreview.Result
-	}
-	groups := map[string]*group{}
-	var order []string
-	for _, pf := range files {
-		if pf.err != nil || len(pf.results) == 0 {
-			continue
-		}
-		abs, err := filepath.Abs(pf.path)
-		if err != nil {
-			continue
-		}
-		root := filepath.VolumeName(abs) + string(filepath.Separator)
-		rel, err := filepath.Rel(root, abs)
-		if err != nil {
-			continue
-		}
-		m := taskpreview.NearestManifest(os.DirFS(root), filepath.ToSlash(rel))
-		if m == "" {
-			continue
-		}
-		m = filepath.Join(root, filepath.FromSlash(m))
-		g := groups[m]
-		if g == nil {
-			g = &group{first: pf.results[0], used: map[string]bool{}, users: map[string][]*taskpreview.Result{}}
-			groups[m] = g
-			order = append(order, m)
-		}
-		for _, r := range pf.results {
-			for name := range taskpreview.UsedNames([]*taskpreview.Result{r}) {
-				g.used[name] = true
-				g.users[name] = append(g.users[name], r)
-			}
-		}
-	}
 	cwd, _ := os.Getwd()
-	for _, m := range order {
-		g := groups[m]
-		src, err := os.ReadFile(m)
-		if rel, err := filepath.Rel(cwd, m); err == nil && cwd != "" {
-			m = rel // shown as the user would type it
-		}
-		if err != nil {
+	manifests := map[string][]byte{} // by absolute slash path
+	var tree []taskpreview.FileResults
+	byPath := map[string]*previewFile{}
+	for i := range files {
+		pf := &files[i]
+		abs, err := filepath.Abs(pf.path)
+		if pf.err != nil || len(pf.results) == 0 || err != nil {
 			continue
 		}
-		rep, err := taskpreview.CheckManifest(src, g.used)
-		if err != nil {
-			g.first.Warnings = append(g.first.Warnings, taskpreview.Warning{
-				Code: "manifest_invalid", Path: m, Message: err.Error()})
-			continue
-		}
-		for _, name := range rep.Undeclared {
-			for _, r := range g.users[name] {
-				r.Warnings = append(r.Warnings, taskpreview.Warning{
-					Code: "manifest_undeclared", Path: m,
-					Message: fmt.Sprintf("%s is referenced but not declared in the secrets: list of %s", name, m)})
+		key := filepath.ToSlash(abs)
+		tree = append(tree, taskpreview.FileResults{Path: key, Results: pf.results})
+		byPath[key] = pf
+		// The nearest julep.yaml on disk, each read once.
+		for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
+			m := filepath.Join(dir, taskpreview.ManifestName)
+			if _, seen := manifests[filepath.ToSlash(m)]; seen {
+				break
+			}
+			if src, err := os.ReadFile(m); err == nil {
+				manifests[filepath.ToSlash(m)] = src
+				break
+			}
+			if filepath.Dir(dir) == dir {
+				break
 			}
 		}
-		for _, name := range rep.Unused {
-			g.first.Warnings = append(g.first.Warnings, taskpreview.Warning{
-				Code: "manifest_unused", Path: m,
-				Message: fmt.Sprintf("%s is declared in %s but no previewed task references it", name, m)})
+	}
+	for p, ws := range taskpreview.ManifestWarnings(manifests, tree) {
+		for i := range ws {
+			m := filepath.FromSlash(ws[i].Path)
+			if rel, err := filepath.Rel(cwd, m); err == nil && cwd != "" {
+				ws[i].Message = strings.ReplaceAll(ws[i].Message, ws[i].Path, filepath.ToSlash(rel))
+				ws[i].Path = filepath.ToSlash(rel)
+			}
 		}
+		rs := byPath[p].results
+		rs[0].Warnings = append(rs[0].Warnings, ws...)
 	}
 }

@@ -23,7 +23,22 @@ var skipDirs = map[string]bool{"vendor": true, "node_modules": true, "third_part
 // task is Preview's to say.
 func FindTasks(fsys fs.FS, root string) ([]string, error) {
 	var out []string
-	err := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
+	err := walkTaskTree(fsys, root, func(p, name string) {
+		if name == ManifestName {
+			return
+		}
+		if ext := path.Ext(name); ext == ".yaml" || ext == ".yml" {
+			out = append(out, p)
+		}
+	})
+	slices.Sort(out)
+	return out, err
+}
+
+// walkTaskTree calls visit for every regular, non-hidden file under root,
+// skipping hidden and vendored folders.
+func walkTaskTree(fsys fs.FS, root string, visit func(p, name string)) error {
+	return fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if p == root {
 				return err
@@ -37,16 +52,11 @@ func FindTasks(fsys fs.FS, root string) ([]string, error) {
 			}
 			return nil
 		}
-		if strings.HasPrefix(name, ".") || name == ManifestName || !d.Type().IsRegular() {
-			return nil
-		}
-		if ext := path.Ext(name); ext == ".yaml" || ext == ".yml" {
-			out = append(out, p)
+		if !strings.HasPrefix(name, ".") && d.Type().IsRegular() {
+			visit(p, name)
 		}
 		return nil
 	})
-	slices.Sort(out)
-	return out, err
 }
 
 // NearestManifest returns the julep.yaml closest above file in fsys (in

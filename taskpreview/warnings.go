@@ -37,6 +37,9 @@ const (
 	WarnInvalidStep           = "invalid_step"
 	WarnUnknownWorkflow       = "unknown_workflow"
 	WarnInvalidSubworkflow    = "invalid_subworkflow"
+	WarnManifestUndeclared    = "manifest_undeclared"
+	WarnManifestUnused        = "manifest_unused"
+	WarnManifestInvalid       = "manifest_invalid"
 )
 
 // explanations say why each warning matters; the human formatter prints
@@ -77,6 +80,9 @@ var explanations = map[string]string{
 	WarnInvalidStep:           "this step has no key Julep recognises, so nothing in it is evaluated.",
 	WarnUnknownWorkflow:       "the called workflow is not defined in this task.",
 	WarnInvalidSubworkflow:    "every top-level key other than the task fields must be a list of steps; Julep rejects the task with 400.",
+	WarnManifestUndeclared:    "the project's julep.yaml secrets: list is what people read to know which secrets to create; this one is missing from it.",
+	WarnManifestUnused:        "julep.yaml declares a secret that no task of the project references: drop it from the list, or it is a typo of a name that is used.",
+	WarnManifestInvalid:       "julep.yaml's secrets: must be a list of {name, link} entries.",
 }
 
 // Explain returns the general explanation of a warning code, or "".
