@@ -24,7 +24,8 @@ Environment:
 		Example: `  keyward --demo                          # the terminal UI on an in-memory demo store
   keyward --demo secrets list --filter is:due
   keyward secrets create --name OPENAI_API_KEY --metadata env=prod
-  keyward --index ./team.toml --service keyward-team secrets list`,
+  keyward --index ./team.toml --service keyward-team secrets list
+  keyward --tasks ./tasks preview                # which secrets the Julep tasks use`,
 		Args:              unknownSubcommand,
 		SilenceErrors:     true,
 		SilenceUsage:      true,
@@ -37,9 +38,9 @@ Environment:
 	pf.StringVar(&a.indexFlag, "index", "", "index file `PATH` (env KEYWARD_INDEX)")
 	pf.StringVar(&a.serviceFlag, "service", "", "keyring service `NAME` (env KEYWARD_SERVICE; default keyward)")
 	pf.BoolVar(&a.demo, "demo", false, "use an in-memory store seeded with demo secrets (and sample tasks); nothing is saved")
-	pf.StringVar(&a.tasksFlag, "tasks", "", "folder of Julep task files, for the task view and is:unused (env KEYWARD_TASKS; default .)")
+	pf.StringVar(&a.tasksFlag, "tasks", "", "the `DIR` holding Julep task files, for the task view, preview and is:unused (env KEYWARD_TASKS; default .)")
 	pf.StringVar(&a.agentModel, "model", "", "the agent's `MODEL`, for task prompt steps without settings.model")
-	pf.StringVar(&a.mappingFlag, "mapping", "current", "model → LLM provider key table for task previews: current or legacy")
+	pf.StringVar(&a.mappingFlag, "mapping", "current", "model → LLM provider key `TABLE` for task previews: current or legacy")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return withHint(&usageError{msg: err.Error()}, "see '"+cmd.CommandPath()+" --help'")
 	})
