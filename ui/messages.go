@@ -91,10 +91,12 @@ type secretImportedMsg struct {
 }
 
 // tasksScannedMsg lists the task files and their stamps (modification time
-// and size), so Update can tell which changed since they were previewed.
+// and size), so Update can tell which changed since they were previewed,
+// and the julep.yaml manifests with their content, by slash path.
 type tasksScannedMsg struct {
 	seq       int
 	stamps    []taskStamp
+	manifests map[string]manifestFile
 	truncated bool // the folder holds too many files: the scan stopped
 	err       error
 }

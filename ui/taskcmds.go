@@ -39,9 +39,22 @@ type taskStamp struct {
 	stamp fileStamp
 }
 
+// maxManifestSize bounds a julep.yaml read: it is a short list of names.
+const maxManifestSize = 1 << 20
+
+// manifestFile is one julep.yaml as the last scan read it: its stamp and
+// its content, or why it could not be read.
+type manifestFile struct {
+	stamp fileStamp
+	data  []byte // never modified once read: scans share it
+	err   error
+}
+
 // scanTaskFiles lists the task files in fsys (taskpreview.FindTasks, the one
-// rule for what counts as a task file) and stats each.
-func scanTaskFiles(fsys fs.FS, seq int) tea.Cmd {
+// rule for what counts as a task file) and stats each. It also finds the
+// julep.yaml manifests (taskpreview.FindManifests) and reads those whose
+// stamp differs from known's; the others keep known's content.
+func scanTaskFiles(fsys fs.FS, known map[string]manifestFile, seq int) tea.Cmd {
 	return safe(func() tea.Msg {
 		lim := &limitFS{FS: fsys, left: maxScanEntries}
 		paths, err := taskpreview.FindTasks(lim, ".")
@@ -50,31 +63,74 @@ func scanTaskFiles(fsys fs.FS, seq int) tea.Cmd {
 		}
 		stamps := make([]taskStamp, len(paths))
 		for i, p := range paths {
-			stamps[i].path = p
-			if fi, err := fs.Stat(fsys, p); err == nil {
-				stamps[i].stamp = fileStamp{mod: fi.ModTime(), size: fi.Size(), ok: true}
-			}
+			stamps[i] = taskStamp{path: p, stamp: statStamp(fsys, p)}
 		}
-		return tasksScannedMsg{seq: seq, stamps: stamps, truncated: lim.hit}
+		// The second walk lists the folders the first one cached.
+		mpaths, err := taskpreview.FindManifests(lim, ".")
+		if err != nil {
+			return tasksScannedMsg{seq: seq, err: err}
+		}
+		manifests := make(map[string]manifestFile, len(mpaths))
+		for _, p := range mpaths {
+			st := statStamp(fsys, p)
+			if old, ok := known[p]; ok && old.stamp == st && st.ok {
+				manifests[p] = old
+				continue
+			}
+			m := manifestFile{stamp: st}
+			switch {
+			case !st.ok:
+				m.err = errors.New("cannot stat it")
+			case st.size > maxManifestSize:
+				m.err = errors.New("larger than 1 MiB")
+			default:
+				m.data, m.err = fs.ReadFile(fsys, p)
+			}
+			manifests[p] = m
+		}
+		return tasksScannedMsg{seq: seq, stamps: stamps, manifests: manifests, truncated: lim.hit}
 	})
 }
 
-// limitFS stops listing folders once left entries have been seen.
+func statStamp(fsys fs.FS, p string) fileStamp {
+	fi, err := fs.Stat(fsys, p)
+	if err != nil {
+		return fileStamp{}
+	}
+	return fileStamp{mod: fi.ModTime(), size: fi.Size(), ok: true}
+}
+
+// limitFS stops listing folders once left entries have been seen. It keeps
+// what it listed, so a second walk of the same scan costs no I/O and no
+// budget.
 type limitFS struct {
 	fs.FS
 	left int
 	hit  bool
+	seen map[string]listing
+}
+
+type listing struct {
+	ents []fs.DirEntry
+	err  error
 }
 
 var errScanLimit = errors.New("too many files")
 
 func (l *limitFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	if ls, ok := l.seen[name]; ok {
+		return ls.ents, ls.err
+	}
 	if l.left <= 0 {
 		l.hit = true
 		return nil, errScanLimit
 	}
 	ents, err := fs.ReadDir(l.FS, name)
 	l.left -= len(ents)
+	if l.seen == nil {
+		l.seen = map[string]listing{}
+	}
+	l.seen[name] = listing{ents, err}
 	return ents, err
 }
 

@@ -7,7 +7,9 @@ package ui
 import (
 	"errors"
 	"io/fs"
+	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -47,6 +49,13 @@ type taskState struct {
 	// usedBy maps a secret name to the places that reference it; nil until
 	// every task file has been previewed once.
 	usedBy map[string][]taskpreview.Use
+	// manifests are the julep.yaml files found, by slash path; findings
+	// are what taskpreview.ManifestWarnings says of them, by task file
+	// path. The findings are kept apart from the previews' own warnings,
+	// which stay as the preview Cmd returned them, and merged only when
+	// drawn and counted.
+	manifests map[string]manifestFile
+	findings  map[string][]taskpreview.Warning
 
 	cursor, offset int       // the task list
 	flat           []pline   // the selected file's rendering, flattened
@@ -71,8 +80,11 @@ type taskFile struct {
 
 // pline is one entry of the flattened rendering: a rendered line, or a
 // document header (line -1) or the task-wide warnings (line -2) of result
-// res.
+// res, or the file's julep.yaml findings (manifestPLine).
 type pline struct{ res, line int }
+
+// manifestPLine is the flattened entry of the file's manifest findings.
+var manifestPLine = pline{-1, -3}
 
 // refItem is a place the preview's cursor stops: a highlighted span (span
 // ≥ 0), or a reference or documented-only form that has no span of its own
@@ -148,7 +160,7 @@ func (t *taskState) loaded() bool { return t.scanned && len(t.want) == 0 }
 // scanTasks looks for task files now.
 func (a *app) scanTasks() tea.Cmd {
 	a.tasks.scanSeq++
-	return scanTaskFiles(a.tasks.fsys, a.tasks.scanSeq)
+	return scanTaskFiles(a.tasks.fsys, maps.Clone(a.tasks.manifests), a.tasks.scanSeq)
 }
 
 // previewTasks asks for previews of paths: against the store once the user
@@ -189,6 +201,7 @@ func (a *app) tasksScanned(msg tasksScannedMsg) tea.Cmd {
 	if msg.err != nil {
 		t.scanErr = "could not read the tasks folder " + model.Printable(t.label) + ": " + describeTaskErr(msg.err)
 		t.files, t.byPath, t.known, t.want, t.usedBy = nil, map[string]int{}, map[string]fileStamp{}, map[string]int{}, nil
+		t.manifests, t.findings = nil, nil
 		a.tasksChanged(true)
 		return poll
 	}
@@ -216,7 +229,7 @@ func (a *app) tasksScanned(msg tasksScannedMsg) tea.Cmd {
 			delete(t.want, p) // gone: its preview no longer matters
 		}
 	}
-	t.files, t.known = files, known
+	t.files, t.known, t.manifests = files, known, msg.manifests
 	t.byPath = make(map[string]int, len(files))
 	for i := range files {
 		t.byPath[files[i].path] = i
@@ -249,17 +262,20 @@ func (a *app) tasksPreviewed(msg tasksPreviewedMsg) tea.Cmd {
 	return nil
 }
 
-// tasksChanged recomputes what depends on the previews: "used by", the
-// filter when it uses is:unused, and the selected file's lines. reset puts
-// the preview back at its top.
+// tasksChanged recomputes what depends on the previews and manifests:
+// "used by", the manifest findings, the filter when it uses is:unused, and
+// the selected file's lines. reset puts the preview back at its top.
 func (a *app) tasksChanged(reset bool) {
 	t := &a.tasks
+	// Both wait for every file's preview: a project's files half read
+	// would make declared names look unused.
 	if t.loaded() && t.scanErr == "" {
 		var all []*taskpreview.Result
 		for i := range t.files {
 			all = append(all, t.files[i].results...)
 		}
 		t.usedBy = taskpreview.UsedBy(all)
+		t.findings = manifestFindings(t.manifests, t.files)
 	}
 	if a.list.query.NeedsUsage() {
 		before := a.list.selectedName()
@@ -269,12 +285,66 @@ func (a *app) tasksChanged(reset bool) {
 	a.flatten(reset)
 }
 
+// manifestFindings runs taskpreview.ManifestWarnings over the previewed
+// files. A julep.yaml that could not be read gives one manifest_invalid
+// finding on its project's first file instead of findings made up from no
+// content.
+func manifestFindings(manifests map[string]manifestFile, files []taskFile) map[string][]taskpreview.Warning {
+	if len(manifests) == 0 {
+		return nil
+	}
+	src := make(map[string][]byte, len(manifests))
+	for p, m := range manifests {
+		src[p] = m.data
+	}
+	tree := make([]taskpreview.FileResults, 0, len(files))
+	for i := range files {
+		if f := &files[i]; f.done && f.err == nil && len(f.results) > 0 {
+			tree = append(tree, taskpreview.FileResults{Path: f.path, Results: f.results})
+		}
+	}
+	out := taskpreview.ManifestWarnings(src, tree)
+	for p, m := range manifests {
+		if m.err == nil {
+			continue
+		}
+		for f, ws := range out {
+			out[f] = slices.DeleteFunc(ws, func(w taskpreview.Warning) bool { return w.Path == p })
+		}
+		for _, f := range tree {
+			if nearestManifest(src, f.Path) == p {
+				out[f.Path] = append([]taskpreview.Warning{{Code: taskpreview.WarnManifestInvalid, Path: p,
+					Message: "cannot read " + p + ": " + describeTaskErr(m.err)}}, out[f.Path]...)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// nearestManifest is the julep.yaml among manifests in file's folder or
+// the closest above it, or "".
+func nearestManifest(manifests map[string][]byte, file string) string {
+	for dir := path.Dir(file); ; dir = path.Dir(dir) {
+		p := path.Join(dir, taskpreview.ManifestName)
+		if _, ok := manifests[p]; ok {
+			return p
+		}
+		if dir == "." || dir == "/" {
+			return ""
+		}
+	}
+}
+
 // flatten lays the selected file's results out as one list of lines and
 // collects its highlighted spans.
 func (a *app) flatten(reset bool) {
 	t := &a.tasks
 	t.flat, t.items = t.flat[:0], t.items[:0]
 	if f := t.selected(); f != nil {
+		if len(f.results) > 0 && len(t.findings[f.path]) > 0 {
+			t.flat = append(t.flat, manifestPLine)
+		}
 		for ri, r := range f.results {
 			if r.Documents > 1 {
 				t.flat = append(t.flat, pline{ri, -1})

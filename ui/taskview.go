@@ -114,6 +114,7 @@ func (a *app) taskSummary(f *taskFile, compact bool) (string, bool) {
 		s.Missing += x.Missing
 		s.Warnings += x.Warnings
 	}
+	s.Warnings += len(a.tasks.findings[f.path])
 	text := plural(s.References, "ref")
 	if !f.checked {
 		if a.tasks.checked {
@@ -280,6 +281,13 @@ const noCursor = -2
 // styled (the span at cursor reversed), wrapped, then its warnings.
 func (a *app) renderPLine(f *taskFile, pl pline, w, cursor int) []string {
 	st := &a.st
+	if pl == manifestPLine {
+		var out []string
+		for _, wa := range a.tasks.findings[f.path] {
+			out = append(out, a.warningLines(wa, w)...)
+		}
+		return out
+	}
 	r := f.results[pl.res]
 	switch pl.line {
 	case -1:

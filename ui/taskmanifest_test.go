@@ -1,0 +1,146 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/keyward/keyward/keyring"
+	"github.com/keyward/keyward/taskpreview"
+)
+
+// A Julep project: its julep.yaml declares SLACK_BOT_TOKEN (a demo
+// secret) and NEVER_USED; its task uses SLACK_BOT_TOKEN and the
+// undeclared OTHER_KEY. loose.yaml belongs to no project.
+const (
+	manifestTask = "name: notify\nmain:\n  - evaluate:\n      a: $ secrets.SLACK_BOT_TOKEN\n      b: $ secrets.OTHER_KEY\n"
+	manifestV1   = "name: proj\nsecrets:\n  - name: SLACK_BOT_TOKEN\n    link: https://api.slack.com/apps\n  - name: NEVER_USED\n"
+	manifestV2   = "name: proj\nsecrets:\n  - name: SLACK_BOT_TOKEN\n  - name: OTHER_KEY\n"
+	taskLoose    = "name: loose\nmain:\n  - evaluate:\n      b: $ secrets.OTHER_KEY\n"
+)
+
+const (
+	undeclaredOther = "manifest_undeclared: OTHER_KEY is referenced but not declared"
+	unusedNever     = "manifest_unused: NEVER_USED is declared in proj/julep.yaml"
+)
+
+func codes(ws []taskpreview.Warning) []string {
+	var out []string
+	for _, w := range ws {
+		out = append(out, w.Code)
+	}
+	return out
+}
+
+func TestTasksShowManifestFindings(t *testing.T) {
+	fsys := fstest.MapFS{
+		"proj/julep.yaml":       {Data: []byte(manifestV1), ModTime: t0},
+		"proj/src/tasks/t.yaml": {Data: []byte(manifestTask), ModTime: t0},
+		"proj/src/tasks/z.yaml": {Data: []byte("name: z\nmain:\n  - evaluate:\n      a: '1'\n"), ModTime: t0},
+		"loose.yaml":            {Data: []byte(taskLoose), ModTime: t0},
+	}
+	h := newHarnessWith(t, nil, keyring.SeedDemo, func(o *Options) { o.TasksFS = fsys })
+	if got := h.store.Reads(); got != 0 {
+		t.Fatalf("keyring reads after start-up = %d, want 0", got)
+	}
+	const task = "proj/src/tasks/t.yaml"
+	if got := codes(h.a.tasks.findings[task]); strings.Join(got, " ") != "manifest_undeclared manifest_unused" {
+		t.Fatalf("findings of %s at start-up = %v, want undeclared and unused", task, got)
+	}
+	// manifest_unused goes on the project's first file only.
+	if got := h.a.tasks.findings["proj/src/tasks/z.yaml"]; len(got) != 0 {
+		t.Fatalf("findings of z.yaml = %v, want none", codes(got))
+	}
+
+	h.openTask(task)
+	// The task's own warnings, which the count adds the two findings to.
+	own := 0
+	for _, r := range h.a.tasks.selected().results {
+		own += taskpreview.Summarize(r).Warnings
+	}
+	want := "2 refs · 1 resolved · 1 missing · " + plural(own+2, "warning")
+	if got := summaryOf(h, task); got != want {
+		t.Fatalf("summary = %q, want %q", got, want)
+	}
+	h.keys("tab")
+	scr := h.screen()
+	for _, s := range []string{undeclaredOther, unusedNever} {
+		if !strings.Contains(scr, s) {
+			t.Errorf("the preview lacks %q:\n%s", s, scr)
+		}
+	}
+	if strings.Contains(scr, "SLACK_BOT_TOKEN is referenced but not declared") {
+		t.Errorf("a declared name is reported undeclared:\n%s", scr)
+	}
+	// At the top: right under the title and the reference line, before
+	// the task's first line.
+	lines := strings.Split(scr, "\n")
+	at := -1
+	for i, l := range lines {
+		if strings.Contains(l, task) && strings.Contains(l, "agent model") {
+			at = i
+			break
+		}
+	}
+	if at < 0 || at+2 >= len(lines) || !strings.Contains(lines[at+2], "! manifest_undeclared") {
+		t.Errorf("the findings are not under the title lines:\n%s", scr)
+	}
+	if strings.Index(scr, "manifest_unused") > strings.Index(scr, "name: notify") {
+		t.Errorf("the findings come after the task's lines:\n%s", scr)
+	}
+
+	// Polls recompute the findings; the previews' own warnings never
+	// take them in, so nothing adds up.
+	for range 3 {
+		h.fire(tasksPollMsg{})
+	}
+	for _, r := range h.a.tasks.selected().results {
+		for _, w := range r.Warnings {
+			if strings.HasPrefix(w.Code, "manifest_") {
+				t.Fatalf("a preview's own warnings hold %s", w.Code)
+			}
+		}
+	}
+	if got := summaryOf(h, task); got != want {
+		t.Fatalf("summary after polls = %q, want %q", got, want)
+	}
+	if got := strings.Count(h.screen(), "! manifest_"); got != 2 {
+		t.Fatalf("findings on screen after polls = %d, want 2", got)
+	}
+
+	// julep.yaml is edited: the next poll reads it again.
+	fsys["proj/julep.yaml"] = &fstest.MapFile{Data: []byte(manifestV2), ModTime: t0.Add(time.Second)}
+	h.fire(tasksPollMsg{})
+	if got := h.a.tasks.findings[task]; len(got) != 0 {
+		t.Fatalf("findings after declaring OTHER_KEY = %v, want none", codes(got))
+	}
+	if scr := h.screen(); strings.Contains(scr, "manifest_") {
+		t.Fatalf("the preview still shows a finding:\n%s", scr)
+	}
+	if got, want := summaryOf(h, task), "2 refs · 1 resolved · 1 missing · "+plural(own, "warning"); got != want {
+		t.Fatalf("summary after the edit = %q, want %q", got, want)
+	}
+
+	// A julep.yaml too large to read is reported as such, not as if it
+	// declared nothing.
+	fsys["proj/julep.yaml"] = &fstest.MapFile{Data: []byte(strings.Repeat("#", maxManifestSize+1)), ModTime: t0.Add(2 * time.Second)}
+	h.fire(tasksPollMsg{})
+	if got := codes(h.a.tasks.findings[task]); strings.Join(got, " ") != "manifest_invalid" {
+		t.Fatalf("findings with an unreadable julep.yaml = %v, want manifest_invalid alone", got)
+	}
+	if scr := h.screen(); !strings.Contains(scr, "manifest_invalid: cannot read proj/julep.yaml: larger than 1 MiB") {
+		t.Fatalf("the preview lacks the unreadable julep.yaml:\n%s", scr)
+	}
+
+	// A task outside any project has no findings, though it uses a name
+	// the project does not declare.
+	if got := h.a.tasks.findings["loose.yaml"]; len(got) != 0 {
+		t.Fatalf("findings of loose.yaml = %v, want none", codes(got))
+	}
+	h.openTask("loose.yaml")
+	h.keys("tab")
+	if scr := h.screen(); strings.Contains(scr, "manifest_") {
+		t.Fatalf("loose.yaml shows a finding:\n%s", scr)
+	}
+}
