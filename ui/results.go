@@ -74,10 +74,7 @@ func (a *app) secretRotated(msg secretRotatedMsg) tea.Cmd {
 	}
 	a.busy = ""
 	a.closeForm()
-	delete(a.masks, msg.name)
-	if a.reveal.name == msg.name {
-		a.hideReveal()
-	}
+	a.forgetValue(msg.name)
 	return tea.Batch(a.reload(msg.name), a.setStatus(statusSuccess,
 		"rotated "+model.Printable(msg.name)+" to version "+itoa(msg.secret.Version)+"; R rolls back"))
 }
@@ -87,10 +84,7 @@ func (a *app) secretRolledBack(msg secretRolledBackMsg) tea.Cmd {
 	if msg.err != nil {
 		return a.setStatus(statusError, "could not roll back "+model.Printable(msg.name)+": "+describeErr(msg.err))
 	}
-	delete(a.masks, msg.name)
-	if a.reveal.name == msg.name {
-		a.hideReveal()
-	}
+	a.forgetValue(msg.name)
 	return tea.Batch(a.reload(msg.name), a.setStatus(statusSuccess,
 		"rolled "+model.Printable(msg.name)+" back: version "+itoa(msg.secret.Version)+" holds the previous value"))
 }
@@ -100,10 +94,7 @@ func (a *app) secretDeleted(msg secretDeletedMsg) tea.Cmd {
 	if msg.err != nil {
 		return tea.Batch(a.reload(""), a.setStatus(statusError, "could not delete "+model.Printable(msg.name)+": "+describeErr(msg.err)))
 	}
-	delete(a.masks, msg.name)
-	if a.reveal.name == msg.name {
-		a.hideReveal()
-	}
+	a.forgetValue(msg.name)
 	return tea.Batch(a.reload(""), a.setStatus(statusSuccess, "deleted "+model.Printable(msg.name)))
 }
 
@@ -223,4 +214,13 @@ func describeErr(err error) string {
 		return msg + " — the keyring lost its value; rotate it to set a new one"
 	}
 	return msg
+}
+
+// forgetValue drops what the UI knows of name's value (its mask, a reveal)
+// once the value changed or left the store.
+func (a *app) forgetValue(name string) {
+	delete(a.masks, name)
+	if a.reveal.name == name {
+		a.hideReveal()
+	}
 }
