@@ -193,30 +193,25 @@ func (a *app) runPreview(ctx context.Context, args []string, opts taskpreview.Op
 	}
 	checkManifests(out)
 
+	// One pass: the results for text and the exit status, and the JSON
+	// array in file order, with a failure object where a file had none.
 	var results []*taskpreview.Result
-	var failed []previewFailure
+	all := make([]any, 0, len(out))
+	badFiles := 0
 	for _, pf := range out {
 		if pf.err != nil {
-			failed = append(failed, previewFailure{File: pf.path, Error: pf.err.Error(),
+			badFiles++
+			all = append(all, previewFailure{File: pf.path, Error: pf.err.Error(),
 				References: []string{}, Dynamic: []string{}, Inert: []string{}, Warnings: []string{}})
 			continue
 		}
 		results = append(results, pf.results...)
+		for _, r := range pf.results {
+			all = append(all, r)
+		}
 	}
-	badFiles := len(failed)
 
 	if asJSON {
-		all := make([]any, 0, len(out))
-		for _, pf := range out {
-			if pf.err != nil {
-				all = append(all, failed[0])
-				failed = failed[1:]
-				continue
-			}
-			for _, r := range pf.results {
-				all = append(all, r)
-			}
-		}
 		if err := writeJSON(a.stdout, all); err != nil {
 			return err
 		}
