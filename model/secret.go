@@ -2,6 +2,7 @@ package model
 
 import (
 	"maps"
+	"slices"
 	"time"
 	"unicode/utf8"
 )
@@ -17,6 +18,11 @@ type Secret struct {
 	RotatedAt   time.Time // zero until the first rotation
 	Version     int       // 1 on create, +1 on every value change
 	RotateEvery Duration  // zero means no rotation policy
+	// NoValue marks a record pulled from a Julep account, whose value the
+	// account never gives back: there is no local value until one is set.
+	NoValue bool
+	// Sync holds what was last pushed to each Julep account.
+	Sync []SyncState
 }
 
 // Clone returns a copy that shares no map with s.
@@ -24,6 +30,7 @@ func (s Secret) Clone() Secret {
 	if s.Metadata != nil {
 		s.Metadata = maps.Clone(s.Metadata)
 	}
+	s.Sync = slices.Clone(s.Sync)
 	return s
 }
 
