@@ -1,0 +1,137 @@
+// Package cli is keyward's command line. It only translates between the
+// terminal and the packages that do the work (model, keyring, taskpreview,
+// ui): it builds the commands, picks the store and prints results and errors.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/keyward/keyward/keyring"
+)
+
+// Main runs keyward with args (without the program name) on the process's
+// own streams and returns the exit code.
+func Main(args []string) int { return newApp().run(args) }
+
+// app is one invocation of keyward: its streams, its terminal, its global
+// flags and the store they select. Tests replace the terminal hooks.
+type app struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+	now    func() time.Time
+	term   terminal
+
+	// Global flags, bound by the root command.
+	indexFlag   string
+	serviceFlag string
+	demo        bool
+	tasksFlag   string // --tasks: the folder of Julep task files
+	agentModel  string // --model: the agent's model for task previews
+	mappingFlag string // --mapping: current or legacy provider key table
+
+	// Resolved once the store is opened, for messages.
+	indexPath string
+	service   string
+	st        keyring.Store
+}
+
+func newApp() *app {
+	return &app{
+		stdin:  os.Stdin,
+		stdout: os.Stdout,
+		stderr: os.Stderr,
+		getenv: os.Getenv,
+		now:    time.Now,
+		term:   osTerminal{},
+	}
+}
+
+// run executes one command line and returns the process exit code. Every
+// error is printed here, once; a panic becomes a generic error, because its
+// value could hold a secret.
+func (a *app) run(args []string) (code int) {
+	defer func() {
+		if recover() != nil {
+			fmt.Fprintln(a.stderr, "keyward: internal error: the command stopped part-way")
+			fmt.Fprintln(a.stderr, "hint: run 'keyward doctor' to check the store, and please report this bug")
+			code = exitFailed
+		}
+	}()
+	root := a.rootCmd()
+	root.SetArgs(args)
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	if err := root.ExecuteContext(context.Background()); err != nil {
+		return a.report(err)
+	}
+	return exitOK
+}
+
+// store opens the store the global flags select, once: the in-memory demo
+// store with --demo, else the OS keyring with the index file. Opening reads
+// neither the keyring nor the index.
+func (a *app) store() (keyring.Store, error) {
+	if a.st != nil {
+		return a.st, nil
+	}
+	if a.demo {
+		m := keyring.NewMemStore(a.now)
+		keyring.SeedDemo(m, a.now())
+		a.st, a.indexPath, a.service = m, "", ""
+		return m, nil
+	}
+	a.indexPath = firstNonEmpty(a.indexFlag, a.getenv("KEYWARD_INDEX"))
+	if a.indexPath == "" {
+		p, err := keyring.DefaultIndexPath()
+		if err != nil {
+			return nil, withHint(fmt.Errorf("cannot find the index file: %w", err),
+				"set --index PATH or KEYWARD_INDEX")
+		}
+		a.indexPath = p
+	}
+	a.service = firstNonEmpty(a.serviceFlag, a.getenv("KEYWARD_SERVICE"), keyring.DefaultService)
+	st, err := keyring.NewOSStore(keyring.OSOptions{
+		IndexPath: a.indexPath,
+		Service:   a.service,
+		Now:       a.now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.st = st
+	return st, nil
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// names lists the secret names in the index (never the keyring), for
+// suggestions and task previews.
+func (a *app) names(ctx context.Context) ([]string, error) {
+	st, err := a.store()
+	if err != nil {
+		return nil, err
+	}
+	list, err := st.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(list))
+	for i := range list {
+		names[i] = list[i].Name
+	}
+	return names, nil
+}
