@@ -10,7 +10,10 @@ import (
 	"os"
 	"time"
 
+	"github.com/keyward/keyward/config"
+	"github.com/keyward/keyward/demo"
 	"github.com/keyward/keyward/keyring"
+	"github.com/spf13/cobra"
 )
 
 // Main runs keyward with args (without the program name) on the process's
@@ -35,10 +38,13 @@ type app struct {
 	agentModel  string // --model: the agent's model for task previews
 	mappingFlag string // --mapping: current or legacy provider key table
 
-	// Resolved once the store is opened, for messages.
-	indexPath string
-	service   string
-	st        keyring.Store
+	// Set by open, the root's PersistentPreRunE, before any command runs.
+	indexPath   string
+	service     string
+	st          keyring.Store
+	cfg         config.Config
+	cfgWarnings []string
+	tasks       config.Tasks
 }
 
 func newApp() *app {
@@ -74,18 +80,40 @@ func (a *app) run(args []string) (code int) {
 	return exitOK
 }
 
+// skipOpen marks a command (by its Annotations) that needs neither the
+// store nor config.toml: open leaves them alone.
+const skipOpen = "keyward:skip-open"
+
+// open is the root command's PersistentPreRunE, the one precondition of
+// every command: it opens the store the global flags select, reads
+// config.toml beside the index once, and resolves the tasks folder, so
+// that every command and the terminal UI see the same ones.
+func (a *app) open(cmd *cobra.Command, _ []string) error {
+	if cmd.Annotations[skipOpen] != "" {
+		return nil
+	}
+	if _, err := a.store(); err != nil {
+		return err
+	}
+	a.cfg, a.cfgWarnings = config.Default(), nil
+	if a.indexPath != "" {
+		a.cfg, a.cfgWarnings = config.Load(config.Path(a.indexPath))
+	}
+	a.tasks = config.ResolveTasks(a.tasksFlag, a.getenv("KEYWARD_TASKS"), a.cfg, a.demo)
+	return nil
+}
+
 // store opens the store the global flags select, once: the in-memory demo
 // store with --demo, else the OS keyring with the index file. Opening reads
-// neither the keyring nor the index.
+// neither the keyring nor the index. Commands use a.st, which open sets;
+// shell completion, which runs no PersistentPreRunE, calls store itself.
 func (a *app) store() (keyring.Store, error) {
 	if a.st != nil {
 		return a.st, nil
 	}
 	if a.demo {
-		m := keyring.NewMemStore(a.now)
-		keyring.SeedDemo(m, a.now())
-		a.st, a.indexPath, a.service = m, "", ""
-		return m, nil
+		a.st, a.indexPath, a.service = demo.NewStore(a.now), "", ""
+		return a.st, nil
 	}
 	a.indexPath = firstNonEmpty(a.indexFlag, a.getenv("KEYWARD_INDEX"))
 	if a.indexPath == "" {
@@ -121,10 +149,7 @@ func firstNonEmpty(ss ...string) string {
 // names lists the secret names in the index (never the keyring), for
 // suggestions and task previews.
 func (a *app) names(ctx context.Context) ([]string, error) {
-	st, err := a.store()
-	if err != nil {
-		return nil, err
-	}
+	st := a.st
 	list, err := st.List(ctx)
 	if err != nil {
 		return nil, err

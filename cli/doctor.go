@@ -26,10 +26,7 @@ to check they exist, never printed. Exits 1 and lists the problems if any.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			st, err := a.store()
-			if err != nil {
-				return err
-			}
+			st := a.st
 			var problems []string
 			ok := func(msg string) { fmt.Fprintln(a.stdout, "ok       "+msg) }
 			problem := func(msg string) {

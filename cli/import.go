@@ -197,10 +197,7 @@ func checkEntries(entries []importEntry) []string {
 // keyring failure stops the import and says what was done so far.
 func (a *app) importEntries(cmd *cobra.Command, entries []importEntry, overwrite bool, file string) error {
 	ctx := cmd.Context()
-	st, err := a.store()
-	if err != nil {
-		return err
-	}
+	st := a.st
 	list, err := st.List(ctx)
 	if err != nil {
 		return err

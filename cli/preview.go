@@ -11,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/keyward/keyward/keyring"
 	"github.com/keyward/keyward/model"
 	"github.com/keyward/keyward/taskpreview"
 )
@@ -82,33 +81,11 @@ func (a *app) mapping() (taskpreview.Mapping, error) {
 	return m, nil
 }
 
-// tasksDir is the folder of task files: --tasks, else KEYWARD_TASKS, else
-// "" (the terminal UI then asks its config file, then uses ".").
-func (a *app) tasksDir() string {
-	return firstNonEmpty(a.tasksFlag, a.getenv("KEYWARD_TASKS"))
-}
-
-// tasksFS is where task files are read from: the demo's embedded samples
-// with --demo and no --tasks, else nil (the folder on disk).
-func (a *app) tasksFS() fs.FS {
-	if a.demo && a.tasksDir() == "" {
-		sub, err := fs.Sub(keyring.DemoTasks, "demotasks")
-		if err == nil {
-			return sub
-		}
-	}
-	return nil
-}
-
 // usedNames previews every task file in the tasks folder, by name only (no
 // keyring reads), and returns the set of secret names some task references,
 // for is:unused.
 func (a *app) usedNames() (func(string) bool, error) {
-	fsys := a.tasksFS()
-	dir := firstNonEmpty(a.tasksDir(), ".")
-	if fsys == nil {
-		fsys = os.DirFS(dir)
-	}
+	fsys, dir := a.tasks.FS, a.tasks.Label
 	files, err := taskpreview.FindTasks(fsys, ".")
 	if err != nil {
 		return nil, withHint(fmt.Errorf("cannot read the tasks folder %s: %w", dir, err), "point --tasks or KEYWARD_TASKS at your Julep task files")
@@ -140,8 +117,10 @@ func (a *app) usedNames() (func(string) bool, error) {
 func (a *app) runPreview(ctx context.Context, args []string, opts taskpreview.Options, asJSON bool) error {
 	var fsys fs.FS // nil: the files named on the command line
 	if len(args) == 0 {
-		if fsys = a.tasksFS(); fsys == nil {
-			args = []string{firstNonEmpty(a.tasksDir(), ".")}
+		if a.tasks.Demo {
+			fsys = a.tasks.FS
+		} else {
+			args = []string{a.tasks.Dir}
 		}
 	}
 	var files []string
@@ -157,10 +136,7 @@ func (a *app) runPreview(ctx context.Context, args []string, opts taskpreview.Op
 	if len(files) == 0 {
 		return withHint(errors.New("no task files to preview"), "name task files or a folder: 'keyward preview tasks/'")
 	}
-	st, err := a.store()
-	if err != nil {
-		return err
-	}
+	st := a.st
 	names, err := a.names(ctx)
 	if err != nil {
 		return err

@@ -27,6 +27,7 @@ Environment:
   keyward --index ./team.toml --service keyward-team secrets list
   keyward --tasks ./tasks preview                # which secrets the Julep tasks use`,
 		Args:              unknownSubcommand,
+		PersistentPreRunE: a.open,
 		SilenceErrors:     true,
 		SilenceUsage:      true,
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
@@ -126,8 +127,9 @@ func (a *app) completeName(cmd *cobra.Command, args []string, toComplete string)
 
 func (a *app) completionCmd(root *cobra.Command) *cobra.Command {
 	return &cobra.Command{
-		Use:   "completion bash|zsh|fish|powershell",
-		Short: "Print a shell completion script (completes commands, flags and secret names)",
+		Use:         "completion bash|zsh|fish|powershell",
+		Annotations: map[string]string{skipOpen: "yes"},
+		Short:       "Print a shell completion script (completes commands, flags and secret names)",
 		Long: `Print a completion script for your shell. Secret names are completed from
 the index file; completion never reads the keyring.`,
 		Example: `  source <(keyward completion bash)                        # bash, this shell

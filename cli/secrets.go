@@ -55,10 +55,7 @@ Names start with a letter and hold letters, digits and _ (at most 255).`,
 			if err := sec.Validate(); err != nil {
 				return err
 			}
-			st, err := a.store()
-			if err != nil {
-				return err
-			}
+			st := a.st
 			ctx := cmd.Context()
 			// Refuse before asking for a value that would be thrown away.
 			if _, err := st.Get(ctx, name); err == nil {
@@ -137,10 +134,7 @@ rotate_every is null when there is no policy; metadata is always an object.`,
 			if err != nil {
 				return err
 			}
-			st, err := a.store()
-			if err != nil {
-				return err
-			}
+			st := a.st
 			list, err := st.List(cmd.Context())
 			if err != nil {
 				return err
@@ -210,10 +204,7 @@ use --json for the exact bytes).`,
 		ValidArgsFunction: a.completeName,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name, ctx := args[0], cmd.Context()
-			st, err := a.store()
-			if err != nil {
-				return err
-			}
+			st := a.st
 			sec, err := st.Get(ctx, name)
 			if err != nil {
 				return a.notFound(ctx, err, name)
@@ -301,10 +292,7 @@ name in the keyring.`,
 				return withHint(usagef("nothing to update"),
 					"give --description, --metadata, --unset-metadata, --rename or --rotate-every; change the value with 'keyward secrets rotate'")
 			}
-			st, err := a.store()
-			if err != nil {
-				return err
-			}
+			st := a.st
 			got, err := st.Update(ctx, name, p)
 			if err != nil {
 				return a.notFound(ctx, err, name)
@@ -343,10 +331,7 @@ asked twice on a terminal, else all of stdin, or --value-stdin, --value or
 		ValidArgsFunction: a.completeName,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name, ctx := args[0], cmd.Context()
-			st, err := a.store()
-			if err != nil {
-				return err
-			}
+			st := a.st
 			// Fail on an unknown name before asking for a value.
 			if _, err := st.Get(ctx, name); err != nil {
 				return a.notFound(ctx, err, name)
@@ -384,10 +369,7 @@ so a second rollback undoes the first.`,
 		ValidArgsFunction: a.completeName,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name, ctx := args[0], cmd.Context()
-			st, err := a.store()
-			if err != nil {
-				return err
-			}
+			st := a.st
 			got, err := st.Rollback(ctx, name)
 			if err != nil {
 				return a.notFound(ctx, err, name)
@@ -412,10 +394,7 @@ refuses unless --yes is given.`,
 		ValidArgsFunction: a.completeName,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name, ctx := args[0], cmd.Context()
-			st, err := a.store()
-			if err != nil {
-				return err
-			}
+			st := a.st
 			if _, err := st.Get(ctx, name); err != nil {
 				return a.notFound(ctx, err, name)
 			}

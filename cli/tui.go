@@ -13,22 +13,19 @@ func (a *app) runTUI(ctx context.Context) error {
 		return withHint(usagef("the terminal UI needs a terminal on stdin and stdout"),
 			"in scripts use the subcommands: 'keyward secrets list', see 'keyward --help'")
 	}
-	st, err := a.store()
-	if err != nil {
-		return err
-	}
+	st := a.st
 	m, err := a.mapping()
 	if err != nil {
 		return err
 	}
 	return ui.Run(ctx, ui.Options{
-		Store:     st,
-		Now:       a.now,
-		IndexPath: a.indexPath, // "" with --demo: no config file either
-		Demo:      a.demo,
-		TasksDir:  a.tasksDir(),
-		TasksFS:   a.tasksFS(),
-		Model:     a.agentModel,
-		Mapping:   m,
+		Store:          st,
+		Now:            a.now,
+		Demo:           a.demo,
+		Config:         a.cfg,
+		ConfigWarnings: a.cfgWarnings,
+		Tasks:          a.tasks,
+		Model:          a.agentModel,
+		Mapping:        m,
 	})
 }

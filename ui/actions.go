@@ -14,7 +14,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 // handleKey routes a key press: ctrl+c always quits; a non-normal mode takes
 // every other key; then global bindings; then the focused pane.
-func (a *app) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+func (a *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(msg, a.keys.ForceQuit) {
 		return a.quit()
 	}
@@ -38,7 +38,7 @@ func (a *app) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	return a.normalKey(msg)
 }
 
-func (a *app) normalKey(msg tea.KeyPressMsg) tea.Cmd {
+func (a *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := &a.keys
 	sel, hasSel := a.list.selected()
 	switch {
@@ -149,7 +149,7 @@ func (a *app) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 	return a.listKey(msg)
 }
 
-func (a *app) listKey(msg tea.KeyPressMsg) tea.Cmd {
+func (a *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := &a.keys
 	before := a.list.selectedName()
 	switch {
@@ -172,7 +172,7 @@ func (a *app) listKey(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-func (a *app) detailKey(msg tea.KeyPressMsg) tea.Cmd {
+func (a *Model) detailKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := &a.keys
 	s, ok := a.list.selected()
 	if !ok {
@@ -218,7 +218,7 @@ func containsTerm(query, term string) bool {
 
 // applyFilter parses the filter text. A bad query is reported and the last
 // good results stay on screen.
-func (a *app) applyFilter() {
+func (a *Model) applyFilter() {
 	q, err := model.ParseQuery(a.filter.Value())
 	if err != nil {
 		a.filtErr = err.Error()
@@ -235,7 +235,7 @@ func (a *app) applyFilter() {
 	a.selectionChanged(before)
 }
 
-func (a *app) filterKey(msg tea.KeyPressMsg) tea.Cmd {
+func (a *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, a.keys.FilterLeave), key.Matches(msg, a.keys.FilterDone):
 		a.mode = modeNormal
@@ -256,7 +256,7 @@ func (a *app) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
-func (a *app) cycleSort() tea.Cmd {
+func (a *Model) cycleSort() tea.Cmd {
 	cycle := []model.SortKey{model.SortName, model.SortUpdated, model.SortDue}
 	next := cycle[0]
 	for i, k := range cycle {
@@ -270,19 +270,19 @@ func (a *app) cycleSort() tea.Cmd {
 	return a.setStatus(statusInfo, "sorted by "+string(next))
 }
 
-func (a *app) exists(name string) bool {
+func (a *Model) exists(name string) bool {
 	_, ok := a.list.byName[name]
 	return ok
 }
 
-func (a *app) refuseWhileBusy() tea.Cmd {
+func (a *Model) refuseWhileBusy() tea.Cmd {
 	if a.busy == "" {
 		return nil
 	}
 	return a.setStatus(statusError, "still waiting for the keyring ("+a.busy+"); try again when it answers")
 }
 
-func (a *app) formKey(msg tea.KeyPressMsg) tea.Cmd {
+func (a *Model) formKey(msg tea.KeyPressMsg) tea.Cmd {
 	f := a.form
 	k := &a.keys
 	if f == nil {
@@ -318,7 +318,7 @@ func (a *app) formKey(msg tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
-func (a *app) handlePaste(msg tea.PasteMsg) tea.Cmd {
+func (a *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
 	switch a.mode {
 	case modeFilter:
 		var cmd tea.Cmd
@@ -335,7 +335,7 @@ func (a *app) handlePaste(msg tea.PasteMsg) tea.Cmd {
 	return nil
 }
 
-func (a *app) handleWheel(msg tea.MouseWheelMsg) tea.Cmd {
+func (a *Model) handleWheel(msg tea.MouseWheelMsg) tea.Cmd {
 	if a.mode != modeNormal {
 		return nil
 	}
@@ -355,7 +355,7 @@ func (a *app) handleWheel(msg tea.MouseWheelMsg) tea.Cmd {
 	return nil
 }
 
-func (a *app) closeForm() {
+func (a *Model) closeForm() {
 	if a.form != nil {
 		a.form.close()
 	}
@@ -363,7 +363,7 @@ func (a *app) closeForm() {
 	a.mode = modeNormal
 }
 
-func (a *app) submitForm() tea.Cmd {
+func (a *Model) submitForm() tea.Cmd {
 	f := a.form
 	f.validate(a.exists)
 	if !f.valid() {
@@ -401,7 +401,7 @@ func (a *app) submitForm() tea.Cmd {
 }
 
 // saveEdit stores the edit form's changes.
-func (a *app) saveEdit() tea.Cmd {
+func (a *Model) saveEdit() tea.Cmd {
 	f := a.form
 	p := f.patch()
 	f.saving = true
@@ -411,7 +411,7 @@ func (a *app) saveEdit() tea.Cmd {
 
 // confirmPrompt names the secret and says what y will do, and how many
 // tasks use the secret (before the longer note, which may be cut off).
-func (a *app) confirmPrompt() string {
+func (a *Model) confirmPrompt() string {
 	n := model.Printable(a.confirm.name)
 	used := a.usedByText(a.confirm.name)
 	switch a.confirm.kind {
@@ -434,7 +434,7 @@ func (a *app) confirmPrompt() string {
 	return ""
 }
 
-func (a *app) confirmKey(msg tea.KeyPressMsg) tea.Cmd {
+func (a *Model) confirmKey(msg tea.KeyPressMsg) tea.Cmd {
 	c := a.confirm
 	yes := key.Matches(msg, a.keys.Yes)
 	if !yes {

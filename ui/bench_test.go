@@ -11,6 +11,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/keyward/keyward/config"
 	"github.com/keyward/keyward/keyring"
 	"github.com/keyward/keyward/model"
 )
@@ -47,10 +48,10 @@ func upper(s string) string {
 }
 
 // bigApp is the app at 120×40 over n secrets, loaded.
-func bigApp(tb testing.TB, n int) *app {
+func bigApp(tb testing.TB, n int) *Model {
 	tb.Helper()
 	st := keyring.NewMemStore(func() time.Time { return t0 })
-	a := newApp(context.Background(), Options{Store: st, Now: func() time.Time { return t0 }}, DefaultConfig(), nil)
+	a := newModel(context.Background(), Options{Store: st, Now: func() time.Time { return t0 }}, config.Default(), nil)
 	a.after = func(time.Duration, tea.Msg) tea.Cmd { return nil }
 	a.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	a.indexSeq = 1
@@ -80,7 +81,7 @@ func measureCPU(b *testing.B) func() {
 }
 
 // frame is one key → frame: Update then View, as the runtime does.
-func frame(a *app, k tea.KeyPressMsg) {
+func frame(a *Model, k tea.KeyPressMsg) {
 	a.Update(k)
 	_ = a.View()
 }
@@ -197,8 +198,8 @@ func BenchmarkTaskPreviewKey5000Steps(b *testing.B) {
 	for _, s := range fixture() {
 		st.Put(s.s, s.value)
 	}
-	a := newApp(context.Background(), Options{Store: st, Now: func() time.Time { return t0 },
-		TasksFS: fstest.MapFS{"big.yaml": {Data: []byte(src.String()), ModTime: t0}}}, DefaultConfig(), nil)
+	a := newModel(context.Background(), Options{Store: st, Now: func() time.Time { return t0 },
+		Tasks: config.Tasks{FS: fstest.MapFS{"big.yaml": {Data: []byte(src.String()), ModTime: t0}}}}, config.Default(), nil)
 	a.after = func(time.Duration, tea.Msg) tea.Cmd { return nil }
 	a.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	run := func(cmd tea.Cmd) {

@@ -21,7 +21,7 @@ type usage struct {
 }
 
 // usage returns the task use of name for the detail pane.
-func (a *app) usage(name string) usage {
+func (a *Model) usage(name string) usage {
 	if a.tasks.scanErr != "" {
 		return usage{err: "tasks folder unreadable"}
 	}

@@ -13,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/keyward/keyward/config"
 	"github.com/keyward/keyward/keyring"
 	"github.com/keyward/keyward/model"
 )
@@ -68,7 +69,7 @@ func (c *fakeClipboard) set(s string) {
 // Update; timers wait for fire.
 type harness struct {
 	t      *testing.T
-	a      *app
+	a      *Model
 	store  *keyring.MemStore
 	clock  time.Time
 	clip   *fakeClipboard
@@ -126,14 +127,14 @@ func newHarnessWith(t *testing.T, seeds []seedSecret, seed func(*keyring.MemStor
 	if seed != nil {
 		seed(h.store, h.clock)
 	}
-	cfg := DefaultConfig()
-	o := Options{Store: h.store, Now: func() time.Time { return h.clock }, Clipboard: h.clip, TasksFS: fstest.MapFS{}}
+	cfg := config.Default()
+	o := Options{Store: h.store, Now: func() time.Time { return h.clock }, Clipboard: h.clip, Tasks: config.Tasks{FS: fstest.MapFS{}}}
 	if opts != nil {
 		opts(&o)
 	}
-	h.a = newApp(context.Background(), o, cfg, nil)
+	h.a = newModel(context.Background(), o, cfg, nil)
 	h.a.noColor = true
-	h.a.st = newStyles(true, true, cfg.palette)
+	h.a.st = newStyles(true, true, h.a.palette)
 	h.a.after = func(d time.Duration, msg tea.Msg) tea.Cmd {
 		return func() tea.Msg { return timerMsg{d, msg} }
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/keyward/keyward/model"
 )
 
-func (a *app) valueGenerated(msg valueGeneratedMsg) tea.Cmd {
+func (a *Model) valueGenerated(msg valueGeneratedMsg) tea.Cmd {
 	if a.form == nil || msg.seq != a.form.genSeq {
 		return nil
 	}
@@ -30,7 +30,7 @@ func (a *app) valueGenerated(msg valueGeneratedMsg) tea.Cmd {
 
 // formFailed keeps the form open with the store's refusal, so the user can
 // fix it and try again: nothing was half-applied.
-func (a *app) formFailed(err error) tea.Cmd {
+func (a *Model) formFailed(err error) tea.Cmd {
 	a.busy = ""
 	if a.form != nil {
 		a.form.saving = false
@@ -39,7 +39,7 @@ func (a *app) formFailed(err error) tea.Cmd {
 	return a.setStatus(statusError, describeErr(err))
 }
 
-func (a *app) secretCreated(msg secretCreatedMsg) tea.Cmd {
+func (a *Model) secretCreated(msg secretCreatedMsg) tea.Cmd {
 	if msg.err != nil {
 		return a.formFailed(msg.err)
 	}
@@ -54,7 +54,7 @@ func (a *app) secretCreated(msg secretCreatedMsg) tea.Cmd {
 	return tea.Batch(a.reload(msg.secret.Name), a.setStatus(statusSuccess, "created "+model.Printable(msg.secret.Name)))
 }
 
-func (a *app) secretUpdated(msg secretUpdatedMsg) tea.Cmd {
+func (a *Model) secretUpdated(msg secretUpdatedMsg) tea.Cmd {
 	if msg.err != nil {
 		return a.formFailed(msg.err)
 	}
@@ -68,7 +68,7 @@ func (a *app) secretUpdated(msg secretUpdatedMsg) tea.Cmd {
 	return tea.Batch(a.reload(msg.secret.Name), a.setStatus(statusSuccess, text))
 }
 
-func (a *app) secretRotated(msg secretRotatedMsg) tea.Cmd {
+func (a *Model) secretRotated(msg secretRotatedMsg) tea.Cmd {
 	if msg.err != nil {
 		return a.formFailed(msg.err)
 	}
@@ -79,7 +79,7 @@ func (a *app) secretRotated(msg secretRotatedMsg) tea.Cmd {
 		"rotated "+model.Printable(msg.name)+" to version "+itoa(msg.secret.Version)+"; R rolls back"))
 }
 
-func (a *app) secretRolledBack(msg secretRolledBackMsg) tea.Cmd {
+func (a *Model) secretRolledBack(msg secretRolledBackMsg) tea.Cmd {
 	a.busy = ""
 	if msg.err != nil {
 		return a.setStatus(statusError, "could not roll back "+model.Printable(msg.name)+": "+describeErr(msg.err))
@@ -89,7 +89,7 @@ func (a *app) secretRolledBack(msg secretRolledBackMsg) tea.Cmd {
 		"rolled "+model.Printable(msg.name)+" back: version "+itoa(msg.secret.Version)+" holds the previous value"))
 }
 
-func (a *app) secretDeleted(msg secretDeletedMsg) tea.Cmd {
+func (a *Model) secretDeleted(msg secretDeletedMsg) tea.Cmd {
 	a.busy = ""
 	if msg.err != nil {
 		return tea.Batch(a.reload(""), a.setStatus(statusError, "could not delete "+model.Printable(msg.name)+": "+describeErr(msg.err)))
@@ -98,7 +98,7 @@ func (a *app) secretDeleted(msg secretDeletedMsg) tea.Cmd {
 	return tea.Batch(a.reload(""), a.setStatus(statusSuccess, "deleted "+model.Printable(msg.name)))
 }
 
-func (a *app) valueCopied(msg valueCopiedMsg) tea.Cmd {
+func (a *Model) valueCopied(msg valueCopiedMsg) tea.Cmd {
 	if msg.seq != a.clipSeq {
 		return nil
 	}
@@ -118,11 +118,11 @@ func (a *app) valueCopied(msg valueCopiedMsg) tea.Cmd {
 }
 
 // clipTick is the countdown step: a second, or less for short timeouts.
-func (a *app) clipTick() time.Duration {
+func (a *Model) clipTick() time.Duration {
 	return min(time.Second, a.cfg.ClipboardTimeout)
 }
 
-func (a *app) clipboardTick(msg clipboardTickMsg) tea.Cmd {
+func (a *Model) clipboardTick(msg clipboardTickMsg) tea.Cmd {
 	if !a.clipSt.active || msg.seq != a.clipSt.seq || a.clipSt.awaitingRead {
 		return nil
 	}
@@ -132,7 +132,7 @@ func (a *app) clipboardTick(msg clipboardTickMsg) tea.Cmd {
 	return a.startClipboardClear()
 }
 
-func (a *app) startClipboardClear() tea.Cmd {
+func (a *Model) startClipboardClear() tea.Cmd {
 	c := &a.clipSt
 	if !c.system || a.clip == nil {
 		c.awaitingRead = true
@@ -140,7 +140,7 @@ func (a *app) startClipboardClear() tea.Cmd {
 	return clearClipboard(a.ctx, a.clip, c.sum, c.system, c.seq, a.after)
 }
 
-func (a *app) clipboardChecked(msg clipboardCheckedMsg) tea.Cmd {
+func (a *Model) clipboardChecked(msg clipboardCheckedMsg) tea.Cmd {
 	if msg.seq != a.clipSt.seq {
 		return nil
 	}
@@ -162,7 +162,7 @@ func (a *app) clipboardChecked(msg clipboardCheckedMsg) tea.Cmd {
 
 // clipboardReplied compares the terminal's OSC 52 answer with the digest of
 // the copied value and clears the clipboard only if they match.
-func (a *app) clipboardReplied(msg tea.ClipboardMsg) tea.Cmd {
+func (a *Model) clipboardReplied(msg tea.ClipboardMsg) tea.Cmd {
 	if !a.clipSt.awaitingRead {
 		return nil
 	}
@@ -176,7 +176,7 @@ func (a *app) clipboardReplied(msg tea.ClipboardMsg) tea.Cmd {
 
 // quit leaves, first clearing the system clipboard if it still holds a value
 // we copied. A second ctrl+c does not wait.
-func (a *app) quit() tea.Cmd {
+func (a *Model) quit() tea.Cmd {
 	a.hideReveal()
 	if a.form != nil {
 		a.form.close()
@@ -218,7 +218,7 @@ func describeErr(err error) string {
 
 // forgetValue drops what the UI knows of name's value (its mask, a reveal)
 // once the value changed or left the store.
-func (a *app) forgetValue(name string) {
+func (a *Model) forgetValue(name string) {
 	delete(a.masks, name)
 	if a.reveal.name == name {
 		a.hideReveal()

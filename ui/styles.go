@@ -5,6 +5,8 @@ import (
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/lipgloss/v2"
+
+	"github.com/keyward/keyward/config"
 )
 
 // palette is the set of colours a user may change in config.toml. Each has a
@@ -28,6 +30,21 @@ var defaultPalette = palette{
 	Error:   [2]string{"#B3261E", "#FF6B6B"},
 	Success: [2]string{"#1E7B34", "#5FD38A"},
 	Select:  [2]string{"#DCD3FF", "#3B3363"},
+}
+
+// paletteFrom is the default palette with the colours config.toml sets, each
+// used on both backgrounds.
+func paletteFrom(c config.Colors) palette {
+	p := defaultPalette
+	for _, o := range []struct {
+		set  string
+		slot *[2]string
+	}{{c.Accent, &p.Accent}, {c.Dim, &p.Dim}, {c.Warning, &p.Warning}, {c.Error, &p.Error}, {c.Success, &p.Success}, {c.Selected, &p.Select}} {
+		if o.set != "" {
+			*o.slot = [2]string{o.set, o.set}
+		}
+	}
+	return p
 }
 
 // styles holds every style the panes use, under semantic names. Panes never

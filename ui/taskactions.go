@@ -16,7 +16,7 @@ import (
 
 // previewEnter acts on the span under the cursor: go to its secret, or
 // offer to create a missing one.
-func (a *app) previewEnter() tea.Cmd {
+func (a *Model) previewEnter() tea.Cmd {
 	at := a.refUnderCursor()
 	switch at.kind {
 	case refSecret:
@@ -28,7 +28,7 @@ func (a *app) previewEnter() tea.Cmd {
 }
 
 // jumpTo shows name in the secrets view, clearing a filter that hides it.
-func (a *app) jumpTo(name string) tea.Cmd {
+func (a *Model) jumpTo(name string) tea.Cmd {
 	i, ok := a.list.byName[name]
 	if !ok {
 		return nil
@@ -50,7 +50,7 @@ func (a *app) jumpTo(name string) tea.Cmd {
 
 // offerCreate opens the new-secret form with name filled in and the value
 // field focused.
-func (a *app) offerCreate(name string) tea.Cmd {
+func (a *Model) offerCreate(name string) tea.Cmd {
 	if cmd := a.refuseWhileBusy(); cmd != nil {
 		return cmd
 	}
@@ -64,7 +64,7 @@ func (a *app) offerCreate(name string) tea.Cmd {
 }
 
 // startImport asks for a name for the literal under the cursor.
-func (a *app) startImport() tea.Cmd {
+func (a *Model) startImport() tea.Cmd {
 	at := a.refUnderCursor()
 	f := a.tasks.selected()
 	if at.kind != refHardcoded || f == nil {
@@ -97,7 +97,7 @@ func (a *app) startImport() tea.Cmd {
 	return nil
 }
 
-func (a *app) secretImported(msg secretImportedMsg) tea.Cmd {
+func (a *Model) secretImported(msg secretImportedMsg) tea.Cmd {
 	if msg.err != nil {
 		return a.formFailed(msg.err)
 	}
@@ -115,7 +115,7 @@ func (a *app) secretImported(msg secretImportedMsg) tea.Cmd {
 	return reload
 }
 
-func (a *app) taskRewritten(msg taskRewrittenMsg) tea.Cmd {
+func (a *Model) taskRewritten(msg taskRewrittenMsg) tea.Cmd {
 	a.busy = ""
 	file := model.Printable(msg.file)
 	if msg.err != nil {
@@ -126,7 +126,7 @@ func (a *app) taskRewritten(msg taskRewrittenMsg) tea.Cmd {
 
 // usedByCount is the number of task documents that reference name, or -1
 // while the task files are being read.
-func (a *app) usedByCount(name string) int {
+func (a *Model) usedByCount(name string) int {
 	if a.tasks.usedBy == nil {
 		return -1
 	}
@@ -138,7 +138,7 @@ func (a *app) usedByCount(name string) int {
 }
 
 // usedByText is the confirmation's note on the tasks a change affects.
-func (a *app) usedByText(name string) string {
+func (a *Model) usedByText(name string) string {
 	switch n := a.usedByCount(name); n {
 	case -1:
 		return "task use not known yet"
@@ -152,7 +152,7 @@ func (a *app) usedByText(name string) string {
 // toggleTasks switches between the secrets view and the tasks view. The
 // first time the tasks view opens, the previews are redone against the
 // store (reading each referenced value once, for its mask).
-func (a *app) toggleTasks() tea.Cmd {
+func (a *Model) toggleTasks() tea.Cmd {
 	next := a.back
 	if next.tasksView() == a.focus.tasksView() {
 		next = focusTasks
@@ -174,7 +174,7 @@ func (a *app) toggleTasks() tea.Cmd {
 
 // reloadTasks looks for new and changed task files now. (With ctrl+r the
 // index reload that comes with it previews every file again.)
-func (a *app) reloadTasks() tea.Cmd {
+func (a *Model) reloadTasks() tea.Cmd {
 	if !a.tasks.checked || !a.loaded {
 		a.tasks.known = map[string]fileStamp{} // no recheck is coming: preview all
 	}
@@ -182,7 +182,7 @@ func (a *app) reloadTasks() tea.Cmd {
 }
 
 // taskKey handles the keys of the tasks view's panes.
-func (a *app) taskKey(msg tea.KeyPressMsg) tea.Cmd {
+func (a *Model) taskKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := &a.keys
 	t := &a.tasks
 	if a.focus == focusTasks {
@@ -249,7 +249,7 @@ func (a *app) taskKey(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-func (a *app) taskWheel(msg tea.MouseWheelMsg) tea.Cmd {
+func (a *Model) taskWheel(msg tea.MouseWheelMsg) tea.Cmd {
 	d := 0
 	switch msg.Mouse().Button {
 	case tea.MouseWheelUp:

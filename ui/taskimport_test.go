@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"testing/fstest"
 
+	"github.com/keyward/keyward/config"
 	"github.com/keyward/keyward/taskpreview"
 )
 
@@ -20,7 +20,7 @@ const taskHardcoded = "name: h\ntools:\n  - name: spider\n    type: integration\
 
 func TestImportReadOnlyTask(t *testing.T) {
 	h := newHarnessWith(t, fixture(), nil, func(o *Options) {
-		o.TasksFS = mapTasks(map[string]string{"h.yaml": taskHardcoded})
+		o.Tasks = config.Tasks{FS: mapTasks(map[string]string{"h.yaml": taskHardcoded})}
 	})
 	h.openTask("h.yaml")
 	h.keys("tab")
@@ -62,7 +62,7 @@ func TestImportRewritesTaskFile(t *testing.T) {
 	if err := os.WriteFile(file, []byte(taskHardcoded), 0o640); err != nil {
 		t.Fatal(err)
 	}
-	h := newHarnessWith(t, fixture(), nil, func(o *Options) { o.TasksFS, o.TasksDir = nil, dir })
+	h := newHarnessWith(t, fixture(), nil, func(o *Options) { o.Tasks = config.ResolveTasks(dir, "", config.Default(), false) })
 	h.openTask("h.yaml")
 	h.keys("tab")
 	for range len(h.a.tasks.items) {
@@ -102,8 +102,8 @@ func TestImportRewritesTaskFile(t *testing.T) {
 
 func TestTaskFilesThatAreNotTasks(t *testing.T) {
 	h := newHarnessWith(t, fixture(), nil, func(o *Options) {
-		o.TasksFS = mapTasks(map[string]string{"bad.yaml": "name: x\nmain:\n  - evaluate: {a: [1, 2\n", "notes.yml": "just: notes\n",
-			".hidden.yaml": taskGitHub, "vendor/v.yaml": taskGitHub, "ok.yaml": taskGitHub})
+		o.Tasks = config.Tasks{FS: mapTasks(map[string]string{"bad.yaml": "name: x\nmain:\n  - evaluate: {a: [1, 2\n", "notes.yml": "just: notes\n",
+			".hidden.yaml": taskGitHub, "vendor/v.yaml": taskGitHub, "ok.yaml": taskGitHub})}
 	})
 	if got := h.a.tasks.paths(); strings.Join(got, " ") != "bad.yaml notes.yml ok.yaml" {
 		t.Fatalf("task files = %v", got)
@@ -120,30 +120,19 @@ func TestTaskFilesThatAreNotTasks(t *testing.T) {
 	}
 }
 
-func TestTasksFolderPrecedence(t *testing.T) {
-	cfg := DefaultConfig()
-	cfg.TasksDir = "from-config"
-	for _, c := range []struct {
-		opts Options
-		cfg  Config
-		dir  string
-	}{
-		{Options{TasksDir: "from-flag"}, cfg, "from-flag"},
-		{Options{}, cfg, "from-config"},
-		{Options{}, DefaultConfig(), "."},
-	} {
-		ts := newTaskState(c.opts, c.cfg)
-		if ts.dir != c.dir || !ts.writable {
-			t.Errorf("newTaskState(%+v, tasks_dir %q): dir %q writable %v, want %q writable", c.opts, c.cfg.TasksDir, ts.dir, ts.writable, c.dir)
-		}
+func TestTaskStateFromResolvedTasks(t *testing.T) {
+	dir := t.TempDir()
+	ts := newTaskState(Options{Tasks: config.ResolveTasks(dir, "", config.Default(), false)})
+	if ts.dir != dir || !ts.writable || ts.label != dir {
+		t.Errorf("folder: dir %q writable %v label %q, want %q writable", ts.dir, ts.writable, ts.label, dir)
 	}
-	for _, o := range []Options{{TasksFS: fstest.MapFS{}, Demo: true}, {Demo: true}} {
-		ts := newTaskState(o, cfg)
-		if ts.writable || ts.label != "demo tasks (read-only)" {
+	for _, o := range []Options{{Tasks: config.ResolveTasks("", "", config.Default(), true), Demo: true}, {Demo: true}} {
+		ts := newTaskState(o)
+		if ts.writable || ts.label != "demo tasks (read-only)" || !ts.demo {
 			t.Errorf("demo tasks (%+v): writable %v, label %q", o, ts.writable, ts.label)
 		}
-	}
-	if paths, err := taskpreview.FindTasks(newTaskState(Options{Demo: true}, cfg).fsys, "."); err != nil || len(paths) != 3 {
-		t.Errorf("--demo without TasksFS finds %v (%v), want the 3 demo tasks", paths, err)
+		if paths, err := taskpreview.FindTasks(ts.fsys, "."); err != nil || len(paths) != 3 {
+			t.Errorf("demo finds %v (%v), want the 3 demo tasks", paths, err)
+		}
 	}
 }

@@ -6,7 +6,8 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/keyward/keyward/keyring"
+	"github.com/keyward/keyward/config"
+	"github.com/keyward/keyward/demo"
 	"github.com/keyward/keyward/taskpreview"
 )
 
@@ -40,7 +41,7 @@ func TestTasksShowManifestFindings(t *testing.T) {
 		"proj/src/tasks/z.yaml": {Data: []byte("name: z\nmain:\n  - evaluate:\n      a: '1'\n"), ModTime: t0},
 		"loose.yaml":            {Data: []byte(taskLoose), ModTime: t0},
 	}
-	h := newHarnessWith(t, nil, keyring.SeedDemo, func(o *Options) { o.TasksFS = fsys })
+	h := newHarnessWith(t, nil, demo.Seed, func(o *Options) { o.Tasks = config.Tasks{FS: fsys} })
 	if got := h.store.Reads(); got != 0 {
 		t.Fatalf("keyring reads after start-up = %d, want 0", got)
 	}

@@ -8,16 +8,13 @@ import (
 	"errors"
 	"io/fs"
 	"maps"
-	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"sort"
-	"strings"
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/keyward/keyward/keyring"
+	"github.com/keyward/keyward/config"
 	"github.com/keyward/keyward/model"
 	"github.com/keyward/keyward/taskpreview"
 )
@@ -29,6 +26,7 @@ type taskState struct {
 	dir      string // the folder on disk; "" when the caller gave TasksFS
 	label    string // how the header names the folder
 	writable bool   // task files may be rewritten: fsys is dir on disk
+	demo     bool   // the embedded demo tasks
 	opts     taskpreview.Options
 
 	files     []taskFile // in path order
@@ -91,52 +89,21 @@ var manifestPLine = pline{-1, -3}
 // (an LLM provider key, secret_name:), shown on its line (ref or inert ≥ 0).
 type refItem struct{ flat, span, ref, inert int }
 
-func newTaskState(opts Options, cfg Config) taskState {
-	dir := opts.TasksDir
-	if dir == "" {
-		dir = cfg.TasksDir
+func newTaskState(opts Options) taskState {
+	src := opts.Tasks
+	if src.FS == nil {
+		src = config.ResolveTasks("", "", config.Default(), opts.Demo)
 	}
-	if dir == "" {
-		dir = "."
-	}
-	dir = expandHome(dir)
-	if opts.Demo && opts.TasksFS == nil && opts.TasksDir == "" {
-		// --demo previews the sample tasks that go with the demo secrets,
-		// even if the caller did not pass them.
-		if sub, err := fs.Sub(keyring.DemoTasks, "demotasks"); err == nil {
-			opts.TasksFS = sub
-		}
-	}
-	t := taskState{dir: dir, label: dir, writable: true, byPath: map[string]int{},
-		known: map[string]fileStamp{}, want: map[string]int{},
+	t := taskState{fsys: src.FS, dir: src.Dir, label: src.Label, writable: src.Writable, demo: src.Demo,
+		byPath: map[string]int{}, known: map[string]fileStamp{}, want: map[string]int{},
 		opts: taskpreview.Options{Model: opts.Model, Mapping: opts.Mapping}}
-	if opts.TasksFS != nil {
-		t.fsys, t.dir, t.writable = opts.TasksFS, "", false
-		switch {
-		case opts.Demo:
-			t.label = "demo tasks (read-only)"
-		case opts.TasksDir == "":
-			t.label = "tasks (read-only)"
-		default:
-			t.label += " (read-only)"
-		}
-	} else {
-		t.fsys = os.DirFS(dir)
+	if !t.writable {
+		t.dir = ""
+	}
+	if t.label == "" {
+		t.label = "tasks (read-only)"
 	}
 	return t
-}
-
-// expandHome turns a leading ~ into the home folder, as a shell would for
-// tasks_dir = "~/julep/tasks".
-func expandHome(dir string) string {
-	if dir != "~" && !strings.HasPrefix(dir, "~/") {
-		return dir
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return dir
-	}
-	return filepath.Join(home, dir[1:])
 }
 
 func (t *taskState) paths() []string {
@@ -158,14 +125,14 @@ func (t *taskState) selected() *taskFile {
 func (t *taskState) loaded() bool { return t.scanned && len(t.want) == 0 }
 
 // scanTasks looks for task files now.
-func (a *app) scanTasks() tea.Cmd {
+func (a *Model) scanTasks() tea.Cmd {
 	a.tasks.scanSeq++
 	return scanTaskFiles(a.tasks.fsys, maps.Clone(a.tasks.manifests), a.tasks.scanSeq)
 }
 
 // previewTasks asks for previews of paths: against the store once the user
 // has opened the tasks view and the index is loaded, else names-free.
-func (a *app) previewTasks(paths []string) tea.Cmd {
+func (a *Model) previewTasks(paths []string) tea.Cmd {
 	t := &a.tasks
 	if len(paths) == 0 {
 		return nil
@@ -185,7 +152,7 @@ func (a *app) previewTasks(paths []string) tea.Cmd {
 	return previewTaskFiles(a.ctx, a.store, t.fsys, paths, names, checked, t.opts, t.prevSeq)
 }
 
-func (a *app) tasksScanned(msg tasksScannedMsg) tea.Cmd {
+func (a *Model) tasksScanned(msg tasksScannedMsg) tea.Cmd {
 	t := &a.tasks
 	if msg.seq != t.scanSeq {
 		return nil
@@ -243,7 +210,7 @@ func (a *app) tasksScanned(msg tasksScannedMsg) tea.Cmd {
 	return tea.Batch(poll, a.previewTasks(changed))
 }
 
-func (a *app) tasksPreviewed(msg tasksPreviewedMsg) tea.Cmd {
+func (a *Model) tasksPreviewed(msg tasksPreviewedMsg) tea.Cmd {
 	t := &a.tasks
 	applied := false
 	for _, p := range msg.files {
@@ -265,7 +232,7 @@ func (a *app) tasksPreviewed(msg tasksPreviewedMsg) tea.Cmd {
 // tasksChanged recomputes what depends on the previews and manifests:
 // "used by", the manifest findings, the filter when it uses is:unused, and
 // the selected file's lines. reset puts the preview back at its top.
-func (a *app) tasksChanged(reset bool) {
+func (a *Model) tasksChanged(reset bool) {
 	t := &a.tasks
 	// Both wait for every file's preview: a project's files half read
 	// would make declared names look unused.
@@ -338,7 +305,7 @@ func nearestManifest(manifests map[string][]byte, file string) string {
 
 // flatten lays the selected file's results out as one list of lines and
 // collects its highlighted spans.
-func (a *app) flatten(reset bool) {
+func (a *Model) flatten(reset bool) {
 	t := &a.tasks
 	t.flat, t.items = t.flat[:0], t.items[:0]
 	if f := t.selected(); f != nil {
@@ -467,7 +434,7 @@ type refAt struct {
 	res  *taskpreview.Result
 }
 
-func (a *app) refUnderCursor() refAt {
+func (a *Model) refUnderCursor() refAt {
 	t := &a.tasks
 	f := t.selected()
 	if f == nil || t.item < 0 || t.item >= len(t.items) {

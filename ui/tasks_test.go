@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -14,26 +13,16 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/keyward/keyward/keyring"
+	"github.com/keyward/keyward/config"
+	"github.com/keyward/keyward/demo"
 )
-
-// demoTasks is the embedded sample tasks of --demo.
-func demoTasks(t *testing.T) fs.FS {
-	t.Helper()
-	sub, err := fs.Sub(keyring.DemoTasks, "demotasks")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sub
-}
 
 // newDemoHarness is the app on the demo store and the demo tasks, as
 // keyward --demo starts it.
 func newDemoHarness(t *testing.T) *harness {
 	t.Helper()
-	fsys := demoTasks(t)
-	return newHarnessWith(t, nil, keyring.SeedDemo, func(o *Options) {
-		o.TasksFS, o.Demo = fsys, true
+	return newHarnessWith(t, nil, demo.Seed, func(o *Options) {
+		o.Tasks, o.Demo = config.ResolveTasks("", "", config.Default(), true), true
 	})
 }
 
@@ -298,7 +287,7 @@ func TestTasksEnterOnMissingCreatesIt(t *testing.T) {
 
 func TestUsedByInDetail(t *testing.T) {
 	h := newHarnessWith(t, fixture(), nil, func(o *Options) {
-		o.TasksFS = mapTasks(map[string]string{"release.yaml": taskGitHub, "ops/pay.yaml": taskBoth})
+		o.Tasks = config.Tasks{FS: mapTasks(map[string]string{"release.yaml": taskGitHub, "ops/pay.yaml": taskBoth})}
 	})
 	h.send(tea.WindowSizeMsg{Width: 140, Height: 30})
 	h.selectName("GITHUB_TOKEN")
@@ -316,7 +305,7 @@ func TestUsedByInDetail(t *testing.T) {
 
 func TestConfirmationsCountTasks(t *testing.T) {
 	h := newHarnessWith(t, fixture(), nil, func(o *Options) {
-		o.TasksFS = mapTasks(map[string]string{"release.yaml": taskGitHub, "ops/pay.yaml": taskBoth})
+		o.Tasks = config.Tasks{FS: mapTasks(map[string]string{"release.yaml": taskGitHub, "ops/pay.yaml": taskBoth})}
 	})
 	h.selectName("GITHUB_TOKEN")
 	h.keys("d")
@@ -369,7 +358,7 @@ func TestConfirmationsCountTasks(t *testing.T) {
 
 func TestIsUnusedFilter(t *testing.T) {
 	h := newHarnessWith(t, fixture(), nil, func(o *Options) {
-		o.TasksFS = mapTasks(map[string]string{"release.yaml": taskGitHub, "stripe.yaml": taskStripe})
+		o.Tasks = config.Tasks{FS: mapTasks(map[string]string{"release.yaml": taskGitHub, "stripe.yaml": taskStripe})}
 	})
 	h.keys("/")
 	h.typeText("is:unused")
@@ -385,10 +374,10 @@ func TestIsUnusedFilter(t *testing.T) {
 
 func TestIsUnusedWaitsForTheTasks(t *testing.T) {
 	h := newHarnessWith(t, fixture(), nil, func(o *Options) {
-		o.TasksFS = mapTasks(map[string]string{"release.yaml": taskGitHub})
+		o.Tasks = config.Tasks{FS: mapTasks(map[string]string{"release.yaml": taskGitHub})}
 	})
 	// As if the task files were still being read.
-	h.a.tasks = newTaskState(Options{TasksFS: mapTasks(map[string]string{"release.yaml": taskGitHub})}, DefaultConfig())
+	h.a.tasks = newTaskState(Options{Tasks: config.Tasks{FS: mapTasks(map[string]string{"release.yaml": taskGitHub})}})
 	h.a.applyFilter()
 	h.keys("/")
 	h.typeText("is:unused")
@@ -407,7 +396,7 @@ func TestIsUnusedWaitsForTheTasks(t *testing.T) {
 
 func TestTasksReloadOnChange(t *testing.T) {
 	fsys := mapTasks(map[string]string{"a.yaml": taskGitHub})
-	h := newHarnessWith(t, fixture(), nil, func(o *Options) { o.TasksFS = fsys })
+	h := newHarnessWith(t, fixture(), nil, func(o *Options) { o.Tasks = config.Tasks{FS: fsys} })
 	used := func(name string) bool { _, ok := h.a.tasks.usedBy[name]; return ok }
 	if !used("GITHUB_TOKEN") || used("STRIPE_API_KEY") {
 		t.Fatalf("used by = %v", h.a.tasks.usedBy)
@@ -506,7 +495,7 @@ func TestTasksKeysAndHelp(t *testing.T) {
 
 func TestTasksMissingFolder(t *testing.T) {
 	h := newHarnessWith(t, fixture(), nil, func(o *Options) {
-		o.TasksFS, o.TasksDir = nil, filepath.Join(t.TempDir(), "nope")
+		o.Tasks = config.ResolveTasks(filepath.Join(t.TempDir(), "nope"), "", config.Default(), false)
 	})
 	h.keys("t")
 	if !strings.Contains(h.screen(), "could not read the tasks folder") {
@@ -522,7 +511,7 @@ func TestTasksMissingFolder(t *testing.T) {
 
 func TestTasksReadEachValueOncePerPass(t *testing.T) {
 	h := newHarnessWith(t, fixture(), nil, func(o *Options) {
-		o.TasksFS = mapTasks(map[string]string{"a.yaml": taskGitHub, "b.yaml": taskBoth, "c.yaml": taskGitHub})
+		o.Tasks = config.Tasks{FS: mapTasks(map[string]string{"a.yaml": taskGitHub, "b.yaml": taskBoth, "c.yaml": taskGitHub})}
 	})
 	h.keys("t")
 	if got := h.store.Reads(); got != 1 {

@@ -25,7 +25,7 @@ const gutterW = 6
 
 // layoutTasks sizes the tasks view: the task files above, the preview
 // below, both full width (rendered task lines need it).
-func (a *app) layoutTasks(bodyH int) {
+func (a *Model) layoutTasks(bodyH int) {
 	t := &a.tasks
 	fw, fh := a.st.focusedBorder.GetFrameSize()
 	rows := min(max(1, len(t.files)), max(1, (bodyH-2*fh)/3))
@@ -41,7 +41,7 @@ func (a *app) layoutTasks(bodyH int) {
 	a.clampTop()
 }
 
-func (a *app) tasksPanesView() string {
+func (a *Model) tasksPanesView() string {
 	t := &a.tasks
 	bodyH := a.height - chromeHeight
 	l := box(a.paneStyle(focusTasks), a.taskListView(), a.width, t.listBoxH)
@@ -49,7 +49,7 @@ func (a *app) tasksPanesView() string {
 	return lipgloss.JoinVertical(lipgloss.Left, l, p)
 }
 
-func (a *app) taskListView() string {
+func (a *Model) taskListView() string {
 	t := &a.tasks
 	st := &a.st
 	switch {
@@ -93,7 +93,7 @@ func (a *app) taskListView() string {
 // taskSummary is a file's one-line summary, styled, and whether the row is
 // dimmed (not a task: kept in the list, so the user sees why it has no
 // preview). compact is the short form for narrow terminals.
-func (a *app) taskSummary(f *taskFile, compact bool) (string, bool) {
+func (a *Model) taskSummary(f *taskFile, compact bool) (string, bool) {
 	st := &a.st
 	var pe *taskpreview.Error
 	switch {
@@ -141,7 +141,7 @@ func notTaskReason(e *taskpreview.Error) string {
 	return model.Printable(strings.TrimPrefix(e.Msg, "not a Julep task: "))
 }
 
-func (a *app) previewView() string {
+func (a *Model) previewView() string {
 	t := &a.tasks
 	st := &a.st
 	f := t.selected()
@@ -198,7 +198,7 @@ func (a *app) previewView() string {
 }
 
 // refInfo describes the span under the cursor and what enter or i does.
-func (a *app) refInfo() string {
+func (a *Model) refInfo() string {
 	st := &a.st
 	if len(a.tasks.items) == 0 {
 		return st.dim.Render("no secret references in this task")
@@ -255,7 +255,7 @@ func (a *app) refInfo() string {
 	return st.cursorMark.Render("› ") + strings.Join(parts, st.dim.Render(" · "))
 }
 
-func (a *app) spanStyle(s taskpreview.SpanState) lipgloss.Style {
+func (a *Model) spanStyle(s taskpreview.SpanState) lipgloss.Style {
 	switch s {
 	case taskpreview.SpanResolved:
 		return a.st.refResolved
@@ -279,7 +279,7 @@ const noCursor = -2
 
 // renderPLine draws one flattened line at width w: gutter, text with spans
 // styled (the span at cursor reversed), wrapped, then its warnings.
-func (a *app) renderPLine(f *taskFile, pl pline, w, cursor int) []string {
+func (a *Model) renderPLine(f *taskFile, pl pline, w, cursor int) []string {
 	st := &a.st
 	if pl == manifestPLine {
 		var out []string
@@ -344,7 +344,7 @@ func (a *app) renderPLine(f *taskFile, pl pline, w, cursor int) []string {
 }
 
 // warningLines draws a warning under its line, indented past the gutter.
-func (a *app) warningLines(wa taskpreview.Warning, w int) []string {
+func (a *Model) warningLines(wa taskpreview.Warning, w int) []string {
 	text := "! " + wa.Code + ": " + model.Printable(wa.Message)
 	wrapped := strings.Split(ansi.Wrap(text, max(10, w-gutterW-2), ""), "\n")
 	out := make([]string, len(wrapped))
@@ -361,7 +361,7 @@ func (a *app) warningLines(wa taskpreview.Warning, w int) []string {
 // Moving. The preview scrolls by flattened line; a line's height is what
 // renderPLine draws for it.
 
-func (a *app) plineHeight(i int) int {
+func (a *Model) plineHeight(i int) int {
 	f := a.tasks.selected()
 	if f == nil {
 		return 1
@@ -370,7 +370,7 @@ func (a *app) plineHeight(i int) int {
 }
 
 // clampTop keeps the preview from scrolling past its last page.
-func (a *app) clampTop() {
+func (a *Model) clampTop() {
 	t := &a.tasks
 	maxTop, h := 0, 0
 	for i := len(t.flat) - 1; i >= 0; i-- {
@@ -384,7 +384,7 @@ func (a *app) clampTop() {
 }
 
 // lastVisible is the last flattened line shown whole from top.
-func (a *app) lastVisible() int {
+func (a *Model) lastVisible() int {
 	t := &a.tasks
 	h, i := 0, t.top
 	for ; i < len(t.flat); i++ {
@@ -397,7 +397,7 @@ func (a *app) lastVisible() int {
 }
 
 // showItem scrolls the preview just enough to show the cursor's line.
-func (a *app) showItem() {
+func (a *Model) showItem() {
 	t := &a.tasks
 	if t.item < 0 || t.item >= len(t.items) {
 		return
@@ -420,7 +420,7 @@ func (a *app) showItem() {
 
 // cursorIntoView puts the cursor on the first reference shown when the
 // preview scrolled it away.
-func (a *app) cursorIntoView() {
+func (a *Model) cursorIntoView() {
 	t := &a.tasks
 	if t.item >= 0 && t.item < len(t.items) {
 		if f := t.items[t.item].flat; f >= t.top && f <= a.lastVisible() {
@@ -435,7 +435,7 @@ func (a *app) cursorIntoView() {
 	}
 }
 
-func (a *app) clampTaskList() {
+func (a *Model) clampTaskList() {
 	t := &a.tasks
 	t.cursor = max(0, min(t.cursor, len(t.files)-1))
 	h := max(1, t.listH)

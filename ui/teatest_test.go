@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/keyward/keyward/config"
 	"github.com/keyward/keyward/keyring"
 )
 
@@ -21,7 +22,7 @@ func TestProgramFlow(t *testing.T) {
 	for _, s := range fixture() {
 		store.Put(s.s, s.value)
 	}
-	a := newApp(context.Background(), Options{Store: store, Now: func() time.Time { return t0 }, Clipboard: &fakeClipboard{}}, DefaultConfig(), nil)
+	a := newModel(context.Background(), Options{Store: store, Now: func() time.Time { return t0 }, Clipboard: &fakeClipboard{}}, config.Default(), nil)
 	tm := teatest.NewTestModel(t, a, teatest.WithInitialTermSize(100, 30))
 	var out bytes.Buffer
 	wait := func(what string) {
@@ -47,7 +48,7 @@ func TestProgramFlow(t *testing.T) {
 	tm.Type("q")
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 
-	final := tm.FinalModel(t).(*app)
+	final := tm.FinalModel(t).(*Model)
 	if final.filter.Value() != "owner=ml" {
 		t.Errorf("filter = %q, want owner=ml", final.filter.Value())
 	}

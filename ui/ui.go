@@ -9,7 +9,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"os"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/keyward/keyward/config"
 	"github.com/keyward/keyward/model"
 	"github.com/keyward/keyward/taskpreview"
 )
@@ -35,21 +35,18 @@ type Store interface {
 
 // Options configures Run.
 type Options struct {
-	Store      Store
-	Now        func() time.Time // the clock; time.Now when nil
-	ConfigPath string           // config.toml; beside IndexPath when empty
-	IndexPath  string           // shown nowhere, used to find config.toml
-	Demo       bool             // the store is the seeded in-memory demo
-	Clipboard  Clipboard        // the system clipboard; detected when nil
+	Store     Store
+	Now       func() time.Time // the clock; time.Now when nil
+	Demo      bool             // the store is the seeded in-memory demo
+	Clipboard Clipboard        // the system clipboard; detected when nil
 
-	// TasksDir is the folder whose *.yaml and *.yml task files the task
-	// pane previews (--tasks). Empty: config.toml's tasks_dir, else the
-	// current folder.
-	TasksDir string
-	// TasksFS holds the task files instead of TasksDir on disk (--demo
-	// passes the embedded sample tasks). Task files are then read-only:
-	// keyward rewrites a task file only in TasksDir on disk.
-	TasksFS fs.FS
+	// Config is config.toml as the command line read it (config.Load;
+	// config.Default when there is none), and ConfigWarnings what was
+	// wrong in it, shown at start.
+	Config         config.Config
+	ConfigWarnings []string
+	// Tasks is where the task view reads task files (config.ResolveTasks).
+	Tasks config.Tasks
 	// Model is the agent's model, for prompt steps without settings.model
 	// (--model); Mapping picks the model → provider-key table (--mapping,
 	// empty for current).
@@ -64,19 +61,14 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.Store == nil {
 		return errors.New("ui: no store")
 	}
-	path := opts.ConfigPath
-	if path == "" {
-		path = ConfigPath(opts.IndexPath)
-	}
-	cfg, warnings := LoadConfig(path)
 	if opts.Clipboard == nil {
 		if c := newSystemClipboard(); c != nil {
 			opts.Clipboard = c
 		}
 	}
-	a := newApp(ctx, opts, cfg, warnings)
+	a := newModel(ctx, opts, opts.Config, opts.ConfigWarnings)
 	a.noColor = os.Getenv("NO_COLOR") != ""
-	a.st = newStyles(a.isDark, a.noColor, cfg.palette)
+	a.st = newStyles(a.isDark, a.noColor, a.palette)
 	_, err := tea.NewProgram(a, tea.WithContext(ctx)).Run()
 	if a.crashed {
 		return ErrInternal
@@ -91,14 +83,15 @@ func Run(ctx context.Context, opts Options) error {
 // nothing more: a panic's value could hold a secret.
 var ErrInternal = errors.New("internal error: the terminal UI stopped")
 
-// app is the root model.
-type app struct {
+// Model is the root model: it holds the focus and mode and decides what every component's action does.
+type Model struct {
 	ctx     context.Context
 	store   Store
 	now     func() time.Time
 	after   timerFunc
 	clip    Clipboard
-	cfg     Config
+	cfg     config.Config
+	palette palette
 	demo    bool
 	keys    keyMap
 	st      styles
@@ -142,29 +135,30 @@ type app struct {
 	genSeq   int
 }
 
-// newApp builds the root model. It does no I/O; Run and the tests call it.
-func newApp(ctx context.Context, opts Options, cfg Config, warnings []string) *app {
+// newModel builds the root model. It does no I/O; Run and the tests call it.
+func newModel(ctx context.Context, opts Options, cfg config.Config, warnings []string) *Model {
 	now := opts.Now
 	if now == nil {
 		now = time.Now
 	}
-	a := &app{
-		ctx:    ctx,
-		store:  opts.Store,
-		now:    now,
-		after:  realTimer,
-		clip:   opts.Clipboard,
-		cfg:    cfg,
-		demo:   opts.Demo,
-		keys:   newKeyMap(),
-		isDark: true,
-		masks:  map[string]maskEntry{},
-		help:   help.New(),
+	a := &Model{
+		ctx:     ctx,
+		store:   opts.Store,
+		now:     now,
+		after:   realTimer,
+		clip:    opts.Clipboard,
+		cfg:     cfg,
+		palette: paletteFrom(cfg.Colors),
+		demo:    opts.Demo,
+		keys:    newKeyMap(),
+		isDark:  true,
+		masks:   map[string]maskEntry{},
+		help:    help.New(),
 	}
-	a.st = newStyles(a.isDark, a.noColor, cfg.palette)
+	a.st = newStyles(a.isDark, a.noColor, a.palette)
 	a.list.sort = cfg.DefaultSort
 	a.back = focusTasks
-	a.tasks = newTaskState(opts, cfg)
+	a.tasks = newTaskState(opts)
 	a.filter = newInput("words, key=value, key!=value, key=*, is:due, is:unused, age>90d", 40)
 	a.filter.Prompt = "/"
 	if len(warnings) > 0 {
@@ -180,14 +174,14 @@ func newApp(ctx context.Context, opts Options, cfg Config, warnings []string) *a
 // Init starts loading the index and the task files (the keyring is not
 // touched: task references are not checked against the store until the
 // tasks view opens) and asks the terminal for its background colour.
-func (a *app) Init() tea.Cmd {
+func (a *Model) Init() tea.Cmd {
 	a.indexSeq++
 	return tea.Batch(loadIndex(a.ctx, a.store, a.indexSeq), a.scanTasks(), tea.RequestBackgroundColor)
 }
 
 // env is what the filter needs: the clock and, once the task files have
 // been read, which secrets they use (is:unused matches nothing before).
-func (a *app) env() model.Env {
+func (a *Model) env() model.Env {
 	e := model.Env{Now: a.now()}
 	if used := a.tasks.usedBy; used != nil {
 		e.Used = func(name string) bool { _, ok := used[name]; return ok }
@@ -197,7 +191,7 @@ func (a *app) env() model.Env {
 
 // Update handles one message. Keys go to the mode first, then to global
 // bindings, then to the focused pane.
-func (a *app) Update(msg tea.Msg) (m tea.Model, cmd tea.Cmd) {
+func (a *Model) Update(msg tea.Msg) (m tea.Model, cmd tea.Cmd) {
 	// A panic must not reach Bubble Tea, which prints its value and a stack
 	// trace: quit instead, and let Run report a plain error.
 	defer func() {
@@ -211,7 +205,7 @@ func (a *app) Update(msg tea.Msg) (m tea.Model, cmd tea.Cmd) {
 	return a, cmd
 }
 
-func (a *app) update(msg tea.Msg) tea.Cmd {
+func (a *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		a.width, a.height = msg.Width, msg.Height
@@ -219,7 +213,7 @@ func (a *app) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case tea.BackgroundColorMsg:
 		a.isDark = msg.IsDark()
-		a.st = newStyles(a.isDark, a.noColor, a.cfg.palette)
+		a.st = newStyles(a.isDark, a.noColor, a.palette)
 		return nil
 	case tea.KeyPressMsg:
 		return a.handleKey(msg)
@@ -293,7 +287,7 @@ func (a *app) update(msg tea.Msg) tea.Cmd {
 	return a.forwardToInput(msg)
 }
 
-func (a *app) forwardToInput(msg tea.Msg) tea.Cmd {
+func (a *Model) forwardToInput(msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd
 	switch a.mode {
 	case modeFilter:
@@ -306,7 +300,7 @@ func (a *app) forwardToInput(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
-func (a *app) keyState() keyState {
+func (a *Model) keyState() keyState {
 	st := keyState{mode: a.mode, focus: a.focus, filterActive: a.filter.Value() != "",
 		inTasks: a.focus.tasksView(), hasTask: len(a.tasks.files) > 0, ref: a.refUnderCursor().kind}
 	if s, ok := a.list.selected(); ok {
@@ -320,11 +314,11 @@ func (a *app) keyState() keyState {
 	return st
 }
 
-func (a *app) syncKeys() { a.keys.update(a.keyState()) }
+func (a *Model) syncKeys() { a.keys.update(a.keyState()) }
 
 // setStatus shows text in the status line until the next key or the status
 // timeout (longer for errors).
-func (a *app) setStatus(kind statusKind, text string) tea.Cmd {
+func (a *Model) setStatus(kind statusKind, text string) tea.Cmd {
 	a.status.seq++
 	a.status.text, a.status.kind = text, kind
 	d := a.cfg.StatusTimeout
@@ -336,7 +330,7 @@ func (a *app) setStatus(kind statusKind, text string) tea.Cmd {
 
 // selectionChanged hides a revealed value and resets the detail cursor when
 // the selected secret is no longer before.
-func (a *app) selectionChanged(before string) {
+func (a *Model) selectionChanged(before string) {
 	if a.list.selectedName() != before {
 		a.hideReveal()
 		a.detail.reset()
@@ -344,13 +338,13 @@ func (a *app) selectionChanged(before string) {
 }
 
 // hideReveal drops a revealed value and any read still in flight.
-func (a *app) hideReveal() {
+func (a *Model) hideReveal() {
 	a.reveal = revealState{}
 	a.valueSeq++
 }
 
 // reload asks for the index again, selecting name afterwards when set.
-func (a *app) reload(name string) tea.Cmd {
+func (a *Model) reload(name string) tea.Cmd {
 	a.indexSeq++
 	if name != "" {
 		a.selectOn = name
@@ -358,7 +352,7 @@ func (a *app) reload(name string) tea.Cmd {
 	return loadIndex(a.ctx, a.store, a.indexSeq)
 }
 
-func (a *app) indexLoaded(msg indexLoadedMsg) tea.Cmd {
+func (a *Model) indexLoaded(msg indexLoadedMsg) tea.Cmd {
 	if msg.seq != a.indexSeq {
 		return nil // a newer load is on its way
 	}
@@ -393,7 +387,7 @@ func (a *app) indexLoaded(msg indexLoadedMsg) tea.Cmd {
 	return recheck
 }
 
-func (a *app) valueRead(msg valueReadMsg) tea.Cmd {
+func (a *Model) valueRead(msg valueReadMsg) tea.Cmd {
 	if msg.seq != a.valueSeq || msg.name != a.reveal.name || msg.name != a.list.selectedName() {
 		return nil // the user moved on; drop the value
 	}
@@ -407,7 +401,7 @@ func (a *app) valueRead(msg valueReadMsg) tea.Cmd {
 }
 
 // currentValueView is what the detail pane shows for the selected value.
-func (a *app) currentValueView(s *model.Secret) valueView {
+func (a *Model) currentValueView(s *model.Secret) valueView {
 	var v valueView
 	if m, ok := a.masks[s.Name]; ok && m.version == s.Version {
 		v.mask = m.mask

@@ -9,6 +9,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/keyward/keyward/config"
 	"github.com/keyward/keyward/keyring"
 	"github.com/keyward/keyward/model"
 )
@@ -522,5 +523,28 @@ func TestIndexLoadErrorThenRetry(t *testing.T) {
 	h.keys("ctrl+r")
 	if !h.a.loaded || len(h.a.list.all) != 4 {
 		t.Fatalf("retry: loaded %v, %d secrets", h.a.loaded, len(h.a.list.all))
+	}
+}
+func TestConfigWarningShownAtStart(t *testing.T) {
+	_, warns := config.Parse("config.toml", "reveal_timeout = \"x\"\n")
+	h := newHarness(t, fixture())
+	a := newModel(h.a.ctx, Options{Store: h.store}, config.Default(), warns)
+	if !strings.Contains(a.status.text, "config.toml:1: reveal_timeout") {
+		t.Fatalf("status = %q", a.status.text)
+	}
+}
+
+func TestRevealTimeoutFromConfig(t *testing.T) {
+	h := newHarness(t, fixture())
+	h.a.cfg.RevealTimeout = 7 * time.Second
+	h.keys("v")
+	var got time.Duration
+	for _, tm := range h.timers {
+		if _, ok := tm.msg.(revealExpiredMsg); ok {
+			got = tm.d
+		}
+	}
+	if got != 7*time.Second {
+		t.Fatalf("reveal timer = %s, want 7s from the config", got)
 	}
 }

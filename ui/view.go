@@ -27,7 +27,7 @@ const (
 
 // layout sizes the panes for the window, using the border styles' frame
 // sizes rather than bare constants.
-func (a *app) layout() {
+func (a *Model) layout() {
 	a.tooSmall = a.width < minWidth || a.height < minHeight
 	bodyH := max(0, a.height-chromeHeight)
 	a.sideBySide = a.width >= sideBySideWidth
@@ -56,14 +56,14 @@ func (a *app) layout() {
 	a.layoutTasks(bodyH)
 }
 
-func (a *app) formInputWidth() int {
+func (a *Model) formInputWidth() int {
 	fw, _ := a.st.formBox.GetFrameSize()
 	// The label column is 14 cells; textinput draws its cursor one past its width.
 	return max(10, min(a.width, maxFormWidth)-fw-14-1)
 }
 
 // View draws the screen. It reads the model only.
-func (a *app) View() tea.View {
+func (a *Model) View() tea.View {
 	var content string
 	func() {
 		defer func() {
@@ -81,7 +81,7 @@ func (a *app) View() tea.View {
 	return v
 }
 
-func (a *app) render() string {
+func (a *Model) render() string {
 	if a.width == 0 || a.height == 0 {
 		return ""
 	}
@@ -119,14 +119,14 @@ func box(style lipgloss.Style, content string, w, h int) string {
 	return style.Render(strings.Join(lines, "\n"))
 }
 
-func (a *app) paneStyle(f focus) lipgloss.Style {
+func (a *Model) paneStyle(f focus) lipgloss.Style {
 	if a.focus == f && a.mode == modeNormal {
 		return a.st.focusedBorder
 	}
 	return a.st.blurredBorder
 }
 
-func (a *app) panesView() string {
+func (a *Model) panesView() string {
 	if a.focus.tasksView() {
 		return a.tasksPanesView()
 	}
@@ -153,7 +153,7 @@ func (a *app) panesView() string {
 	return lipgloss.JoinVertical(lipgloss.Left, l, d)
 }
 
-func (a *app) headerView() string {
+func (a *Model) headerView() string {
 	left := a.st.title.Render("keyward")
 	if a.demo {
 		left += a.st.dim.Render(" demo · nothing is saved")
@@ -187,7 +187,7 @@ func (a *app) headerView() string {
 	return left + strings.Repeat(" ", gap) + a.st.dim.Render(right)
 }
 
-func (a *app) statusView() string {
+func (a *Model) statusView() string {
 	var right string
 	if a.clipSt.active && !a.clipSt.awaitingRead {
 		left := a.clipSt.deadline.Sub(a.now())
@@ -220,20 +220,20 @@ func (a *app) statusView() string {
 	return text + strings.Repeat(" ", max(0, gap)) + a.st.dim.Render(right)
 }
 
-func (a *app) hintView() string {
+func (a *Model) hintView() string {
 	h := a.help
 	h.Styles = a.st.help
 	return ansi.Truncate(h.ShortHelpView(a.keys.shortHelp(a.keyState())), a.width, "…")
 }
 
-func (a *app) formView(h int) string {
+func (a *Model) formView(h int) string {
 	w := min(a.width, maxFormWidth)
 	fw, _ := a.st.formBox.GetFrameSize()
 	content := a.form.view(&a.st, w-fw)
 	return box(a.st.formBox, content, w, h)
 }
 
-func (a *app) helpView(h int) string {
+func (a *Model) helpView(h int) string {
 	kk := a.keys
 	st := a.keyState()
 	st.mode = modeNormal

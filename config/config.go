@@ -1,4 +1,7 @@
-package ui
+// Package config reads keyward's config.toml, once, for every surface (the
+// command line reads it and hands it to the terminal UI), and holds the one
+// rule for which folder of Julep task files keyward reads.
+package config
 
 import (
 	"errors"
@@ -16,8 +19,8 @@ import (
 	"github.com/keyward/keyward/model"
 )
 
-// ConfigFile is the name of the settings file, kept beside the index.
-const ConfigFile = "config.toml"
+// File is the name of the settings file, kept beside the index.
+const File = "config.toml"
 
 // Config is what a user can change in config.toml. Every field has a
 // default, so a missing file or a bad setting never stops keyward.
@@ -26,39 +29,55 @@ type Config struct {
 	ClipboardTimeout time.Duration // when a copied value is cleared from the clipboard
 	StatusTimeout    time.Duration // how long a status message stays
 	DefaultSort      model.SortKey
-	TasksDir         string
-	palette          palette
+	TasksDir         string // tasks_dir, as written (see ResolveTasks)
+	Colors           Colors
+	Julep            Julep
 }
 
-// DefaultConfig returns the settings used when config.toml does not say
+// Colors are the [colors] a user set: "#rrggbb" or an ANSI colour number,
+// empty for the default.
+type Colors struct {
+	Accent, Dim, Warning, Error, Success, Selected string
+}
+
+// Julep is the [julep] table: how keyward reaches a Julep account. Each
+// field is empty when not set; flags and the environment come first (see
+// the julep package).
+type Julep struct {
+	Platform     string // v1 or v3
+	Environment  string // production, dev or a base URL
+	BaseURL      string
+	APIKeySecret string // the keyward secret holding the API key
+}
+
+// Default returns the settings used when config.toml does not say
 // otherwise.
-func DefaultConfig() Config {
+func Default() Config {
 	return Config{
 		RevealTimeout:    20 * time.Second,
 		ClipboardTimeout: 30 * time.Second,
 		StatusTimeout:    5 * time.Second,
 		DefaultSort:      model.SortName,
-		palette:          defaultPalette,
 	}
 }
 
-// ConfigPath returns where config.toml lives for an index file: in the same
+// Path returns where config.toml lives for an index file: in the same
 // folder.
-func ConfigPath(indexPath string) string {
+func Path(indexPath string) string {
 	if indexPath == "" {
 		return ""
 	}
-	return filepath.Join(filepath.Dir(indexPath), ConfigFile)
+	return filepath.Join(filepath.Dir(indexPath), File)
 }
 
 var colorRe = regexp.MustCompile(`^(#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}|[0-9]{1,3})$`)
 
-// LoadConfig reads config.toml at path. A missing file gives the defaults
+// Load reads config.toml at path. A missing file gives the defaults
 // and no warnings. Each bad setting gives a warning naming the file and line,
 // and its default is used; a file that is not valid TOML gives one warning
 // and all the defaults.
-func LoadConfig(path string) (Config, []string) {
-	cfg := DefaultConfig()
+func Load(path string) (Config, []string) {
+	cfg := Default()
 	if path == "" {
 		return cfg, nil
 	}
@@ -69,12 +88,12 @@ func LoadConfig(path string) (Config, []string) {
 	if err != nil {
 		return cfg, []string{fmt.Sprintf("%s: %v; using the defaults", filepath.Base(path), err)}
 	}
-	return ParseConfig(filepath.Base(path), string(data))
+	return Parse(filepath.Base(path), string(data))
 }
 
-// ParseConfig is LoadConfig on the text of a file called name.
-func ParseConfig(name, text string) (Config, []string) {
-	cfg := DefaultConfig()
+// Parse is Load on the text of a file called name.
+func Parse(name, text string) (Config, []string) {
+	cfg := Default()
 	var raw map[string]any
 	if _, err := toml.Decode(text, &raw); err != nil {
 		var pe toml.ParseError
@@ -133,9 +152,9 @@ func ParseConfig(name, text string) (Config, []string) {
 		if !isTbl {
 			warn("", "colors", "want a [colors] table; using the default colours")
 		}
-		slots := map[string]*[2]string{
-			"accent": &cfg.palette.Accent, "dim": &cfg.palette.Dim, "warning": &cfg.palette.Warning,
-			"error": &cfg.palette.Error, "success": &cfg.palette.Success, "selected": &cfg.palette.Select,
+		slots := map[string]*string{
+			"accent": &cfg.Colors.Accent, "dim": &cfg.Colors.Dim, "warning": &cfg.Colors.Warning,
+			"error": &cfg.Colors.Error, "success": &cfg.Colors.Success, "selected": &cfg.Colors.Selected,
 		}
 		keys := make([]string, 0, len(tbl))
 		for k := range tbl {
@@ -153,11 +172,35 @@ func ParseConfig(name, text string) (Config, []string) {
 				warn("colors", k, "want \"#rrggbb\" or an ANSI colour number such as \"63\"; using the default")
 				continue
 			}
-			*slot = [2]string{s, s}
+			*slot = s
+		}
+	}
+	if v, ok := raw["julep"]; ok {
+		tbl, isTbl := v.(map[string]any)
+		if !isTbl {
+			warn("", "julep", "want a [julep] table; ignored")
+		}
+		slots := map[string]*string{
+			"platform": &cfg.Julep.Platform, "environment": &cfg.Julep.Environment,
+			"base_url": &cfg.Julep.BaseURL, "api_key_secret": &cfg.Julep.APIKeySecret,
+		}
+		for _, k := range model.SortedKeys(stringKeys(tbl)) {
+			slot, known := slots[k]
+			s, isStr := tbl[k].(string)
+			switch {
+			case k == "api_key":
+				warn("julep", k, "keyward never reads an API key from config.toml; store it as a secret and name it in api_key_secret")
+			case !known:
+				warn("julep", k, "unknown setting; use platform, environment, base_url or api_key_secret")
+			case !isStr:
+				warn("julep", k, "want a string in quotes; ignored")
+			default:
+				*slot = s
+			}
 		}
 	}
 	known := map[string]bool{"reveal_timeout": true, "clipboard_timeout": true, "status_timeout": true,
-		"default_sort": true, "tasks_dir": true, "colors": true}
+		"default_sort": true, "tasks_dir": true, "colors": true, "julep": true}
 	var unknown []string
 	for k := range raw {
 		if !known[k] {
@@ -174,6 +217,16 @@ func ParseConfig(name, text string) (Config, []string) {
 		warns = append(warns, w.text)
 	}
 	return cfg, warns
+}
+
+// stringKeys turns a decoded table into a map with the same keys, for
+// model.SortedKeys.
+func stringKeys(tbl map[string]any) map[string]string {
+	out := make(map[string]string, len(tbl))
+	for k := range tbl {
+		out[k] = ""
+	}
+	return out
 }
 
 // lineOf finds the 1-based line where key is set, inside [table] when table

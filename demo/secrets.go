@@ -1,4 +1,7 @@
-package keyring
+// Package demo is keyward's --demo data: a realistic team's secrets in an
+// in-memory store, and sample Julep tasks that reference them. Nothing in it
+// is saved anywhere.
+package demo
 
 import (
 	"crypto/sha256"
@@ -7,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keyward/keyward/keyring"
 	"github.com/keyward/keyward/model"
 )
 
@@ -64,7 +68,7 @@ var demoSecrets = []demoSecret{
 // before, with a previous value so rollback works. The values are fake
 // ("demo" is in each) but look like the real thing. The same now gives the
 // same data.
-func SeedDemo(m *MemStore, now time.Time) {
+func Seed(m *keyring.MemStore, now time.Time) {
 	now = now.UTC().Truncate(time.Second)
 	ago := func(days int) time.Time { return now.Add(-time.Duration(days) * model.Day) }
 	for _, d := range demoSecrets {

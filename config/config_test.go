@@ -1,0 +1,141 @@
+package config
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keyward/keyward/model"
+)
+
+func TestParse(t *testing.T) {
+	text := `# keyward settings
+reveal_timeout = "45s"
+clipboard_timeout = "10s"
+default_sort = "due"
+tasks_dir = "~/tasks"
+
+[colors]
+accent = "#ff8800"
+due = "red"
+warning = "203"
+`
+	cfg, warns := Parse("config.toml", text)
+	if cfg.RevealTimeout != 45*time.Second || cfg.ClipboardTimeout != 10*time.Second {
+		t.Errorf("timeouts = %s, %s; want 45s, 10s", cfg.RevealTimeout, cfg.ClipboardTimeout)
+	}
+	if cfg.DefaultSort != model.SortDue || cfg.TasksDir != "~/tasks" {
+		t.Errorf("sort %q, tasks %q", cfg.DefaultSort, cfg.TasksDir)
+	}
+	if cfg.Colors.Accent != "#ff8800" || cfg.Colors.Warning != "203" {
+		t.Errorf("colors = %+v", cfg.Colors)
+	}
+	if len(warns) != 1 || warns[0] != `config.toml:9: colors.due: unknown colour; use accent, dim, warning, error, success or selected` {
+		t.Errorf("warnings = %q", warns)
+	}
+}
+
+func TestParseConfigBadSettingsKeepDefaults(t *testing.T) {
+	text := "reveal_timeout = \"soon\"\nclipboard_timeout = 30\ndefault_sort = \"size\"\nstatus_timeout = \"3s\"\nfoo = 1\n[colors]\naccent = \"purple\"\n"
+	cfg, warns := Parse("config.toml", text)
+	def := Default()
+	if cfg.RevealTimeout != def.RevealTimeout || cfg.ClipboardTimeout != def.ClipboardTimeout || cfg.DefaultSort != def.DefaultSort {
+		t.Errorf("bad settings changed the config: %+v", cfg)
+	}
+	if cfg.StatusTimeout != 3*time.Second {
+		t.Errorf("a good setting beside bad ones was dropped: %s", cfg.StatusTimeout)
+	}
+	if cfg.Colors.Accent != "" {
+		t.Errorf("bad colour used: %v", cfg.Colors.Accent)
+	}
+	want := []string{"config.toml:1: reveal_timeout:", "config.toml:2: clipboard_timeout:", "config.toml:3: default_sort:", "config.toml:5: foo: unknown setting", "config.toml:7: colors.accent:"}
+	if len(warns) != len(want) {
+		t.Fatalf("warnings = %q, want %d", warns, len(want))
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(warns[i], w) {
+			t.Errorf("warning %d = %q, want prefix %q", i, warns[i], w)
+		}
+	}
+}
+
+func TestParseConfigSyntaxError(t *testing.T) {
+	cfg, warns := Parse("config.toml", "reveal_timeout = \"20s\"\nclipboard_timeout = = 3\n")
+	if len(warns) != 1 || !strings.HasPrefix(warns[0], "config.toml:2: ") || !strings.HasSuffix(warns[0], "using the defaults") {
+		t.Fatalf("warnings = %q", warns)
+	}
+	if cfg.RevealTimeout != Default().RevealTimeout {
+		t.Fatal("a broken file did not give the defaults")
+	}
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	if cfg, warns := Load(filepath.Join(dir, "config.toml")); len(warns) != 0 || cfg.RevealTimeout != 20*time.Second {
+		t.Fatalf("missing file: %v %v", cfg, warns)
+	}
+	path := Path(filepath.Join(dir, "index.toml"))
+	if path != filepath.Join(dir, "config.toml") {
+		t.Fatalf("ConfigPath = %q", path)
+	}
+	if err := os.WriteFile(path, []byte("reveal_timeout = \"5s\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if cfg, warns := Load(path); len(warns) != 0 || cfg.RevealTimeout != 5*time.Second {
+		t.Fatalf("LoadConfig = %v %v", cfg.RevealTimeout, warns)
+	}
+}
+
+func TestResolveTasks(t *testing.T) {
+	cfg := Default()
+	cfg.TasksDir = "from-config"
+	for _, c := range []struct {
+		flag, env string
+		cfg       Config
+		want      string
+	}{
+		{"from-flag", "from-env", cfg, "from-flag"},
+		{"", "from-env", cfg, "from-env"},
+		{"", "", cfg, "from-config"},
+		{"", "", Default(), "."},
+	} {
+		got := ResolveTasks(c.flag, c.env, c.cfg, false)
+		if got.Dir != c.want || !got.Writable || got.FS == nil || got.Demo {
+			t.Errorf("ResolveTasks(%q, %q, tasks_dir %q) = %+v, want dir %q writable", c.flag, c.env, c.cfg.TasksDir, got, c.want)
+		}
+	}
+	d := ResolveTasks("", "", cfg, true)
+	if !d.Demo || d.Writable || d.Dir != "" || d.Label != "demo tasks (read-only)" {
+		t.Errorf("demo: %+v", d)
+	}
+	if entries, err := fs.ReadDir(d.FS, "."); err != nil || len(entries) != 3 {
+		t.Errorf("demo tasks: %d entries, %v; want the 3 samples", len(entries), err)
+	}
+	if got := ResolveTasks("mine", "", cfg, true); got.Demo || got.Dir != "mine" {
+		t.Errorf("--demo --tasks mine: %+v, want the folder", got)
+	}
+	home, err := os.UserHomeDir()
+	if err == nil {
+		if got := ResolveTasks("~/t", "", cfg, false); got.Dir != filepath.Join(home, "t") {
+			t.Errorf("~/t = %q", got.Dir)
+		}
+	}
+}
+
+func TestParseJulepTable(t *testing.T) {
+	cfg, warns := Parse("config.toml", "[julep]\nplatform = \"v3\"\nenvironment = \"dev\"\napi_key_secret = \"JK\"\napi_key = \"sk-nope\"\nbogus = 1\n")
+	if cfg.Julep != (Julep{Platform: "v3", Environment: "dev", APIKeySecret: "JK"}) {
+		t.Errorf("julep = %+v", cfg.Julep)
+	}
+	if len(warns) != 2 || !strings.Contains(warns[0], "config.toml:5: julep.api_key") || !strings.Contains(warns[1], "julep.bogus") {
+		t.Errorf("warnings = %q", warns)
+	}
+	for _, w := range warns {
+		if strings.Contains(w, "sk-nope") {
+			t.Errorf("a warning shows the key: %q", w)
+		}
+	}
+}
