@@ -42,7 +42,6 @@ func ExampleNewMemStore() {
 	// true
 }
 
-
 func ExamplePreviousUser() {
 	fmt.Println(keyring.PreviousUser("STRIPE_SECRET_KEY"))
 	// Output: STRIPE_SECRET_KEY@previous
