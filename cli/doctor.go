@@ -53,7 +53,7 @@ to check they exist, never printed. Exits 1 and lists the problems if any.`,
 				hint = firstNonEmpty(hint, a.hintFor(err))
 				problem("index: " + err.Error())
 			} else {
-				ok(fmt.Sprintf("%s parses (%d %s)", indexName, len(list), plural(len(list), "secret", "secrets")))
+				ok(fmt.Sprintf("%s parses (%d %s)", indexName, len(list), model.Plural(len(list), "secret", "secrets")))
 			}
 			if keyringOK && err == nil {
 				missing := a.checkValues(cmd, st, list, problem)
@@ -64,7 +64,7 @@ to check they exist, never printed. Exits 1 and lists the problems if any.`,
 				}
 			}
 			if len(problems) > 0 {
-				return withHint(fmt.Errorf("doctor found %d %s", len(problems), plural(len(problems), "problem", "problems")), hint)
+				return withHint(fmt.Errorf("doctor found %d %s", len(problems), model.Plural(len(problems), "problem", "problems")), hint)
 			}
 			return nil
 		},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
 
 	"github.com/keyward/keyward/keyring"
@@ -81,14 +80,8 @@ func (a *app) hintFor(err error) string {
 		return "see 'keyward secrets list --help' for the filter language"
 	case errors.As(err, &ue):
 		return "see 'keyward --help'"
-	case errors.Is(err, keyring.ErrUnavailable):
-		return unavailableHint()
-	case errors.Is(err, keyring.ErrTimeout):
-		return "the keyring may be waiting for you to unlock it, or its daemon is stuck; unlock or restart it and try again"
-	case errors.Is(err, keyring.ErrNoValue):
-		return "run 'keyward doctor' to list every secret whose value is missing"
-	case errors.Is(err, keyring.ErrTooLarge):
-		return "this keyring takes only small values (Windows Credential Manager 2,560 bytes, macOS Keychain about 3 KB); store a smaller value"
+	case keyring.Advice(err) != "":
+		return keyring.Advice(err)
 	case errors.Is(err, keyring.ErrExists):
 		return "choose another name, or change the value with 'keyward secrets rotate NAME'"
 	case errors.Is(err, keyring.ErrNoPrevious):
@@ -97,20 +90,6 @@ func (a *app) hintFor(err error) string {
 		return "list the names with 'keyward secrets list'"
 	}
 	return ""
-}
-
-func unavailableHint() string {
-	switch runtime.GOOS {
-	case "linux", "freebsd", "openbsd", "netbsd":
-		return "no Secret Service answers on the D-Bus session bus: log in to a desktop session with gnome-keyring or KWallet, " +
-			"or on a headless box run keyward inside 'dbus-run-session' with 'gnome-keyring-daemon --unlock' (see the README); " +
-			"or try 'keyward --demo'"
-	case "darwin":
-		return "the login Keychain is not reachable; unlock it in Keychain Access, or try 'keyward --demo'"
-	case "windows":
-		return "Windows Credential Manager is not reachable; or try 'keyward --demo'"
-	}
-	return "this system has no supported keyring; try 'keyward --demo'"
 }
 
 // notFound adds close names from the index to a not-found error about

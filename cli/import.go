@@ -106,7 +106,7 @@ metadata is invalid, nothing is imported. Existing names are skipped unless
 					fmt.Fprintf(a.stderr, "%s: %s\n", displayName(file), model.Printable(p))
 				}
 				return &model.ValidationError{Field: "import", Msg: fmt.Sprintf("%s: %d invalid %s; nothing was imported",
-					displayName(file), len(problems), plural(len(problems), "entry", "entries"))}
+					displayName(file), len(problems), model.Plural(len(problems), "entry", "entries"))}
 			}
 			return a.importEntries(cmd, entries, overwrite, displayName(file))
 		},
@@ -144,13 +144,6 @@ func displayName(file string) string {
 		return "stdin"
 	}
 	return file
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // detectFormat picks json for a .json file or content that starts like

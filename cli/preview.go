@@ -209,13 +209,13 @@ func (a *app) runPreview(ctx context.Context, args []string, opts taskpreview.Op
 	switch {
 	case len(missing) > 0 && badFiles > 0:
 		return fmt.Errorf("%d required %s missing, and %d %s could not be previewed",
-			len(missing), plural(len(missing), "secret is", "secrets are"), badFiles, plural(badFiles, "file", "files"))
+			len(missing), model.Plural(len(missing), "secret is", "secrets are"), badFiles, model.Plural(badFiles, "file", "files"))
 	case len(missing) > 0:
 		return withHint(fmt.Errorf("%d required %s missing: %s", len(missing),
-			plural(len(missing), "secret is", "secrets are"), strings.Join(missing, ", ")),
+			model.Plural(len(missing), "secret is", "secrets are"), strings.Join(missing, ", ")),
 			"create it with 'keyward secrets create --name "+missing[0]+"', or fix the name in the task")
 	case badFiles > 0:
-		return fmt.Errorf("%d %s could not be previewed", badFiles, plural(badFiles, "file", "files"))
+		return fmt.Errorf("%d %s could not be previewed", badFiles, model.Plural(badFiles, "file", "files"))
 	}
 	return nil
 }

@@ -3,8 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -432,46 +430,26 @@ func (a *app) done(msg string) {
 	}
 }
 
-// parseMetadata parses repeated --metadata key=value flags; a later key
-// wins.
+// parseMetadata parses repeated --metadata key=value flags with the one rule
+// of model.ParseMetadata (a key given twice is an error).
 func parseMetadata(pairs []string) (map[string]string, error) {
-	if len(pairs) == 0 {
-		return nil, nil
-	}
-	md := make(map[string]string, len(pairs))
-	for _, p := range pairs {
-		k, v, err := model.ParseMetadataPair(p)
-		if err != nil {
-			return nil, withHint(err, "write metadata as --metadata key=value")
-		}
-		md[k] = v
+	md, err := model.ParseMetadata(pairs)
+	if err != nil {
+		return nil, withHint(err, "write metadata as --metadata key=value, each key once")
 	}
 	return md, nil
 }
 
-// parseRotateEvery parses a rotation policy; "" and "none" mean no policy.
+// parseRotateEvery parses --rotate-every with model.ParsePolicy.
 func parseRotateEvery(s string) (model.Duration, error) {
-	if s == "" || strings.EqualFold(s, "none") {
-		return 0, nil
-	}
-	d, err := model.ParseDuration(s)
+	d, err := model.ParsePolicy(s)
 	if err != nil {
 		return 0, withHint(err, "write a number and a unit: 90d, 12w or 36h (or none)")
 	}
 	return d, nil
 }
 
-// formatMetadata writes metadata the way the filter language reads it:
-// sorted key=value pairs, values with spaces quoted.
+// formatMetadata is model.FormatMetadata made safe for a terminal.
 func formatMetadata(md map[string]string) string {
-	keys := slices.Sorted(maps.Keys(md))
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		v := md[k]
-		if v == "" || strings.ContainsAny(v, " \t\"") {
-			v = `"` + strings.ReplaceAll(strings.ReplaceAll(v, `\`, `\\`), `"`, `\"`) + `"`
-		}
-		parts[i] = model.Printable(k + "=" + v)
-	}
-	return strings.Join(parts, " ")
+	return model.Printable(model.FormatMetadata(md))
 }

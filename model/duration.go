@@ -91,3 +91,14 @@ func HumanAge(d time.Duration) string {
 		return strconv.Itoa(int(d/(365*Day))) + "y"
 	}
 }
+
+// ParsePolicy parses a rotation policy as a user writes it on the command
+// line or in the form: a duration (90d, 12w, 36h), or "" or "none" (any
+// case) for no policy, which is the zero Duration.
+func ParsePolicy(s string) (Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.EqualFold(s, "none") {
+		return 0, nil
+	}
+	return ParseDuration(s)
+}

@@ -279,3 +279,50 @@ func TestSimilarNames(t *testing.T) {
 		}
 	}
 }
+
+func TestParsePolicy(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want Duration
+		ok   bool
+	}{
+		{"", 0, true}, {"none", 0, true}, {" None ", 0, true}, {"90d", Duration(90 * 24 * time.Hour), true},
+		{"soon", 0, false}, {"-3d", 0, false},
+	} {
+		got, err := ParsePolicy(c.in)
+		if got != c.want || (err == nil) != c.ok {
+			t.Errorf("ParsePolicy(%q) = %v, %v; want %v, ok %v", c.in, got, err, c.want, c.ok)
+		}
+	}
+}
+
+func TestParseMetadata(t *testing.T) {
+	md, err := ParseMetadata([]string{"env=prod", "", "owner=payments team"})
+	if err != nil || len(md) != 2 || md["owner"] != "payments team" {
+		t.Errorf("ParseMetadata = %v, %v", md, err)
+	}
+	if md, err := ParseMetadata(nil); md != nil || err != nil {
+		t.Errorf("ParseMetadata(nil) = %v, %v; want nil, nil", md, err)
+	}
+	_, err = ParseMetadata([]string{"env=prod", "env=dev"})
+	var me *MetadataError
+	if !errors.As(err, &me) || me.Index != 2 || !strings.Contains(err.Error(), `key "env" is given twice`) {
+		t.Errorf("a repeated key: %v", err)
+	}
+	if _, err := ParseMetadata([]string{"novalue"}); !errors.As(err, &me) || me.Index != 1 {
+		t.Errorf("a pair without '=': %v", err)
+	}
+}
+
+func TestCountAndPlural(t *testing.T) {
+	for _, c := range []struct {
+		got, want string
+	}{
+		{Count(0, "file"), "0 files"}, {Count(1, "file"), "1 file"}, {Count(12, "warning"), "12 warnings"},
+		{Plural(1, "secret is", "secrets are"), "secret is"}, {Plural(2, "secret is", "secrets are"), "secrets are"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}

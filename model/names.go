@@ -182,3 +182,37 @@ func isBidiOrInvisible(r rune) bool {
 	}
 	return false
 }
+
+// ParseMetadata reads key=value pairs, one per element (a --metadata flag, a
+// line of the form's metadata field; blank elements are skipped). A key given
+// twice is an error rather than a silent override, in every surface. It
+// returns nil for no pairs. The error names the 1-based element.
+func ParseMetadata(pairs []string) (map[string]string, error) {
+	var md map[string]string
+	for i, p := range pairs {
+		if strings.TrimSpace(p) == "" {
+			continue
+		}
+		k, v, err := ParseMetadataPair(p)
+		if err != nil {
+			return nil, &MetadataError{Index: i + 1, Err: err}
+		}
+		if _, dup := md[k]; dup {
+			return nil, &MetadataError{Index: i + 1, Err: invalid("metadata", "key %q is given twice", Printable(k))}
+		}
+		if md == nil {
+			md = make(map[string]string, len(pairs))
+		}
+		md[k] = v
+	}
+	return md, nil
+}
+
+// MetadataError is a bad pair in ParseMetadata: which one (1-based) and why.
+type MetadataError struct {
+	Index int
+	Err   error
+}
+
+func (e *MetadataError) Error() string { return e.Err.Error() }
+func (e *MetadataError) Unwrap() error { return e.Err }

@@ -282,12 +282,14 @@ func parseTerm(tk token) (term, string) {
 		}
 		return term{kind: kind, age: time.Duration(d)}, ""
 	}
-	if i := strings.IndexByte(raw, '='); i >= 0 && !strings.HasPrefix(raw, `"`) {
+	if i := metadataOp(raw); i >= 0 {
 		kind := termEq
-		keyPart := raw[:i]
-		if strings.HasSuffix(keyPart, "!") {
-			kind = termNe
-			keyPart = keyPart[:len(keyPart)-1]
+		keyPart, valPart := raw[:i], raw[i+1:]
+		switch {
+		case raw[i] == '!': // after a quoted key
+			kind, valPart = termNe, raw[i+2:]
+		case strings.HasSuffix(keyPart, "!") && !strings.HasPrefix(keyPart, `"`):
+			kind, keyPart = termNe, keyPart[:len(keyPart)-1]
 		}
 		key, _ := unquote(keyPart)
 		if key == "" {
@@ -296,7 +298,7 @@ func parseTerm(tk token) (term, string) {
 		if err := ValidateMetadataKey(key); err != nil {
 			return term{}, err.(*ValidationError).Msg
 		}
-		val, quoted := unquote(raw[i+1:])
+		val, quoted := unquote(valPart)
 		if val == "*" && !quoted {
 			if kind == termEq {
 				return term{kind: termHas, key: key}, ""
@@ -310,4 +312,81 @@ func parseTerm(tk token) (term, string) {
 		return term{}, "empty search word"
 	}
 	return term{kind: termWord, value: strings.ToLower(word)}, ""
+}
+
+// metadataOp returns the index of the '=' (or of the '!' of "!=") that makes
+// raw a metadata term, or -1 when raw is a word. A key may be quoted, as
+// FormatTerm writes a key with a space: "team lead"=ana. A term that starts
+// with a quote and has no operator right after the closing quote is a word,
+// so "a=b" still searches for a=b.
+func metadataOp(raw string) int {
+	if !strings.HasPrefix(raw, `"`) {
+		return strings.IndexByte(raw, '=')
+	}
+	for i := 1; i < len(raw); i++ {
+		switch raw[i] {
+		case '\\':
+			i++
+		case '"':
+			rest := raw[i+1:]
+			switch {
+			case strings.HasPrefix(rest, "="):
+				return i + 1
+			case strings.HasPrefix(rest, "!="):
+				return i + 1
+			}
+			return -1
+		}
+	}
+	return -1
+}
+
+// FormatTerm writes the filter term that matches exactly the secrets whose
+// metadata key holds value: the one inverse of ParseQuery's key=value, used
+// wherever keyward shows metadata as filter text or builds a filter from a
+// pair. A key or value is quoted when it needs it: a space, a quote, a
+// backslash, an empty or lone-star value ("*" would match any value), a key
+// ending in '!' (it would read as !=) or one that reads as is: or age<.
+func FormatTerm(key, value string) string {
+	return quoteKey(key) + "=" + quoteValue(value)
+}
+
+// FormatMetadata writes metadata as sorted FormatTerm terms separated by
+// spaces: filter text that matches the record it came from.
+func FormatMetadata(md map[string]string) string {
+	keys := SortedKeys(md)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = FormatTerm(k, md[k])
+	}
+	return strings.Join(parts, " ")
+}
+
+func quoteKey(k string) string {
+	lower := strings.ToLower(k)
+	if strings.ContainsAny(k, " \t\"\\") || strings.HasSuffix(k, "!") || strings.HasPrefix(lower, "is:") ||
+		strings.HasPrefix(lower, "age>") || strings.HasPrefix(lower, "age<") {
+		return quote(k)
+	}
+	return k
+}
+
+func quoteValue(v string) string {
+	if v == "" || v == "*" || strings.ContainsAny(v, " \t\"\\") {
+		return quote(v)
+	}
+	return v
+}
+
+func quote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' || s[i] == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(s[i])
+	}
+	b.WriteByte('"')
+	return b.String()
 }

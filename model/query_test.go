@@ -162,3 +162,89 @@ func FuzzParseDuration(f *testing.F) {
 		}
 	})
 }
+
+func TestFormatTermRoundTrip(t *testing.T) {
+	for _, c := range []struct{ key, value, want string }{
+		{"env", "prod", "env=prod"},
+		{"owner", "payments team", `owner="payments team"`},
+		{"k", "*", `k="*"`},
+		{"k", "", `k=""`},
+		{"team lead", "ana", `"team lead"=ana`},
+		{"k", `say "hi"\now`, `k="say \"hi\"\\now"`},
+		{"bang!", "x", `"bang!"=x`},
+		{"is:x", "y", `"is:x"=y`},
+		{"age>1d", "y", `"age>1d"=y`},
+		{"a", "b=c", "a=b=c"},
+	} {
+		got := FormatTerm(c.key, c.value)
+		if got != c.want {
+			t.Errorf("FormatTerm(%q, %q) = %s, want %s", c.key, c.value, got, c.want)
+		}
+		checkTermMatchesOnly(t, c.key, c.value)
+	}
+}
+
+// checkTermMatchesOnly checks that FormatTerm(key, value) parses and matches
+// a record with exactly that pair, and neither another value nor a record
+// without the key.
+func checkTermMatchesOnly(t *testing.T, key, value string) {
+	t.Helper()
+	term := FormatTerm(key, value)
+	q, err := ParseQuery(term)
+	if err != nil {
+		t.Fatalf("ParseQuery(FormatTerm(%q, %q) = %s): %v", key, value, term, err)
+	}
+	env := Env{}
+	if s := (Secret{Name: "A", Metadata: map[string]string{key: value}}); !q.Match(&s, env) {
+		t.Errorf("%s does not match %q=%q", term, key, value)
+	}
+	if s := (Secret{Name: "A", Metadata: map[string]string{key: value + "x"}}); q.Match(&s, env) {
+		t.Errorf("%s matches %q=%q", term, key, value+"x")
+	}
+	if s := (Secret{Name: "A", Metadata: map[string]string{key + "x": value}}); q.Match(&s, env) {
+		t.Errorf("%s matches another key %q", term, key+"x")
+	}
+	if s := (Secret{Name: "A"}); q.Match(&s, env) {
+		t.Errorf("%s matches a record without metadata", term)
+	}
+	// The negation is the exact complement on a record with the key.
+	ne := strings.Replace(term, "=", "!=", 1)
+	if strings.HasPrefix(term, `"`) {
+		ne = quoteKey(key) + "!=" + quoteValue(value)
+	}
+	if nq, err := ParseQuery(ne); err != nil {
+		t.Errorf("ParseQuery(%s): %v", ne, err)
+	} else if s := (Secret{Name: "A", Metadata: map[string]string{key: value}}); nq.Match(&s, env) {
+		t.Errorf("%s matches %q=%q", ne, key, value)
+	}
+}
+
+func TestFormatMetadata(t *testing.T) {
+	got := FormatMetadata(map[string]string{"owner": "payments team", "env": "prod", "k": "*"})
+	if want := `env=prod k="*" owner="payments team"`; got != want {
+		t.Errorf("FormatMetadata = %s, want %s", got, want)
+	}
+	q := MustParseQuery(got)
+	s := Secret{Name: "A", Metadata: map[string]string{"owner": "payments team", "env": "prod", "k": "*"}}
+	if !q.Match(&s, Env{}) {
+		t.Errorf("%s does not match the record it came from", got)
+	}
+	s.Metadata["k"] = "other"
+	if q.Match(&s, Env{}) {
+		t.Errorf(`%s matches k=other: a literal * must not match any value`, got)
+	}
+}
+
+func FuzzFormatTerm(f *testing.F) {
+	for _, s := range [][2]string{{"env", "prod"}, {"team lead", "a b"}, {"k", "*"}, {"k!", `"\`}, {"is:due", ""}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, key, value string) {
+		if ValidateMetadataKey(key) != nil || ValidateMetadataValue(key, value) != nil {
+			return
+		}
+		// Matching is case-insensitive, so a value differing only in an
+		// appended "x" is always another value.
+		checkTermMatchesOnly(t, key, value)
+	})
+}

@@ -85,25 +85,7 @@ func (d *detailPane) filterTerm(s *model.Secret) (string, bool) {
 		return "", false
 	}
 	k := keys[d.cursor]
-	return quoteTerm(k) + "=" + quoteTerm(s.Metadata[k]), true
-}
-
-// quoteTerm quotes a filter key or value when it holds a space, a quote, an
-// '=' or is a lone '*'.
-func quoteTerm(s string) string {
-	if s != "" && s != "*" && !strings.ContainsAny(s, " \t\"=\\") {
-		return s
-	}
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		if r == '"' || r == '\\' {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	b.WriteByte('"')
-	return b.String()
+	return model.FormatTerm(k, s.Metadata[k]), true
 }
 
 func fmtTime(t, now time.Time) string {
@@ -229,10 +211,10 @@ func usedByLines(st *styles, u usage, w, labelW int) []string {
 	for _, use := range u.uses {
 		files[use.File] = true
 	}
-	out := []string{label + plural(len(files), "task") + st.dim.Render(" · t shows them")}
+	out := []string{label + model.Count(len(files), "task") + st.dim.Render(" · t shows them")}
 	for i, use := range u.uses {
 		if i == maxUses {
-			out = append(out, "  "+st.dim.Render("+"+plural(len(u.uses)-maxUses, "more place")))
+			out = append(out, "  "+st.dim.Render("+"+model.Count(len(u.uses)-maxUses, "more place")))
 			break
 		}
 		text := model.Printable(use.File) + fmt.Sprintf(":%d:%d  ", use.Line, use.Column) + st.dim.Render(model.Printable(use.Path))

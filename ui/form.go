@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -128,7 +129,7 @@ func newForm(kind formKind, orig model.Secret, width int) *form {
 	inW := max(10, width)
 	f.name = newInput("e.g. STRIPE_API_KEY", inW)
 	f.desc = newInput("what it is for, who owns it", inW)
-	f.policy = newInput("e.g. 90d, 12w or 36h; empty for none", inW)
+	f.policy = newInput("e.g. 90d, 12w or 36h; empty or none for no policy", inW)
 	f.meta = textarea.New()
 	f.meta.Prompt = ""
 	f.meta.ShowLineNumbers = false
@@ -212,31 +213,19 @@ func (f *form) update(msg tea.Msg, k *keyMap) tea.Cmd {
 	return cmd
 }
 
-// parseMetadata reads key=value lines; blank lines are skipped.
+// parseMetadata reads the metadata field's key=value lines with the one
+// rule of model.ParseMetadata, naming the line of a bad pair.
 func parseMetadata(text string) (map[string]string, error) {
-	md := map[string]string{}
-	for i, line := range strings.Split(text, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" {
-			continue
+	md, err := model.ParseMetadata(strings.Split(text, "\n"))
+	var me *model.MetadataError
+	if errors.As(err, &me) {
+		msg := me.Err.Error()
+		if ve, ok := me.Err.(*model.ValidationError); ok {
+			msg = ve.Msg
 		}
-		k, v, err := model.ParseMetadataPair(line)
-		if err != nil {
-			msg := err.Error()
-			if ve, ok := err.(*model.ValidationError); ok {
-				msg = ve.Msg
-			}
-			return nil, fmt.Errorf("metadata line %d: %s", i+1, msg)
-		}
-		if _, dup := md[k]; dup {
-			return nil, fmt.Errorf("metadata line %d: key %q appears twice", i+1, model.Printable(k))
-		}
-		md[k] = v
+		return nil, fmt.Errorf("metadata line %d: %s", me.Index, msg)
 	}
-	if len(md) == 0 {
-		return nil, nil
-	}
-	return md, nil
+	return md, err
 }
 
 // validate checks every field against keyward's rules and the names already
@@ -253,10 +242,8 @@ func (f *form) validate(exists func(string) bool) {
 		if _, err := parseMetadata(f.meta.Value()); err != nil {
 			f.errs[fieldMetadata] = err.Error()
 		}
-		if p := strings.TrimSpace(f.policy.Value()); p != "" {
-			if _, err := model.ParseDuration(p); err != nil {
-				f.errs[fieldPolicy] = err.Error()
-			}
+		if _, err := model.ParsePolicy(f.policy.Value()); err != nil {
+			f.errs[fieldPolicy] = err.Error()
 		}
 		s := model.Secret{Name: name, Description: f.desc.Value()}
 		if err := s.Validate(); err != nil && f.errs[fieldName] == "" {
@@ -277,7 +264,7 @@ func (f *form) validate(exists func(string) bool) {
 func (f *form) valid() bool { return len(f.errs) == 0 }
 
 func (f *form) policyValue() model.Duration {
-	d, _ := model.ParseDuration(strings.TrimSpace(f.policy.Value()))
+	d, _ := model.ParsePolicy(f.policy.Value())
 	return d
 }
 

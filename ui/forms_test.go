@@ -81,6 +81,19 @@ func TestCreateValidatesAsYouType(t *testing.T) {
 	if e := h.a.form.errs[fieldPolicy]; e == "" {
 		t.Fatal("no policy error for 'soon'")
 	}
+	for range len("soon") {
+		h.keys("backspace")
+	}
+	h.typeText("None")
+	if e := h.a.form.errs[fieldPolicy]; e != "" {
+		t.Fatalf("'None' is an error in the form (%q); on the command line it means no policy", e)
+	}
+	h.a.form.meta.SetValue("env=prod\nenv=de")
+	h.keys("shift+tab")
+	h.typeText("v")
+	if e := h.a.form.errs[fieldMetadata]; !strings.Contains(e, `metadata line 2: key "env" is given twice`) {
+		t.Fatalf("repeated key error = %q", e)
+	}
 	// Saving is refused and nothing is written.
 	h.keys("enter")
 	if h.a.mode != modeForm {
@@ -134,7 +147,7 @@ func TestCreateKeyringErrorKeepsForm(t *testing.T) {
 	if h.a.mode != modeForm || h.a.form == nil {
 		t.Fatal("the form closed although the store refused")
 	}
-	if !strings.Contains(h.a.status.text, "start a Secret Service") {
+	if !strings.Contains(h.a.status.text, keyring.Advice(keyring.ErrUnavailable)) {
 		t.Fatalf("status = %q, want a hint", h.a.status.text)
 	}
 	if strings.Contains(h.a.status.text, "fake-locked-value") || strings.Contains(h.screen(), "fake-locked-value") {

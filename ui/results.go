@@ -199,19 +199,17 @@ func describeErr(err error) string {
 		return msg
 	case errors.Is(err, keyring.ErrUnavailable):
 		// The wrapped D-Bus detail would push the advice off the status line.
-		return "no keyring answers — start a Secret Service (e.g. gnome-keyring) and unlock it, or try keyward --demo"
+		return keyring.Advice(err)
 	case errors.Is(err, keyring.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
-		return "the keyring did not answer in time — unlock it (look for a prompt on your desktop) and try again"
-	case errors.Is(err, keyring.ErrTooLarge):
-		return msg + " — this platform's keyring limits value size; store a shorter value"
+		return "the keyring did not answer in time — " + keyring.Advice(keyring.ErrTimeout)
+	case keyring.Advice(err) != "":
+		return msg + " — " + keyring.Advice(err)
 	case errors.Is(err, keyring.ErrNotFound):
 		return msg + " — another process may have removed it; ctrl+r reloads"
 	case errors.Is(err, keyring.ErrExists):
 		return msg + " — pick another name (ctrl+r shows secrets added elsewhere)"
 	case errors.Is(err, keyring.ErrNoPrevious):
 		return msg + " — only a rotated secret can be rolled back"
-	case errors.Is(err, keyring.ErrNoValue):
-		return msg + " — the keyring lost its value; rotate it to set a new one"
 	}
 	return msg
 }

@@ -145,7 +145,7 @@ func (a *Model) usedByText(name string) string {
 	case 0:
 		return "used by no task"
 	default:
-		return "used by " + plural(n, "task")
+		return "used by " + model.Count(n, "task")
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/keyward/keyward/config"
 	"github.com/keyward/keyward/demo"
+	"github.com/keyward/keyward/model"
 	"github.com/keyward/keyward/taskpreview"
 )
 
@@ -60,7 +61,7 @@ func TestTasksShowManifestFindings(t *testing.T) {
 	for _, r := range h.a.tasks.selected().results {
 		own += taskpreview.Summarize(r).Warnings
 	}
-	want := "2 refs · 1 resolved · 1 missing · " + plural(own+2, "warning")
+	want := "2 refs · 1 resolved · 1 missing · " + model.Count(own+2, "warning")
 	if got := summaryOf(h, task); got != want {
 		t.Fatalf("summary = %q, want %q", got, want)
 	}
@@ -119,7 +120,7 @@ func TestTasksShowManifestFindings(t *testing.T) {
 	if scr := h.screen(); strings.Contains(scr, "manifest_") {
 		t.Fatalf("the preview still shows a finding:\n%s", scr)
 	}
-	if got, want := summaryOf(h, task), "2 refs · 1 resolved · 1 missing · "+plural(own, "warning"); got != want {
+	if got, want := summaryOf(h, task), "2 refs · 1 resolved · 1 missing · "+model.Count(own, "warning"); got != want {
 		t.Fatalf("summary after the edit = %q, want %q", got, want)
 	}
 

@@ -115,14 +115,14 @@ func (a *Model) taskSummary(f *taskFile, compact bool) (string, bool) {
 		s.Warnings += x.Warnings
 	}
 	s.Warnings += len(a.tasks.findings[f.path])
-	text := plural(s.References, "ref")
+	text := model.Count(s.References, "ref")
 	if !f.checked {
 		if a.tasks.checked {
 			return text + st.dim.Render(" · checking against the store…"), false
 		}
 		return text, false
 	}
-	resolved, missing, warns := itoa(s.Resolved)+" resolved", itoa(s.Missing)+" missing", plural(s.Warnings, "warning")
+	resolved, missing, warns := itoa(s.Resolved)+" resolved", itoa(s.Missing)+" missing", model.Count(s.Warnings, "warning")
 	if compact {
 		resolved, warns = itoa(s.Resolved)+" ok", itoa(s.Warnings)+" warn"
 	}

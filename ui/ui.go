@@ -382,7 +382,7 @@ func (a *Model) indexLoaded(msg indexLoadedMsg) tea.Cmd {
 		recheck = a.previewTasks(a.tasks.paths())
 	}
 	if reloading {
-		return tea.Batch(recheck, a.setStatus(statusSuccess, "reloaded: "+plural(len(msg.secrets), "secret")))
+		return tea.Batch(recheck, a.setStatus(statusSuccess, "reloaded: "+model.Count(len(msg.secrets), "secret")))
 	}
 	return recheck
 }
@@ -413,11 +413,4 @@ func (a *Model) currentValueView(s *model.Secret) valueView {
 		v.err = a.reveal.err
 	}
 	return v
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return itoa(n) + " " + word + "s"
 }

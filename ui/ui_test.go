@@ -187,20 +187,18 @@ func TestDetailEnterAddsPairToFilter(t *testing.T) {
 	}
 }
 
-func TestQuoteTerm(t *testing.T) {
-	for in, want := range map[string]string{"prod": "prod", "payments team": `"payments team"`, `a"b`: `"a\"b"`, "*": `"*"`, "": `""`} {
-		if got := quoteTerm(in); got != want {
-			t.Errorf("quoteTerm(%q) = %q, want %q", in, got, want)
-		}
-		q, err := model.ParseQuery("k=" + quoteTerm(in))
-		if err != nil {
-			t.Errorf("ParseQuery(k=%s): %v", quoteTerm(in), err)
-			continue
-		}
-		s := model.Secret{Name: "X", Metadata: map[string]string{"k": in}}
-		if !q.Match(&s, model.Env{Now: t0}) {
-			t.Errorf("k=%s does not match k=%q", quoteTerm(in), in)
-		}
+func TestFilterFromPairWithSpaceInKey(t *testing.T) {
+	h := newHarness(t, []seedSecret{
+		{s: sec("A", "", map[string]string{"team lead": "ana"}, model.Day, 0, 1), value: "value-a-0001"},
+		{s: sec("B", "", map[string]string{"team": "ana"}, model.Day, 0, 1), value: "value-b-0001"},
+	})
+	h.selectName("A")
+	h.keys("tab", "enter")
+	if got := h.a.filter.Value(); got != `"team lead"=ana` {
+		t.Fatalf("filter = %q", got)
+	}
+	if got := len(h.a.list.vis); got != 1 || h.selected() != "A" {
+		t.Fatalf("the filter from the pair shows %d rows (selected %q), want only A", got, h.selected())
 	}
 }
 

@@ -164,7 +164,7 @@ func (a *Model) headerView() string {
 		left += a.st.dim.Render(" · tasks")
 		right = "tasks in " + model.Printable(a.tasks.label)
 		if a.tasks.scanned {
-			right = plural(len(a.tasks.files), "task file") + " in " + model.Printable(a.tasks.label)
+			right = model.Count(len(a.tasks.files), "task file") + " in " + model.Printable(a.tasks.label)
 		}
 		if a.tasks.truncated {
 			right += " (scan stopped: too many files; ctrl+r scans again)"
