@@ -38,6 +38,8 @@ func adviceFor(err error, goos string) string {
 			return "the macOS Keychain takes values of about 3 KB at most; store a smaller value"
 		}
 		return "this keyring limits the size of a value; store a smaller value"
+	case errors.Is(err, ErrNotSet):
+		return "set its first value with 'keyward secrets rotate NAME' (r in the terminal UI)"
 	case errors.Is(err, ErrNoValue):
 		return "run 'keyward doctor' to list every secret whose value is missing"
 	}

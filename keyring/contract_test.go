@@ -481,6 +481,87 @@ func runContract(t *testing.T, newEnv func(t *testing.T, c *clock) contractEnv) 
 		}
 	})
 
+	t.Run("PulledRecord", func(t *testing.T) {
+		e := setup(t)
+		remoteTime := time.Date(2025, 5, 1, 8, 0, 0, 0, time.UTC)
+		in := model.Secret{Name: "SPIDER_KEY", Description: "from julep", Metadata: map[string]string{"env": "prod"},
+			CreatedAt: remoteTime, UpdatedAt: remoteTime, Version: 7}
+		got, err := e.store.AddRecord(ctx, in)
+		if err != nil {
+			t.Fatalf("AddRecord: %v", err)
+		}
+		if !got.NoValue || got.Version != 0 || !got.CreatedAt.Equal(remoteTime) {
+			t.Errorf("AddRecord = %+v; want NoValue, version 0, the account's times", got)
+		}
+		if _, err := e.store.AddRecord(ctx, in); !errors.Is(err, ErrExists) {
+			t.Errorf("AddRecord twice: %v, want ErrExists", err)
+		}
+		if g, err := e.store.Get(ctx, in.Name); err != nil || !g.NoValue {
+			t.Errorf("Get after AddRecord = %+v, %v; want the record with NoValue (it survives the index)", g, err)
+		}
+		if _, err := e.store.Value(ctx, in.Name); !errors.Is(err, ErrNotSet) || errors.Is(err, ErrNoValue) {
+			t.Errorf("Value of a pulled record: %v, want ErrNotSet (not ErrNoValue: nothing was lost)", err)
+		}
+		wantRaw(t, e, in.Name, "", false)
+		if has, err := e.store.HasPrevious(ctx, in.Name); has || err != nil {
+			t.Errorf("HasPrevious = %v, %v", has, err)
+		}
+		if _, err := e.store.Rollback(ctx, in.Name); !errors.Is(err, ErrNoPrevious) {
+			t.Errorf("Rollback of a pulled record: %v, want ErrNoPrevious", err)
+		}
+		rot, err := e.store.Rotate(ctx, in.Name, "first-local-value")
+		if err != nil {
+			t.Fatalf("Rotate sets the first value: %v", err)
+		}
+		if rot.NoValue || rot.Version != 1 {
+			t.Errorf("after the first value: NoValue %v, version %d; want false, 1", rot.NoValue, rot.Version)
+		}
+		wantValue(t, e, in.Name, "first-local-value")
+		wantRaw(t, e, PreviousUser(in.Name), "", false)
+	})
+
+	t.Run("RecordSync", func(t *testing.T) {
+		e := setup(t)
+		created := mustCreate(t, e, model.Secret{Name: "K"}, "k-value-1")
+		e.clock.advance(time.Hour)
+		st := model.SyncState{Target: "v1 http://127.0.0.1:1/api", RemoteID: "id-1", Version: 1, Fingerprint: "abc",
+			RemoteUpdatedAt: time.Date(2025, 6, 1, 10, 0, 0, 0, time.UTC), PushedAt: time.Date(2025, 6, 1, 10, 0, 1, 0, time.UTC)}
+		got, err := e.store.RecordSync(ctx, "K", st)
+		if err != nil {
+			t.Fatalf("RecordSync: %v", err)
+		}
+		if !got.UpdatedAt.Equal(created.UpdatedAt) || got.Version != created.Version {
+			t.Errorf("RecordSync changed UpdatedAt or Version: %+v", got)
+		}
+		st3 := model.SyncState{Target: "v3 http://127.0.0.1:2", Version: 1, Generation: 4, PushedAt: st.PushedAt}
+		if _, err := e.store.RecordSync(ctx, "K", st3); err != nil {
+			t.Fatal(err)
+		}
+		st.Version = 2
+		if _, err := e.store.RecordSync(ctx, "K", st); err != nil {
+			t.Fatal(err)
+		}
+		g, err := e.store.Get(ctx, "K")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(g.Sync) != 2 {
+			t.Fatalf("sync states = %+v, want one per target", g.Sync)
+		}
+		if v1, ok := g.SyncFor(st.Target); !ok || v1.Version != 2 || v1.RemoteID != "id-1" || !v1.RemoteUpdatedAt.Equal(st.RemoteUpdatedAt) {
+			t.Errorf("v1 state = %+v, %v", v1, ok)
+		}
+		if v3, ok := g.SyncFor(st3.Target); !ok || v3.Generation != 4 {
+			t.Errorf("v3 state = %+v, %v", v3, ok)
+		}
+		if _, err := e.store.RecordSync(ctx, "NOPE", st); !errors.Is(err, ErrNotFound) {
+			t.Errorf("RecordSync(NOPE): %v", err)
+		}
+		if _, err := e.store.RecordSync(ctx, "K", model.SyncState{}); err == nil {
+			t.Error("RecordSync without a target succeeded")
+		}
+	})
+
 	t.Run("Ping", func(t *testing.T) {
 		e := setup(t)
 		if err := e.store.Ping(ctx); err != nil {

@@ -88,8 +88,10 @@ func (s *store) Get(ctx context.Context, name string) (model.Secret, error) {
 }
 
 func (s *store) Value(ctx context.Context, name string) (string, error) {
-	if _, err := s.Get(ctx, name); err != nil {
+	if rec, err := s.Get(ctx, name); err != nil {
 		return "", err
+	} else if rec.NoValue {
+		return "", notSet(name)
 	}
 	v, err := s.vals.Get(ctx, name)
 	if err != nil {
@@ -99,8 +101,10 @@ func (s *store) Value(ctx context.Context, name string) (string, error) {
 }
 
 func (s *store) HasPrevious(ctx context.Context, name string) (bool, error) {
-	if _, err := s.Get(ctx, name); err != nil {
+	if rec, err := s.Get(ctx, name); err != nil {
 		return false, err
+	} else if rec.NoValue {
+		return false, nil
 	}
 	_, err := s.vals.Get(ctx, PreviousUser(name))
 	if errors.Is(err, ErrNoValue) {
@@ -264,6 +268,22 @@ func (s *store) setValue(ctx context.Context, name string, next func(cur, prev s
 		i := find(list, name)
 		if i < 0 {
 			return nil, notFound(name)
+		}
+		if list[i].NoValue {
+			// The first value of a record pulled from Julep: there is no
+			// current value to keep, and no previous one to offer.
+			value, err := next("", "", false)
+			if err != nil {
+				return nil, err
+			}
+			if err := s.vals.Set(ctx, name, value); err != nil {
+				return nil, fmt.Errorf("store %s: %w", name, err)
+			}
+			list[i].NoValue = false
+			list[i].Version++
+			list[i].RotatedAt, list[i].UpdatedAt = now, now
+			updated = list[i]
+			return list, nil
 		}
 		if err := s.finishSwap(ctx, name); err != nil {
 			return nil, err

@@ -47,6 +47,11 @@ type Store interface {
 	Delete(ctx context.Context, name string) error
 	// Ping checks that the keyring answers.
 	Ping(ctx context.Context) error
+	// AddRecord adds a record without a local value (pulled from a Julep
+	// account); Value then fails with ErrNotSet until Rotate sets one.
+	AddRecord(ctx context.Context, s model.Secret) (model.Secret, error)
+	// RecordSync keeps what was pushed to a Julep account in the record.
+	RecordSync(ctx context.Context, name string, st model.SyncState) (model.Secret, error)
 }
 
 // Errors a Store returns, wrapped with context. Match them with errors.Is.
