@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,25 +13,6 @@ import (
 	"github.com/keyward/keyward/model"
 	"github.com/keyward/keyward/taskpreview"
 )
-
-// previewFile is one task file's outcome: its results, or why it has none.
-type previewFile struct {
-	path    string // as the user named it (or as found in a folder)
-	results []*taskpreview.Result
-	err     error
-}
-
-// previewFailure is the JSON object for a file that could not be previewed.
-// It has the fields of a result, empty, plus the error.
-type previewFailure struct {
-	File       string   `json:"file"`
-	Model      string   `json:"model"`
-	References []string `json:"references"`
-	Dynamic    []string `json:"dynamic"`
-	Inert      []string `json:"inert"`
-	Warnings   []string `json:"warnings"`
-	Error      string   `json:"error"`
-}
 
 func (a *app) previewCmd() *cobra.Command {
 	var asJSON bool
@@ -85,8 +65,9 @@ func (a *app) mapping() (taskpreview.Mapping, error) {
 // keyring reads), and returns the set of secret names some task references,
 // for is:unused.
 func (a *app) usedNames() (func(string) bool, error) {
-	fsys, dir := a.tasks.FS, a.tasks.Label
-	files, err := taskpreview.FindTasks(fsys, ".")
+	p := taskpreview.OpenProject(a.tasks.Dir, a.tasks.FS)
+	dir := a.tasks.Label
+	files, _, err := p.Tasks(".", 0)
 	if err != nil {
 		return nil, withHint(fmt.Errorf("cannot read the tasks folder %s: %w", dir, err), "point --tasks or KEYWARD_TASKS at your Julep task files")
 	}
@@ -97,39 +78,18 @@ func (a *app) usedNames() (func(string) bool, error) {
 	if err != nil {
 		return nil, err
 	}
-	var results []*taskpreview.Result
-	for _, f := range files {
-		src, err := fs.ReadFile(fsys, f)
-		if err != nil {
-			continue
+	out := p.PreviewAll(files, taskpreview.Options{Model: a.agentModel, Mapping: m})
+	for _, f := range out {
+		if f.Err != nil {
+			fmt.Fprintf(a.stderr, "keyward: skipping %s\n", model.Printable(f.Err.Error()))
 		}
-		res, err := taskpreview.Preview(f, src, taskpreview.Options{Model: a.agentModel, Mapping: m})
-		if err != nil {
-			fmt.Fprintf(a.stderr, "keyward: skipping %s\n", model.Printable(err.Error()))
-			continue
-		}
-		results = append(results, res...)
 	}
-	used := taskpreview.UsedBy(results)
+	used := taskpreview.UsedBy(taskpreview.Results(out))
 	return func(name string) bool { return len(used[name]) > 0 }, nil
 }
 
 func (a *app) runPreview(ctx context.Context, args []string, opts taskpreview.Options, asJSON bool) error {
-	var fsys fs.FS // nil: the files named on the command line
-	if len(args) == 0 {
-		if a.tasks.Demo {
-			fsys = a.tasks.FS
-		} else {
-			args = []string{a.tasks.Dir}
-		}
-	}
-	var files []string
-	var err error
-	if fsys != nil {
-		files, err = taskpreview.FindTasks(fsys, ".")
-	} else {
-		files, err = expandTaskArgs(args, a.stderr)
-	}
+	p, files, err := a.previewFiles(args)
 	if err != nil {
 		return err
 	}
@@ -151,53 +111,20 @@ func (a *app) runPreview(ctx context.Context, args []string, opts taskpreview.Op
 		}
 		return v, err
 	})
-
-	var out []previewFile
-	for _, file := range files {
-		var src []byte
-		if fsys != nil {
-			src, err = fs.ReadFile(fsys, file)
-		} else {
-			src, err = os.ReadFile(file)
-		}
-		if err != nil {
-			out = append(out, previewFile{path: file, err: readError(file, err)})
-			continue
-		}
-		res, err := taskpreview.Preview(file, src, opts)
-		out = append(out, previewFile{path: file, results: res, err: err})
-	}
-	checkManifests(out)
-
-	// One pass: the results for text and the exit status, and the JSON
-	// array in file order, with a failure object where a file had none.
-	var results []*taskpreview.Result
-	all := make([]any, 0, len(out))
-	badFiles := 0
-	for _, pf := range out {
-		if pf.err != nil {
-			badFiles++
-			all = append(all, previewFailure{File: pf.path, Error: pf.err.Error(),
-				References: []string{}, Dynamic: []string{}, Inert: []string{}, Warnings: []string{}})
-			continue
-		}
-		results = append(results, pf.results...)
-		for _, r := range pf.results {
-			all = append(all, r)
-		}
-	}
+	out := p.PreviewAll(files, opts)
+	p.CheckManifests(out)
 
 	if asJSON {
-		if err := writeJSON(a.stdout, all); err != nil {
+		if err := taskpreview.WriteJSON(a.stdout, out); err != nil {
 			return err
 		}
 	} else {
-		if err := taskpreview.WriteText(a.stdout, results); err != nil {
+		if err := taskpreview.WriteText(a.stdout, taskpreview.Results(out)); err != nil {
 			return err
 		}
-		for _, pf := range out {
-			if pf.err != nil {
-				fmt.Fprintf(a.stderr, "keyward: %s\n", model.Printable(pf.err.Error()))
+		for _, f := range out {
+			if f.Err != nil {
+				fmt.Fprintf(a.stderr, "keyward: %s\n", model.Printable(f.Err.Error()))
 			}
 		}
 	}
@@ -205,113 +132,57 @@ func (a *app) runPreview(ctx context.Context, args []string, opts taskpreview.Op
 		// Reported last, with its hint, so it is what the user sees.
 		return fmt.Errorf("some values could not be read to show their masks: %w", keyErr)
 	}
-	missing := missingRequired(results)
+	v := taskpreview.Judge(out)
+	missing, bad := v.Missing, len(v.Failed)
 	switch {
-	case len(missing) > 0 && badFiles > 0:
+	case len(missing) > 0 && bad > 0:
 		return fmt.Errorf("%d required %s missing, and %d %s could not be previewed",
-			len(missing), model.Plural(len(missing), "secret is", "secrets are"), badFiles, model.Plural(badFiles, "file", "files"))
+			len(missing), model.Plural(len(missing), "secret is", "secrets are"), bad, model.Plural(bad, "file", "files"))
 	case len(missing) > 0:
 		return withHint(fmt.Errorf("%d required %s missing: %s", len(missing),
 			model.Plural(len(missing), "secret is", "secrets are"), strings.Join(missing, ", ")),
 			"create it with 'keyward secrets create --name "+missing[0]+"', or fix the name in the task")
-	case badFiles > 0:
-		return fmt.Errorf("%d %s could not be previewed", badFiles, model.Plural(badFiles, "file", "files"))
+	case bad > 0:
+		return fmt.Errorf("%d %s could not be previewed", bad, model.Plural(bad, "file", "files"))
+	case !v.OK():
+		return errors.New("some values could not be read to show their masks")
 	}
 	return nil
 }
 
-// missingRequired lists, once each and in order of first use, the names of
-// required references that did not resolve.
-func missingRequired(results []*taskpreview.Result) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, r := range results {
-		for _, ref := range r.References {
-			if ref.Required() && ref.Status == taskpreview.StatusMissing && !seen[ref.Name] {
-				seen[ref.Name] = true
-				out = append(out, ref.Name)
-			}
+// previewFiles is the project a preview reads and its task files. Files and
+// folders named on the command line are read in a project at the current
+// folder, so that task files and julep.yaml manifests are named as the user
+// would type them; with no arguments, the tasks folder (the demo's sample
+// tasks see no julep.yaml but their own).
+func (a *app) previewFiles(args []string) (*taskpreview.Project, []string, error) {
+	if len(args) == 0 {
+		if a.tasks.Dir == "" {
+			p := taskpreview.OpenProject("", a.tasks.FS)
+			files, _, err := p.Tasks(".", 0)
+			return p, files, err
 		}
+		args = []string{a.tasks.Dir}
 	}
-	return out
-}
-
-func readError(file string, err error) error {
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("%s: no such file", file)
-	case errors.Is(err, fs.ErrPermission):
-		return fmt.Errorf("%s: permission denied", file)
+	p, err := taskpreview.DirProject(".")
+	if err != nil {
+		return nil, nil, err
 	}
-	return fmt.Errorf("%s: %w", file, err)
-}
-
-// expandTaskArgs turns the FILE|DIR arguments into task files: a file is
-// taken as named, a folder is searched with taskpreview.FindTasks.
-func expandTaskArgs(args []string, stderr interface{ Write([]byte) (int, error) }) ([]string, error) {
 	var files []string
 	for _, arg := range args {
 		st, err := os.Stat(arg)
 		if err != nil || !st.IsDir() {
-			files = append(files, arg) // reading it reports the problem
+			files = append(files, filepath.ToSlash(arg)) // reading it reports the problem
 			continue
 		}
-		found, err := taskpreview.FindTasks(os.DirFS(arg), ".")
+		found, _, err := p.Tasks(filepath.ToSlash(arg), 0)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", arg, err)
+			return nil, nil, fmt.Errorf("%s: %w", arg, err)
 		}
 		if len(found) == 0 {
-			fmt.Fprintf(stderr, "keyward: %s: no *.yaml or *.yml task files\n", model.Printable(arg))
+			fmt.Fprintf(a.stderr, "keyward: %s: no *.yaml or *.yml task files\n", model.Printable(arg))
 		}
-		for _, f := range found {
-			files = append(files, filepath.Join(arg, filepath.FromSlash(f)))
-		}
+		files = append(files, found...)
 	}
-	return files, nil
-}
-
-// checkManifests compares each julep.yaml found in or above the previewed
-// files' folders with what those files reference, and adds the findings to
-// their warnings (taskpreview.ManifestWarnings). Manifests are shown
-// relative to the current folder, as the user would type them.
-func checkManifests(files []previewFile) {
-	cwd, _ := os.Getwd()
-	manifests := map[string][]byte{} // by absolute slash path
-	var tree []taskpreview.FileResults
-	byPath := map[string]*previewFile{}
-	for i := range files {
-		pf := &files[i]
-		abs, err := filepath.Abs(pf.path)
-		if pf.err != nil || len(pf.results) == 0 || err != nil {
-			continue
-		}
-		key := filepath.ToSlash(abs)
-		tree = append(tree, taskpreview.FileResults{Path: key, Results: pf.results})
-		byPath[key] = pf
-		// The nearest julep.yaml on disk, each read once.
-		for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
-			m := filepath.Join(dir, taskpreview.ManifestName)
-			if _, seen := manifests[filepath.ToSlash(m)]; seen {
-				break
-			}
-			if src, err := os.ReadFile(m); err == nil {
-				manifests[filepath.ToSlash(m)] = src
-				break
-			}
-			if filepath.Dir(dir) == dir {
-				break
-			}
-		}
-	}
-	for p, ws := range taskpreview.ManifestWarnings(manifests, tree) {
-		for i := range ws {
-			m := filepath.FromSlash(ws[i].Path)
-			if rel, err := filepath.Rel(cwd, m); err == nil && cwd != "" {
-				ws[i].Message = strings.ReplaceAll(ws[i].Message, ws[i].Path, filepath.ToSlash(rel))
-				ws[i].Path = filepath.ToSlash(rel)
-			}
-		}
-		rs := byPath[p].results
-		rs[0].Warnings = append(rs[0].Warnings, ws...)
-	}
+	return p, files, nil
 }

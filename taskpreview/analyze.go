@@ -5,7 +5,7 @@ import (
 	"unicode"
 )
 
-// stringMode is how Julep evaluates a string leaf (SPEC §4.2).
+// stringMode is how Julep evaluates a string leaf (JULEP.md §2).
 type stringMode uint8
 
 const (

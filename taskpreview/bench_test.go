@@ -69,7 +69,7 @@ func FuzzPreview(f *testing.F) {
 		}
 		lines := bytes.Count(src, []byte("\n")) + 1
 		var out bytes.Buffer
-		_ = WriteJSON(&out, res)
+		_ = WriteJSON(&out, []FilePreview{{Path: "f.yaml", Results: res}})
 		_ = WriteText(&out, res)
 		for _, r := range res {
 			out.WriteString(r.Rendering.String())

@@ -9,7 +9,7 @@
 // warnings with stable codes, and a masked rendering of the task text.
 //
 // The rules follow how Julep's agents-api really evaluates task strings
-// (see SPEC.md §4–§6 beside the shared fixtures): strings that start with
+// (see JULEP.md §2–§6, with the upstream files and commit it rests on): strings that start with
 // "$ " are Python expressions, strings containing "{{" are legacy
 // templates, some legacy data-access forms get "$ " prepended, and every
 // other string is an implicit f-string. A real tokenizer for the Python

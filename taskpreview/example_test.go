@@ -51,12 +51,12 @@ func ExamplePreview() {
 	for _, ref := range results[0].References {
 		fmt.Println(strings.TrimSpace(fmt.Sprintf("%s %s %d:%d %s %s %s", ref.Name, ref.Path, ref.Line, ref.Column, ref.Kind, ref.Status, ref.Masked)))
 	}
-	fmt.Println(taskpreview.AllRequiredResolved(results))
+	fmt.Println(taskpreview.Judge([]taskpreview.FilePreview{{Path: "notify.yaml", Results: results}}).Missing)
 	// Output:
 	// SLACK_BOT_TOKEN tools[0].api_call.headers.Authorization 9:36 fstring resolved ••••••••abcd
 	// DEPLOY_KEY main[0].arguments.json.text 14:38 fstring missing
 	// OPENAI_API_KEY main[1] 15:5 llm_provider resolved ••••••••wxyz
-	// false
+	// [DEPLOY_KEY]
 }
 
 func ExampleWriteText() {
@@ -71,7 +71,7 @@ func ExampleWriteText() {
 func ExampleWriteJSON() {
 	results, _ := taskpreview.Preview("t.yaml", []byte("name: t\nmain:\n  - log: $ secrets.get('FLAG')\n"), taskpreview.Options{})
 	results[0].Warnings = nil // keep the example short
-	_ = taskpreview.WriteJSON(os.Stdout, results)
+	_ = taskpreview.WriteJSON(os.Stdout, []taskpreview.FilePreview{{Path: "t.yaml", Results: results}})
 	// Output:
 	// [
 	//   {

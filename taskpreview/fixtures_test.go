@@ -10,7 +10,7 @@ import (
 	"github.com/goccy/go-yaml"
 )
 
-// expectHeader is the `# @expect … # @end` block of a fixture (SPEC §8.1).
+// expectHeader is the `# @expect … # @end` block of a fixture (JULEP.md §8).
 type expectHeader struct {
 	AgentModel   string           `yaml:"agent_model"`
 	AssumedStore []string         `yaml:"assumed_store"`

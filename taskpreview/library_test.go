@@ -1,6 +1,7 @@
 package taskpreview
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -100,8 +101,8 @@ func TestLibraryStyleTask(t *testing.T) {
 			t.Errorf("rendering lacks %q:\n%s", s, text)
 		}
 	}
-	if AllRequiredResolved(res) {
-		t.Error("AllRequiredResolved = true with JINA_API_KEY missing")
+	if v := Judge([]FilePreview{{Path: "t.yaml", Results: res}}); v.OK() || !slices.Equal(v.Missing, []string{"JINA_API_KEY"}) {
+		t.Errorf("Judge = %+v, want JINA_API_KEY missing", v)
 	}
 
 	rep, err := CheckManifest([]byte(libraryManifest), UsedNames(res))

@@ -6,7 +6,7 @@ import (
 )
 
 // Mapping selects the model → provider-key table Julep's LiteLLM config
-// gives (SPEC §5).
+// gives (JULEP.md §6).
 type Mapping string
 
 // The two shipped mappings.
@@ -92,7 +92,7 @@ var currentModels = providerKeyTable{
 	noKey:            {"Alibaba-NLP/gte-large-en-v1.5", "BAAI/bge-m3", "vertex_ai/text-embedding-004"},
 }.index()
 
-// legacyModels follows SPEC §5 for the Anthropic, Cerebras and Groq lists.
+// legacyModels follows JULEP.md §6 for the Anthropic, Cerebras and Groq lists.
 // The other groups are reconstructed from julep-ai/julep history of the
 // same period (mid-2025, before gpt-5, gemini-2.5-flash and the Bedrock
 // move) and may miss a model or two.

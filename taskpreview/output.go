@@ -10,33 +10,37 @@ import (
 	"github.com/keyward/keyward/model"
 )
 
-// WriteJSON writes results as the `keyward preview --json` array: one
-// object per task document.
-func WriteJSON(w io.Writer, results []*Result) error {
-	if results == nil {
-		results = []*Result{}
-	}
-	for _, r := range results {
-		ensureSlices(r)
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(results)
-}
-
-// AllRequiredResolved reports whether every required reference of every
-// result resolved: the condition for exit status 0. Optional references
-// (.get(), in, LLM provider keys) and references guarded by a condition on
-// the same name do not count; unchecked ones (no store) do not either.
-func AllRequiredResolved(results []*Result) bool {
-	for _, r := range results {
-		for _, ref := range r.References {
-			if ref.Required() && (ref.Status == StatusMissing || ref.Status == StatusUnreadable) {
-				return false
-			}
+// WriteJSON writes the `keyward preview --json` array: one object per task
+// document, in file order, and for a file that could not be previewed an
+// object with the same fields, empty, plus "error".
+func WriteJSON(w io.Writer, files []FilePreview) error {
+	all := make([]any, 0, len(files))
+	for _, f := range files {
+		if f.Err != nil {
+			all = append(all, jsonFailure{File: f.Path, Error: f.Err.Error(),
+				References: []string{}, Dynamic: []string{}, Inert: []string{}, Warnings: []string{}})
+			continue
+		}
+		for _, r := range f.Results {
+			ensureSlices(r)
+			all = append(all, r)
 		}
 	}
-	return true
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(all)
+}
+
+// jsonFailure is the JSON object of a file that could not be previewed.
+type jsonFailure struct {
+	File       string   `json:"file"`
+	Model      string   `json:"model"`
+	References []string `json:"references"`
+	Dynamic    []string `json:"dynamic"`
+	Inert      []string `json:"inert"`
+	Warnings   []string `json:"warnings"`
+	Error      string   `json:"error"`
 }
 
 // Summary counts a result's references by status.
@@ -60,15 +64,8 @@ func Summarize(r *Result) Summary {
 
 // String is the one-line summary: 12 references · 10 resolved · 2 missing · 3 warnings.
 func (s Summary) String() string {
-	return plural(s.References, "reference") + " · " + fmt.Sprintf("%d resolved · %d missing · ", s.Resolved, s.Missing) +
-		plural(s.Warnings, "warning")
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
+	return model.Count(s.References, "reference") + " · " + fmt.Sprintf("%d resolved · %d missing · ", s.Resolved, s.Missing) +
+		model.Count(s.Warnings, "warning")
 }
 
 // WriteText writes results for people: per file a summary line, each

@@ -41,7 +41,7 @@ func TestNoPlaintextInOutput(t *testing.T) {
 			t.Fatal(err)
 		}
 		var js, text bytes.Buffer
-		if err := WriteJSON(&js, res); err != nil {
+		if err := WriteJSON(&js, []FilePreview{{Path: "t.yaml", Results: res}}); err != nil {
 			t.Fatal(err)
 		}
 		if err := WriteText(&text, res); err != nil {
@@ -74,7 +74,7 @@ func TestJSONContract(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := WriteJSON(&buf, res); err != nil {
+	if err := WriteJSON(&buf, []FilePreview{{Path: "t.yaml", Results: res}}); err != nil {
 		t.Fatal(err)
 	}
 	var got []map[string]any

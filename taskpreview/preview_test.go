@@ -199,8 +199,8 @@ main:
 	if r := byName["bad-name/expr_index"]; !r.InvalidName || r.Status != StatusMissing {
 		t.Errorf("bad-name = %+v, want invalid and missing", r)
 	}
-	if AllRequiredResolved(res) {
-		t.Error("AllRequiredResolved = true with missing required references")
+	if v := Judge([]FilePreview{{Path: "t.yaml", Results: res}}); v.OK() {
+		t.Errorf("Judge = %+v: OK with missing required references", v)
 	}
 	codes := map[string]bool{}
 	for _, w := range res[0].Warnings {
@@ -216,14 +216,14 @@ main:
 	}
 }
 
-func TestAllRequiredResolved(t *testing.T) {
+func TestJudgeOptionalOnly(t *testing.T) {
 	src := "name: t\nmain:\n  - log: $ secrets.get('OPT')\n  - prompt: hi\n    settings:\n      model: gpt-4o\n"
 	res, err := Preview("t.yaml", []byte(src), Options{Lookup: newFakeLookup()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !AllRequiredResolved(res) {
-		t.Errorf("AllRequiredResolved = false with only optional references: %+v", res[0].References)
+	if v := Judge([]FilePreview{{Path: "t.yaml", Results: res}}); !v.OK() {
+		t.Errorf("Judge = %+v with only optional references: %+v", v, res[0].References)
 	}
 	if len(res[0].References) != 2 {
 		t.Errorf("references = %+v, want the .get() and the LLM key", res[0].References)

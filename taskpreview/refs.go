@@ -14,7 +14,7 @@ var pyKeywords = setOf("False", "None", "True", "and", "as", "assert", "async", 
 	"raise", "return", "try", "while", "with", "yield")
 
 // mapMethods are dict and python-box methods: secrets.NAME gives the bound
-// method, not a secret called NAME (SPEC §4.6).
+// method, not a secret called NAME (JULEP.md §3).
 var mapMethods = setOf("clear", "copy", "fromkeys", "get", "items", "keys", "pop", "popitem",
 	"setdefault", "update", "values", "to_dict", "to_json", "to_yaml", "to_toml", "to_msgpack",
 	"to_csv", "from_json", "from_yaml", "from_toml", "from_msgpack", "from_csv",

@@ -294,7 +294,7 @@ func (w *walker) valueSeg(si *scalarInfo, i int) seg {
 		return seg{text: si.node.value[h.off:h.end], state: SpanInert, name: h.name, ref: -1}
 	}
 	ref := w.res.References[ri]
-	s := seg{name: ref.Name, ref: ri, state: spanState(ref)}
+	s := seg{name: ref.Name, ref: ri, state: ref.SpanState()}
 	switch ref.Status {
 	case StatusResolved:
 		s.text = ref.Masked
@@ -308,7 +308,9 @@ func (w *walker) valueSeg(si *scalarInfo, i int) seg {
 	return s
 }
 
-func spanState(ref Reference) SpanState {
+// SpanState is the highlight of the reference, the one rule for the
+// rendering's spans and for any other place that shows a reference.
+func (ref Reference) SpanState() SpanState {
 	switch {
 	case ref.Status == StatusUnchecked:
 		return SpanUnchecked
@@ -368,7 +370,7 @@ func (w *walker) renderSource(si *scalarInfo, from, to int) []seg {
 			ref := -1
 			if h.kind == KindPresenceCheck && si.refs[i] >= 0 {
 				ref = si.refs[i]
-				state = spanState(w.res.References[ref])
+				state = w.res.References[ref].SpanState()
 			}
 			out = append(out, seg{text: v[h.off:h.end], state: state, name: h.name, ref: ref})
 		default:

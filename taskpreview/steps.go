@@ -330,7 +330,7 @@ func (w *walker) promptStep(n *ynode, path string) {
 	w.llmLookup(n, path, settings)
 }
 
-// llmLookup adds the provider-key reference of a prompt step (SPEC §5).
+// llmLookup adds the provider-key reference of a prompt step (JULEP.md §6).
 func (w *walker) llmLookup(n *ynode, path string, settings *ynode) {
 	mp := joinKey(joinKey(path, "settings"), "model")
 	overridden := ""

@@ -13,7 +13,7 @@ var specKeys = setOf("function", "integration", "system", "api_call", "computer_
 	"text_editor_20241022", "bash_20241022")
 
 // droppedAPICallFields are evaluated with the tool but not used when the
-// call runs (SPEC §4.4).
+// call runs (JULEP.md §4).
 var droppedAPICallFields = setOf("params", "json", "data", "cookies", "content", "files")
 
 // nonStringFields are typed int or bool in Julep's schema, by spec kind
@@ -74,7 +74,7 @@ func (w *walker) walkTools(tools *ynode) {
 	}
 }
 
-// toolSpec evaluates a tool's spec, with the catches of SPEC §4.4.
+// toolSpec evaluates a tool's spec, with the catches of JULEP.md §4.
 func (w *walker) toolSpec(typ string, spec *ynode, path string, fc *fieldCtx) {
 	if spec == nil || spec.kind != mapNode {
 		w.evalTree(spec, path, fc)

@@ -1,7 +1,7 @@
 package taskpreview
 
-// Kind says how a string reaches the secrets map (SPEC §4.3), or which
-// documented-only construct names a secret (SPEC §4.4).
+// Kind says how a string reaches the secrets map (JULEP.md §3), or which
+// documented-only construct names a secret (JULEP.md §4).
 type Kind string
 
 // Reference kinds. The first group resolves at run time; the last three

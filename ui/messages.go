@@ -107,14 +107,7 @@ type tasksScannedMsg struct {
 type tasksPreviewedMsg struct {
 	seq     int
 	checked bool
-	files   []taskPreview
-}
-
-// taskPreview is one file's preview: results, or why there are none.
-type taskPreview struct {
-	path    string
-	results []*taskpreview.Result
-	err     error
+	files   []taskpreview.FilePreview
 }
 
 // taskRewrittenMsg reports the rewrite of a task file after an import.

@@ -39,158 +39,66 @@ type taskStamp struct {
 	stamp fileStamp
 }
 
-// maxManifestSize bounds a julep.yaml read: it is a short list of names.
-const maxManifestSize = 1 << 20
-
 // manifestFile is one julep.yaml as the last scan read it: its stamp and
 // its content, or why it could not be read.
 type manifestFile struct {
-	stamp fileStamp
-	data  []byte // never modified once read: scans share it
-	err   error
+	stamp                fileStamp
+	taskpreview.Manifest // Data is never modified once read: scans share it
 }
 
-// scanTaskFiles lists the task files in fsys (taskpreview.FindTasks, the one
+// scanTaskFiles lists the task files of the project (Project.Tasks, the one
 // rule for what counts as a task file) and stats each. It also finds the
-// julep.yaml manifests (taskpreview.FindManifests) and reads those whose
-// stamp differs from known's; the others keep known's content.
-func scanTaskFiles(fsys fs.FS, known map[string]manifestFile, seq int) tea.Cmd {
+// julep.yaml manifests that apply to them (Project.Manifests, in or above
+// the tasks folder) and reads those whose stamp differs from known's; the
+// others keep known's content.
+func scanTaskFiles(proj *taskpreview.Project, known map[string]manifestFile, seq int) tea.Cmd {
 	return safe(func() tea.Msg {
-		lim := &limitFS{FS: fsys, left: maxScanEntries}
-		paths, err := taskpreview.FindTasks(lim, ".")
-		if err != nil {
+		paths, truncated, err := proj.Tasks(".", maxScanEntries)
+		if err != nil && !truncated {
 			return tasksScannedMsg{seq: seq, err: err}
 		}
 		stamps := make([]taskStamp, len(paths))
 		for i, p := range paths {
-			stamps[i] = taskStamp{path: p, stamp: statStamp(fsys, p)}
+			stamps[i] = taskStamp{path: p, stamp: statStamp(proj, p)}
 		}
-		// The second walk lists the folders the first one cached.
-		mpaths, err := taskpreview.FindManifests(lim, ".")
-		if err != nil {
-			return tasksScannedMsg{seq: seq, err: err}
-		}
+		mpaths := proj.Manifests(paths)
 		manifests := make(map[string]manifestFile, len(mpaths))
 		for _, p := range mpaths {
-			st := statStamp(fsys, p)
+			st := statStamp(proj, p)
 			if old, ok := known[p]; ok && old.stamp == st && st.ok {
 				manifests[p] = old
 				continue
 			}
-			m := manifestFile{stamp: st}
-			switch {
-			case !st.ok:
-				m.err = errors.New("cannot stat it")
-			case st.size > maxManifestSize:
-				m.err = errors.New("larger than 1 MiB")
-			default:
-				m.data, m.err = fs.ReadFile(fsys, p)
-			}
-			manifests[p] = m
+			manifests[p] = manifestFile{stamp: st, Manifest: proj.ReadManifest(p)}
 		}
-		return tasksScannedMsg{seq: seq, stamps: stamps, manifests: manifests, truncated: lim.hit}
+		return tasksScannedMsg{seq: seq, stamps: stamps, manifests: manifests, truncated: truncated}
 	})
 }
 
-func statStamp(fsys fs.FS, p string) fileStamp {
-	fi, err := fs.Stat(fsys, p)
+func statStamp(proj *taskpreview.Project, p string) fileStamp {
+	fi, err := proj.Stat(p)
 	if err != nil {
 		return fileStamp{}
 	}
 	return fileStamp{mod: fi.ModTime(), size: fi.Size(), ok: true}
 }
 
-// limitFS stops listing folders once left entries have been seen. It keeps
-// what it listed, so a second walk of the same scan costs no I/O and no
-// budget.
-type limitFS struct {
-	fs.FS
-	left int
-	hit  bool
-	seen map[string]listing
-}
-
-type listing struct {
-	ents []fs.DirEntry
-	err  error
-}
-
-var errScanLimit = errors.New("too many files")
-
-func (l *limitFS) ReadDir(name string) ([]fs.DirEntry, error) {
-	if ls, ok := l.seen[name]; ok {
-		return ls.ents, ls.err
-	}
-	if l.left <= 0 {
-		l.hit = true
-		return nil, errScanLimit
-	}
-	ents, err := fs.ReadDir(l.FS, name)
-	l.left -= len(ents)
-	if l.seen == nil {
-		l.seen = map[string]listing{}
-	}
-	l.seen[name] = listing{ents, err}
-	return ents, err
-}
-
-// previewTaskFiles reads and previews paths. When checked, references are
-// looked up among names and each distinct secret's value is read from the
-// store at most once for the whole pass, only to compute its mask;
-// otherwise nothing is read from the keyring.
-func previewTaskFiles(ctx context.Context, st Store, fsys fs.FS, paths []string, names []string, checked bool, opts taskpreview.Options, seq int) tea.Cmd {
+// previewTaskFiles previews paths (Project.PreviewAll). When checked,
+// references are looked up among names and each distinct secret's value is
+// read from the store at most once for the whole pass, only to compute its
+// mask; otherwise nothing is read from the keyring.
+func previewTaskFiles(ctx context.Context, st Store, proj *taskpreview.Project, paths []string, names []string, checked bool, opts taskpreview.Options, seq int) tea.Cmd {
 	return safe(func() tea.Msg {
-		var pl *passLookup
 		if checked {
-			pl = &passLookup{ctx: ctx, st: st, names: names, cache: map[string]passValue{}}
-			opts.Lookup = pl
+			opts.Lookup = taskpreview.NewLookup(names, func(name string) (string, error) {
+				ctx, cancel := context.WithTimeout(ctx, opTimeout)
+				defer cancel()
+				return st.Value(ctx, name)
+			})
 		}
-		out := make([]taskPreview, 0, len(paths))
-		for _, p := range paths {
-			src, err := fs.ReadFile(fsys, p)
-			if err != nil {
-				out = append(out, taskPreview{path: p, err: err})
-				continue
-			}
-			res, err := taskpreview.Preview(p, src, opts)
-			out = append(out, taskPreview{path: p, results: res, err: err})
-		}
-		if pl != nil {
-			pl.forget()
-		}
-		return tasksPreviewedMsg{seq: seq, checked: checked, files: out}
+		return tasksPreviewedMsg{seq: seq, checked: checked, files: proj.PreviewAll(paths, opts)}
 	})
 }
-
-// passLookup is the store as one preview pass sees it. Preview reads each
-// name at most once per file; the cache makes that once per pass. Values
-// live in it only while the pass runs.
-type passLookup struct {
-	ctx   context.Context
-	st    Store
-	names []string
-	cache map[string]passValue
-}
-
-type passValue struct {
-	value string
-	err   error
-}
-
-func (p *passLookup) Names() []string { return p.names }
-
-func (p *passLookup) Value(name string) (string, error) {
-	if v, ok := p.cache[name]; ok {
-		return v.value, v.err
-	}
-	ctx, cancel := context.WithTimeout(p.ctx, opTimeout)
-	defer cancel()
-	v, err := p.st.Value(ctx, name)
-	p.cache[name] = passValue{v, err}
-	return v, err
-}
-
-func (p *passLookup) forget() { clear(p.cache) }
 
 // importReq names a literal credential the user asked to import: where it
 // is and the mask the preview showed, so a file changed since then is not
@@ -282,6 +190,8 @@ func rewriteTaskFile(dir string, req importReq, name string, opts taskpreview.Op
 	})
 }
 
+// TODO(atomicfile): switch to internal/atomicfile.WriteFile, which also
+// syncs the file before the rename, once it lands.
 func writeFileAtomic(p string, data []byte) (err error) {
 	fi, err := os.Stat(p)
 	if err != nil {

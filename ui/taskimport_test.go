@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/keyward/keyward/config"
-	"github.com/keyward/keyward/taskpreview"
 )
 
 const hardcodedKey = "sk-proj-" + "Zx81kQ2m9LpR4tVw7Yb3Nc6D"
@@ -131,7 +130,7 @@ func TestTaskStateFromResolvedTasks(t *testing.T) {
 		if ts.writable || ts.label != "demo tasks (read-only)" || !ts.demo {
 			t.Errorf("demo tasks (%+v): writable %v, label %q", o, ts.writable, ts.label)
 		}
-		if paths, err := taskpreview.FindTasks(ts.fsys, "."); err != nil || len(paths) != 3 {
+		if paths, _, err := ts.proj.Tasks(".", 0); err != nil || len(paths) != 3 {
 			t.Errorf("demo finds %v (%v), want the 3 demo tasks", paths, err)
 		}
 	}

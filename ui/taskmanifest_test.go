@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -126,7 +128,7 @@ func TestTasksShowManifestFindings(t *testing.T) {
 
 	// A julep.yaml too large to read is reported as such, not as if it
 	// declared nothing.
-	fsys["proj/julep.yaml"] = &fstest.MapFile{Data: []byte(strings.Repeat("#", maxManifestSize+1)), ModTime: t0.Add(2 * time.Second)}
+	fsys["proj/julep.yaml"] = &fstest.MapFile{Data: []byte(strings.Repeat("#", taskpreview.MaxManifestSize+1)), ModTime: t0.Add(2 * time.Second)}
 	h.fire(tasksPollMsg{})
 	if got := codes(h.a.tasks.findings[task]); strings.Join(got, " ") != "manifest_invalid" {
 		t.Fatalf("findings with an unreadable julep.yaml = %v, want manifest_invalid alone", got)
@@ -144,5 +146,63 @@ func TestTasksShowManifestFindings(t *testing.T) {
 	h.keys("tab")
 	if scr := h.screen(); strings.Contains(scr, "manifest_") {
 		t.Fatalf("loose.yaml shows a finding:\n%s", scr)
+	}
+}
+
+// writeTree writes files (slash paths → content) under dir.
+func writeTree(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for p, data := range files {
+		p = filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// The julep.yaml above the tasks folder applies to its tasks, as in
+// `keyward --tasks proj/tasks preview` (cli TestPreviewManifestAboveTheTasksFolder).
+func TestTasksManifestAboveTheTasksFolder(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"proj/julep.yaml": manifestV1, "proj/tasks/t.yaml": manifestTask})
+	tasks := config.ResolveTasks(filepath.Join(dir, "proj", "tasks"), "", config.Default(), false)
+	h := newHarnessWith(t, nil, demo.Seed, func(o *Options) { o.Tasks = tasks })
+	if got := codes(h.a.tasks.findings["t.yaml"]); strings.Join(got, " ") != "manifest_undeclared manifest_unused" {
+		t.Fatalf("findings of t.yaml = %v, want undeclared and unused from ../julep.yaml", got)
+	}
+	h.openTask("t.yaml")
+	h.keys("tab")
+	scr := h.screen()
+	for _, s := range []string{undeclaredOther, "manifest_unused: NEVER_USED is declared in ../julep.yaml"} {
+		if !strings.Contains(scr, s) {
+			t.Errorf("the preview lacks %q:\n%s", s, scr)
+		}
+	}
+}
+
+// --demo reads only its own sample tasks: a julep.yaml in the folder
+// keyward runs in is not theirs.
+func TestDemoTasksIgnoreJulepYAMLAround(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"julep.yaml": "secrets:\n  - name: SLACK_BOT_TOKEN\n  - name: NOT_A_DEMO_SECRET\n"})
+	t.Chdir(dir)
+	h := newHarnessWith(t, nil, demo.Seed, func(o *Options) {
+		o.Demo = true
+		o.Tasks = config.ResolveTasks("", "", config.Default(), true)
+	})
+	if len(h.a.tasks.files) != 3 {
+		t.Fatalf("%d demo task files, want 3", len(h.a.tasks.files))
+	}
+	if len(h.a.tasks.manifests) != 0 || len(h.a.tasks.findings) != 0 {
+		t.Fatalf("manifests %v, findings %v; want none", h.a.tasks.manifests, h.a.tasks.findings)
+	}
+	for _, f := range h.a.tasks.paths() {
+		h.openTask(f)
+		if scr := h.screen(); strings.Contains(scr, "manifest_") {
+			t.Fatalf("%s shows a finding:\n%s", f, scr)
+		}
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"io/fs"
 	"maps"
-	"path"
 	"slices"
 	"sort"
 
@@ -22,11 +21,12 @@ import (
 // taskState is the tasks view: the task files, their previews, and where
 // the user is in them.
 type taskState struct {
-	fsys     fs.FS
-	dir      string // the folder on disk; "" when the caller gave TasksFS
-	label    string // how the header names the folder
-	writable bool   // task files may be rewritten: fsys is dir on disk
-	demo     bool   // the embedded demo tasks
+	proj     *taskpreview.Project // the tasks folder: its task files and which julep.yaml applies
+	fsys     fs.FS                // the tasks folder itself, for the import
+	dir      string               // the folder on disk; "" when the caller gave TasksFS
+	label    string               // how the header names the folder
+	writable bool                 // task files may be rewritten: fsys is dir on disk
+	demo     bool                 // the embedded demo tasks
 	opts     taskpreview.Options
 
 	files     []taskFile // in path order
@@ -47,9 +47,9 @@ type taskState struct {
 	// usedBy maps a secret name to the places that reference it; nil until
 	// every task file has been previewed once.
 	usedBy map[string][]taskpreview.Use
-	// manifests are the julep.yaml files found, by slash path; findings
-	// are what taskpreview.ManifestWarnings says of them, by task file
-	// path. The findings are kept apart from the previews' own warnings,
+	// manifests are the julep.yaml files that apply to the task files, by
+	// name in the project ("../julep.yaml" above the folder); findings
+	// are what Project.ManifestWarnings says of them, by task file path. The findings are kept apart from the previews' own warnings,
 	// which stay as the preview Cmd returned them, and merged only when
 	// drawn and counted.
 	manifests map[string]manifestFile
@@ -94,7 +94,7 @@ func newTaskState(opts Options) taskState {
 	if src.FS == nil {
 		src = config.ResolveTasks("", "", config.Default(), opts.Demo)
 	}
-	t := taskState{fsys: src.FS, dir: src.Dir, label: src.Label, writable: src.Writable, demo: src.Demo,
+	t := taskState{proj: taskpreview.OpenProject(src.Dir, src.FS), fsys: src.FS, dir: src.Dir, label: src.Label, writable: src.Writable, demo: src.Demo,
 		byPath: map[string]int{}, known: map[string]fileStamp{}, want: map[string]int{},
 		opts: taskpreview.Options{Model: opts.Model, Mapping: opts.Mapping}}
 	if !t.writable {
@@ -127,7 +127,7 @@ func (t *taskState) loaded() bool { return t.scanned && len(t.want) == 0 }
 // scanTasks looks for task files now.
 func (a *Model) scanTasks() tea.Cmd {
 	a.tasks.scanSeq++
-	return scanTaskFiles(a.tasks.fsys, maps.Clone(a.tasks.manifests), a.tasks.scanSeq)
+	return scanTaskFiles(a.tasks.proj, maps.Clone(a.tasks.manifests), a.tasks.scanSeq)
 }
 
 // previewTasks asks for previews of paths: against the store once the user
@@ -149,7 +149,7 @@ func (a *Model) previewTasks(paths []string) tea.Cmd {
 			names[i] = a.list.all[i].sec.Name
 		}
 	}
-	return previewTaskFiles(a.ctx, a.store, t.fsys, paths, names, checked, t.opts, t.prevSeq)
+	return previewTaskFiles(a.ctx, a.store, t.proj, paths, names, checked, t.opts, t.prevSeq)
 }
 
 func (a *Model) tasksScanned(msg tasksScannedMsg) tea.Cmd {
@@ -214,12 +214,12 @@ func (a *Model) tasksPreviewed(msg tasksPreviewedMsg) tea.Cmd {
 	t := &a.tasks
 	applied := false
 	for _, p := range msg.files {
-		if t.want[p.path] != msg.seq {
+		if t.want[p.Path] != msg.seq {
 			continue // a newer preview of this file is on its way
 		}
-		delete(t.want, p.path)
-		if i, ok := t.byPath[p.path]; ok {
-			t.files[i] = taskFile{path: p.path, results: p.results, err: p.err, done: true, checked: msg.checked}
+		delete(t.want, p.Path)
+		if i, ok := t.byPath[p.Path]; ok {
+			t.files[i] = taskFile{path: p.Path, results: p.Results, err: p.Err, done: true, checked: msg.checked}
 			applied = true
 		}
 	}
@@ -242,7 +242,7 @@ func (a *Model) tasksChanged(reset bool) {
 			all = append(all, t.files[i].results...)
 		}
 		t.usedBy = taskpreview.UsedBy(all)
-		t.findings = manifestFindings(t.manifests, t.files)
+		t.findings = t.manifestFindings()
 	}
 	if a.list.query.NeedsUsage() {
 		before := a.list.selectedName()
@@ -252,55 +252,22 @@ func (a *Model) tasksChanged(reset bool) {
 	a.flatten(reset)
 }
 
-// manifestFindings runs taskpreview.ManifestWarnings over the previewed
-// files. A julep.yaml that could not be read gives one manifest_invalid
-// finding on its project's first file instead of findings made up from no
-// content.
-func manifestFindings(manifests map[string]manifestFile, files []taskFile) map[string][]taskpreview.Warning {
-	if len(manifests) == 0 {
+// manifestFindings runs Project.ManifestWarnings over the previewed files.
+func (t *taskState) manifestFindings() map[string][]taskpreview.Warning {
+	if len(t.manifests) == 0 {
 		return nil
 	}
-	src := make(map[string][]byte, len(manifests))
-	for p, m := range manifests {
-		src[p] = m.data
+	ms := make(map[string]taskpreview.Manifest, len(t.manifests))
+	for p, m := range t.manifests {
+		ms[p] = m.Manifest
 	}
-	tree := make([]taskpreview.FileResults, 0, len(files))
-	for i := range files {
-		if f := &files[i]; f.done && f.err == nil && len(f.results) > 0 {
-			tree = append(tree, taskpreview.FileResults{Path: f.path, Results: f.results})
-		}
-	}
-	out := taskpreview.ManifestWarnings(src, tree)
-	for p, m := range manifests {
-		if m.err == nil {
-			continue
-		}
-		for f, ws := range out {
-			out[f] = slices.DeleteFunc(ws, func(w taskpreview.Warning) bool { return w.Path == p })
-		}
-		for _, f := range tree {
-			if nearestManifest(src, f.Path) == p {
-				out[f.Path] = append([]taskpreview.Warning{{Code: taskpreview.WarnManifestInvalid, Path: p,
-					Message: "cannot read " + p + ": " + describeTaskErr(m.err)}}, out[f.Path]...)
-				break
-			}
+	files := make([]taskpreview.FilePreview, 0, len(t.files))
+	for i := range t.files {
+		if f := &t.files[i]; f.done {
+			files = append(files, taskpreview.FilePreview{Path: f.path, Results: f.results, Err: f.err})
 		}
 	}
-	return out
-}
-
-// nearestManifest is the julep.yaml among manifests in file's folder or
-// the closest above it, or "".
-func nearestManifest(manifests map[string][]byte, file string) string {
-	for dir := path.Dir(file); ; dir = path.Dir(dir) {
-		p := path.Join(dir, taskpreview.ManifestName)
-		if _, ok := manifests[p]; ok {
-			return p
-		}
-		if dir == "." || dir == "/" {
-			return ""
-		}
-	}
+	return t.proj.ManifestWarnings(ms, files)
 }
 
 // flatten lays the selected file's results out as one list of lines and
@@ -451,7 +418,7 @@ func (a *Model) refUnderCursor() refAt {
 		at.text = l.Text[at.span.Start:at.span.End]
 	case it.ref >= 0:
 		ref := r.References[it.ref]
-		at.span = taskpreview.Span{Name: ref.Name, State: refState(ref), Ref: it.ref}
+		at.span = taskpreview.Span{Name: ref.Name, State: ref.SpanState(), Ref: it.ref}
 	default:
 		at.span = taskpreview.Span{Name: r.Inert[it.inert].Name, State: taskpreview.SpanInert, Ref: -1}
 		at.line = r.Inert[it.inert].Line
@@ -470,18 +437,4 @@ func (a *Model) refUnderCursor() refAt {
 		at.kind = refMissing
 	}
 	return at
-}
-
-// refState is the highlight of a reference, as taskpreview gives its
-// spans.
-func refState(ref taskpreview.Reference) taskpreview.SpanState {
-	switch {
-	case ref.Status == taskpreview.StatusUnchecked:
-		return taskpreview.SpanUnchecked
-	case ref.Optional:
-		return taskpreview.SpanOptional
-	case ref.Status == taskpreview.StatusResolved:
-		return taskpreview.SpanResolved
-	}
-	return taskpreview.SpanMissing
 }

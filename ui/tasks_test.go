@@ -15,6 +15,7 @@ import (
 
 	"github.com/keyward/keyward/config"
 	"github.com/keyward/keyward/demo"
+	"github.com/keyward/keyward/taskpreview"
 )
 
 // newDemoHarness is the app on the demo store and the demo tasks, as
@@ -427,7 +428,7 @@ func TestTasksReloadOnChange(t *testing.T) {
 		t.Fatalf("after removing b.yaml: %d files, used by %v", len(h.a.tasks.files), h.a.tasks.usedBy)
 	}
 	// A stale preview (an older request) is dropped.
-	h.send(tasksPreviewedMsg{seq: h.a.tasks.prevSeq - 1, files: []taskPreview{{path: "a.yaml", err: errors.New("stale")}}})
+	h.send(tasksPreviewedMsg{seq: h.a.tasks.prevSeq - 1, files: []taskpreview.FilePreview{{Path: "a.yaml", Err: errors.New("stale")}}})
 	if f := h.a.tasks.files[0]; f.err != nil || len(f.results) != 1 {
 		t.Fatal("a stale preview replaced the current one")
 	}

@@ -1,0 +1,479 @@
+package taskpreview
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// ManifestName is the file in which a Julep project (as in julep-ai/library)
+// declares the secrets its tasks need (JULEP.md §7).
+const ManifestName = "julep.yaml"
+
+// MaxManifestSize bounds a julep.yaml read: it is a short list of names.
+const MaxManifestSize = 1 << 20
+
+// skipDirs are folders that hold other people's files, never the user's
+// tasks.
+var skipDirs = map[string]bool{"vendor": true, "node_modules": true, "third_party": true}
+
+// Project is a tasks folder as keyward reads it, for the command line and
+// the terminal UI alike. It owns the two rules every surface needs: which
+// files are tasks (Tasks) and which julep.yaml applies to a task (the
+// nearest one in the task's folder or above, up to the top of the file
+// system the project sees).
+//
+// Names are slash paths relative to the project's folder; a julep.yaml
+// above the folder is named with "../". A project made by DirProject also
+// takes absolute paths.
+type Project struct {
+	fsys fs.FS
+	root string // the folder, a slash path in fsys ("." for its top)
+	// top is the OS path fsys is rooted at, when fsys is the disk
+	// (DirProject): names may then be absolute OS paths.
+	top string
+}
+
+// NewProject is the project whose folder is root in fsys. A julep.yaml is
+// looked for in a task's folder and each parent up to fsys's top, never
+// beyond: for the demo's embedded tasks, pass them with root ".".
+func NewProject(fsys fs.FS, root string) *Project {
+	return &Project{fsys: fsys, root: path.Clean(root)}
+}
+
+// DirProject is the project of the folder dir on disk. Its julep.yaml
+// lookup goes above dir, up to the root of the file system.
+func DirProject(dir string) (*Project, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	top := filepath.VolumeName(abs) + string(filepath.Separator)
+	rel, err := filepath.Rel(top, abs)
+	if err != nil {
+		return nil, err
+	}
+	return &Project{fsys: os.DirFS(top), root: filepath.ToSlash(rel), top: top}, nil
+}
+
+// OpenProject is the rule for a resolved tasks folder (config.Tasks): with
+// dir, the folder on disk, the project looks above it for a julep.yaml;
+// with no dir (the demo's embedded samples), only inside fsys.
+func OpenProject(dir string, fsys fs.FS) *Project {
+	if dir != "" {
+		if p, err := DirProject(dir); err == nil {
+			return p
+		}
+	}
+	return NewProject(fsys, ".")
+}
+
+// full is name's path in fsys, or false when it is outside fsys.
+func (p *Project) full(name string) (string, bool) {
+	if p.top != "" && filepath.IsAbs(filepath.FromSlash(name)) {
+		rel, err := filepath.Rel(p.top, filepath.FromSlash(name))
+		if err != nil {
+			return "", false
+		}
+		name = filepath.ToSlash(rel)
+		return path.Clean(name), fs.ValidPath(path.Clean(name))
+	}
+	f := path.Join(p.root, name)
+	return f, fs.ValidPath(f)
+}
+
+// name is full's name relative to the project's folder.
+func (p *Project) name(full string) string {
+	if p.root == "." {
+		return full
+	}
+	up := p.root
+	back := ""
+	for up != "." && full != up && !strings.HasPrefix(full, up+"/") {
+		up = path.Dir(up)
+		back += "../"
+	}
+	if full == up {
+		if back == "" {
+			return "."
+		}
+		return strings.TrimSuffix(back, "/")
+	}
+	if up == "." {
+		return back + full
+	}
+	return back + strings.TrimPrefix(full, up+"/")
+}
+
+// ReadFile reads the file name.
+func (p *Project) ReadFile(name string) ([]byte, error) {
+	f, ok := p.full(name)
+	if !ok {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	return fs.ReadFile(p.fsys, f)
+}
+
+// Stat describes the file name.
+func (p *Project) Stat(name string) (fs.FileInfo, error) {
+	f, ok := p.full(name)
+	if !ok {
+		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrInvalid}
+	}
+	return fs.Stat(p.fsys, f)
+}
+
+// Tasks lists the task files under dir ("." is the project's folder): every
+// *.yaml and *.yml file, recursively, skipping hidden files and folders,
+// vendored folders (vendor, node_modules, third_party) and julep.yaml
+// manifests. Whether a file really is a task is Preview's to say. The names
+// are sorted and relative to the project's folder (absolute when dir is).
+// With limit > 0, the walk
+// stops listing folders after limit entries and truncated is set: started in
+// a home folder, keyward must not walk the whole disk.
+func (p *Project) Tasks(dir string, limit int) (names []string, truncated bool, err error) {
+	root, ok := p.full(dir)
+	if !ok {
+		return nil, false, &fs.PathError{Op: "open", Path: dir, Err: fs.ErrInvalid}
+	}
+	// An absolute folder gives absolute names, as the user would expect.
+	absDir := p.top != "" && filepath.IsAbs(filepath.FromSlash(dir))
+	fsys := p.fsys
+	var lim *limitFS
+	if limit > 0 {
+		lim = &limitFS{FS: fsys, left: limit}
+		fsys = lim
+	}
+	err = fs.WalkDir(fsys, root, func(f string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if f == root {
+				return err
+			}
+			return nil // an unreadable folder is skipped, not fatal
+		}
+		base := d.Name()
+		if d.IsDir() {
+			if f != root && (strings.HasPrefix(base, ".") || skipDirs[base]) {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		ext := path.Ext(base)
+		if !strings.HasPrefix(base, ".") && d.Type().IsRegular() && base != ManifestName && (ext == ".yaml" || ext == ".yml") {
+			if absDir {
+				names = append(names, filepath.ToSlash(filepath.Join(p.top, filepath.FromSlash(f))))
+			} else {
+				names = append(names, p.name(f))
+			}
+		}
+		return nil
+	})
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == root {
+		pe.Path = dir // the folder as the caller named it
+	}
+	slices.Sort(names)
+	return names, lim != nil && lim.hit, err
+}
+
+// limitFS stops listing folders once left entries have been seen.
+type limitFS struct {
+	fs.FS
+	left int
+	hit  bool
+}
+
+func (l *limitFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	if l.left <= 0 {
+		l.hit = true
+		return nil, errors.New("too many files")
+	}
+	ents, err := fs.ReadDir(l.FS, name)
+	l.left -= len(ents)
+	return ents, err
+}
+
+// nearest is the one rule for which julep.yaml applies to the task file
+// name: the first for which has is true of the file's own folder, then each
+// parent up to the top of the project's file system. It returns the
+// manifest's path in fsys, or "".
+func (p *Project) nearest(name string, has func(full string) bool) string {
+	f, ok := p.full(name)
+	if !ok {
+		return ""
+	}
+	for dir := path.Dir(f); ; dir = path.Dir(dir) {
+		if m := path.Join(dir, ManifestName); has(m) {
+			return m
+		}
+		if dir == "." {
+			return ""
+		}
+	}
+}
+
+// Manifests returns the julep.yaml that applies to each of the task files
+// names, once each and sorted. It stats each candidate folder at most once.
+func (p *Project) Manifests(names []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range names {
+		m := p.nearest(n, func(full string) bool {
+			if ok, done := seen[full]; done {
+				return ok
+			}
+			st, err := fs.Stat(p.fsys, full)
+			seen[full] = err == nil && st.Mode().IsRegular()
+			return seen[full]
+		})
+		if m != "" && !slices.Contains(out, p.name(m)) {
+			out = append(out, p.name(m))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Manifest is one julep.yaml as read: its content, or why it could not be
+// read.
+type Manifest struct {
+	Data []byte
+	Err  error
+}
+
+// ReadManifest reads the julep.yaml name, refusing one over
+// MaxManifestSize.
+func (p *Project) ReadManifest(name string) Manifest {
+	st, err := p.Stat(name)
+	switch {
+	case err != nil:
+		return Manifest{Err: err}
+	case st.Size() > MaxManifestSize:
+		return Manifest{Err: errors.New("larger than 1 MiB")}
+	}
+	data, err := p.ReadFile(name)
+	return Manifest{Data: data, Err: err}
+}
+
+// FilePreview is one task file's preview: its results, or why it has none.
+type FilePreview struct {
+	Path    string
+	Results []*Result
+	Err     error
+}
+
+// Results gathers the results of files, in order.
+func Results(files []FilePreview) []*Result {
+	var out []*Result
+	for _, f := range files {
+		out = append(out, f.Results...)
+	}
+	return out
+}
+
+// PreviewAll reads and previews the task files names. With opts.Lookup,
+// each distinct secret's value is read at most once for the whole pass
+// (Preview alone reads it once per file); the values are dropped when the
+// pass ends. A file that cannot be read has an Err that names it and says
+// why, without the path inside the project's file system.
+func (p *Project) PreviewAll(names []string, opts Options) []FilePreview {
+	if opts.Lookup != nil {
+		c := &passCache{Lookup: opts.Lookup, values: map[string]cachedValue{}}
+		opts.Lookup = c
+		defer clear(c.values)
+	}
+	out := make([]FilePreview, 0, len(names))
+	for _, n := range names {
+		src, err := p.ReadFile(n)
+		if err != nil {
+			out = append(out, FilePreview{Path: n, Err: readError(n, err)})
+			continue
+		}
+		res, err := Preview(n, src, opts)
+		out = append(out, FilePreview{Path: n, Results: res, Err: err})
+	}
+	return out
+}
+
+// readError says why name could not be read, naming it as the caller did.
+func readError(name string, err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%s: no such file", name)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("%s: permission denied", name)
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("%s: %w", name, err)
+}
+
+// passCache is the store as one PreviewAll pass sees it.
+type passCache struct {
+	Lookup
+	values map[string]cachedValue
+}
+
+type cachedValue struct {
+	value string
+	err   error
+}
+
+func (c *passCache) Value(name string) (string, error) {
+	if v, ok := c.values[name]; ok {
+		return v.value, v.err
+	}
+	v, err := c.Lookup.Value(name)
+	c.values[name] = cachedValue{v, err}
+	return v, err
+}
+
+// ManifestWarnings compares each julep.yaml's `secrets:` list with what
+// the task files it applies to reference. manifests are the julep.yaml
+// files by name (as Manifests gives them, read with ReadManifest). It
+// returns the warnings to add, keyed by task file name: manifest_undeclared
+// on each file that uses an undeclared name, and manifest_unused and
+// manifest_invalid (a manifest that does not parse or could not be read) on
+// the first file of the project. It reads nothing.
+func (p *Project) ManifestWarnings(manifests map[string]Manifest, files []FilePreview) map[string][]Warning {
+	byFull := make(map[string]string, len(manifests))
+	for m := range manifests {
+		if f, ok := p.full(m); ok {
+			byFull[f] = m
+		}
+	}
+	has := func(full string) bool { _, ok := byFull[full]; return ok }
+	out := map[string][]Warning{}
+	type group struct {
+		first string
+		used  map[string]bool
+		users map[string][]string // name → files, in order
+	}
+	groups := map[string]*group{}
+	var order []string
+	for _, f := range files {
+		if f.Err != nil || len(f.Results) == 0 {
+			continue
+		}
+		m, ok := byFull[p.nearest(f.Path, has)]
+		if !ok {
+			continue
+		}
+		g := groups[m]
+		if g == nil {
+			g = &group{first: f.Path, used: map[string]bool{}, users: map[string][]string{}}
+			groups[m] = g
+			order = append(order, m)
+		}
+		for name := range UsedNames(f.Results) {
+			g.used[name] = true
+			if u := g.users[name]; len(u) == 0 || u[len(u)-1] != f.Path {
+				g.users[name] = append(g.users[name], f.Path)
+			}
+		}
+	}
+	for _, m := range order {
+		g := groups[m]
+		if err := manifests[m].Err; err != nil {
+			msg := err.Error()
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				msg = pe.Err.Error()
+			}
+			out[g.first] = append(out[g.first], Warning{Code: WarnManifestInvalid, Path: m, Message: "cannot read " + m + ": " + msg})
+			continue
+		}
+		rep, err := CheckManifest(manifests[m].Data, g.used)
+		if err != nil {
+			out[g.first] = append(out[g.first], Warning{Code: WarnManifestInvalid, Path: m, Message: err.Error()})
+			continue
+		}
+		for _, name := range rep.Undeclared {
+			for _, f := range g.users[name] {
+				out[f] = append(out[f], Warning{Code: WarnManifestUndeclared, Path: m,
+					Message: fmt.Sprintf("%s is referenced but not declared in the secrets: list of %s", name, m)})
+			}
+		}
+		for _, name := range rep.Unused {
+			out[g.first] = append(out[g.first], Warning{Code: WarnManifestUnused, Path: m,
+				Message: fmt.Sprintf("%s is declared in %s but no task of the project references it", name, m)})
+		}
+	}
+	return out
+}
+
+// CheckManifests reads the julep.yaml that applies to each previewed file
+// and adds ManifestWarnings' findings to the file's first result.
+func (p *Project) CheckManifests(files []FilePreview) {
+	var names []string
+	for _, f := range files {
+		if f.Err == nil && len(f.Results) > 0 {
+			names = append(names, f.Path)
+		}
+	}
+	manifests := map[string]Manifest{}
+	for _, m := range p.Manifests(names) {
+		manifests[m] = p.ReadManifest(m)
+	}
+	ws := p.ManifestWarnings(manifests, files)
+	for _, f := range files {
+		if w := ws[f.Path]; len(w) > 0 {
+			f.Results[0].Warnings = append(f.Results[0].Warnings, w...)
+		}
+	}
+}
+
+// Verdict is the outcome of previewing some task files: the preview
+// succeeds (exit status 0) when it is OK.
+type Verdict struct {
+	// Missing and Unreadable are the names of required references that are
+	// not in the store or whose value could not be read, once each, in
+	// order of first use. Optional references (.get(), in, LLM provider
+	// keys) and references guarded by a condition on the same name do not
+	// count; unchecked ones (no store) do not either.
+	Missing, Unreadable []string
+	// Failed are the files that could not be read or previewed.
+	Failed []string
+}
+
+// OK reports whether every required reference resolved and every file was
+// previewed.
+func (v Verdict) OK() bool {
+	return len(v.Missing) == 0 && len(v.Unreadable) == 0 && len(v.Failed) == 0
+}
+
+// Judge is the preview's exit rule over files.
+func Judge(files []FilePreview) Verdict {
+	var v Verdict
+	seen := map[string]bool{}
+	for _, f := range files {
+		if f.Err != nil {
+			v.Failed = append(v.Failed, f.Path)
+			continue
+		}
+		for _, r := range f.Results {
+			for _, ref := range r.References {
+				if !ref.Required() || seen[ref.Name] {
+					continue
+				}
+				switch ref.Status {
+				case StatusMissing:
+					v.Missing = append(v.Missing, ref.Name)
+				case StatusUnreadable:
+					v.Unreadable = append(v.Unreadable, ref.Name)
+				default:
+					continue
+				}
+				seen[ref.Name] = true
+			}
+		}
+	}
+	return v
+}
