@@ -134,8 +134,8 @@ const maxDetail = 300
 // parseDetail extracts what a FastAPI server said was wrong: the string
 // detail, or each validation error's location and message. It never keeps
 // pydantic's "input" (which echoes the request body, value included).
-// Anything in secrets is scrubbed. A body that is not JSON is kept only if
-// it is short plain text.
+// Anything in secrets is scrubbed. A body that is not a JSON detail is kept
+// only when it is plain text.
 func parseDetail(body []byte, contentType string, secrets ...string) string {
 	var env struct {
 		Detail json.RawMessage `json:"detail"`
@@ -168,7 +168,7 @@ func parseDetail(body []byte, contentType string, secrets ...string) string {
 			}
 			out = strings.Join(parts, "; ")
 		}
-	} else if !strings.Contains(contentType, "html") && !json.Valid(body) {
+	} else if ct := strings.TrimSpace(strings.SplitN(contentType, ";", 2)[0]); ct == "" || ct == "text/plain" {
 		out = string(body)
 	}
 	return cleanDetail(out, secrets...)

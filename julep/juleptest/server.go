@@ -8,6 +8,7 @@ package juleptest
 
 import (
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -169,6 +170,9 @@ func (b *base) serve(w http.ResponseWriter, r *http.Request, handle func(*http.R
 			w.Write([]byte("Internal Server Error"))
 			return
 		case Stall:
+			// Drain the body: only then does the server watch the
+			// connection and cancel r.Context when the client hangs up.
+			io.Copy(io.Discard, r.Body)
 			d := f.Stall
 			if d <= 0 {
 				d = 10 * time.Second
