@@ -13,12 +13,14 @@ import (
 )
 
 var (
-	t0      = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
-	v1Acct  = julep.NewV1(julep.ProductionURL, "unused", julep.Options{})
-	v3Acct  = julep.NewV3("http://127.0.0.1:8000", "unused", julep.Options{})
-	newerT  = t0.Add(time.Hour)
-	idOf    = func(n int) string { return fmt.Sprintf("0190a000-0000-7000-8000-%012x", n) }
-	secret  = func(name string, version int) model.Secret { return model.Secret{Name: name, Version: version, CreatedAt: t0} }
+	t0     = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	v1Acct = julep.NewV1(julep.ProductionURL, "unused", julep.Options{})
+	v3Acct = julep.NewV3("http://127.0.0.1:8000", "unused", julep.Options{})
+	newerT = t0.Add(time.Hour)
+	idOf   = func(n int) string { return fmt.Sprintf("0190a000-0000-7000-8000-%012x", n) }
+	secret = func(name string, version int) model.Secret {
+		return model.Secret{Name: name, Version: version, CreatedAt: t0}
+	}
 	remote1 = func(name string, n int) julep.RemoteSecret {
 		return julep.RemoteSecret{ID: idOf(n), Name: name, CreatedAt: t0.Add(time.Duration(n) * time.Second), UpdatedAt: t0}
 	}
@@ -117,7 +119,9 @@ func TestCompareV1(t *testing.T) {
 		{"IN_STEP", julep.InStep, nil},
 		{"LOCAL_ONLY", julep.LocalOnly, func(s julep.Status) string { return cond(s.Gone, "Gone") }},
 		{"REMOTE_ONLY", julep.RemoteOnly, func(s julep.Status) string { return cond(s.Local != nil, "has Local") }},
-		{"VALUE_CHANGED", julep.LocalNewer, func(s julep.Status) string { return cond(!strings.Contains(s.Why, "version 2, pushed 1"), "Why "+s.Why) }},
+		{"VALUE_CHANGED", julep.LocalNewer, func(s julep.Status) string {
+			return cond(!strings.Contains(s.Why, "version 2, pushed 1"), "Why "+s.Why)
+		}},
 		{"META_CHANGED", julep.LocalNewer, func(s julep.Status) string { return cond(!s.RecordDiffers, "RecordDiffers false") }},
 		{"REMOTE_CHANGED", julep.RemoteChanged, func(s julep.Status) string { return cond(!s.RecordDiffers, "RecordDiffers false") }},
 		{"CONFLICT", julep.Conflict, nil},
