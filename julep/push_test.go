@@ -3,6 +3,7 @@ package julep_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"testing"
@@ -27,14 +28,47 @@ func newStore(values map[string]string) *store {
 	return s
 }
 
+func (s *store) Get(_ context.Context, name string) (model.Secret, error) {
+	rec, ok := s.recs[name]
+	if !ok {
+		return model.Secret{}, errors.New("no such record")
+	}
+	return rec, nil
+}
+
+func (s *store) Value(_ context.Context, name string) (string, error) {
+	v, ok := s.values[name]
+	if !ok {
+		return "", errors.New("no value")
+	}
+	return v, nil
+}
+
+func (s *store) RecordSync(_ context.Context, name string, st model.SyncState) (model.Secret, error) {
+	rec, ok := s.recs[name]
+	if !ok {
+		return model.Secret{}, errors.New("no such record")
+	}
+	s.recs[name] = rec.WithSync(st)
+	return s.recs[name], nil
+}
+
 func (s *store) list() []model.Secret {
 	return slices.Collect(maps.Values(s.recs))
 }
 
-// push runs plan the way the CLI will: the value is read at the moment of
-// the write, PendingState is recorded first when pending is set, and
-// StateAfterPush after. It stops at the first error.
+// push runs plan with julep.Push and returns the first step's error; with
+// pending false it is a caller that records no PendingState, to show what
+// that would cost.
 func push(ctx context.Context, r julep.Remote, s *store, plan julep.Plan, pending bool) error {
+	if pending {
+		for _, st := range julep.Push(ctx, r, s, plan, func() time.Time { return t0.Add(time.Minute) }, nil).Steps {
+			if st.Err != nil {
+				return st.Err
+			}
+		}
+		return nil
+	}
 	for _, a := range plan.Actions {
 		switch a.Kind {
 		case julep.Create, julep.Update:
@@ -93,12 +127,14 @@ func TestInterruptedPushConverges(t *testing.T) {
 		second []string
 		force  bool
 	}{
+		// julep.Push goes on after a failed step, so B and C landed in the
+		// first push and only A is left.
 		{"create landed, answer lost", juleptest.Fault{Kind: juleptest.CutAfter, Method: "POST"}, true,
-			[]string{"update A_KEY", "create B_KEY", "create C_KEY"}, false},
+			[]string{"update A_KEY"}, false},
 		{"create never landed", juleptest.Fault{Kind: juleptest.CutBefore, Method: "POST"}, true,
-			[]string{"create A_KEY", "create B_KEY", "create C_KEY"}, false},
+			[]string{"create A_KEY"}, false},
 		{"create timed out, never landed", juleptest.Fault{Kind: juleptest.Stall, Method: "POST"}, true,
-			[]string{"create A_KEY", "create B_KEY", "create C_KEY"}, false},
+			[]string{"create A_KEY"}, false},
 		// Without PendingState the lost create reads as NeverSynced: it is
 		// left alone until forced, and even then never created twice.
 		{"no pending state", juleptest.Fault{Kind: juleptest.CutAfter, Method: "POST"}, false,
@@ -246,4 +282,59 @@ func mustList(t *testing.T, r julep.Remote) []julep.RemoteSecret {
 		t.Fatal(err)
 	}
 	return l
+}
+
+// failingLocal is a store whose value reads fail for the names in bad.
+type failingLocal struct {
+	*store
+	bad map[string]bool
+}
+
+func (f failingLocal) Value(ctx context.Context, name string) (string, error) {
+	if f.bad[name] {
+		return "", errors.New("the keyring is locked")
+	}
+	return f.store.Value(ctx, name)
+}
+
+func TestPushReportsEveryStep(t *testing.T) {
+	ctx := context.Background()
+	srv := juleptest.NewV1(t)
+	r := julep.NewV1(srv.URL, juleptest.DefaultKey, opts(&sleeper{}))
+	s := newStore(map[string]string{"A_KEY": "a-1", "B_KEY": "b-1", "C_KEY": "c-1"})
+	_, p := plan(t, r, s, julep.PushOptions{})
+	var seen []string
+	res := julep.Push(ctx, r, failingLocal{s, map[string]bool{"B_KEY": true}}, p, nil, func(i, n int, a julep.Action) {
+		seen = append(seen, fmt.Sprintf("%d/%d %s", i, n, a.Name))
+	})
+	if !slices.Equal(seen, []string{"1/3 A_KEY", "2/3 B_KEY", "3/3 C_KEY"}) {
+		t.Errorf("progress = %v", seen)
+	}
+	got := map[string]julep.Outcome{}
+	for _, st := range res.Steps {
+		got[st.Action.Name] = st.Outcome
+	}
+	if got["A_KEY"] != julep.Done || got["B_KEY"] != julep.Failed || got["C_KEY"] != julep.Done || res.OK() {
+		t.Fatalf("outcomes = %v, OK %v; want B_KEY failed and the others done", got, res.OK())
+	}
+	if _, ok := srv.Value("B_KEY"); ok {
+		t.Error("a step whose value could not be read was sent")
+	}
+	if st, ok := s.recs["A_KEY"].SyncFor(r.Target()); !ok || julep.IsPending(st) {
+		t.Errorf("A_KEY's sync state = %+v, %v; want a completed push", st, ok)
+	}
+
+	// A rejected key stops the push: the rest is reported, not tried.
+	s2 := newStore(map[string]string{"D_KEY": "d-1", "E_KEY": "e-1"})
+	_, p2 := plan(t, r, s2, julep.PushOptions{})
+	srv.SetKey("another-key")
+	before := srv.Count("POST", "/secrets")
+	res = julep.Push(ctx, r, s2, p2, nil, nil)
+	if res.Steps[0].Outcome != julep.Failed || !errors.Is(res.Steps[0].Err, julep.ErrUnauthorized) ||
+		res.Steps[1].Outcome != julep.Skipped || res.Steps[1].Err == nil {
+		t.Fatalf("steps after a rejected key = %+v", res.Steps)
+	}
+	if n := srv.Count("POST", "/secrets") - before; n != 1 {
+		t.Errorf("%d POSTs after the key was rejected, want 1", n)
+	}
 }

@@ -72,6 +72,9 @@ func (k APIKey) ExpiryWarning(now time.Time) (string, bool) { return KeyExpiryWa
 type Flags struct {
 	Platform    string // --platform v1|v3
 	Environment string // --environment production|dev|URL
+	// APIKeySecret is --api-key-secret NAME: a secret in keyward's own
+	// store that holds the key. The key itself is never a flag.
+	APIKeySecret string
 }
 
 // TOMLSettings is keyward's config.toml [julep] table, which the caller
@@ -119,7 +122,15 @@ type Inputs struct {
 	// StoreSecret reads a value from keyward's own store, for
 	// TOMLSettings.APIKeySecret; nil means it is not available.
 	StoreSecret func(name string) (string, error)
+	// HasSecret reports whether keyward's store has a secret of that name
+	// (without reading its value): the secret DefaultKeySecret is used
+	// when nothing else names a key. Nil means none.
+	HasSecret func(name string) bool
 }
+
+// DefaultKeySecret is the keyward secret that holds the API key when
+// nothing else says where it is.
+const DefaultKeySecret = "JULEP_API_KEY"
 
 // Settings says which account to talk to and how, and where each piece
 // came from.
@@ -181,8 +192,10 @@ func (e *SettingError) Unwrap() error { return e.Err }
 //	  ~/.config/julep/config.yml environment, production
 //	base URL (v3): --environment URL, JULEP_API_URL, config.toml base_url,
 //	  config.toml environment; Julep 3 has no hosted default
-//	API key: JULEP_API_KEY, the store secret named by config.toml
-//	  api_key_secret, ~/.config/julep/config.yml api_key (v1 only)
+//	API key: the store secret named by --api-key-secret, JULEP_API_KEY,
+//	  the store secret named by config.toml api_key_secret, the store
+//	  secret JULEP_API_KEY when it exists, ~/.config/julep/config.yml
+//	  api_key (v1 only)
 //
 // A missing key is not an error here (status shows "not set");
 // Settings.Remote refuses it.
@@ -267,12 +280,7 @@ func Resolve(in Inputs) (Settings, error) {
 	}
 	s.BaseURL = Setting{u, c.Source}
 
-	if e, ok := env("JULEP_API_KEY"); ok {
-		s.APIKey = APIKey{value: e.Value, Source: e.Source}
-		return s, nil
-	}
-	if name := in.TOML.APIKeySecret; name != "" {
-		src := "keyward secret " + name + " (" + SourceTOML + " api_key_secret)"
+	fromStore := func(name, src string) (Settings, error) {
 		if in.StoreSecret == nil {
 			return s, &SettingError{Setting: "API key", Source: src, Msg: "cannot be read: the store is not open"}
 		}
@@ -285,6 +293,19 @@ func Resolve(in Inputs) (Settings, error) {
 		}
 		s.APIKey = APIKey{value: v, Source: src}
 		return s, nil
+	}
+	if name := in.Flags.APIKeySecret; name != "" {
+		return fromStore(name, "keyward secret "+name+" (flag --api-key-secret)")
+	}
+	if e, ok := env("JULEP_API_KEY"); ok {
+		s.APIKey = APIKey{value: e.Value, Source: e.Source}
+		return s, nil
+	}
+	if name := in.TOML.APIKeySecret; name != "" {
+		return fromStore(name, "keyward secret "+name+" ("+SourceTOML+" api_key_secret)")
+	}
+	if in.HasSecret != nil && in.HasSecret(DefaultKeySecret) {
+		return fromStore(DefaultKeySecret, "keyward secret "+DefaultKeySecret)
 	}
 	if p == V1 {
 		c, err := cliConfig()

@@ -193,3 +193,37 @@ func TestSettingsNeverPrintTheKey(t *testing.T) {
 		t.Errorf("Remote without a key = nil error, want one")
 	}
 }
+
+func TestResolveKeyFromStoreSecrets(t *testing.T) {
+	store := map[string]string{"JULEP_API_KEY": "from-default-secret", "TEAM_KEY": "from-team-secret", "TOML_KEY": "from-toml-secret"}
+	read := func(name string) (string, error) { return store[name], nil }
+	has := func(name string) bool { _, ok := store[name]; return ok }
+	env := func(vars map[string]string) func(string) (string, bool) {
+		return func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
+	}
+	for _, c := range []struct {
+		name      string
+		in        julep.Inputs
+		key, from string
+	}{
+		{"flag beats env", julep.Inputs{Flags: julep.Flags{APIKeySecret: "TEAM_KEY"}, LookupEnv: env(map[string]string{"JULEP_API_KEY": "from-env"}), StoreSecret: read, HasSecret: has},
+			"from-team-secret", "keyward secret TEAM_KEY (flag --api-key-secret)"},
+		{"env beats config and default", julep.Inputs{LookupEnv: env(map[string]string{"JULEP_API_KEY": "from-env"}), TOML: julep.TOMLSettings{APIKeySecret: "TOML_KEY"}, StoreSecret: read, HasSecret: has},
+			"from-env", "env JULEP_API_KEY"},
+		{"config beats default", julep.Inputs{TOML: julep.TOMLSettings{APIKeySecret: "TOML_KEY"}, StoreSecret: read, HasSecret: has},
+			"from-toml-secret", "keyward secret TOML_KEY (config.toml [julep] api_key_secret)"},
+		{"default secret beats the julep CLI file", julep.Inputs{StoreSecret: read, HasSecret: has, CLIConfig: []byte("api_key: from-cli-file\n")},
+			"from-default-secret", "keyward secret JULEP_API_KEY"},
+		{"julep CLI file last", julep.Inputs{StoreSecret: read, HasSecret: func(string) bool { return false }, CLIConfig: []byte("api_key: from-cli-file\n")},
+			"from-cli-file", julep.SourceJulepCLIFile},
+	} {
+		s, err := julep.Resolve(c.in)
+		if err != nil {
+			t.Errorf("%s: Resolve: %v", c.name, err)
+			continue
+		}
+		if s.APIKey.Reveal() != c.key || s.APIKey.Source != c.from {
+			t.Errorf("%s: key %q from %q, want %q from %q", c.name, s.APIKey.Reveal(), s.APIKey.Source, c.key, c.from)
+		}
+	}
+}
