@@ -61,6 +61,7 @@ func TestScript(t *testing.T) {
 			env.Setenv("KEYWARD_INDEX", index)
 			passSessionEnv(env)
 			env.Defer(func() { cleanKeyring(env.T(), service, index) })
+			startJulep(env)
 			return nil
 		},
 		Cmds:                commands,
@@ -113,6 +114,8 @@ func cleanKeyring(t testscript.T, service, index string) {
 }
 
 var commands = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	"julepsrv": julepSrv,
+	"planeq":   planEq,
 	"exits":    exits,
 	"jsonkeys": jsonKeys,
 	"jsonget":  jsonGet,

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/keyward/keyward/julep"
 	"github.com/keyward/keyward/model"
 )
 
@@ -25,6 +26,19 @@ type secretJSON struct {
 	Version     int               `json:"version"`      //
 	RotateEvery *string           `json:"rotate_every"` // "90d"; null without a policy
 	Due         bool              `json:"due"`
+	// NoLocalValue: pulled from a Julep account, never given a value here.
+	NoLocalValue bool `json:"no_local_value"`
+	// Julep is what was last pushed to each Julep account; [] when none.
+	Julep []syncJSON `json:"julep"`
+}
+
+// syncJSON is one model.SyncState as get and list --json print it.
+type syncJSON struct {
+	Target        string `json:"target"`
+	RemoteID      string `json:"remote_id,omitempty"`
+	PushedVersion int    `json:"pushed_version"`
+	PushedAt      string `json:"pushed_at"`
+	Pending       bool   `json:"pending"`
 }
 
 // getJSON adds what get knows beyond the record. Value is present only with
@@ -50,6 +64,12 @@ func toJSON(s *model.Secret, now time.Time) secretJSON {
 	}
 	if out.Metadata == nil {
 		out.Metadata = map[string]string{}
+	}
+	out.NoLocalValue = s.NoValue
+	out.Julep = make([]syncJSON, len(s.Sync))
+	for i, st := range s.Sync {
+		out.Julep[i] = syncJSON{Target: st.Target, RemoteID: st.RemoteID, PushedVersion: st.Version,
+			PushedAt: jsonTime(st.PushedAt), Pending: julep.IsPending(st)}
 	}
 	if !s.RotatedAt.IsZero() {
 		t := jsonTime(s.RotatedAt)
@@ -83,12 +103,11 @@ const (
 // It aligns columns itself (two passes over the cells) rather than through
 // text/tabwriter, which is several times slower on 100,000 rows.
 func writeTable(w io.Writer, list []model.Secret, now time.Time) error {
-	const cols = 5
-	rows := make([][cols]string, 0, len(list)+1)
-	rows = append(rows, [cols]string{"NAME", "DESCRIPTION", "METADATA", "AGE", "DUE"})
+	rows := make([][]string, 0, len(list)+1)
+	rows = append(rows, []string{"NAME", "DESCRIPTION", "METADATA", "AGE", "DUE"})
 	for i := range list {
 		s := &list[i]
-		rows = append(rows, [cols]string{
+		rows = append(rows, []string{
 			model.Printable(s.Name),
 			cell(firstLine(s.Description), maxDescWidth),
 			cell(formatMetadata(s.Metadata), maxMetaWidth),
@@ -96,30 +115,46 @@ func writeTable(w io.Writer, list []model.Secret, now time.Time) error {
 			dueCell(s, now),
 		})
 	}
-	var width [cols]int
-	for i := range rows {
-		for c := range cols - 1 {
-			width[c] = max(width[c], utf8.RuneCountInString(rows[i][c]))
+	return writeAligned(w, "", rows)
+}
+
+// writeAligned prints rows as columns two spaces apart, each line after
+// indent, the last column unpadded (no trailing blanks). It is the one table
+// writer of the command line; it aligns by runes itself rather than through
+// text/tabwriter, which is several times slower on 100,000 rows. Cells must
+// already be printable.
+func writeAligned(w io.Writer, indent string, rows [][]string) error {
+	var width []int
+	for _, r := range rows {
+		for c := range max(len(r)-1, 0) {
+			if c >= len(width) {
+				width = append(width, 0)
+			}
+			width[c] = max(width[c], utf8.RuneCountInString(r[c]))
 		}
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	for i := range rows {
-		for c := range cols - 1 {
-			bw.WriteString(rows[i][c])
-			pad := width[c] - utf8.RuneCountInString(rows[i][c]) + 2
-			for range pad {
-				bw.WriteByte(' ')
+	for _, r := range rows {
+		line := indent
+		for c, cell := range r {
+			line += cell
+			if c < len(r)-1 {
+				line += strings.Repeat(" ", width[c]-utf8.RuneCountInString(cell)+2)
 			}
 		}
-		bw.WriteString(rows[i][cols-1])
+		bw.WriteString(strings.TrimRight(line, " "))
 		bw.WriteByte('\n')
 	}
 	return bw.Flush()
 }
 
-// dueCell says "yes" when a rotation is due, "in 12d" when one will be, and
-// "-" without a policy.
+// dueCell says "yes" when a rotation is due, "in 12d" when one will be, "-"
+// without a policy, and "no local value" for a record pulled from Julep
+// (rotate sets its first value, so that is what is due).
 func dueCell(s *model.Secret, now time.Time) string {
+	if s.NoValue {
+		return "no local value"
+	}
 	next, ok := s.NextDue()
 	switch {
 	case !ok:
@@ -184,6 +219,13 @@ func writeRecord(w io.Writer, s *model.Secret, now time.Time, hasPrev bool, show
 	}
 	fmt.Fprintf(tw, "previous value:\t%s\n", prev)
 	fmt.Fprintf(tw, "value:\t%s\n", shown)
+	for _, st := range s.Sync {
+		state := fmt.Sprintf("version %d pushed %s", st.Version, when(st.PushedAt))
+		if julep.IsPending(st) {
+			state = fmt.Sprintf("a push of version %d started %s never heard back; run 'keyward julep push'", st.Version, when(st.PushedAt))
+		}
+		fmt.Fprintf(tw, "julep:\t%s: %s\n", model.Printable(st.Target), state)
+	}
 	return tw.Flush()
 }
 

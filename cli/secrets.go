@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -124,7 +123,7 @@ rotate_every is null when there is no policy; metadata is always an object.`,
   keyward --tasks ./tasks secrets list --filter is:unused`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			q, err := model.ParseQuery(filter)
+			q, env, err := a.query(filter)
 			if err != nil {
 				return err
 			}
@@ -132,18 +131,11 @@ rotate_every is null when there is no policy; metadata is always an object.`,
 			if err != nil {
 				return err
 			}
-			st := a.st
-			list, err := st.List(cmd.Context())
+			list, err := a.st.List(cmd.Context())
 			if err != nil {
 				return err
 			}
-			now := a.now()
-			env := model.Env{Now: now}
-			if q.NeedsUsage() {
-				if env.Used, err = a.usedNames(); err != nil {
-					return err
-				}
-			}
+			now := env.Now
 			if !q.Empty() {
 				kept := list[:0]
 				for i := range list {
@@ -207,9 +199,15 @@ use --json for the exact bytes).`,
 			if err != nil {
 				return a.notFound(ctx, err, name)
 			}
-			value, err := st.Value(ctx, name)
-			if err != nil {
+			if sec.NoValue && reveal {
+				_, err := st.Value(ctx, name) // ErrNotSet: says why there is nothing to reveal
 				return err
+			}
+			var value string
+			if !sec.NoValue {
+				if value, err = st.Value(ctx, name); err != nil {
+					return err
+				}
 			}
 			hasPrev, err := st.HasPrevious(ctx, name)
 			if err != nil {
@@ -217,14 +215,20 @@ use --json for the exact bytes).`,
 			}
 			now := a.now()
 			if asJSON {
-				out := getJSON{secretJSON: toJSON(&sec, now), MaskedValue: model.Mask(value), HasPrevious: hasPrev}
+				out := getJSON{secretJSON: toJSON(&sec, now), HasPrevious: hasPrev}
+				if !sec.NoValue {
+					out.MaskedValue = model.Mask(value)
+				}
 				if reveal {
 					out.Value = &value
 				}
 				return writeJSON(a.stdout, out)
 			}
 			shown := model.Mask(value)
-			if reveal {
+			switch {
+			case sec.NoValue:
+				shown = "none yet: it came from a Julep account, which never gives values back; set one with 'keyward secrets rotate " + model.Printable(name) + "'"
+			case reveal:
 				shown = model.Printable(value)
 			}
 			return writeRecord(a.stdout, &sec, now, hasPrev, shown)
@@ -331,7 +335,8 @@ asked twice on a terminal, else all of stdin, or --value-stdin, --value or
 			name, ctx := args[0], cmd.Context()
 			st := a.st
 			// Fail on an unknown name before asking for a value.
-			if _, err := st.Get(ctx, name); err != nil {
+			before, err := st.Get(ctx, name)
+			if err != nil {
 				return a.notFound(ctx, err, name)
 			}
 			value, generated, err := a.readValue(cmd, &vf, name)
@@ -343,6 +348,9 @@ asked twice on a terminal, else all of stdin, or --value-stdin, --value or
 				return a.notFound(ctx, err, name)
 			}
 			msg := fmt.Sprintf("rotated %s to version %d; the previous value is kept for rollback", got.Name, got.Version)
+			if before.NoValue {
+				msg = fmt.Sprintf("set the first value of %s (version %d)", got.Name, got.Version)
+			}
 			if generated {
 				msg += fmt.Sprintf(" (generated %d characters, not shown)", len(value))
 			}
@@ -397,17 +405,12 @@ refuses unless --yes is given.`,
 				return a.notFound(ctx, err, name)
 			}
 			if !yes {
-				if !a.term.StdinIsTerminal() {
-					return withHint(usagef("refusing to delete %s without confirmation: stdin is not a terminal", name),
-						"add --yes to delete without asking")
-				}
-				fmt.Fprintf(a.stderr, "Delete secret %s and its values from the keyring? This cannot be undone. [y/N] ", name)
-				answer, err := a.term.ReadLine()
-				if err != nil {
-					return fmt.Errorf("read the answer: %w", err)
-				}
-				if ans := strings.ToLower(strings.TrimSpace(answer)); ans != "y" && ans != "yes" {
+				err := a.confirm(fmt.Sprintf("Delete secret %s and its values from the keyring? This cannot be undone.", name), "delete "+name)
+				if errors.Is(err, errNotConfirmed) {
 					return fmt.Errorf("not deleted: %s", name)
+				}
+				if err != nil {
+					return err
 				}
 			}
 			if err := st.Delete(ctx, name); err != nil {

@@ -83,6 +83,10 @@ type PushOptions struct {
 	Force bool
 	// Prune deletes the account's secrets that keyward does not have.
 	Prune bool
+	// Only, when set, limits the push to the names it accepts (a --filter
+	// or the TUI's selection); the others are left alone, but still count
+	// for the 100-secret warning.
+	Only func(Status) bool
 }
 
 // PlanPush decides what a push does with each name of rep. It does no I/O.
@@ -97,6 +101,9 @@ func PlanPush(rep Report, opt PushOptions) Plan {
 		skips = append(skips, a)
 	}
 	for _, s := range rep.Statuses {
+		if opt.Only != nil && !opt.Only(s) {
+			continue
+		}
 		if s.State == RemoteOnly {
 			if opt.Prune {
 				deletes = append(deletes, Action{Kind: Delete, Name: s.Name, Remote: *s.Remote, Reason: "only in the account (--prune)"})

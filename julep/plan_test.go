@@ -440,3 +440,29 @@ func cond(bad bool, msg string) string {
 	}
 	return ""
 }
+
+func TestPlanPushOnly(t *testing.T) {
+	acct := julep.NewV1("http://127.0.0.1:9/api", "k", julep.Options{})
+	var local []model.Secret
+	var remote []julep.RemoteSecret
+	for i := range 101 {
+		remote = append(remote, julep.RemoteSecret{ID: fmt.Sprintf("id-%03d", i), Name: fmt.Sprintf("OLD_%03d", i),
+			CreatedAt: t0.Add(time.Duration(i) * time.Minute), UpdatedAt: t0})
+	}
+	local = append(local, model.Secret{Name: "NEW_ONE", Version: 1}, model.Secret{Name: "NEW_TWO", Version: 1})
+	rep := julep.Compare(acct, local, remote)
+	only := func(s julep.Status) bool { return s.Name == "NEW_ONE" || s.Name == "OLD_000" }
+	p := julep.PlanPush(rep, julep.PushOptions{Prune: true, Only: only})
+	var got []string
+	for _, a := range p.Actions {
+		got = append(got, a.Kind.String()+" "+a.Name)
+	}
+	if want := []string{"delete OLD_000", "create NEW_ONE"}; !slices.Equal(got, want) {
+		t.Errorf("plan with Only = %v, want %v: names outside it are left alone, even with Prune", got, want)
+	}
+	// 101 - 1 deleted + 1 created = 101: the out-of-scope remote secrets
+	// still count, so the oldest remaining one is hidden from tasks.
+	if !slices.Equal(p.Hidden, []string{"OLD_001"}) {
+		t.Errorf("hidden = %v, want [OLD_001]", p.Hidden)
+	}
+}

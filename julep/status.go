@@ -90,6 +90,19 @@ type Status struct {
 	Why string
 }
 
+// Record is the record a filter query matches for this name: the local one,
+// or for a secret only the account has, its name, description and metadata.
+func (s Status) Record() model.Secret {
+	if s.Local != nil {
+		return *s.Local
+	}
+	if s.Remote != nil {
+		return model.Secret{Name: s.Remote.Name, Description: s.Remote.Description, Metadata: s.Remote.Metadata,
+			CreatedAt: s.Remote.CreatedAt, UpdatedAt: s.Remote.UpdatedAt}
+	}
+	return model.Secret{Name: s.Name}
+}
+
 // Report is the comparison of a store with one account.
 type Report struct {
 	Target        string

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -74,6 +75,20 @@ func (s *V3) Value(name string) (string, bool) {
 		return r.value, true
 	}
 	return "", false
+}
+
+// Names lists the live (not archived) secrets' names, sorted.
+func (s *V3) Names() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for name, r := range s.secrets {
+		if r.archived == nil {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Generation returns name's generation, 0 when absent.
