@@ -118,8 +118,8 @@ func (a *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 			n := model.Printable(name)
 			a.ask(confirmation{
 				prompt: "Roll " + n + " back to its previous value? y/N · " + a.usedByText(name) + " · the current value becomes the previous one",
-				yes:    rollbackSecret(a.ctx, a.store, name),
-				busy:   "rolling back " + n,
+				yes:    rollbackSecret(a.newWrite(), name),
+				busy:   opRollback.doing(name),
 				no:     "kept " + n + " as it was",
 			})
 			return nil
@@ -130,8 +130,8 @@ func (a *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 			n := model.Printable(name)
 			a.ask(confirmation{
 				prompt: "Delete " + n + "? y/N · " + a.usedByText(name) + " · its value and previous value are gone for good",
-				yes:    deleteSecret(a.ctx, a.store, name),
-				busy:   "deleting " + n,
+				yes:    deleteSecret(a.newWrite(), name),
+				busy:   opDelete.doing(name),
 				no:     "kept " + n + " as it was",
 			})
 			return nil
@@ -383,8 +383,8 @@ func (a *Model) submitForm() tea.Cmd {
 	case formNew:
 		s := f.secret()
 		f.saving = true
-		a.busy = "saving " + model.Printable(s.Name)
-		return tea.Batch(createSecret(a.ctx, a.store, s, f.value.value()), a.setStatus(statusInfo, a.busy+"…"))
+		a.busy = opCreate.doing(s.Name)
+		return tea.Batch(createSecret(a.newWrite(), s, f.value.value()), a.setStatus(statusInfo, a.busy+"…"))
 	case formEdit:
 		p := f.patch()
 		if p.Empty() {
@@ -396,8 +396,8 @@ func (a *Model) submitForm() tea.Cmd {
 			n := model.Printable(f.orig.Name)
 			a.ask(confirmation{
 				prompt: "Rename " + n + " to " + model.Printable(f.name.Value()) + "? y/N · " + a.usedByText(f.orig.Name) + ", which will still name " + n,
-				yes:    updateSecret(a.ctx, a.store, f.orig.Name, p),
-				busy:   "saving " + n,
+				yes:    updateSecret(a.newWrite(), f.orig.Name, p),
+				busy:   opUpdate.doing(f.orig.Name),
 				no:     "not renamed yet: enter saves, esc cancels",
 				back:   modeForm,
 			})
@@ -408,8 +408,8 @@ func (a *Model) submitForm() tea.Cmd {
 		n := model.Printable(f.orig.Name)
 		a.ask(confirmation{
 			prompt: "Rotate " + n + " to the new value? y/N · " + a.usedByText(f.orig.Name) + " · the current value is kept for rollback",
-			yes:    rotateSecret(a.ctx, a.store, f.orig.Name, f.value.value()),
-			busy:   "rotating " + n,
+			yes:    rotateSecret(a.newWrite(), f.orig.Name, f.value.value()),
+			busy:   opRotate.doing(f.orig.Name),
 			no:     "not rotated yet: enter saves, esc cancels",
 			back:   modeRotate,
 		})
@@ -427,8 +427,8 @@ func (a *Model) saveEdit() tea.Cmd {
 	f := a.form
 	p := f.patch()
 	f.saving = true
-	a.busy = "saving " + model.Printable(f.orig.Name)
-	return tea.Batch(updateSecret(a.ctx, a.store, f.orig.Name, p), a.setStatus(statusInfo, a.busy+"…"))
+	a.busy = opUpdate.doing(f.orig.Name)
+	return tea.Batch(updateSecret(a.newWrite(), f.orig.Name, p), a.setStatus(statusInfo, a.busy+"…"))
 }
 
 // ask puts a question to the user; confirmKey answers it.

@@ -89,48 +89,44 @@ func generateValue(seq int) tea.Cmd {
 	})
 }
 
-func createSecret(ctx context.Context, st Store, s model.Secret, value string) tea.Cmd {
+// writeTo is what a write Cmd needs from the model, copied out of it, and
+// the write's sequence number (Model.newWrite).
+type writeTo struct {
+	ctx context.Context
+	st  Store
+	seq int
+}
+
+// run makes the Cmd of one store write; every write reports the same way,
+// as a secretWrittenMsg.
+func (w writeTo) run(op writeOp, name string, do func(context.Context) (model.Secret, error)) tea.Cmd {
 	return safe(func() tea.Msg {
-		ctx, cancel := context.WithTimeout(ctx, opTimeout)
+		ctx, cancel := context.WithTimeout(w.ctx, opTimeout)
 		defer cancel()
-		got, err := st.Create(ctx, s, value)
-		return secretCreatedMsg{name: s.Name, secret: got, err: err}
+		msg := secretWrittenMsg{op: op, name: name, seq: w.seq}
+		msg.secret, msg.err = do(ctx)
+		return msg
 	})
 }
 
-func updateSecret(ctx context.Context, st Store, name string, p model.Patch) tea.Cmd {
-	return safe(func() tea.Msg {
-		ctx, cancel := context.WithTimeout(ctx, opTimeout)
-		defer cancel()
-		got, err := st.Update(ctx, name, p)
-		return secretUpdatedMsg{name: name, secret: got, err: err}
-	})
+func createSecret(w writeTo, s model.Secret, value string) tea.Cmd {
+	return w.run(opCreate, s.Name, func(ctx context.Context) (model.Secret, error) { return w.st.Create(ctx, s, value) })
 }
 
-func rotateSecret(ctx context.Context, st Store, name, value string) tea.Cmd {
-	return safe(func() tea.Msg {
-		ctx, cancel := context.WithTimeout(ctx, opTimeout)
-		defer cancel()
-		got, err := st.Rotate(ctx, name, value)
-		return secretRotatedMsg{name: name, secret: got, err: err}
-	})
+func updateSecret(w writeTo, name string, p model.Patch) tea.Cmd {
+	return w.run(opUpdate, name, func(ctx context.Context) (model.Secret, error) { return w.st.Update(ctx, name, p) })
 }
 
-func rollbackSecret(ctx context.Context, st Store, name string) tea.Cmd {
-	return safe(func() tea.Msg {
-		ctx, cancel := context.WithTimeout(ctx, opTimeout)
-		defer cancel()
-		got, err := st.Rollback(ctx, name)
-		return secretRolledBackMsg{name: name, secret: got, err: err}
-	})
+func rotateSecret(w writeTo, name, value string) tea.Cmd {
+	return w.run(opRotate, name, func(ctx context.Context) (model.Secret, error) { return w.st.Rotate(ctx, name, value) })
 }
 
-func deleteSecret(ctx context.Context, st Store, name string) tea.Cmd {
-	return safe(func() tea.Msg {
-		ctx, cancel := context.WithTimeout(ctx, opTimeout)
-		defer cancel()
-		return secretDeletedMsg{name: name, err: st.Delete(ctx, name)}
-	})
+func rollbackSecret(w writeTo, name string) tea.Cmd {
+	return w.run(opRollback, name, func(ctx context.Context) (model.Secret, error) { return w.st.Rollback(ctx, name) })
+}
+
+func deleteSecret(w writeTo, name string) tea.Cmd {
+	return w.run(opDelete, name, func(ctx context.Context) (model.Secret, error) { return model.Secret{}, w.st.Delete(ctx, name) })
 }
 
 // timerFunc makes a Cmd that delivers msg after d. The app uses tea.Tick;

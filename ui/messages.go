@@ -52,35 +52,28 @@ type valueGeneratedMsg struct {
 	err   error
 }
 
-// secretCreatedMsg, secretUpdatedMsg, secretRotatedMsg, secretRolledBackMsg
-// and secretDeletedMsg report writes. name is the name the write was
-// addressed to; secret is the record after it.
-type (
-	secretCreatedMsg struct {
-		name   string
-		secret model.Secret
-		err    error
-	}
-	secretUpdatedMsg struct {
-		name   string
-		secret model.Secret
-		err    error
-	}
-	secretRotatedMsg struct {
-		name   string
-		secret model.Secret
-		err    error
-	}
-	secretRolledBackMsg struct {
-		name   string
-		secret model.Secret
-		err    error
-	}
-	secretDeletedMsg struct {
-		name string
-		err  error
-	}
+// writeOp is a kind of store write; writeOps (results.go) says what each
+// shows and does afterwards.
+type writeOp int
+
+const (
+	opCreate writeOp = iota
+	opUpdate         // description, metadata, policy or name
+	opRotate
+	opRollback
+	opDelete
 )
+
+// secretWrittenMsg reports a store write. name is the name the write was
+// addressed to (the old name of a rename); secret is the record the store
+// returned (zero for a delete); seq is the write's sequence number.
+type secretWrittenMsg struct {
+	op     writeOp
+	name   string
+	secret model.Secret
+	seq    int
+	err    error
+}
 
 // secretImportedMsg reports the import of a literal credential from a task
 // file into the store. It never carries the literal.

@@ -124,6 +124,7 @@ type Model struct {
 
 	status   statusLine
 	busy     string // the write in flight, if any
+	writeSeq int    // the write the UI waits for
 	quitting bool
 	crashed  bool // Update or View panicked
 
@@ -242,16 +243,8 @@ func (a *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case valueGeneratedMsg:
 		return a.valueGenerated(msg)
-	case secretCreatedMsg:
-		return a.secretCreated(msg)
-	case secretUpdatedMsg:
-		return a.secretUpdated(msg)
-	case secretRotatedMsg:
-		return a.secretRotated(msg)
-	case secretRolledBackMsg:
-		return a.secretRolledBack(msg)
-	case secretDeletedMsg:
-		return a.secretDeleted(msg)
+	case secretWrittenMsg:
+		return a.secretWritten(msg)
 	case secretImportedMsg:
 		return a.secretImported(msg)
 	case tasksScannedMsg:
