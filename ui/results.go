@@ -8,6 +8,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -122,8 +124,66 @@ func (a *Model) secretWritten(msg secretWrittenMsg) tea.Cmd {
 	if op.forget || msg.renamed() {
 		a.forgetValue(msg.name)
 	}
-	// The record written is selected; after a delete the cursor stays.
-	return tea.Batch(a.reload(msg.secret.Name), a.setStatus(statusSuccess, msg.done()))
+	return tea.Batch(a.applyWrite(msg), a.setStatus(statusSuccess, msg.done()))
+}
+
+// applyWrite puts the record a write returned into the list, in place of
+// reading the whole index again (ctrl+r and a change of the index file on
+// disk still do), and previews again the task files it may change. The
+// record written is selected; after a delete the cursor stays on its row.
+func (a *Model) applyWrite(msg secretWrittenMsg) tea.Cmd {
+	if !a.loaded || a.loading {
+		// There is no list to change, or a load on its way may have read
+		// the index before this write: read it (again) instead.
+		return a.reload(msg.secret.Name)
+	}
+	before := a.list.selectedName()
+	keep := before
+	if msg.op == opDelete {
+		a.list.remove(msg.name)
+	} else {
+		a.list.put(msg.name, msg.secret, a.env())
+		keep = msg.secret.Name
+	}
+	a.list.selectName(keep)
+	a.listChanged(before)
+	return a.recheckTasks(msg)
+}
+
+// recheckTasks previews again the task files a write may have changed,
+// once the tasks view checks references against the store. A new value
+// changes the masks in the files that use its name; a name that comes or
+// goes can change any file's "did you mean" suggestion, so then every file
+// is previewed again; a new description or policy changes none.
+func (a *Model) recheckTasks(msg secretWrittenMsg) tea.Cmd {
+	if !a.tasks.checked {
+		return nil
+	}
+	switch {
+	case msg.op == opUpdate && !msg.renamed():
+		return nil
+	case (msg.op == opRotate || msg.op == opRollback) && a.tasks.usedBy != nil:
+		return a.previewTasks(a.tasksUsing(msg.name))
+	}
+	return a.previewTasks(a.tasks.paths())
+}
+
+// tasksUsing lists the task files that reference name.
+func (a *Model) tasksUsing(name string) []string {
+	var out []string
+	for _, u := range a.tasks.usedBy[name] {
+		p := u.File
+		if _, ok := a.tasks.byPath[p]; !ok {
+			// "file#2" is the second document of file.
+			if i := strings.LastIndexByte(p, '#'); i >= 0 {
+				p = p[:i]
+			}
+		}
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func (a *Model) valueCopied(msg valueCopiedMsg) tea.Cmd {

@@ -119,6 +119,7 @@ type Model struct {
 	loaded    bool
 	loadErr   string // why the last index load failed
 	indexSeq  int
+	loading   bool // a load of the index is on its way
 	reloading bool
 	selectOn  string // select this name after the next load
 
@@ -176,8 +177,7 @@ func newModel(ctx context.Context, opts Options, cfg config.Config, warnings []s
 // touched: task references are not checked against the store until the
 // tasks view opens) and asks the terminal for its background colour.
 func (a *Model) Init() tea.Cmd {
-	a.indexSeq++
-	return tea.Batch(loadIndex(a.ctx, a.store, a.indexSeq), a.scanTasks(), tea.RequestBackgroundColor)
+	return tea.Batch(a.reload(""), a.scanTasks(), tea.RequestBackgroundColor)
 }
 
 // env is what the filter needs: the clock and, once the task files have
@@ -339,6 +339,7 @@ func (a *Model) hideReveal() {
 // reload asks for the index again, selecting name afterwards when set.
 func (a *Model) reload(name string) tea.Cmd {
 	a.indexSeq++
+	a.loading = true
 	if name != "" {
 		a.selectOn = name
 	}
@@ -350,7 +351,7 @@ func (a *Model) indexLoaded(msg indexLoadedMsg) tea.Cmd {
 		return nil // a newer load is on its way
 	}
 	reloading := a.reloading
-	a.reloading = false
+	a.loading, a.reloading = false, false
 	if msg.err != nil {
 		a.loadErr = "could not read the index: " + describeErr(msg.err)
 		return a.setStatus(statusError, a.loadErr)
@@ -363,11 +364,7 @@ func (a *Model) indexLoaded(msg indexLoadedMsg) tea.Cmd {
 	}
 	a.list.setSecrets(msg.secrets, a.now(), a.env(), keep)
 	a.loaded = true
-	// A value on screen belongs to the version it was read at.
-	if s, ok := a.list.selected(); ok && a.reveal.revealed && a.masks[s.Name].version != s.Version {
-		a.hideReveal()
-	}
-	a.selectionChanged(before)
+	a.listChanged(before)
 	// Task references are checked against the names (and masks) of the
 	// store as it is now.
 	var recheck tea.Cmd
@@ -378,6 +375,15 @@ func (a *Model) indexLoaded(msg indexLoadedMsg) tea.Cmd {
 		return tea.Batch(recheck, a.setStatus(statusSuccess, "reloaded: "+model.Count(len(msg.secrets), "secret")))
 	}
 	return recheck
+}
+
+// listChanged follows a change of the list's records: a value on screen
+// belongs to the version it was read at, and a new selection hides it.
+func (a *Model) listChanged(before string) {
+	if s, ok := a.list.selected(); ok && a.reveal.revealed && a.masks[s.Name].version != s.Version {
+		a.hideReveal()
+	}
+	a.selectionChanged(before)
 }
 
 func (a *Model) valueRead(msg valueReadMsg) tea.Cmd {
