@@ -73,7 +73,7 @@ func (a *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Sort):
 		return a.cycleSort()
 	case key.Matches(msg, k.Reload):
-		a.reloading = true
+		a.reloading = "reloaded"
 		if a.focus.tasksView() {
 			return tea.Batch(a.reload(""), a.reloadTasks(), a.setStatus(statusInfo, "reloading the index and the task files…"))
 		}

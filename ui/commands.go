@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"crypto/sha256"
+	"os"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -21,13 +22,48 @@ const clipboardReadWait = 2 * time.Second
 // The Cmds below copy what they need into locals; the closures return a
 // message and never touch the model.
 
-func loadIndex(ctx context.Context, st Store, seq int) tea.Cmd {
+// indexPollInterval is how often the index file is looked at for changes
+// made by another keyward process.
+const indexPollInterval = 2 * time.Second
+
+// loadIndex reads every record. The index file (path, "" for none) is
+// stamped first: a change made while the records are read is then seen by
+// the next poll, not missed.
+func loadIndex(ctx context.Context, st Store, path string, seq int) tea.Cmd {
 	return safe(func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, opTimeout)
 		defer cancel()
+		stamp := statIndex(path)
 		list, err := st.List(ctx)
-		return indexLoadedMsg{seq: seq, secrets: list, err: err}
+		return indexLoadedMsg{seq: seq, secrets: list, stamp: stamp, err: err}
 	})
+}
+
+// indexStamp tells a changed index file: its modification time and size
+// (the zero value when it does not exist, or there is none).
+type indexStamp struct {
+	mod  time.Time
+	size int64
+	ok   bool
+}
+
+// statIndex stamps the index file. It only stats it: reading the file
+// stays keyring's job.
+func statIndex(path string) indexStamp {
+	if path == "" {
+		return indexStamp{}
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return indexStamp{}
+	}
+	// The wall clock only: == then compares what the file system said.
+	return indexStamp{mod: fi.ModTime().Round(0).UTC(), size: fi.Size(), ok: true}
+}
+
+// checkIndex stamps the index file for the poll.
+func checkIndex(path string, seq int) tea.Cmd {
+	return safe(func() tea.Msg { return indexCheckedMsg{seq: seq, stamp: statIndex(path)} })
 }
 
 func readValue(ctx context.Context, st Store, name string, version, seq int) tea.Cmd {
@@ -92,9 +128,10 @@ func generateValue(seq int) tea.Cmd {
 // writeTo is what a write Cmd needs from the model, copied out of it, and
 // the write's sequence number (Model.newWrite).
 type writeTo struct {
-	ctx context.Context
-	st  Store
-	seq int
+	ctx   context.Context
+	st    Store
+	index string // the index file to stamp around the write; "" for none
+	seq   int
 }
 
 // run makes the Cmd of one store write; every write reports the same way,
@@ -103,8 +140,9 @@ func (w writeTo) run(op writeOp, name string, do func(context.Context) (model.Se
 	return safe(func() tea.Msg {
 		ctx, cancel := context.WithTimeout(w.ctx, opTimeout)
 		defer cancel()
-		msg := secretWrittenMsg{op: op, name: name, seq: w.seq}
+		msg := secretWrittenMsg{op: op, name: name, seq: w.seq, before: statIndex(w.index)}
 		msg.secret, msg.err = do(ctx)
+		msg.after = statIndex(w.index)
 		return msg
 	})
 }

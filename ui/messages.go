@@ -10,10 +10,18 @@ import (
 // after the user has moved on.
 
 // indexLoadedMsg carries the records read from the index (never a value).
+// stamp is the index file as it was just before the read.
 type indexLoadedMsg struct {
 	seq     int
 	secrets []model.Secret
+	stamp   indexStamp
 	err     error
+}
+
+// indexCheckedMsg carries the index file's stamp, polled.
+type indexCheckedMsg struct {
+	seq   int
+	stamp indexStamp
 }
 
 // valueReadMsg carries a value read from the keyring for revealing.
@@ -66,13 +74,15 @@ const (
 
 // secretWrittenMsg reports a store write. name is the name the write was
 // addressed to (the old name of a rename); secret is the record the store
-// returned (zero for a delete); seq is the write's sequence number.
+// returned (zero for a delete); seq is the write's sequence number; before
+// and after are the index file's stamps around the write.
 type secretWrittenMsg struct {
-	op     writeOp
-	name   string
-	secret model.Secret
-	seq    int
-	err    error
+	op            writeOp
+	name          string
+	secret        model.Secret
+	seq           int
+	err           error
+	before, after indexStamp
 }
 
 // secretImportedMsg reports the import of a literal credential from a task
@@ -125,4 +135,5 @@ type (
 	clipboardTickMsg         struct{ seq int }
 	clipboardReadTimedOutMsg struct{ seq int }
 	tasksPollMsg             struct{ seq int } // time to look for changed task files
+	indexPollMsg             struct{ seq int } // time to look at the index file
 )

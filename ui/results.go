@@ -88,11 +88,16 @@ func (msg secretWrittenMsg) renamed() bool {
 // newWrite numbers a new write and copies out what its Cmd needs.
 func (a *Model) newWrite() writeTo {
 	a.writeSeq++
-	return writeTo{ctx: a.ctx, st: a.store, seq: a.writeSeq}
+	return writeTo{ctx: a.ctx, st: a.store, index: a.indexPath, seq: a.writeSeq}
 }
 
 // secretWritten handles the answer to every store write.
 func (a *Model) secretWritten(msg secretWrittenMsg) tea.Cmd {
+	if msg.before == a.indexStamp {
+		// Nobody else wrote the index since the list was read: the
+		// change the poll will see is this write's own.
+		a.indexStamp = msg.after
+	}
 	if msg.seq != a.writeSeq {
 		// Not the write the UI waits for (one whose Cmd panicked was
 		// given up): the store changed all the same, so read it again.
