@@ -387,7 +387,7 @@ func (a *Model) indexChecked(msg indexCheckedMsg) tea.Cmd {
 	if a.loading || a.busy != "" || msg.stamp == a.indexStamp {
 		return next
 	}
-	a.reloading = "the index changed on disk: reloaded"
+	a.reloading = "the index changed on disk; reloaded"
 	return tea.Batch(next, a.reload(""))
 }
 

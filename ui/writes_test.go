@@ -229,7 +229,7 @@ func TestIndexChangedOnDiskIsRead(t *testing.T) {
 	if _, ok := h.a.list.byName["FROM_CLI"]; !ok {
 		t.Fatalf("the other process's secret is not listed:\n%s", h.screen())
 	}
-	if want := "the index changed on disk: reloaded: 5 secrets"; h.a.status.text != want {
+	if want := "the index changed on disk; reloaded: 5 secrets"; h.a.status.text != want {
 		t.Fatalf("status = %q, want %q", h.a.status.text, want)
 	}
 	// Once read, the same file is not read again.
