@@ -216,6 +216,21 @@ func TestSort(t *testing.T) {
 		if got := order(); got != tt.want {
 			t.Errorf("Sort(%s) = %s, want %s", tt.key, got, tt.want)
 		}
+		// Compare is Sort's order: strictly increasing along the sorted
+		// list, zero only for a record and itself.
+		for i := range list {
+			if c := Compare(&list[i], &list[i], tt.key); c != 0 {
+				t.Errorf("Compare(%s, %s, %s) = %d, want 0", list[i].Name, list[i].Name, tt.key, c)
+			}
+			if i > 0 {
+				if c := Compare(&list[i-1], &list[i], tt.key); c >= 0 {
+					t.Errorf("Compare(%s, %s, %s) = %d, want < 0", list[i-1].Name, list[i].Name, tt.key, c)
+				}
+				if c := Compare(&list[i], &list[i-1], tt.key); c <= 0 {
+					t.Errorf("Compare(%s, %s, %s) = %d, want > 0", list[i].Name, list[i-1].Name, tt.key, c)
+				}
+			}
+		}
 	}
 	if _, err := ParseSortKey("size"); err == nil {
 		t.Error(`ParseSortKey("size") succeeded`)

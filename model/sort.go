@@ -40,25 +40,29 @@ func ParseSortKey(s string) (SortKey, error) {
 // Sort orders secrets in place. Times sort newest first; ties fall back to
 // the name so the order is stable across runs.
 func Sort(list []Secret, key SortKey, now time.Time) {
-	byName := func(a, b *Secret) int { return strings.Compare(a.Name, b.Name) }
+	slices.SortStableFunc(list, func(a, b Secret) int { return Compare(&a, &b, key) })
+}
+
+// Compare is the order Sort uses: negative when a comes before b under key,
+// positive when after, zero only for the same name. A list kept sorted can
+// take a new record at the place slices.BinarySearchFunc finds with it.
+func Compare(a, b *Secret, key SortKey) int {
 	newest := func(x, y time.Time) int { return y.Compare(x) }
-	slices.SortStableFunc(list, func(a, b Secret) int {
-		var c int
-		switch key {
-		case SortCreated:
-			c = newest(a.CreatedAt, b.CreatedAt)
-		case SortUpdated:
-			c = newest(a.UpdatedAt, b.UpdatedAt)
-		case SortRotated:
-			c = newest(a.LastRotation(), b.LastRotation())
-		case SortDue:
-			c = compareDue(&a, &b)
-		}
-		if c != 0 {
-			return c
-		}
-		return byName(&a, &b)
-	})
+	var c int
+	switch key {
+	case SortCreated:
+		c = newest(a.CreatedAt, b.CreatedAt)
+	case SortUpdated:
+		c = newest(a.UpdatedAt, b.UpdatedAt)
+	case SortRotated:
+		c = newest(a.LastRotation(), b.LastRotation())
+	case SortDue:
+		c = compareDue(a, b)
+	}
+	if c != 0 {
+		return c
+	}
+	return strings.Compare(a.Name, b.Name)
 }
 
 func compareDue(a, b *Secret) int {

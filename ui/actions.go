@@ -73,7 +73,7 @@ func (a *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Sort):
 		return a.cycleSort()
 	case key.Matches(msg, k.Reload):
-		a.reloading = true
+		a.reloading = "reloaded"
 		if a.focus.tasksView() {
 			return tea.Batch(a.reload(""), a.reloadTasks(), a.setStatus(statusInfo, "reloading the index and the task files…"))
 		}
@@ -115,15 +115,25 @@ func (a *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 				// before asking anything.
 				return a.setStatus(statusError, model.Printable(name)+" has no previous value: only a rotated secret can be rolled back")
 			}
-			a.confirm = confirmation{kind: confirmRollback, name: name}
-			a.mode = modeConfirm
+			n := model.Printable(name)
+			a.ask(confirmation{
+				prompt: "Roll " + n + " back to its previous value? y/N · " + a.usedByText(name) + " · the current value becomes the previous one",
+				yes:    rollbackSecret(a.newWrite(), name),
+				busy:   opRollback.doing(name),
+				no:     "kept " + n + " as it was",
+			})
 			return nil
 		case key.Matches(msg, k.Delete):
 			if cmd := a.refuseWhileBusy(); cmd != nil {
 				return cmd
 			}
-			a.confirm = confirmation{kind: confirmDelete, name: name}
-			a.mode = modeConfirm
+			n := model.Printable(name)
+			a.ask(confirmation{
+				prompt: "Delete " + n + "? y/N · " + a.usedByText(name) + " · its value and previous value are gone for good",
+				yes:    deleteSecret(a.newWrite(), name),
+				busy:   opDelete.doing(name),
+				no:     "kept " + n + " as it was",
+			})
 			return nil
 		case key.Matches(msg, k.Reveal):
 			if a.reveal.name == name && (a.reveal.revealed || a.reveal.loading) {
@@ -373,8 +383,8 @@ func (a *Model) submitForm() tea.Cmd {
 	case formNew:
 		s := f.secret()
 		f.saving = true
-		a.busy = "saving " + model.Printable(s.Name)
-		return tea.Batch(createSecret(a.ctx, a.store, s, f.value.value()), a.setStatus(statusInfo, a.busy+"…"))
+		a.busy = opCreate.doing(s.Name)
+		return tea.Batch(createSecret(a.newWrite(), s, f.value.value()), a.setStatus(statusInfo, a.busy+"…"))
 	case formEdit:
 		p := f.patch()
 		if p.Empty() {
@@ -383,14 +393,26 @@ func (a *Model) submitForm() tea.Cmd {
 		}
 		if p.Rename != "" && a.usedByCount(f.orig.Name) > 0 {
 			// Tasks name secrets: a rename breaks them. Say so first.
-			a.confirm = confirmation{kind: confirmRename, name: f.orig.Name}
-			a.mode = modeConfirm
+			n := model.Printable(f.orig.Name)
+			a.ask(confirmation{
+				prompt: "Rename " + n + " to " + model.Printable(f.name.Value()) + "? y/N · " + a.usedByText(f.orig.Name) + ", which will still name " + n,
+				yes:    updateSecret(a.newWrite(), f.orig.Name, p),
+				busy:   opUpdate.doing(f.orig.Name),
+				no:     "not renamed yet: enter saves, esc cancels",
+				back:   modeForm,
+			})
 			return nil
 		}
 		return a.saveEdit()
 	case formRotate:
-		a.confirm = confirmation{kind: confirmRotate, name: f.orig.Name}
-		a.mode = modeConfirm
+		n := model.Printable(f.orig.Name)
+		a.ask(confirmation{
+			prompt: "Rotate " + n + " to the new value? y/N · " + a.usedByText(f.orig.Name) + " · the current value is kept for rollback",
+			yes:    rotateSecret(a.newWrite(), f.orig.Name, f.value.value()),
+			busy:   opRotate.doing(f.orig.Name),
+			no:     "not rotated yet: enter saves, esc cancels",
+			back:   modeRotate,
+		})
 	case formImport:
 		s := f.secret()
 		f.saving = true
@@ -405,85 +427,31 @@ func (a *Model) saveEdit() tea.Cmd {
 	f := a.form
 	p := f.patch()
 	f.saving = true
-	a.busy = "saving " + model.Printable(f.orig.Name)
-	return tea.Batch(updateSecret(a.ctx, a.store, f.orig.Name, p), a.setStatus(statusInfo, a.busy+"…"))
+	a.busy = opUpdate.doing(f.orig.Name)
+	return tea.Batch(updateSecret(a.newWrite(), f.orig.Name, p), a.setStatus(statusInfo, a.busy+"…"))
 }
 
-// confirmPrompt names the secret and says what y will do, and how many
-// tasks use the secret (before the longer note, which may be cut off).
-func (a *Model) confirmPrompt() string {
-	n := model.Printable(a.confirm.name)
-	used := a.usedByText(a.confirm.name)
-	switch a.confirm.kind {
-	case confirmDelete:
-		return "Delete " + n + "? y/N · " + used + " · its value and previous value are gone for good"
-	case confirmRollback:
-		return "Roll " + n + " back to its previous value? y/N · " + used + " · the current value becomes the previous one"
-	case confirmRotate:
-		return "Rotate " + n + " to the new value? y/N · " + used + " · the current value is kept for rollback"
-	case confirmRename:
-		to := ""
-		if a.form != nil {
-			to = model.Printable(a.form.name.Value())
-		}
-		return "Rename " + n + " to " + to + "? y/N · " + used + ", which will still name " + n
-	case confirmRewrite:
-		req := a.tasks.importing
-		return "Imported " + n + ". Rewrite " + model.Printable(req.file) + " to use it? y/N · " + model.Printable(req.path) + ` becomes "$ secrets.` + n + `"`
-	}
-	return ""
+// ask puts a question to the user; confirmKey answers it.
+func (a *Model) ask(c confirmation) {
+	a.confirm = c
+	a.mode = modeConfirm
 }
 
+// confirmPrompt is the open question, for the status line.
+func (a *Model) confirmPrompt() string { return a.confirm.prompt }
+
+// confirmKey answers the open question: y runs its action, anything else is
+// no. Either way the question, and any value its action holds, is dropped.
 func (a *Model) confirmKey(msg tea.KeyPressMsg) tea.Cmd {
 	c := a.confirm
-	yes := key.Matches(msg, a.keys.Yes)
-	if !yes {
-		// Anything but y is no.
-		switch {
-		case c.kind == confirmRotate && a.form != nil:
-			a.mode = modeRotate
-			return a.setStatus(statusInfo, "not rotated yet: enter saves, esc cancels")
-		case c.kind == confirmRename && a.form != nil:
-			a.mode = modeForm
-			return a.setStatus(statusInfo, "not renamed yet: enter saves, esc cancels")
-		case c.kind == confirmRewrite:
-			a.mode = modeNormal
-			return a.setStatus(statusInfo, "left "+model.Printable(a.tasks.importing.file)+" as it was; it still holds the literal")
-		}
-		a.mode = modeNormal
-		return a.setStatus(statusInfo, "kept "+model.Printable(c.name)+" as it was")
+	a.confirm = confirmation{}
+	a.mode = c.back
+	if !key.Matches(msg, a.keys.Yes) {
+		return a.setStatus(statusInfo, c.no)
 	}
-	n := model.Printable(c.name)
-	switch c.kind {
-	case confirmDelete:
-		a.mode = modeNormal
-		a.busy = "deleting " + n
-		return tea.Batch(deleteSecret(a.ctx, a.store, c.name), a.setStatus(statusInfo, a.busy+"…"))
-	case confirmRollback:
-		a.mode = modeNormal
-		a.busy = "rolling back " + n
-		return tea.Batch(rollbackSecret(a.ctx, a.store, c.name), a.setStatus(statusInfo, a.busy+"…"))
-	case confirmRotate:
-		if a.form == nil {
-			a.mode = modeNormal
-			return nil
-		}
-		a.mode = modeRotate
-		a.form.saving = true
-		a.busy = "rotating " + n
-		return tea.Batch(rotateSecret(a.ctx, a.store, c.name, a.form.value.value()), a.setStatus(statusInfo, a.busy+"…"))
-	case confirmRename:
-		if a.form == nil {
-			a.mode = modeNormal
-			return nil
-		}
-		a.mode = modeForm
-		return a.saveEdit()
-	case confirmRewrite:
-		a.mode = modeNormal
-		req := a.tasks.importing
-		a.busy = "rewriting " + model.Printable(req.file)
-		return tea.Batch(rewriteTaskFile(a.tasks.dir, req, c.name, a.tasks.opts), a.setStatus(statusInfo, a.busy+"…"))
+	if c.back != modeNormal && a.form != nil {
+		a.form.saving = true // the form waits for the store's answer
 	}
-	return nil
+	a.busy = c.busy
+	return tea.Batch(c.yes, a.setStatus(statusInfo, c.busy+"…"))
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -109,6 +110,37 @@ func BenchmarkPageDown100k(b *testing.B) {
 		} else {
 			frame(a, pg)
 		}
+	}
+}
+
+// BenchmarkRotateApplied100k is the answer to a rotation at 100,000
+// secrets sorted by last update, so the record moves from the middle to
+// the top: one record put into the list, where every write used to read
+// and sort the whole index again (BenchmarkIndexLoad100k).
+func BenchmarkRotateApplied100k(b *testing.B) {
+	a := bigApp(b, 100_000)
+	a.list.resort(model.SortUpdated, t0, a.env())
+	defer measureCPU(b)()
+	for i := 0; b.Loop(); i++ {
+		s := a.list.all[50_000].sec
+		s.Version++
+		s.RotatedAt = t0.Add(time.Duration(i) * time.Second)
+		s.UpdatedAt = s.RotatedAt
+		a.Update(secretWrittenMsg{op: opRotate, name: s.Name, secret: s, seq: a.writeSeq})
+		_ = a.View()
+	}
+}
+
+// BenchmarkIndexLoad100k is a load of 100,000 records, as ctrl+r and a
+// change of the index file on disk still do (without the store's read).
+func BenchmarkIndexLoad100k(b *testing.B) {
+	a := bigApp(b, 100_000)
+	secs := manySecrets(100_000)
+	defer measureCPU(b)()
+	for b.Loop() {
+		a.indexSeq++
+		a.Update(indexLoadedMsg{seq: a.indexSeq, secrets: slices.Clone(secs)})
+		_ = a.View()
 	}
 }
 

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"crypto/sha256"
+	"os"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -21,13 +22,48 @@ const clipboardReadWait = 2 * time.Second
 // The Cmds below copy what they need into locals; the closures return a
 // message and never touch the model.
 
-func loadIndex(ctx context.Context, st Store, seq int) tea.Cmd {
+// indexPollInterval is how often the index file is looked at for changes
+// made by another keyward process.
+const indexPollInterval = 2 * time.Second
+
+// loadIndex reads every record. The index file (path, "" for none) is
+// stamped first: a change made while the records are read is then seen by
+// the next poll, not missed.
+func loadIndex(ctx context.Context, st Store, path string, seq int) tea.Cmd {
 	return safe(func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, opTimeout)
 		defer cancel()
+		stamp := statIndex(path)
 		list, err := st.List(ctx)
-		return indexLoadedMsg{seq: seq, secrets: list, err: err}
+		return indexLoadedMsg{seq: seq, secrets: list, stamp: stamp, err: err}
 	})
+}
+
+// indexStamp tells a changed index file: its modification time and size
+// (the zero value when it does not exist, or there is none).
+type indexStamp struct {
+	mod  time.Time
+	size int64
+	ok   bool
+}
+
+// statIndex stamps the index file. It only stats it: reading the file
+// stays keyring's job.
+func statIndex(path string) indexStamp {
+	if path == "" {
+		return indexStamp{}
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return indexStamp{}
+	}
+	// The wall clock only: == then compares what the file system said.
+	return indexStamp{mod: fi.ModTime().Round(0).UTC(), size: fi.Size(), ok: true}
+}
+
+// checkIndex stamps the index file for the poll.
+func checkIndex(path string, seq int) tea.Cmd {
+	return safe(func() tea.Msg { return indexCheckedMsg{seq: seq, stamp: statIndex(path)} })
 }
 
 func readValue(ctx context.Context, st Store, name string, version, seq int) tea.Cmd {
@@ -89,48 +125,46 @@ func generateValue(seq int) tea.Cmd {
 	})
 }
 
-func createSecret(ctx context.Context, st Store, s model.Secret, value string) tea.Cmd {
+// writeTo is what a write Cmd needs from the model, copied out of it, and
+// the write's sequence number (Model.newWrite).
+type writeTo struct {
+	ctx   context.Context
+	st    Store
+	index string // the index file to stamp around the write; "" for none
+	seq   int
+}
+
+// run makes the Cmd of one store write; every write reports the same way,
+// as a secretWrittenMsg.
+func (w writeTo) run(op writeOp, name string, do func(context.Context) (model.Secret, error)) tea.Cmd {
 	return safe(func() tea.Msg {
-		ctx, cancel := context.WithTimeout(ctx, opTimeout)
+		ctx, cancel := context.WithTimeout(w.ctx, opTimeout)
 		defer cancel()
-		got, err := st.Create(ctx, s, value)
-		return secretCreatedMsg{name: s.Name, secret: got, err: err}
+		msg := secretWrittenMsg{op: op, name: name, seq: w.seq, before: statIndex(w.index)}
+		msg.secret, msg.err = do(ctx)
+		msg.after = statIndex(w.index)
+		return msg
 	})
 }
 
-func updateSecret(ctx context.Context, st Store, name string, p model.Patch) tea.Cmd {
-	return safe(func() tea.Msg {
-		ctx, cancel := context.WithTimeout(ctx, opTimeout)
-		defer cancel()
-		got, err := st.Update(ctx, name, p)
-		return secretUpdatedMsg{name: name, secret: got, err: err}
-	})
+func createSecret(w writeTo, s model.Secret, value string) tea.Cmd {
+	return w.run(opCreate, s.Name, func(ctx context.Context) (model.Secret, error) { return w.st.Create(ctx, s, value) })
 }
 
-func rotateSecret(ctx context.Context, st Store, name, value string) tea.Cmd {
-	return safe(func() tea.Msg {
-		ctx, cancel := context.WithTimeout(ctx, opTimeout)
-		defer cancel()
-		got, err := st.Rotate(ctx, name, value)
-		return secretRotatedMsg{name: name, secret: got, err: err}
-	})
+func updateSecret(w writeTo, name string, p model.Patch) tea.Cmd {
+	return w.run(opUpdate, name, func(ctx context.Context) (model.Secret, error) { return w.st.Update(ctx, name, p) })
 }
 
-func rollbackSecret(ctx context.Context, st Store, name string) tea.Cmd {
-	return safe(func() tea.Msg {
-		ctx, cancel := context.WithTimeout(ctx, opTimeout)
-		defer cancel()
-		got, err := st.Rollback(ctx, name)
-		return secretRolledBackMsg{name: name, secret: got, err: err}
-	})
+func rotateSecret(w writeTo, name, value string) tea.Cmd {
+	return w.run(opRotate, name, func(ctx context.Context) (model.Secret, error) { return w.st.Rotate(ctx, name, value) })
 }
 
-func deleteSecret(ctx context.Context, st Store, name string) tea.Cmd {
-	return safe(func() tea.Msg {
-		ctx, cancel := context.WithTimeout(ctx, opTimeout)
-		defer cancel()
-		return secretDeletedMsg{name: name, err: st.Delete(ctx, name)}
-	})
+func rollbackSecret(w writeTo, name string) tea.Cmd {
+	return w.run(opRollback, name, func(ctx context.Context) (model.Secret, error) { return w.st.Rollback(ctx, name) })
+}
+
+func deleteSecret(w writeTo, name string) tea.Cmd {
+	return w.run(opDelete, name, func(ctx context.Context) (model.Secret, error) { return model.Secret{}, w.st.Delete(ctx, name) })
 }
 
 // timerFunc makes a Cmd that delivers msg after d. The app uses tea.Tick;

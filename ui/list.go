@@ -97,6 +97,104 @@ func (l *listPane) setSecrets(secs []model.Secret, now time.Time, env model.Env,
 	l.selectName(keep)
 }
 
+// put writes s into the list in place of the record named old: s.Name
+// itself for a change in place, the old name for a rename, a name not in
+// the list for a new secret. The sort order and the filter hold after it,
+// at the cost of a few copies of the list's slices rather than a sort and
+// a filter of every secret. Placing the cursor is the caller's
+// (selectName).
+func (l *listPane) put(old string, s model.Secret, env model.Env) {
+	if i, ok := l.byName[old]; ok && old == s.Name && l.fits(i, &s) {
+		// A new value or description: the record keeps its place.
+		l.all[i].sec = s
+		l.search.hay[i] = model.Haystack(&s)
+		l.search.meta[i], l.search.fold[i] = metaHaystack(s.Metadata)
+		k, shown := slices.BinarySearch(l.vis, int32(i))
+		switch match := l.query.MatchHaystack(&l.all[i].sec, l.search.hay[i], env); {
+		case shown && !match:
+			l.vis = slices.Delete(l.vis, k, k+1)
+		case !shown && match:
+			l.vis = slices.Insert(l.vis, k, int32(i))
+		}
+		l.widen(s.Name)
+		return
+	}
+	l.remove(old)
+	l.remove(s.Name) // a list older than the store may hold the new name already
+	l.insert(s, env)
+}
+
+// fits reports whether s belongs at index i of the sort order.
+func (l *listPane) fits(i int, s *model.Secret) bool {
+	return (i == 0 || model.Compare(&l.all[i-1].sec, s, l.sort) < 0) &&
+		(i == len(l.all)-1 || model.Compare(s, &l.all[i+1].sec, l.sort) < 0)
+}
+
+// insert adds s, which is not in the list, at its place in the order.
+func (l *listPane) insert(s model.Secret, env model.Env) {
+	i, _ := slices.BinarySearchFunc(l.all, &s, func(it item, s *model.Secret) int { return model.Compare(&it.sec, s, l.sort) })
+	meta, fold := metaHaystack(s.Metadata)
+	if l.byName == nil {
+		l.byName = map[string]int{}
+	}
+	l.all = slices.Insert(l.all, i, item{sec: s})
+	l.search.hay = slices.Insert(l.search.hay, i, model.Haystack(&s))
+	l.search.meta = slices.Insert(l.search.meta, i, meta)
+	l.search.fold = slices.Insert(l.search.fold, i, fold)
+	l.reindex(i)
+	// vis holds indices into all in increasing order: those from i on
+	// move one up, and i joins them if it matches.
+	k, _ := slices.BinarySearch(l.vis, int32(i))
+	for j := k; j < len(l.vis); j++ {
+		l.vis[j]++
+	}
+	if l.query.MatchHaystack(&l.all[i].sec, l.search.hay[i], env) {
+		l.vis = slices.Insert(l.vis, k, int32(i))
+	}
+	l.widen(s.Name)
+}
+
+// remove drops the record named name, if the list has it.
+func (l *listPane) remove(name string) {
+	i, ok := l.byName[name]
+	if !ok {
+		return
+	}
+	widest := ansi.StringWidth(model.Printable(name)) >= l.nameW
+	l.all = slices.Delete(l.all, i, i+1)
+	l.search.hay = slices.Delete(l.search.hay, i, i+1)
+	l.search.meta = slices.Delete(l.search.meta, i, i+1)
+	l.search.fold = slices.Delete(l.search.fold, i, i+1)
+	delete(l.byName, name)
+	l.reindex(i)
+	k, shown := slices.BinarySearch(l.vis, int32(i))
+	if shown {
+		l.vis = slices.Delete(l.vis, k, k+1)
+	}
+	for j := k; j < len(l.vis); j++ {
+		l.vis[j]--
+	}
+	if widest {
+		l.nameW = 0
+		for j := range l.all {
+			l.widen(l.all[j].sec.Name)
+		}
+	}
+	l.clamp()
+}
+
+// reindex brings byName up to date from index i on.
+func (l *listPane) reindex(i int) {
+	for ; i < len(l.all); i++ {
+		l.byName[l.all[i].sec.Name] = i
+	}
+}
+
+// widen makes the name column wide enough for name.
+func (l *listPane) widen(name string) {
+	l.nameW = max(l.nameW, ansi.StringWidth(model.Printable(name)))
+}
+
 // resort orders the list by key, keeping the selection.
 func (l *listPane) resort(key model.SortKey, now time.Time, env model.Env) {
 	keep := l.selectedName()

@@ -10,10 +10,18 @@ import (
 // after the user has moved on.
 
 // indexLoadedMsg carries the records read from the index (never a value).
+// stamp is the index file as it was just before the read.
 type indexLoadedMsg struct {
 	seq     int
 	secrets []model.Secret
+	stamp   indexStamp
 	err     error
+}
+
+// indexCheckedMsg carries the index file's stamp, polled.
+type indexCheckedMsg struct {
+	seq   int
+	stamp indexStamp
 }
 
 // valueReadMsg carries a value read from the keyring for revealing.
@@ -52,35 +60,30 @@ type valueGeneratedMsg struct {
 	err   error
 }
 
-// secretCreatedMsg, secretUpdatedMsg, secretRotatedMsg, secretRolledBackMsg
-// and secretDeletedMsg report writes. name is the name the write was
-// addressed to; secret is the record after it.
-type (
-	secretCreatedMsg struct {
-		name   string
-		secret model.Secret
-		err    error
-	}
-	secretUpdatedMsg struct {
-		name   string
-		secret model.Secret
-		err    error
-	}
-	secretRotatedMsg struct {
-		name   string
-		secret model.Secret
-		err    error
-	}
-	secretRolledBackMsg struct {
-		name   string
-		secret model.Secret
-		err    error
-	}
-	secretDeletedMsg struct {
-		name string
-		err  error
-	}
+// writeOp is a kind of store write; writeOps (results.go) says what each
+// shows and does afterwards.
+type writeOp int
+
+const (
+	opCreate writeOp = iota
+	opUpdate         // description, metadata, policy or name
+	opRotate
+	opRollback
+	opDelete
 )
+
+// secretWrittenMsg reports a store write. name is the name the write was
+// addressed to (the old name of a rename); secret is the record the store
+// returned (zero for a delete); seq is the write's sequence number; before
+// and after are the index file's stamps around the write.
+type secretWrittenMsg struct {
+	op            writeOp
+	name          string
+	secret        model.Secret
+	seq           int
+	err           error
+	before, after indexStamp
+}
 
 // secretImportedMsg reports the import of a literal credential from a task
 // file into the store. It never carries the literal.
@@ -125,4 +128,5 @@ type (
 	clipboardTickMsg         struct{ seq int }
 	clipboardReadTimedOutMsg struct{ seq int }
 	tasksPollMsg             struct{ seq int } // time to look for changed task files
+	indexPollMsg             struct{ seq int } // time to look at the index file
 )

@@ -8,6 +8,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -39,63 +41,154 @@ func (a *Model) formFailed(err error) tea.Cmd {
 	return a.setStatus(statusError, describeErr(err))
 }
 
-func (a *Model) secretCreated(msg secretCreatedMsg) tea.Cmd {
-	if msg.err != nil {
-		return a.formFailed(msg.err)
-	}
-	a.busy = ""
-	a.closeForm()
-	if !a.focus.tasksView() {
-		// Created from a missing reference, the user stays in the tasks
-		// view and sees it resolve.
-		a.focus = focusList
-	}
-	a.layout()
-	return tea.Batch(a.reload(msg.secret.Name), a.setStatus(statusSuccess, "created "+model.Printable(msg.secret.Name)))
+// writeOps is what differs between the writes; secretWritten does the rest
+// the same way for all of them.
+var writeOps = [...]struct {
+	doing  string // the status while it runs: "deleting X…"
+	verb   string // the status when it fails: "could not delete X"
+	inForm bool   // it is made from a form, which stays open on a failure
+	forget bool   // the value changed or left the store: drop its mask and reveal
+	// reread: a failure may leave the index changed part-way (a delete
+	// removes the record before the values), so read it again.
+	reread bool
+}{
+	opCreate:   {doing: "saving", verb: "create", inForm: true},
+	opUpdate:   {doing: "saving", verb: "save", inForm: true},
+	opRotate:   {doing: "rotating", verb: "rotate", inForm: true, forget: true},
+	opRollback: {doing: "rolling back", verb: "roll back", forget: true},
+	opDelete:   {doing: "deleting", verb: "delete", forget: true, reread: true},
 }
 
-func (a *Model) secretUpdated(msg secretUpdatedMsg) tea.Cmd {
-	if msg.err != nil {
-		return a.formFailed(msg.err)
+// doing is the status line while op runs on name.
+func (op writeOp) doing(name string) string { return writeOps[op].doing + " " + model.Printable(name) }
+
+// done is the status line after the write succeeded.
+func (msg secretWrittenMsg) done() string {
+	n, to := model.Printable(msg.name), model.Printable(msg.secret.Name)
+	switch msg.op {
+	case opCreate:
+		return "created " + to
+	case opUpdate:
+		if msg.renamed() {
+			return "renamed " + n + " to " + to
+		}
+		return "saved " + to
+	case opRotate:
+		return "rotated " + n + " to version " + itoa(msg.secret.Version) + "; R rolls back"
+	case opRollback:
+		return "rolled " + n + " back: version " + itoa(msg.secret.Version) + " holds the previous value"
 	}
-	a.busy = ""
-	a.closeForm()
-	text := "saved " + model.Printable(msg.secret.Name)
-	if msg.secret.Name != msg.name {
-		text = "renamed " + model.Printable(msg.name) + " to " + model.Printable(msg.secret.Name)
-		delete(a.masks, msg.name)
-	}
-	return tea.Batch(a.reload(msg.secret.Name), a.setStatus(statusSuccess, text))
+	return "deleted " + n
 }
 
-func (a *Model) secretRotated(msg secretRotatedMsg) tea.Cmd {
-	if msg.err != nil {
-		return a.formFailed(msg.err)
-	}
-	a.busy = ""
-	a.closeForm()
-	a.forgetValue(msg.name)
-	return tea.Batch(a.reload(msg.name), a.setStatus(statusSuccess,
-		"rotated "+model.Printable(msg.name)+" to version "+itoa(msg.secret.Version)+"; R rolls back"))
+func (msg secretWrittenMsg) renamed() bool {
+	return msg.op == opUpdate && msg.err == nil && msg.secret.Name != msg.name
 }
 
-func (a *Model) secretRolledBack(msg secretRolledBackMsg) tea.Cmd {
-	a.busy = ""
-	if msg.err != nil {
-		return a.setStatus(statusError, "could not roll back "+model.Printable(msg.name)+": "+describeErr(msg.err))
-	}
-	a.forgetValue(msg.name)
-	return tea.Batch(a.reload(msg.name), a.setStatus(statusSuccess,
-		"rolled "+model.Printable(msg.name)+" back: version "+itoa(msg.secret.Version)+" holds the previous value"))
+// newWrite numbers a new write and copies out what its Cmd needs.
+func (a *Model) newWrite() writeTo {
+	a.writeSeq++
+	return writeTo{ctx: a.ctx, st: a.store, index: a.indexPath, seq: a.writeSeq}
 }
 
-func (a *Model) secretDeleted(msg secretDeletedMsg) tea.Cmd {
+// secretWritten handles the answer to every store write.
+func (a *Model) secretWritten(msg secretWrittenMsg) tea.Cmd {
+	if msg.before == a.indexStamp {
+		// Nobody else wrote the index since the list was read: the
+		// change the poll will see is this write's own.
+		a.indexStamp = msg.after
+	}
+	if msg.seq != a.writeSeq {
+		// Not the write the UI waits for (one whose Cmd panicked was
+		// given up): the store changed all the same, so read it again.
+		return a.reload("")
+	}
+	op := writeOps[msg.op]
 	a.busy = ""
 	if msg.err != nil {
-		return tea.Batch(a.reload(""), a.setStatus(statusError, "could not delete "+model.Printable(msg.name)+": "+describeErr(msg.err)))
+		if op.inForm {
+			return a.formFailed(msg.err)
+		}
+		status := a.setStatus(statusError, "could not "+op.verb+" "+model.Printable(msg.name)+": "+describeErr(msg.err))
+		if op.reread {
+			return tea.Batch(a.reload(""), status)
+		}
+		return status
 	}
-	a.forgetValue(msg.name)
-	return tea.Batch(a.reload(""), a.setStatus(statusSuccess, "deleted "+model.Printable(msg.name)))
+	if op.inForm {
+		a.closeForm()
+	}
+	if msg.op == opCreate {
+		if !a.focus.tasksView() {
+			// Created from a missing reference, the user stays in the
+			// tasks view and sees it resolve.
+			a.focus = focusList
+		}
+		a.layout()
+	}
+	if op.forget || msg.renamed() {
+		a.forgetValue(msg.name)
+	}
+	return tea.Batch(a.applyWrite(msg), a.setStatus(statusSuccess, msg.done()))
+}
+
+// applyWrite puts the record a write returned into the list, in place of
+// reading the whole index again (ctrl+r and a change of the index file on
+// disk still do), and previews again the task files it may change. The
+// record written is selected; after a delete the cursor stays on its row.
+func (a *Model) applyWrite(msg secretWrittenMsg) tea.Cmd {
+	if !a.loaded || a.loading {
+		// There is no list to change, or a load on its way may have read
+		// the index before this write: read it (again) instead.
+		return a.reload(msg.secret.Name)
+	}
+	before := a.list.selectedName()
+	keep := before
+	if msg.op == opDelete {
+		a.list.remove(msg.name)
+	} else {
+		a.list.put(msg.name, msg.secret, a.env())
+		keep = msg.secret.Name
+	}
+	a.list.selectName(keep)
+	a.listChanged(before)
+	return a.recheckTasks(msg)
+}
+
+// recheckTasks previews again the task files a write may have changed,
+// once the tasks view checks references against the store. A new value
+// changes the masks in the files that use its name; a name that comes or
+// goes can change any file's "did you mean" suggestion, so then every file
+// is previewed again; a new description or policy changes none.
+func (a *Model) recheckTasks(msg secretWrittenMsg) tea.Cmd {
+	if !a.tasks.checked {
+		return nil
+	}
+	switch {
+	case msg.op == opUpdate && !msg.renamed():
+		return nil
+	case (msg.op == opRotate || msg.op == opRollback) && a.tasks.usedBy != nil:
+		return a.previewTasks(a.tasksUsing(msg.name))
+	}
+	return a.previewTasks(a.tasks.paths())
+}
+
+// tasksUsing lists the task files that reference name.
+func (a *Model) tasksUsing(name string) []string {
+	var out []string
+	for _, u := range a.tasks.usedBy[name] {
+		p := u.File
+		if _, ok := a.tasks.byPath[p]; !ok {
+			// "file#2" is the second document of file.
+			if i := strings.LastIndexByte(p, '#'); i >= 0 {
+				p = p[:i]
+			}
+		}
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func (a *Model) valueCopied(msg valueCopiedMsg) tea.Cmd {

@@ -1,6 +1,10 @@
 package ui
 
-import "time"
+import (
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+)
 
 // The small state types of the root model: focus, mode, confirmations, the
 // status line, and what is revealed or copied.
@@ -33,19 +37,16 @@ const (
 	modeHelp
 )
 
-type confirmKind int
-
-const (
-	confirmDelete confirmKind = iota
-	confirmRollback
-	confirmRotate
-	confirmRename  // an edit that renames a secret tasks use
-	confirmRewrite // replace an imported literal in its task file
-)
-
+// confirmation is a y/N question that carries its own action (pug's
+// YesNoPrompt): y runs yes, anything else cancels. Whatever yes needs was
+// copied into it when the question was built, so answering it reads no
+// other state, and there is no switch over kinds of question.
 type confirmation struct {
-	kind confirmKind
-	name string
+	prompt string  // names the thing and says what y does
+	yes    tea.Cmd // the action
+	busy   string  // what the status line says while yes runs: "deleting X"
+	no     string  // what the status line says when the answer is no
+	back   mode    // the mode either answer returns to: an open form's, or normal
 }
 
 type statusKind int

@@ -110,7 +110,13 @@ func (a *Model) secretImported(msg secretImportedMsg) tea.Cmd {
 		return tea.Batch(reload, a.setStatus(statusSuccess, "imported "+name+"; "+model.Printable(req.file)+
 			" is read-only here, so it still holds the literal: write $ secrets."+name+" there yourself"))
 	}
-	a.confirm = confirmation{kind: confirmRewrite, name: msg.secret.Name}
+	file := model.Printable(req.file)
+	a.confirm = confirmation{
+		prompt: "Imported " + name + ". Rewrite " + file + " to use it? y/N · " + model.Printable(req.path) + ` becomes "$ secrets.` + name + `"`,
+		yes:    rewriteTaskFile(a.tasks.dir, req, msg.secret.Name, a.tasks.opts),
+		busy:   "rewriting " + file,
+		no:     "left " + file + " as it was; it still holds the literal",
+	}
 	a.mode = modeConfirm
 	return reload
 }

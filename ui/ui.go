@@ -33,6 +33,10 @@ type Store interface {
 	Delete(ctx context.Context, name string) error
 }
 
+// indexPather is a store whose index is a file, like keyring.OSStore. The
+// UI polls the file, so what another keyward process writes shows up.
+type indexPather interface{ IndexPath() string }
+
 // Options configures Run.
 type Options struct {
 	Store     Store
@@ -119,11 +123,20 @@ type Model struct {
 	loaded    bool
 	loadErr   string // why the last index load failed
 	indexSeq  int
-	reloading bool
+	loading   bool   // a load of the index is on its way
+	reloading string // the status the next load reports, with its count
 	selectOn  string // select this name after the next load
+
+	// The index file, when the store has one, is polled for changes made
+	// by another keyward process; indexStamp is the file as the list
+	// knows it.
+	indexPath    string
+	indexStamp   indexStamp
+	indexPollSeq int
 
 	status   statusLine
 	busy     string // the write in flight, if any
+	writeSeq int    // the write the UI waits for
 	quitting bool
 	crashed  bool // Update or View panicked
 
@@ -156,6 +169,9 @@ func newModel(ctx context.Context, opts Options, cfg config.Config, warnings []s
 		help:    help.New(),
 	}
 	a.st = newStyles(a.isDark, a.noColor, a.palette)
+	if p, ok := opts.Store.(indexPather); ok {
+		a.indexPath = p.IndexPath()
+	}
 	a.list.sort = cfg.DefaultSort
 	a.back = focusTasks
 	a.tasks = newTaskState(opts)
@@ -175,8 +191,7 @@ func newModel(ctx context.Context, opts Options, cfg config.Config, warnings []s
 // touched: task references are not checked against the store until the
 // tasks view opens) and asks the terminal for its background colour.
 func (a *Model) Init() tea.Cmd {
-	a.indexSeq++
-	return tea.Batch(loadIndex(a.ctx, a.store, a.indexSeq), a.scanTasks(), tea.RequestBackgroundColor)
+	return tea.Batch(a.reload(""), a.scanTasks(), a.pollIndex(), tea.RequestBackgroundColor)
 }
 
 // env is what the filter needs: the clock and, once the task files have
@@ -226,6 +241,13 @@ func (a *Model) update(msg tea.Msg) tea.Cmd {
 
 	case indexLoadedMsg:
 		return a.indexLoaded(msg)
+	case indexPollMsg:
+		if msg.seq != a.indexPollSeq {
+			return nil
+		}
+		return checkIndex(a.indexPath, msg.seq)
+	case indexCheckedMsg:
+		return a.indexChecked(msg)
 	case valueReadMsg:
 		return a.valueRead(msg)
 	case valueCopiedMsg:
@@ -242,16 +264,8 @@ func (a *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case valueGeneratedMsg:
 		return a.valueGenerated(msg)
-	case secretCreatedMsg:
-		return a.secretCreated(msg)
-	case secretUpdatedMsg:
-		return a.secretUpdated(msg)
-	case secretRotatedMsg:
-		return a.secretRotated(msg)
-	case secretRolledBackMsg:
-		return a.secretRolledBack(msg)
-	case secretDeletedMsg:
-		return a.secretDeleted(msg)
+	case secretWrittenMsg:
+		return a.secretWritten(msg)
 	case secretImportedMsg:
 		return a.secretImported(msg)
 	case tasksScannedMsg:
@@ -346,10 +360,35 @@ func (a *Model) hideReveal() {
 // reload asks for the index again, selecting name afterwards when set.
 func (a *Model) reload(name string) tea.Cmd {
 	a.indexSeq++
+	a.loading = true
 	if name != "" {
 		a.selectOn = name
 	}
-	return loadIndex(a.ctx, a.store, a.indexSeq)
+	return loadIndex(a.ctx, a.store, a.indexPath, a.indexSeq)
+}
+
+// pollIndex looks at the index file again after indexPollInterval, when
+// the store has one.
+func (a *Model) pollIndex() tea.Cmd {
+	if a.indexPath == "" {
+		return nil
+	}
+	a.indexPollSeq++
+	return a.after(indexPollInterval, indexPollMsg{seq: a.indexPollSeq})
+}
+
+// indexChecked reads the index again when the file changed since the list
+// was read or written, unless a load or a write on its way will tell.
+func (a *Model) indexChecked(msg indexCheckedMsg) tea.Cmd {
+	if msg.seq != a.indexPollSeq {
+		return nil
+	}
+	next := a.pollIndex()
+	if a.loading || a.busy != "" || msg.stamp == a.indexStamp {
+		return next
+	}
+	a.reloading = "the index changed on disk; reloaded"
+	return tea.Batch(next, a.reload(""))
 }
 
 func (a *Model) indexLoaded(msg indexLoadedMsg) tea.Cmd {
@@ -357,7 +396,9 @@ func (a *Model) indexLoaded(msg indexLoadedMsg) tea.Cmd {
 		return nil // a newer load is on its way
 	}
 	reloading := a.reloading
-	a.reloading = false
+	a.loading, a.reloading = false, ""
+	// Even a broken index is read only once more when it changes.
+	a.indexStamp = msg.stamp
 	if msg.err != nil {
 		a.loadErr = "could not read the index: " + describeErr(msg.err)
 		return a.setStatus(statusError, a.loadErr)
@@ -370,21 +411,26 @@ func (a *Model) indexLoaded(msg indexLoadedMsg) tea.Cmd {
 	}
 	a.list.setSecrets(msg.secrets, a.now(), a.env(), keep)
 	a.loaded = true
-	// A value on screen belongs to the version it was read at.
-	if s, ok := a.list.selected(); ok && a.reveal.revealed && a.masks[s.Name].version != s.Version {
-		a.hideReveal()
-	}
-	a.selectionChanged(before)
+	a.listChanged(before)
 	// Task references are checked against the names (and masks) of the
 	// store as it is now.
 	var recheck tea.Cmd
 	if a.tasks.checked {
 		recheck = a.previewTasks(a.tasks.paths())
 	}
-	if reloading {
-		return tea.Batch(recheck, a.setStatus(statusSuccess, "reloaded: "+model.Count(len(msg.secrets), "secret")))
+	if reloading != "" {
+		return tea.Batch(recheck, a.setStatus(statusSuccess, reloading+": "+model.Count(len(msg.secrets), "secret")))
 	}
 	return recheck
+}
+
+// listChanged follows a change of the list's records: a value on screen
+// belongs to the version it was read at, and a new selection hides it.
+func (a *Model) listChanged(before string) {
+	if s, ok := a.list.selected(); ok && a.reveal.revealed && a.masks[s.Name].version != s.Version {
+		a.hideReveal()
+	}
+	a.selectionChanged(before)
 }
 
 func (a *Model) valueRead(msg valueReadMsg) tea.Cmd {
