@@ -207,13 +207,7 @@ func compare(l model.Secret, r RemoteSecret, st model.SyncState, hasSync, keeps 
 	case IsPending(st):
 		return Interrupted, "a push was interrupted; pushing again finishes it"
 	}
-	var local []string
-	if l.Version != st.Version {
-		local = append(local, fmt.Sprintf("value changed (version %d, pushed %d)", l.Version, st.Version))
-	}
-	if keeps && model.RecordFingerprint(l.Description, l.Metadata) != st.Fingerprint {
-		local = append(local, "description or metadata changed")
-	}
+	local := LocalChanges(l, st)
 	if l.Name != r.Name {
 		local = append(local, "renamed from "+r.Name)
 	}
@@ -235,4 +229,32 @@ func compare(l model.Secret, r RemoteSecret, st model.SyncState, hasSync, keeps 
 		return RemoteChanged, remoteWhy
 	}
 	return InStep, ""
+}
+
+// LocalChanges lists what changed in l since the push st recorded: the
+// value (its version) and, where the account keeps them (st has a
+// Fingerprint), the description or metadata. Empty when nothing did. It is
+// the local half of Compare, which the terminal UI shows without asking the
+// account.
+func LocalChanges(l model.Secret, st model.SyncState) []string {
+	var local []string
+	if l.Version != st.Version {
+		local = append(local, fmt.Sprintf("value changed (version %d, pushed %d)", l.Version, st.Version))
+	}
+	if st.Fingerprint != "" && model.RecordFingerprint(l.Description, l.Metadata) != st.Fingerprint {
+		local = append(local, "description or metadata changed")
+	}
+	return local
+}
+
+// LatestSync is the most recent push of rec to any account, and false when
+// rec was never pushed.
+func LatestSync(rec model.Secret) (model.SyncState, bool) {
+	var out model.SyncState
+	for _, st := range rec.Sync {
+		if st.PushedAt.After(out.PushedAt) || out.Target == "" {
+			out = st
+		}
+	}
+	return out, out.Target != ""
 }

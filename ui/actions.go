@@ -143,6 +143,8 @@ func (a *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 			a.hideReveal()
 			a.reveal = revealState{name: name, seq: a.valueSeq, loading: true}
 			return readValue(a.ctx, a.store, name, sel.Version, a.valueSeq)
+		case key.Matches(msg, k.Push):
+			return a.pushKey()
 		case key.Matches(msg, k.Copy):
 			a.clipSeq++
 			a.clipSt = clipState{}

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -52,17 +51,8 @@ type valueView struct {
 	err      string
 }
 
-func sortedKeys(md map[string]string) []string {
-	keys := make([]string, 0, len(md))
-	for k := range md {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
 // pairs returns the metadata keys in display order.
-func (d *detailPane) pairs(s *model.Secret) []string { return sortedKeys(s.Metadata) }
+func (d *detailPane) pairs(s *model.Secret) []string { return model.SortedKeys(s.Metadata) }
 
 func (d *detailPane) move(s *model.Secret, delta int) {
 	n := len(s.Metadata)
@@ -126,6 +116,8 @@ func (d detailPane) view(st *styles, s *model.Secret, v valueView, u usage, focu
 	// The value: masked unless the user revealed it.
 	valW := w - labelW - 1
 	switch {
+	case s.NoValue:
+		lines = append(lines, field("value", st.missing.Render("none yet")+st.dim.Render("  r sets the first one")))
 	case v.revealed:
 		shown := model.Printable(v.value)
 		wrapped := strings.Split(ansi.Hardwrap(shown, max(1, valW), true), "\n")
@@ -181,6 +173,22 @@ func (d detailPane) view(st *styles, s *model.Secret, v valueView, u usage, focu
 	sep()
 	lines = append(lines, usedByLines(st, u, w, labelW)...)
 	sep()
+	sync := syncLines(s, now)
+	if len(sync) == 0 {
+		lines = append(lines, field("julep", st.dim.Render("never pushed")))
+	}
+	for i, text := range sync {
+		label := ""
+		if i == 0 {
+			label = "julep"
+		}
+		for j, part := range strings.Split(ansi.Hardwrap(ansi.Wordwrap(text, max(1, valW), ""), max(1, valW), true), "\n") {
+			if j > 0 {
+				label = ""
+			}
+			lines = append(lines, field(label, part))
+		}
+	}
 	lines = append(lines, field("version", strconv.Itoa(s.Version)))
 	lines = append(lines, field("created", fmtTime(s.CreatedAt, now)))
 	lines = append(lines, field("updated", fmtTime(s.UpdatedAt, now)))

@@ -147,7 +147,7 @@ func newForm(kind formKind, orig model.Secret, width int) *form {
 		f.name.SetValue(orig.Name)
 		f.desc.SetValue(orig.Description)
 		var lines []string
-		for _, k := range sortedKeys(orig.Metadata) {
+		for _, k := range model.SortedKeys(orig.Metadata) {
 			lines = append(lines, k+"="+orig.Metadata[k])
 		}
 		f.meta.SetValue(strings.Join(lines, "\n"))
@@ -290,7 +290,7 @@ func (f *form) patch() model.Patch {
 			p.SetMetadata[k] = v
 		}
 	}
-	for _, k := range sortedKeys(f.orig.Metadata) {
+	for _, k := range model.SortedKeys(f.orig.Metadata) {
 		if _, ok := md[k]; !ok {
 			p.UnsetMetadata = append(p.UnsetMetadata, k)
 		}

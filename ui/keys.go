@@ -20,6 +20,7 @@ type keyMap struct {
 
 	// Acting on the selected secret
 	New, Edit, Rotate, Rollback, Delete, Reveal, Copy key.Binding
+	Push                                              key.Binding // to the Julep account
 	Reload                                            key.Binding
 
 	// Forms
@@ -61,6 +62,7 @@ func newKeyMap() keyMap {
 		Delete:   key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "delete")),
 		Reveal:   key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "reveal")),
 		Copy:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy")),
+		Push:     key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "push to Julep")),
 		Reload:   key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload")),
 
 		NextField:  key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next field")),
@@ -106,8 +108,13 @@ func (k *keyMap) update(st keyState) {
 	for _, b := range []*key.Binding{&k.Filter, &k.Sort, &k.New} {
 		b.SetEnabled(secrets)
 	}
-	for _, b := range []*key.Binding{&k.Edit, &k.Rotate, &k.Rollback, &k.Delete, &k.Reveal, &k.Copy} {
+	for _, b := range []*key.Binding{&k.Edit, &k.Rotate, &k.Rollback, &k.Delete, &k.Reveal, &k.Copy, &k.Push} {
 		b.SetEnabled(secrets && st.hasSelection)
+	}
+	if st.filterActive {
+		k.Push.SetHelp("P", "push matching to Julep")
+	} else {
+		k.Push.SetHelp("P", "push to Julep")
 	}
 	k.ClearFilter.SetEnabled(secrets && st.filterActive)
 	k.AddToFilter.SetEnabled(secrets && st.focus == focusDetail && st.onPair)
@@ -197,7 +204,7 @@ func (k keyMap) fullHelp(st keyState) [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Focus, k.Tasks},
 		{k.Filter, k.ClearFilter, k.AddToFilter, k.Sort, k.Reload},
-		{k.New, k.Edit, k.Rotate, k.Rollback, k.Delete, k.Reveal, k.Copy},
+		{k.New, k.Edit, k.Rotate, k.Rollback, k.Delete, k.Reveal, k.Copy, k.Push},
 		{k.Help, k.Quit, k.ForceQuit},
 	}
 }
@@ -207,7 +214,7 @@ func (k keyMap) allBindings() []key.Binding {
 	return []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Focus, k.Tasks,
 		k.OpenTask, k.Jump, k.Import,
 		k.Filter, k.ClearFilter, k.AddToFilter, k.Sort, k.FilterDone, k.FilterLeave,
-		k.New, k.Edit, k.Rotate, k.Rollback, k.Delete, k.Reveal, k.Copy, k.Reload,
+		k.New, k.Edit, k.Rotate, k.Rollback, k.Delete, k.Reveal, k.Copy, k.Push, k.Reload,
 		k.NextField, k.PrevField, k.Save, k.Cancel, k.Generate, k.DeleteBack, k.ClearField, k.Yes, k.No,
 		k.Help, k.CloseHelp, k.Quit, k.ForceQuit}
 }

@@ -341,16 +341,16 @@ func (l *listPane) view(st *styles, focused bool, now time.Time) string {
 	if len(l.vis) == 0 {
 		return st.dim.Render(fitWidth("Nothing matches the filter. esc clears it.", l.width))
 	}
-	const ageW, dueW = 4, 4
-	// mark(2) name gap meta gap age gap due
+	const ageW, dueW, markW = 4, 4, 4
+	// mark(2) sync(1) gap name gap meta gap age gap due
 	// Names come first: they get their full width while at least 12
 	// cells remain for metadata.
 	const minMeta = 12
-	nameW := min(l.nameW, max(8, l.width-2-1-ageW-1-dueW-1-minMeta))
-	metaW := l.width - 2 - nameW - 1 - 1 - ageW - 1 - dueW
+	nameW := min(l.nameW, max(8, l.width-markW-1-ageW-1-dueW-1-minMeta))
+	metaW := l.width - markW - nameW - 1 - 1 - ageW - 1 - dueW
 	if metaW < 6 {
 		// Too narrow for metadata: give its room to the name.
-		nameW = max(4, l.width-2-1-ageW-1-dueW)
+		nameW = max(4, l.width-markW-1-ageW-1-dueW)
 		metaW = 0
 	}
 	var b strings.Builder
@@ -364,6 +364,8 @@ func (l *listPane) view(st *styles, focused bool, now time.Time) string {
 		}
 		var line strings.Builder
 		line.WriteString(mark)
+		line.WriteString(st.dim.Render(syncMark(s)))
+		line.WriteByte(' ')
 		line.WriteString(fitWidth(model.Printable(s.Name), nameW))
 		line.WriteByte(' ')
 		if metaW > 0 {
@@ -393,26 +395,11 @@ func (l *listPane) view(st *styles, focused bool, now time.Time) string {
 	return b.String()
 }
 
-// compactMetadata writes metadata as "k=v k=v" in key order, made printable.
+// compactMetadata writes metadata as the filter text that matches it
+// (model.FormatMetadata), made printable: what the user sees is what they
+// can type after /.
 func compactMetadata(md map[string]string) string {
-	if len(md) == 0 {
-		return ""
-	}
-	keys := make([]string, 0, len(md))
-	for k := range md {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	var b strings.Builder
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(model.Printable(k))
-		b.WriteByte('=')
-		b.WriteString(model.Printable(md[k]))
-	}
-	return b.String()
+	return model.Printable(model.FormatMetadata(md))
 }
 
 // fitWidth truncates s to w cells (with an ellipsis) or pads it with spaces

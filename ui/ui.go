@@ -31,6 +31,10 @@ type Store interface {
 	Rotate(ctx context.Context, name, value string) (model.Secret, error)
 	Rollback(ctx context.Context, name string) (model.Secret, error)
 	Delete(ctx context.Context, name string) error
+	// Get and RecordSync let a push (julep.Push) read a record and keep
+	// what it pushed.
+	Get(ctx context.Context, name string) (model.Secret, error)
+	RecordSync(ctx context.Context, name string, st model.SyncState) (model.Secret, error)
 }
 
 // indexPather is a store whose index is a file, like keyring.OSStore. The
@@ -51,6 +55,9 @@ type Options struct {
 	ConfigWarnings []string
 	// Tasks is where the task view reads task files (config.ResolveTasks).
 	Tasks config.Tasks
+	// Julep opens the Julep account P pushes to; nil when there is none
+	// (--demo without Julep settings).
+	Julep JulepConnect
 	// Model is the agent's model, for prompt steps without settings.model
 	// (--model); Mapping picks the model → provider-key table (--mapping,
 	// empty for current).
@@ -97,6 +104,8 @@ type Model struct {
 	cfg     config.Config
 	palette palette
 	demo    bool
+	julep   JulepConnect
+	syncSeq int // the push flow in flight; older answers are dropped
 	keys    keyMap
 	st      styles
 	isDark  bool
@@ -163,6 +172,7 @@ func newModel(ctx context.Context, opts Options, cfg config.Config, warnings []s
 		cfg:     cfg,
 		palette: paletteFrom(cfg.Colors),
 		demo:    opts.Demo,
+		julep:   opts.Julep,
 		keys:    newKeyMap(),
 		isDark:  true,
 		masks:   map[string]maskEntry{},
@@ -264,6 +274,12 @@ func (a *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case valueGeneratedMsg:
 		return a.valueGenerated(msg)
+	case syncPlannedMsg:
+		return a.syncPlanned(msg)
+	case syncProgressMsg:
+		return a.syncProgress(msg)
+	case syncPushedMsg:
+		return a.syncPushed(msg)
 	case secretWrittenMsg:
 		return a.secretWritten(msg)
 	case secretImportedMsg:
