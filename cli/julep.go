@@ -68,9 +68,19 @@ status and push --dry-run say where each one came from.`,
 	return cmd
 }
 
-// julepAccount resolves the settings and the client. A key that expires
-// soon or has expired gives a warning on stderr.
+// julepAccount resolves the settings and the client, and prints the
+// warning of a key that expires soon or has expired on stderr.
 func (a *app) julepAccount(ctx context.Context, jf *julepFlags) (julep.Settings, julep.Remote, error) {
+	s, r, warn, err := a.julepConnect(ctx, jf)
+	if warn != "" {
+		fmt.Fprintf(a.stderr, "warning: %s\n", warn)
+	}
+	return s, r, err
+}
+
+// julepConnect is julepAccount for the terminal UI too, which shows the
+// warning itself rather than on stderr.
+func (a *app) julepConnect(ctx context.Context, jf *julepFlags) (s julep.Settings, r julep.Remote, warn string, err error) {
 	in := julep.Inputs{
 		Flags:     julep.Flags{Platform: jf.platform, Environment: jf.environment, APIKeySecret: jf.keySecret},
 		LookupEnv: func(k string) (string, bool) { v := a.getenv(k); return v, v != "" },
@@ -82,30 +92,30 @@ func (a *app) julepAccount(ctx context.Context, jf *julepFlags) (julep.Settings,
 	if home := a.getenv("HOME"); home != "" {
 		data, err := os.ReadFile(filepath.Join(home, ".config", "julep", "config.yml"))
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return julep.Settings{}, nil, fmt.Errorf("read ~/.config/julep/config.yml: %w", err)
+			return julep.Settings{}, nil, "", fmt.Errorf("read ~/.config/julep/config.yml: %w", err)
 		}
 		in.CLIConfig = data
 	}
-	s, err := julep.Resolve(in)
+	s, err = julep.Resolve(in)
 	var se *julep.SettingError
 	if errors.As(err, &se) && se.Err == nil {
 		// A setting keyward cannot use is a mistake in how it was called.
-		return s, nil, withHint(&usageError{msg: err.Error()}, "see 'keyward julep --help' for where each setting comes from")
+		return s, nil, "", withHint(&usageError{msg: err.Error()}, "see 'keyward julep --help' for where each setting comes from")
 	}
 	if err != nil {
-		return s, nil, withHint(err, "see 'keyward julep --help' for where each setting comes from")
+		return s, nil, "", withHint(err, "see 'keyward julep --help' for where each setting comes from")
 	}
 	if w, ok := s.APIKey.ExpiryWarning(a.now()); ok {
-		fmt.Fprintf(a.stderr, "warning: %s\n", w)
+		warn = w
 	}
 	if jf.timeout <= 0 {
-		return s, nil, usagef("--timeout must be positive, not %s", jf.timeout)
+		return s, nil, warn, usagef("--timeout must be positive, not %s", jf.timeout)
 	}
-	r, err := s.Remote(julep.Options{Timeout: jf.timeout, UserAgent: "keyward"})
+	r, err = s.Remote(julep.Options{Timeout: jf.timeout, UserAgent: "keyward"})
 	if err != nil {
-		return s, nil, withHint(err, "set JULEP_API_KEY, or keep the key in keyward: 'keyward secrets create --name JULEP_API_KEY'")
+		return s, nil, warn, withHint(err, "set JULEP_API_KEY, or keep the key in keyward: 'keyward secrets create --name JULEP_API_KEY'")
 	}
-	return s, r, nil
+	return s, r, warn, nil
 }
 
 // julepReport lists the account and compares it with the index. filter
@@ -234,6 +244,10 @@ outcome is unknown, 2 on usage errors.`,
   keyward julep push --prune --yes          # CI: make the account match keyward`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if a.demo && !dryRun {
+				return withHint(usagef("--demo pushes nothing: its secrets are samples, kept in memory"),
+					"push from your own store (without --demo); --dry-run shows what a push would do")
+			}
 			ctx := cmd.Context()
 			s, r, err := a.julepAccount(ctx, jf)
 			if err != nil {

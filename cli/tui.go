@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 
+	"github.com/keyward/keyward/julep"
 	"github.com/keyward/keyward/ui"
 )
 
@@ -25,7 +26,21 @@ func (a *app) runTUI(ctx context.Context) error {
 		Config:         a.cfg,
 		ConfigWarnings: a.cfgWarnings,
 		Tasks:          a.tasks,
+		Julep:          a.tuiJulep(),
 		Model:          a.agentModel,
 		Mapping:        m,
 	})
+}
+
+// tuiJulep is how the terminal UI's P reaches the Julep account: the same
+// settings as 'keyward julep' with its defaults. --demo pushes nowhere: its
+// secrets are samples.
+func (a *app) tuiJulep() ui.JulepConnect {
+	if a.demo {
+		return nil
+	}
+	return func(ctx context.Context) (julep.Remote, string, error) {
+		_, r, warn, err := a.julepConnect(ctx, &julepFlags{timeout: julep.DefaultTimeout})
+		return r, warn, err
+	}
 }

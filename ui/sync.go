@@ -14,9 +14,10 @@ import (
 )
 
 // JulepConnect opens the Julep account that the command line's settings
-// name (platform, base URL, API key). It runs inside a Cmd: resolving the
-// key may read it from the store.
-type JulepConnect func(ctx context.Context) (julep.Remote, error)
+// name (platform, base URL, API key), with a warning to show (a key that
+// expires soon) or "". It runs inside a Cmd: resolving the key may read it
+// from the store.
+type JulepConnect func(ctx context.Context) (julep.Remote, string, error)
 
 // syncTimeout bounds listing the account and planning; a push has no
 // deadline of its own (each request has the client's), so a long one is not
@@ -32,6 +33,7 @@ type (
 		remote julep.Remote
 		plan   julep.Plan
 		scope  string // what P pushes: "SECRET" or "12 secrets matching env=prod"
+		warn   string // from JulepConnect
 		err    error
 	}
 	syncProgressMsg struct {
@@ -81,7 +83,7 @@ func planJulepPush(ctx context.Context, connect JulepConnect, st Store, names ma
 	return safe(func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, syncTimeout)
 		defer cancel()
-		remote, err := connect(ctx)
+		remote, warn, err := connect(ctx)
 		if err != nil {
 			return syncPlannedMsg{seq: seq, err: err}
 		}
@@ -95,7 +97,7 @@ func planJulepPush(ctx context.Context, connect JulepConnect, st Store, names ma
 		}
 		rep := julep.Compare(remote, local, list)
 		plan := julep.PlanPush(rep, julep.PushOptions{Only: func(s julep.Status) bool { return names[s.Name] }})
-		return syncPlannedMsg{seq: seq, remote: remote, plan: plan, scope: scope}
+		return syncPlannedMsg{seq: seq, remote: remote, plan: plan, scope: scope, warn: warn}
 	})
 }
 
@@ -127,8 +129,10 @@ func (a *Model) syncPlanned(msg syncPlannedMsg) tea.Cmd {
 	if skips != "" {
 		prompt += " · " + skips
 	}
-	for _, w := range p.Warnings {
-		prompt += " · " + w
+	for _, w := range append(p.Warnings, msg.warn) {
+		if w != "" {
+			prompt += " · " + w
+		}
 	}
 	a.syncSeq++
 	a.ask(confirmation{
@@ -277,7 +281,7 @@ func syncLines(s *model.Secret, now time.Time) []string {
 		case julep.IsPending(st):
 			state = "a push started " + when + " never heard back; P pushes again"
 		case len(changes) > 0:
-			state = "version " + itoa(st.Version) + " pushed " + when + "; since then " + strings.Join(changes, ", ") + " (P pushes)"
+			state = "version " + itoa(st.Version) + " pushed " + when + "; " + strings.Join(changes, ", ") + "; P pushes"
 		default:
 			state = "version " + itoa(st.Version) + " pushed " + when + "; unchanged here since"
 		}
