@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"time"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/gofrs/flock"
 
+	"github.com/keyward/keyward/internal/atomicfile"
 	"github.com/keyward/keyward/model"
 )
 
@@ -116,78 +116,29 @@ func (f *fileIndex) Update(ctx context.Context, fn func([]model.Secret) ([]model
 	if err != nil {
 		return fmt.Errorf("write the index: %w", err)
 	}
-	// Replace the file a symlink points to (an index kept in a dotfiles
+	// The index is private: a mode someone loosened is tightened again
+	// before the write, which keeps the mode of the file it replaces.
+	if fi, err := os.Stat(f.path); err == nil && fi.Mode().Perm()&^0o600 != 0 {
+		if err := os.Chmod(f.path, fi.Mode().Perm()&0o600); err != nil {
+			return fmt.Errorf("write the index: %w", err)
+		}
+	}
+	// Replaces the file a symlink points to (an index kept in a dotfiles
 	// repository, say), not the symlink.
-	return writeFileAtomic(followSymlinks(f.path), data)
-}
-
-// followSymlinks returns the file path finally points to, which need not
-// exist yet.
-func followSymlinks(path string) string {
-	for range 40 {
-		fi, err := os.Lstat(path)
-		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
-			return path
-		}
-		dest, err := os.Readlink(path)
-		if err != nil {
-			return path
-		}
-		if !filepath.IsAbs(dest) {
-			dest = filepath.Join(filepath.Dir(path), dest)
-		}
-		path = dest
-	}
-	return path
-}
-
-// writeFileAtomic replaces path with data so that a crash at any point
-// leaves either the old file or the new one: it writes a temporary file in
-// the same directory, syncs it, renames it over path and syncs the
-// directory.
-func writeFileAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*") // mode 0600
-	if err != nil {
+	if err := atomicfile.WriteFile(f.path, data, 0o600); err != nil {
 		return fmt.Errorf("write the index: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("write the index: %w", err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("write the index: %w", err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("write the index: %w", err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write the index: %w", err)
-	}
-	if err := syncDir(dir); err != nil {
-		// The new file is in place; only its durability across a power
-		// loss is in doubt.
-		return fmt.Errorf("write the index: sync %s: %w", dir, err)
-	}
+	// Under the lock no other keyward is writing the index, so temporary
+	// files are leftovers of killed writers; the age is a margin for
+	// writers that do not lock. Failing to remove them is not this
+	// write's failure.
+	_, _ = atomicfile.CleanStale(f.path, staleTempAge)
 	return nil
 }
 
-func syncDir(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil // directories cannot be opened for syncing there
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
+// staleTempAge is how old a temporary index file must be before Update
+// removes it as the leftover of a killed writer.
+const staleTempAge = time.Minute
 
 // indexHeader opens every index keyward writes.
 const indexHeader = "# keyward index: names and metadata of secrets. Values live in the OS keyring,\n" +

@@ -369,6 +369,40 @@ func TestFileIndexWritePermissions(t *testing.T) {
 	}
 }
 
+// TestFileIndexRemovesStaleTemps checks that an Update removes the temporary
+// files killed writers left, but not one young enough to be a write still
+// under way.
+func TestFileIndexRemovesStaleTemps(t *testing.T) {
+	f := newFileIndex(t)
+	if err := f.Update(context.Background(), appendSecret("A")); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(f.path)
+	old := time.Now().Add(-2 * staleTempAge)
+	for _, name := range []string{".index.toml.tmp-123", ".index.toml.tmp-4567", ".index.toml.tmp-99"} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte("partial"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if name != ".index.toml.tmp-99" {
+			if err := os.Chtimes(p, old, old); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := f.Update(context.Background(), appendSecret("B")); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if want := []string{".index.toml.tmp-99", "index.toml", "index.toml.lock"}; !slices.Equal(names, want) {
+		t.Errorf("after an Update the directory holds %q, want %q", names, want)
+	}
+}
+
 func checkMode(t *testing.T, path string, want os.FileMode) {
 	t.Helper()
 	fi, err := os.Stat(path)
