@@ -182,6 +182,9 @@ func encodeIndex(list []model.Secret) ([]byte, error) {
 			b = append(b, "\nrotate_every = "...)
 			b = appendString(b, s.RotateEvery.String())
 		}
+		if s.NoValue {
+			b = append(b, "\nno_value = true"...)
+		}
 		b = append(b, '\n')
 		if len(s.Metadata) > 0 {
 			keys = keys[:0]
@@ -197,8 +200,35 @@ func encodeIndex(list []model.Secret) ([]byte, error) {
 				b = append(b, '\n')
 			}
 		}
+		for j := range s.Sync {
+			b = appendSync(b, &s.Sync[j])
+		}
 	}
 	return b, nil
+}
+
+// appendSync writes one [[secret.sync]] table; fields that are empty or zero
+// (but the target and the version) are left out.
+func appendSync(b []byte, st *model.SyncState) []byte {
+	b = append(b, "\n[[secret.sync]]\ntarget = "...)
+	b = appendString(b, st.Target)
+	if st.RemoteID != "" {
+		b = append(b, "\nremote_id = "...)
+		b = appendString(b, st.RemoteID)
+	}
+	b = append(b, "\nversion = "...)
+	b = strconv.AppendInt(b, int64(st.Version), 10)
+	if st.Fingerprint != "" {
+		b = append(b, "\nfingerprint = "...)
+		b = appendString(b, st.Fingerprint)
+	}
+	b = appendTime(b, "remote_updated_at", st.RemoteUpdatedAt)
+	if st.Generation != 0 {
+		b = append(b, "\ngeneration = "...)
+		b = strconv.AppendInt(b, st.Generation, 10)
+	}
+	b = appendTime(b, "pushed_at", st.PushedAt)
+	return append(b, '\n')
 }
 
 // checkWritable holds a record to the rules parseIndex enforces, plus what
@@ -216,9 +246,42 @@ func checkWritable(s *model.Secret) error {
 	if s.RotateEvery%model.Duration(time.Hour) != 0 {
 		return errors.New("rotate_every must be a whole number of hours")
 	}
-	for _, t := range []time.Time{s.CreatedAt, s.UpdatedAt, s.RotatedAt} {
+	times := []time.Time{s.CreatedAt, s.UpdatedAt, s.RotatedAt}
+	for i := range s.Sync {
+		st := &s.Sync[i]
+		for _, v := range []string{st.Target, st.RemoteID, st.Fingerprint} {
+			if !utf8.ValidString(v) {
+				return fmt.Errorf("sync %d: not valid UTF-8", i+1)
+			}
+		}
+		if err := checkSync(s.Sync, i); err != nil {
+			return err
+		}
+		times = append(times, st.RemoteUpdatedAt, st.PushedAt)
+	}
+	for _, t := range times {
 		if y := t.UTC().Year(); !t.IsZero() && (y < 0 || y > 9999) {
 			return fmt.Errorf("time %s is outside the years 0 to 9999", t.UTC().Format(time.RFC3339))
+		}
+	}
+	return nil
+}
+
+// checkSync holds the sync state list[i] to the rules of the index: a
+// target, not already used by an earlier entry, and no negative numbers.
+func checkSync(list []model.SyncState, i int) error {
+	st := &list[i]
+	switch {
+	case st.Target == "":
+		return fmt.Errorf("sync %d has no target", i+1)
+	case st.Version < 0:
+		return fmt.Errorf("sync %d: version must not be negative", i+1)
+	case st.Generation < 0:
+		return fmt.Errorf("sync %d: generation must not be negative", i+1)
+	}
+	for j := range i {
+		if list[j].Target == st.Target {
+			return fmt.Errorf("sync target %q appears twice (sync %d and %d); keep one", model.Printable(st.Target), j+1, i+1)
 		}
 	}
 	return nil
@@ -316,26 +379,41 @@ func appendUnicodeEscape(b []byte, r rune) []byte {
 // rawIndex is an index file as parsed, before the checks that need the whole
 // file (format, duplicates, record rules).
 type rawIndex struct {
-	format     int64
-	formatSet  bool
-	formatLine int
-	entries    []rawEntry
+	format    int64
+	formatSet bool
+	entries   []rawEntry
+	// where finds the line and column of what an error is about; 0, 0 when
+	// unknown. The fast path knows where it read everything; the TOML
+	// path asks a locator.
+	where func(place) (line, col int)
 }
 
-// rawEntry is one [[secret]] table with where it was found. Line numbers are
-// 0 when unknown (a table written inline, say).
+// rawEntry is one [[secret]] table, with the numbers whose range the checks
+// decide.
 type rawEntry struct {
-	sec               model.Secret
-	rotateEvery       string
-	version           int64
-	line              int // the [[secret]] header
-	nameLine, nameCol int
+	sec          model.Secret
+	rotateEvery  string
+	version      int64
+	syncVersions []int64 // of sec.Sync, in order
 }
+
+// place is what an error is about: a key (nil for the table's header) in
+// the top level (entry -1), in the entry'th [[secret]] table, or in its
+// sync'th [[secret.sync]] table (sync -1 for the secret's own table).
+type place struct {
+	entry, sync int
+	key         []string
+}
+
+func topKey(key string) place              { return place{entry: -1, sync: -1, key: []string{key}} }
+func secretTable(i int) place              { return place{entry: i, sync: -1} }
+func secretKey(i int, key ...string) place { return place{entry: i, sync: -1, key: key} }
+func syncTable(i, j int) place             { return place{entry: i, sync: j} }
 
 // parseIndex reads an index file. Files keyward wrote (and hand edits that
 // keep their layout) take a fast line-by-line path; anything else is decoded
-// by github.com/BurntSushi/toml. Both produce the same result for a file the
-// fast path accepts (FuzzParseIndex checks this).
+// by github.com/BurntSushi/toml, the reader of record. Both produce the same
+// result for a file the fast path accepts (FuzzParseIndex checks this).
 func parseIndex(path string, data []byte) ([]model.Secret, error) {
 	raw, ok := parseCanonical(data)
 	if !ok {
@@ -348,33 +426,45 @@ func parseIndex(path string, data []byte) ([]model.Secret, error) {
 	return raw.check(path)
 }
 
-func (raw *rawIndex) check(path string) ([]model.Secret, error) {
+// errorAt returns an IndexError about p.
+func (raw *rawIndex) errorAt(path string, p place, format string, args ...any) *IndexError {
+	line, col := raw.where(p)
+	return &IndexError{Path: path, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)}
+}
+
+// checkFormat refuses an index from another version of keyward. The TOML
+// path calls it before its own checks, so that a newer file's new keys are
+// reported as a newer format, not as unknown keys.
+func (raw *rawIndex) checkFormat(path string) error {
 	if raw.formatSet && raw.format != IndexFormat {
-		return nil, &IndexError{Path: path, Line: raw.formatLine, Col: 1,
-			Msg: fmt.Sprintf("unknown index format %d; this keyward reads format %d (is the file from a newer keyward?)", raw.format, IndexFormat)}
+		return raw.errorAt(path, topKey("format"),
+			"unknown index format %d; this keyward reads format %d (is the file from a newer keyward?)", raw.format, IndexFormat)
+	}
+	return nil
+}
+
+func (raw *rawIndex) check(path string) ([]model.Secret, error) {
+	if err := raw.checkFormat(path); err != nil {
+		return nil, err
 	}
 	out := make([]model.Secret, 0, len(raw.entries))
 	firstAt := make(map[string]int, len(raw.entries))
 	for i := range raw.entries {
 		e := &raw.entries[i]
 		at := func(msg string, args ...any) error {
-			return &IndexError{Path: path, Line: e.line, Col: 1, Msg: fmt.Sprintf(msg, args...)}
+			return raw.errorAt(path, secretTable(i), msg, args...)
 		}
 		if e.sec.Name == "" {
 			return nil, at("[[secret]] table without a name")
 		}
 		if err := model.ValidateName(e.sec.Name); err != nil {
-			line, col := e.nameLine, e.nameCol
-			if line == 0 {
-				line, col = e.line, 1
-			}
-			return nil, &IndexError{Path: path, Line: line, Col: col, Msg: "secret " + err.Error()}
+			return nil, raw.errorAt(path, secretKey(i, "name"), "secret %s", err)
 		}
 		name := e.sec.Name
 		if j, dup := firstAt[name]; dup {
-			first := raw.entries[j].line
-			if first > 0 && e.line > 0 {
-				return nil, at("secret %s is defined twice, at lines %d and %d; remove or rename one", name, first, e.line)
+			first, _ := raw.where(secretTable(j))
+			if this, _ := raw.where(secretTable(i)); first > 0 && this > 0 {
+				return nil, at("secret %s is defined twice, at lines %d and %d; remove or rename one", name, first, this)
 			}
 			return nil, at("secret %s is defined twice (tables %d and %d); remove or rename one", name, j+1, i+1)
 		}
@@ -395,6 +485,19 @@ func (raw *rawIndex) check(path string) ([]model.Secret, error) {
 		}
 		if err := e.sec.Validate(); err != nil {
 			return nil, at("secret %s: %v", name, err)
+		}
+		if len(e.sec.Sync) == 0 {
+			e.sec.Sync = nil
+		}
+		for j := range e.sec.Sync {
+			v := e.syncVersions[j]
+			if v < 0 || v > 1<<31-1 {
+				return nil, raw.errorAt(path, syncTable(i, j), "secret %s: sync %d: version %d is out of range", name, j+1, v)
+			}
+			e.sec.Sync[j].Version = int(v)
+			if err := checkSync(e.sec.Sync, j); err != nil {
+				return nil, raw.errorAt(path, syncTable(i, j), "secret %s: %v", name, err)
+			}
 		}
 		out = append(out, e.sec)
 	}

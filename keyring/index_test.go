@@ -245,7 +245,7 @@ var malformed = []struct {
 	{"unknown key in secret", "format = 1\n[[secret]]\nname = \"A\"\nrotate-every = \"90d\"\n", `index.toml:4:1: unknown key "rotate-every" in secret A`},
 	{"unknown key in second secret", "[[secret]]\nname = \"A\"\n[[secret]]\nname = \"B\"\n  value = \"x\"\n", `index.toml:5:3: unknown key "value" in secret B`},
 	{"unknown top-level key", "format = 1\ncolor = \"red\"\n", `index.toml:2:1: unknown key "color"`},
-	{"invalid name", "format = 1\n[[secret]]\nname = \"1BAD\"\n", `index.toml:3:8: secret name: "1BAD" must start with a letter`},
+	{"invalid name", "format = 1\n[[secret]]\nname = \"1BAD\"\n", `index.toml:3:1: secret name: "1BAD" must start with a letter`},
 	{"invalid name, slow path", "format = 1\n[[secret]]\n  name = '1BAD'\n", `index.toml:3:3: secret name: "1BAD" must start with a letter`},
 	{"missing name", "format = 1\n[[secret]]\nversion = 1\n", "index.toml:2:1: [[secret]] table without a name"},
 	{"bad policy", "format = 1\n[[secret]]\nname = \"A\"\nrotate_every = \"90x\"\n", `index.toml:2:1: secret A: duration: "90x": unknown unit`},
@@ -637,14 +637,24 @@ func FuzzParseIndex(f *testing.F) {
 		f.Add([]byte(extra))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fast, ok := parseCanonical(data)
-		if ok {
-			slow, err := parseTOML("f", data)
-			if err != nil {
-				t.Fatalf("fast path accepted what the TOML decoder refuses (%v):\n%q", err, data)
+		if fast, ok := parseCanonical(data); ok {
+			// The TOML decoder is the reader of record: the fast path must
+			// read the same values and, through check, report the same
+			// error at the same place.
+			var slowList []model.Secret
+			slow, slowErr := parseTOML("f", data)
+			if slowErr == nil {
+				if !sameRaw(fast, slow) {
+					t.Fatalf("fast path and TOML decoder disagree on\n%q\nfast %#v\nslow %#v", data, fast, slow)
+				}
+				slowList, slowErr = slow.check("f")
 			}
-			if !sameRaw(fast, slow) {
-				t.Fatalf("fast path and TOML decoder disagree on\n%q\nfast %#v\nslow %#v", data, fast, slow)
+			fastList, fastErr := fast.check("f")
+			if fmt.Sprint(fastErr) != fmt.Sprint(slowErr) {
+				t.Fatalf("fast path and TOML decoder disagree on\n%q\nfast error: %v\nslow error: %v", data, fastErr, slowErr)
+			}
+			if !reflect.DeepEqual(fastList, slowList) {
+				t.Fatalf("fast path and TOML decoder read\n%q\nfast %#v\nslow %#v", data, fastList, slowList)
 			}
 		}
 		list, err := parseIndex("f", data)
@@ -669,16 +679,15 @@ func FuzzParseIndex(f *testing.F) {
 	})
 }
 
+// sameRaw reports whether two parses read the same values; where they were
+// read is compared through the errors check makes.
 func sameRaw(a, b *rawIndex) bool {
 	if a.format != b.format || a.formatSet != b.formatSet || len(a.entries) != len(b.entries) {
 		return false
 	}
-	if a.formatSet && a.formatLine != b.formatLine {
-		return false
-	}
 	for i := range a.entries {
 		x, y := a.entries[i], b.entries[i]
-		if x.line != y.line || x.version != y.version || x.rotateEvery != y.rotateEvery {
+		if x.version != y.version || x.rotateEvery != y.rotateEvery || !slices.Equal(x.syncVersions, y.syncVersions) {
 			return false
 		}
 		if len(x.sec.Metadata) == 0 && len(y.sec.Metadata) == 0 {
