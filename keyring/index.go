@@ -246,7 +246,6 @@ func checkWritable(s *model.Secret) error {
 	if s.RotateEvery%model.Duration(time.Hour) != 0 {
 		return errors.New("rotate_every must be a whole number of hours")
 	}
-	times := []time.Time{s.CreatedAt, s.UpdatedAt, s.RotatedAt}
 	for i := range s.Sync {
 		st := &s.Sync[i]
 		for _, v := range []string{st.Target, st.RemoteID, st.Fingerprint} {
@@ -257,7 +256,17 @@ func checkWritable(s *model.Secret) error {
 		if err := checkSync(s.Sync, i); err != nil {
 			return err
 		}
-		times = append(times, st.RemoteUpdatedAt, st.PushedAt)
+	}
+	return checkTimes(s)
+}
+
+// checkTimes refuses times that RFC 3339 cannot write in UTC. A file can
+// hold one (0000-01-01T00:00:00+01:00 is the year -1 in UTC), so the
+// readers check too.
+func checkTimes(s *model.Secret) error {
+	times := []time.Time{s.CreatedAt, s.UpdatedAt, s.RotatedAt}
+	for i := range s.Sync {
+		times = append(times, s.Sync[i].RemoteUpdatedAt, s.Sync[i].PushedAt)
 	}
 	for _, t := range times {
 		if y := t.UTC().Year(); !t.IsZero() && (y < 0 || y > 9999) {
@@ -474,6 +483,12 @@ func (raw *rawIndex) check(path string) ([]model.Secret, error) {
 			if err != nil {
 				return nil, at("secret %s: %v", name, err)
 			}
+			// model.ParseDuration does not catch every overflow ("217000d"
+			// wraps around); what wrapped is rarely whole hours, which is
+			// all encodeIndex can write back.
+			if d < 0 || d%model.Duration(time.Hour) != 0 {
+				return nil, at("secret %s: rotate_every %q is too long", name, model.Printable(e.rotateEvery))
+			}
 			e.sec.RotateEvery = d
 		}
 		if e.version < 0 || e.version > 1<<31-1 {
@@ -484,10 +499,18 @@ func (raw *rawIndex) check(path string) ([]model.Secret, error) {
 			e.sec.Metadata = nil
 		}
 		if err := e.sec.Validate(); err != nil {
+			// Validate visits metadata in map order; with two bad pairs,
+			// report the first in key order, the same on every run.
+			if merr := firstMetadataError(e.sec.Metadata); merr != nil {
+				err = merr
+			}
 			return nil, at("secret %s: %v", name, err)
 		}
 		if len(e.sec.Sync) == 0 {
 			e.sec.Sync = nil
+		}
+		if err := checkTimes(&e.sec); err != nil {
+			return nil, at("secret %s: %v", name, err)
 		}
 		for j := range e.sec.Sync {
 			v := e.syncVersions[j]
@@ -502,4 +525,18 @@ func (raw *rawIndex) check(path string) ([]model.Secret, error) {
 		out = append(out, e.sec)
 	}
 	return out, nil
+}
+
+// firstMetadataError returns the error for the first invalid pair of m in
+// key order, or nil.
+func firstMetadataError(m map[string]string) error {
+	for _, k := range model.SortedKeys(m) {
+		if err := model.ValidateMetadataKey(k); err != nil {
+			return err
+		}
+		if err := model.ValidateMetadataValue(k, m[k]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

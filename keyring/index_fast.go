@@ -2,6 +2,7 @@ package keyring
 
 import (
 	"bytes"
+	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -341,7 +342,7 @@ func parseEscapedString(s string, i int) (string, int, bool) {
 				}
 				r = r<<4 | rune(d)
 			}
-			if r > utf8.MaxRune || r >= 0xd800 && r <= 0xdfff {
+			if r < 0 || r > utf8.MaxRune || r >= 0xd800 && r <= 0xdfff { // r < 0: \U80000000 and up overflow a rune
 				return "", j, false
 			}
 			b.WriteRune(r)
@@ -379,16 +380,19 @@ func parseBool(s string, i int) (bool, int, bool) {
 }
 
 // parseInt reads a non-negative decimal integer without sign, underscores or
-// leading zeros, small enough never to overflow.
+// leading zeros that fits in an int64.
 func parseInt(s string, i int) (int64, int, bool) {
 	j := i
 	var n int64
 	for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-		n = n*10 + int64(s[j]-'0')
+		d := int64(s[j] - '0')
+		if n > (math.MaxInt64-d)/10 {
+			return 0, j, false
+		}
+		n = n*10 + d
 		j++
 	}
-	switch {
-	case j == i, j-i > 18, s[i] == '0' && j-i > 1:
+	if j == i || s[i] == '0' && j-i > 1 {
 		return 0, j, false
 	}
 	return n, j, true

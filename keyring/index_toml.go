@@ -66,6 +66,11 @@ const (
 	knownSyncKeys   = "target, remote_id, version, fingerprint, remote_updated_at, generation, pushed_at"
 )
 
+var (
+	secretKeys = strings.Split(knownSecretKeys, ", ")
+	syncKeys   = strings.Split(knownSyncKeys, ", ")
+)
+
 // tomlDecoder maps decoded TOML values onto index records, reporting where
 // a value has the wrong type.
 type tomlDecoder struct {
@@ -77,7 +82,7 @@ type tomlDecoder struct {
 func (d *tomlDecoder) entry(i int, t map[string]any, e *rawEntry) error {
 	name, _ := t["name"].(string)
 	for _, k := range sortedKeys(t) {
-		if !slices.Contains(strings.Split(knownSecretKeys, ", "), k) {
+		if !slices.Contains(secretKeys, k) {
 			return d.raw.errorAt(d.path, secretKey(i, k), "unknown key %q in %s; a [[secret]] table has %s",
 				model.Printable(k), secretLabel(i, name), knownSecretKeys)
 		}
@@ -127,7 +132,7 @@ func (d *tomlDecoder) entry(i int, t map[string]any, e *rawEntry) error {
 	}
 	for j, st := range syncs {
 		for _, k := range sortedKeys(st) {
-			if !slices.Contains(strings.Split(knownSyncKeys, ", "), k) {
+			if !slices.Contains(syncKeys, k) {
 				return d.raw.errorAt(d.path, place{entry: i, sync: j, key: []string{k}}, "unknown key %q in sync %d of %s; a [[secret.sync]] table has %s",
 					model.Printable(k), j+1, secretLabel(i, name), knownSyncKeys)
 			}
