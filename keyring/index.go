@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"time"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/gofrs/flock"
 
+	"github.com/keyward/keyward/internal/atomicfile"
 	"github.com/keyward/keyward/model"
 )
 
@@ -116,78 +116,29 @@ func (f *fileIndex) Update(ctx context.Context, fn func([]model.Secret) ([]model
 	if err != nil {
 		return fmt.Errorf("write the index: %w", err)
 	}
-	// Replace the file a symlink points to (an index kept in a dotfiles
+	// The index is private: a mode someone loosened is tightened again
+	// before the write, which keeps the mode of the file it replaces.
+	if fi, err := os.Stat(f.path); err == nil && fi.Mode().Perm()&^0o600 != 0 {
+		if err := os.Chmod(f.path, fi.Mode().Perm()&0o600); err != nil {
+			return fmt.Errorf("write the index: %w", err)
+		}
+	}
+	// Replaces the file a symlink points to (an index kept in a dotfiles
 	// repository, say), not the symlink.
-	return writeFileAtomic(followSymlinks(f.path), data)
-}
-
-// followSymlinks returns the file path finally points to, which need not
-// exist yet.
-func followSymlinks(path string) string {
-	for range 40 {
-		fi, err := os.Lstat(path)
-		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
-			return path
-		}
-		dest, err := os.Readlink(path)
-		if err != nil {
-			return path
-		}
-		if !filepath.IsAbs(dest) {
-			dest = filepath.Join(filepath.Dir(path), dest)
-		}
-		path = dest
-	}
-	return path
-}
-
-// writeFileAtomic replaces path with data so that a crash at any point
-// leaves either the old file or the new one: it writes a temporary file in
-// the same directory, syncs it, renames it over path and syncs the
-// directory.
-func writeFileAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*") // mode 0600
-	if err != nil {
+	if err := atomicfile.WriteFile(f.path, data, 0o600); err != nil {
 		return fmt.Errorf("write the index: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("write the index: %w", err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("write the index: %w", err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("write the index: %w", err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write the index: %w", err)
-	}
-	if err := syncDir(dir); err != nil {
-		// The new file is in place; only its durability across a power
-		// loss is in doubt.
-		return fmt.Errorf("write the index: sync %s: %w", dir, err)
-	}
+	// Under the lock no other keyward is writing the index, so temporary
+	// files are leftovers of killed writers; the age is a margin for
+	// writers that do not lock. Failing to remove them is not this
+	// write's failure.
+	_, _ = atomicfile.CleanStale(f.path, staleTempAge)
 	return nil
 }
 
-func syncDir(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil // directories cannot be opened for syncing there
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
+// staleTempAge is how old a temporary index file must be before Update
+// removes it as the leftover of a killed writer.
+const staleTempAge = time.Minute
 
 // indexHeader opens every index keyward writes.
 const indexHeader = "# keyward index: names and metadata of secrets. Values live in the OS keyring,\n" +
@@ -231,6 +182,9 @@ func encodeIndex(list []model.Secret) ([]byte, error) {
 			b = append(b, "\nrotate_every = "...)
 			b = appendString(b, s.RotateEvery.String())
 		}
+		if s.NoValue {
+			b = append(b, "\nno_value = true"...)
+		}
 		b = append(b, '\n')
 		if len(s.Metadata) > 0 {
 			keys = keys[:0]
@@ -246,8 +200,35 @@ func encodeIndex(list []model.Secret) ([]byte, error) {
 				b = append(b, '\n')
 			}
 		}
+		for j := range s.Sync {
+			b = appendSync(b, &s.Sync[j])
+		}
 	}
 	return b, nil
+}
+
+// appendSync writes one [[secret.sync]] table; fields that are empty or zero
+// (but the target and the version) are left out.
+func appendSync(b []byte, st *model.SyncState) []byte {
+	b = append(b, "\n[[secret.sync]]\ntarget = "...)
+	b = appendString(b, st.Target)
+	if st.RemoteID != "" {
+		b = append(b, "\nremote_id = "...)
+		b = appendString(b, st.RemoteID)
+	}
+	b = append(b, "\nversion = "...)
+	b = strconv.AppendInt(b, int64(st.Version), 10)
+	if st.Fingerprint != "" {
+		b = append(b, "\nfingerprint = "...)
+		b = appendString(b, st.Fingerprint)
+	}
+	b = appendTime(b, "remote_updated_at", st.RemoteUpdatedAt)
+	if st.Generation != 0 {
+		b = append(b, "\ngeneration = "...)
+		b = strconv.AppendInt(b, st.Generation, 10)
+	}
+	b = appendTime(b, "pushed_at", st.PushedAt)
+	return append(b, '\n')
 }
 
 // checkWritable holds a record to the rules parseIndex enforces, plus what
@@ -265,9 +246,51 @@ func checkWritable(s *model.Secret) error {
 	if s.RotateEvery%model.Duration(time.Hour) != 0 {
 		return errors.New("rotate_every must be a whole number of hours")
 	}
-	for _, t := range []time.Time{s.CreatedAt, s.UpdatedAt, s.RotatedAt} {
+	for i := range s.Sync {
+		st := &s.Sync[i]
+		for _, v := range []string{st.Target, st.RemoteID, st.Fingerprint} {
+			if !utf8.ValidString(v) {
+				return fmt.Errorf("sync %d: not valid UTF-8", i+1)
+			}
+		}
+		if err := checkSync(s.Sync, i); err != nil {
+			return err
+		}
+	}
+	return checkTimes(s)
+}
+
+// checkTimes refuses times that RFC 3339 cannot write in UTC. A file can
+// hold one (0000-01-01T00:00:00+01:00 is the year -1 in UTC), so the
+// readers check too.
+func checkTimes(s *model.Secret) error {
+	times := []time.Time{s.CreatedAt, s.UpdatedAt, s.RotatedAt}
+	for i := range s.Sync {
+		times = append(times, s.Sync[i].RemoteUpdatedAt, s.Sync[i].PushedAt)
+	}
+	for _, t := range times {
 		if y := t.UTC().Year(); !t.IsZero() && (y < 0 || y > 9999) {
 			return fmt.Errorf("time %s is outside the years 0 to 9999", t.UTC().Format(time.RFC3339))
+		}
+	}
+	return nil
+}
+
+// checkSync holds the sync state list[i] to the rules of the index: a
+// target, not already used by an earlier entry, and no negative numbers.
+func checkSync(list []model.SyncState, i int) error {
+	st := &list[i]
+	switch {
+	case st.Target == "":
+		return fmt.Errorf("sync %d has no target", i+1)
+	case st.Version < 0:
+		return fmt.Errorf("sync %d: version must not be negative", i+1)
+	case st.Generation < 0:
+		return fmt.Errorf("sync %d: generation must not be negative", i+1)
+	}
+	for j := range i {
+		if list[j].Target == st.Target {
+			return fmt.Errorf("sync target %q appears twice (sync %d and %d); keep one", model.Printable(st.Target), j+1, i+1)
 		}
 	}
 	return nil
@@ -365,26 +388,41 @@ func appendUnicodeEscape(b []byte, r rune) []byte {
 // rawIndex is an index file as parsed, before the checks that need the whole
 // file (format, duplicates, record rules).
 type rawIndex struct {
-	format     int64
-	formatSet  bool
-	formatLine int
-	entries    []rawEntry
+	format    int64
+	formatSet bool
+	entries   []rawEntry
+	// where finds the line and column of what an error is about; 0, 0 when
+	// unknown. The fast path knows where it read everything; the TOML
+	// path asks a locator.
+	where func(place) (line, col int)
 }
 
-// rawEntry is one [[secret]] table with where it was found. Line numbers are
-// 0 when unknown (a table written inline, say).
+// rawEntry is one [[secret]] table, with the numbers whose range the checks
+// decide.
 type rawEntry struct {
-	sec               model.Secret
-	rotateEvery       string
-	version           int64
-	line              int // the [[secret]] header
-	nameLine, nameCol int
+	sec          model.Secret
+	rotateEvery  string
+	version      int64
+	syncVersions []int64 // of sec.Sync, in order
 }
+
+// place is what an error is about: a key (nil for the table's header) in
+// the top level (entry -1), in the entry'th [[secret]] table, or in its
+// sync'th [[secret.sync]] table (sync -1 for the secret's own table).
+type place struct {
+	entry, sync int
+	key         []string
+}
+
+func topKey(key string) place              { return place{entry: -1, sync: -1, key: []string{key}} }
+func secretTable(i int) place              { return place{entry: i, sync: -1} }
+func secretKey(i int, key ...string) place { return place{entry: i, sync: -1, key: key} }
+func syncTable(i, j int) place             { return place{entry: i, sync: j} }
 
 // parseIndex reads an index file. Files keyward wrote (and hand edits that
 // keep their layout) take a fast line-by-line path; anything else is decoded
-// by github.com/BurntSushi/toml. Both produce the same result for a file the
-// fast path accepts (FuzzParseIndex checks this).
+// by github.com/BurntSushi/toml, the reader of record. Both produce the same
+// result for a file the fast path accepts (FuzzParseIndex checks this).
 func parseIndex(path string, data []byte) ([]model.Secret, error) {
 	raw, ok := parseCanonical(data)
 	if !ok {
@@ -397,33 +435,45 @@ func parseIndex(path string, data []byte) ([]model.Secret, error) {
 	return raw.check(path)
 }
 
-func (raw *rawIndex) check(path string) ([]model.Secret, error) {
+// errorAt returns an IndexError about p.
+func (raw *rawIndex) errorAt(path string, p place, format string, args ...any) *IndexError {
+	line, col := raw.where(p)
+	return &IndexError{Path: path, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)}
+}
+
+// checkFormat refuses an index from another version of keyward. The TOML
+// path calls it before its own checks, so that a newer file's new keys are
+// reported as a newer format, not as unknown keys.
+func (raw *rawIndex) checkFormat(path string) error {
 	if raw.formatSet && raw.format != IndexFormat {
-		return nil, &IndexError{Path: path, Line: raw.formatLine, Col: 1,
-			Msg: fmt.Sprintf("unknown index format %d; this keyward reads format %d (is the file from a newer keyward?)", raw.format, IndexFormat)}
+		return raw.errorAt(path, topKey("format"),
+			"unknown index format %d; this keyward reads format %d (is the file from a newer keyward?)", raw.format, IndexFormat)
+	}
+	return nil
+}
+
+func (raw *rawIndex) check(path string) ([]model.Secret, error) {
+	if err := raw.checkFormat(path); err != nil {
+		return nil, err
 	}
 	out := make([]model.Secret, 0, len(raw.entries))
 	firstAt := make(map[string]int, len(raw.entries))
 	for i := range raw.entries {
 		e := &raw.entries[i]
 		at := func(msg string, args ...any) error {
-			return &IndexError{Path: path, Line: e.line, Col: 1, Msg: fmt.Sprintf(msg, args...)}
+			return raw.errorAt(path, secretTable(i), msg, args...)
 		}
 		if e.sec.Name == "" {
 			return nil, at("[[secret]] table without a name")
 		}
 		if err := model.ValidateName(e.sec.Name); err != nil {
-			line, col := e.nameLine, e.nameCol
-			if line == 0 {
-				line, col = e.line, 1
-			}
-			return nil, &IndexError{Path: path, Line: line, Col: col, Msg: "secret " + err.Error()}
+			return nil, raw.errorAt(path, secretKey(i, "name"), "secret %s", err)
 		}
 		name := e.sec.Name
 		if j, dup := firstAt[name]; dup {
-			first := raw.entries[j].line
-			if first > 0 && e.line > 0 {
-				return nil, at("secret %s is defined twice, at lines %d and %d; remove or rename one", name, first, e.line)
+			first, _ := raw.where(secretTable(j))
+			if this, _ := raw.where(secretTable(i)); first > 0 && this > 0 {
+				return nil, at("secret %s is defined twice, at lines %d and %d; remove or rename one", name, first, this)
 			}
 			return nil, at("secret %s is defined twice (tables %d and %d); remove or rename one", name, j+1, i+1)
 		}
@@ -432,6 +482,12 @@ func (raw *rawIndex) check(path string) ([]model.Secret, error) {
 			d, err := model.ParseDuration(e.rotateEvery)
 			if err != nil {
 				return nil, at("secret %s: %v", name, err)
+			}
+			// model.ParseDuration does not catch every overflow ("217000d"
+			// wraps around); what wrapped is rarely whole hours, which is
+			// all encodeIndex can write back.
+			if d < 0 || d%model.Duration(time.Hour) != 0 {
+				return nil, at("secret %s: rotate_every %q is too long", name, model.Printable(e.rotateEvery))
 			}
 			e.sec.RotateEvery = d
 		}
@@ -443,9 +499,44 @@ func (raw *rawIndex) check(path string) ([]model.Secret, error) {
 			e.sec.Metadata = nil
 		}
 		if err := e.sec.Validate(); err != nil {
+			// Validate visits metadata in map order; with two bad pairs,
+			// report the first in key order, the same on every run.
+			if merr := firstMetadataError(e.sec.Metadata); merr != nil {
+				err = merr
+			}
 			return nil, at("secret %s: %v", name, err)
+		}
+		if len(e.sec.Sync) == 0 {
+			e.sec.Sync = nil
+		}
+		if err := checkTimes(&e.sec); err != nil {
+			return nil, at("secret %s: %v", name, err)
+		}
+		for j := range e.sec.Sync {
+			v := e.syncVersions[j]
+			if v < 0 || v > 1<<31-1 {
+				return nil, raw.errorAt(path, syncTable(i, j), "secret %s: sync %d: version %d is out of range", name, j+1, v)
+			}
+			e.sec.Sync[j].Version = int(v)
+			if err := checkSync(e.sec.Sync, j); err != nil {
+				return nil, raw.errorAt(path, syncTable(i, j), "secret %s: %v", name, err)
+			}
 		}
 		out = append(out, e.sec)
 	}
 	return out, nil
+}
+
+// firstMetadataError returns the error for the first invalid pair of m in
+// key order, or nil.
+func firstMetadataError(m map[string]string) error {
+	for _, k := range model.SortedKeys(m) {
+		if err := model.ValidateMetadataKey(k); err != nil {
+			return err
+		}
+		if err := model.ValidateMetadataValue(k, m[k]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -2,23 +2,27 @@ package keyring
 
 import (
 	"bytes"
+	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/keyward/keyward/model"
 )
 
 // parseCanonical parses the subset of TOML that encodeIndex writes, line by
 // line, about twenty times faster than a general TOML decoder: blank lines,
-// comments, "[[secret]]" and "[secret.metadata]" headers, and "key = value"
-// lines whose key is bare or a basic string and whose value is a one-line
-// basic string, a decimal integer or an offset date-time. Each key must be one
-// keyward knows, with the type it expects.
+// comments, "[[secret]]", "[secret.metadata]" and "[[secret.sync]]"
+// headers, and "key = value" lines whose key is bare or a basic string and
+// whose value is a one-line basic string, a decimal integer, true or false,
+// or an offset date-time. Each key must be one keyward knows, with the type
+// it expects.
 //
 // It reports ok=false as soon as the input steps outside that subset (or is
 // not valid TOML); the caller then decodes the file with the full TOML
 // decoder, which also produces the error messages for malformed files. So
 // this parser never rejects a file on its own, and must never accept one
-// differently from the full decoder.
+// differently from the full decoder (FuzzParseIndex).
 func parseCanonical(data []byte) (raw *rawIndex, ok bool) {
 	if !utf8.Valid(data) || bytes.IndexByte(data, '\r') >= 0 {
 		return nil, false
@@ -27,7 +31,9 @@ func parseCanonical(data []byte) (raw *rawIndex, ok bool) {
 		top = iota
 		inSecret
 		inMetadata
+		inSync
 	)
+	// Bits for the keys seen in the current table: a key twice is not TOML.
 	const (
 		seenName = 1 << iota
 		seenDescription
@@ -36,14 +42,30 @@ func parseCanonical(data []byte) (raw *rawIndex, ok bool) {
 		seenRotated
 		seenVersion
 		seenRotateEvery
+		seenNoValue
+	)
+	const (
+		seenTarget = 1 << iota
+		seenRemoteID
+		seenSyncVersion
+		seenFingerprint
+		seenRemoteUpdated
+		seenGeneration
+		seenPushed
 	)
 	// Substrings of s (names, descriptions) share its memory: one copy of
 	// the file instead of one allocation per string.
 	s := string(data)
-	raw = &rawIndex{entries: make([]rawEntry, 0, strings.Count(s, "[[secret]]"))}
+	n := strings.Count(s, "[[secret]]")
+	raw = &rawIndex{entries: make([]rawEntry, 0, n)}
+	pos := &fastPositions{entries: make([]fastEntry, 0, n)}
+	raw.where = pos.where
 	state := top
 	var cur *rawEntry
+	var curPos *fastEntry
+	var st *model.SyncState
 	var seen int
+	hasMetadata := false
 	line := 0
 	for start := 0; start <= len(s); {
 		end := strings.IndexByte(s[start:], '\n')
@@ -60,6 +82,7 @@ func parseCanonical(data []byte) (raw *rawIndex, ok bool) {
 		if i == len(text) {
 			continue
 		}
+		col := i + 1
 		switch text[i] {
 		case '#':
 			if !validComment(text[i+1:]) {
@@ -69,16 +92,28 @@ func parseCanonical(data []byte) (raw *rawIndex, ok bool) {
 		case '[':
 			switch strings.TrimRight(text[i:], " \t") {
 			case "[[secret]]":
-				raw.entries = append(raw.entries, rawEntry{line: line})
+				raw.entries = append(raw.entries, rawEntry{})
 				cur = &raw.entries[len(raw.entries)-1]
-				state, seen = inSecret, 0
+				pos.entries = append(pos.entries, fastEntry{header: lineCol{line, col}})
+				curPos = &pos.entries[len(pos.entries)-1]
+				state, seen, hasMetadata = inSecret, 0, false
 				continue
 			case "[secret.metadata]":
-				if state != inSecret {
+				if state == top || hasMetadata {
 					return nil, false
 				}
 				cur.sec.Metadata = make(map[string]string, 4)
-				state = inMetadata
+				state, hasMetadata = inMetadata, true
+				continue
+			case "[[secret.sync]]":
+				if state == top {
+					return nil, false
+				}
+				cur.sec.Sync = append(cur.sec.Sync, model.SyncState{})
+				cur.syncVersions = append(cur.syncVersions, 0)
+				st = &cur.sec.Sync[len(cur.sec.Sync)-1]
+				curPos.sync = append(curPos.sync, lineCol{line, col})
+				state, seen = inSync, 0
 				continue
 			}
 			return nil, false
@@ -93,7 +128,6 @@ func parseCanonical(data []byte) (raw *rawIndex, ok bool) {
 			return nil, false
 		}
 		j = skipWS(text, j+1)
-		valueCol := j + 1
 		var bit int
 		switch state {
 		case top:
@@ -101,13 +135,13 @@ func parseCanonical(data []byte) (raw *rawIndex, ok bool) {
 				return nil, false
 			}
 			raw.format, j, ok = parseInt(text, j)
-			raw.formatSet, raw.formatLine = true, line
+			raw.formatSet, pos.format = true, lineCol{line, col}
 		case inSecret:
 			switch key {
 			case "name":
 				bit = seenName
 				cur.sec.Name, j, ok = parseBasicString(text, j)
-				cur.nameLine, cur.nameCol = line, valueCol
+				curPos.name = lineCol{line, col}
 			case "description":
 				bit = seenDescription
 				cur.sec.Description, j, ok = parseBasicString(text, j)
@@ -126,13 +160,12 @@ func parseCanonical(data []byte) (raw *rawIndex, ok bool) {
 			case "rotate_every":
 				bit = seenRotateEvery
 				cur.rotateEvery, j, ok = parseBasicString(text, j)
+			case "no_value":
+				bit = seenNoValue
+				cur.sec.NoValue, j, ok = parseBool(text, j)
 			default:
 				return nil, false
 			}
-			if seen&bit != 0 {
-				return nil, false
-			}
-			seen |= bit
 		case inMetadata:
 			var v string
 			v, j, ok = parseBasicString(text, j)
@@ -140,7 +173,37 @@ func parseCanonical(data []byte) (raw *rawIndex, ok bool) {
 				return nil, false
 			}
 			cur.sec.Metadata[key] = v
+		case inSync:
+			switch key {
+			case "target":
+				bit = seenTarget
+				st.Target, j, ok = parseBasicString(text, j)
+			case "remote_id":
+				bit = seenRemoteID
+				st.RemoteID, j, ok = parseBasicString(text, j)
+			case "version":
+				bit = seenSyncVersion
+				cur.syncVersions[len(cur.syncVersions)-1], j, ok = parseInt(text, j)
+			case "fingerprint":
+				bit = seenFingerprint
+				st.Fingerprint, j, ok = parseBasicString(text, j)
+			case "remote_updated_at":
+				bit = seenRemoteUpdated
+				st.RemoteUpdatedAt, j, ok = parseDateTime(text, j)
+			case "generation":
+				bit = seenGeneration
+				st.Generation, j, ok = parseInt(text, j)
+			case "pushed_at":
+				bit = seenPushed
+				st.PushedAt, j, ok = parseDateTime(text, j)
+			default:
+				return nil, false
+			}
 		}
+		if seen&bit != 0 {
+			return nil, false
+		}
+		seen |= bit
 		if !ok {
 			return nil, false
 		}
@@ -150,6 +213,36 @@ func parseCanonical(data []byte) (raw *rawIndex, ok bool) {
 		}
 	}
 	return raw, true
+}
+
+// fastPositions is where parseCanonical read what check may report on.
+type fastPositions struct {
+	format  lineCol
+	entries []fastEntry
+}
+
+type fastEntry struct {
+	header, name lineCol
+	sync         []lineCol // the [[secret.sync]] headers
+}
+
+type lineCol struct{ line, col int }
+
+func (fp *fastPositions) where(p place) (int, int) {
+	if p.entry < 0 || p.entry >= len(fp.entries) {
+		if len(p.key) == 1 && p.key[0] == "format" {
+			return fp.format.line, fp.format.col
+		}
+		return 0, 0
+	}
+	e := &fp.entries[p.entry]
+	switch {
+	case p.sync >= 0 && p.sync < len(e.sync):
+		return e.sync[p.sync].line, e.sync[p.sync].col
+	case p.sync < 0 && len(p.key) == 1 && p.key[0] == "name" && e.name.line > 0:
+		return e.name.line, e.name.col
+	}
+	return e.header.line, e.header.col
 }
 
 func skipWS(s string, i int) int {
@@ -249,7 +342,7 @@ func parseEscapedString(s string, i int) (string, int, bool) {
 				}
 				r = r<<4 | rune(d)
 			}
-			if r > utf8.MaxRune || r >= 0xd800 && r <= 0xdfff {
+			if r < 0 || r > utf8.MaxRune || r >= 0xd800 && r <= 0xdfff { // r < 0: \U80000000 and up overflow a rune
 				return "", j, false
 			}
 			b.WriteRune(r)
@@ -275,17 +368,31 @@ func hexDigit(c byte) (byte, bool) {
 	return 0, false
 }
 
+// parseBool reads true or false.
+func parseBool(s string, i int) (bool, int, bool) {
+	switch {
+	case strings.HasPrefix(s[i:], "true"):
+		return true, i + 4, true
+	case strings.HasPrefix(s[i:], "false"):
+		return false, i + 5, true
+	}
+	return false, i, false
+}
+
 // parseInt reads a non-negative decimal integer without sign, underscores or
-// leading zeros, small enough never to overflow.
+// leading zeros that fits in an int64.
 func parseInt(s string, i int) (int64, int, bool) {
 	j := i
 	var n int64
 	for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-		n = n*10 + int64(s[j]-'0')
+		d := int64(s[j] - '0')
+		if n > (math.MaxInt64-d)/10 {
+			return 0, j, false
+		}
+		n = n*10 + d
 		j++
 	}
-	switch {
-	case j == i, j-i > 18, s[i] == '0' && j-i > 1:
+	if j == i || s[i] == '0' && j-i > 1 {
 		return 0, j, false
 	}
 	return n, j, true

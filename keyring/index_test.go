@@ -54,6 +54,18 @@ var roundTripCases = []struct {
 		RotateEvery: model.Duration(36 * time.Hour)}},
 	{"weeks policy, version 0", model.Secret{Name: "W", RotateEvery: model.Duration(12 * model.Week)}},
 	{"long name", model.Secret{Name: "N" + strings.Repeat("x_9", 84), Version: 1}},
+	{"pulled without a value", model.Secret{Name: "PULLED", NoValue: true, CreatedAt: t0, UpdatedAt: t0}},
+	{"sync states", model.Secret{Name: "S", Version: 4, CreatedAt: t0, UpdatedAt: t0,
+		Metadata: map[string]string{"env": "prod"},
+		Sync: []model.SyncState{
+			{Target: "v1 https://api.julep.ai/api", RemoteID: "0f8e-77", Version: 3, Fingerprint: "a1b2c3d4e5f60718",
+				RemoteUpdatedAt: t0.Add(time.Minute), PushedAt: t0.Add(2 * time.Minute)},
+			{Target: "v3 http://localhost:8000", Version: 4, Generation: 12,
+				PushedAt: time.Date(2025, 3, 15, 1, 2, 3, 456, time.FixedZone("X", 3600))},
+			{Target: "v3 \"odd\" target\twith ünïcode", Version: 0},
+		}}},
+	{"sync state and no value together", model.Secret{Name: "P", NoValue: true,
+		Sync: []model.SyncState{{Target: "v1 x", RemoteID: "id", Version: 1, Generation: 1<<62 + 7, PushedAt: t0}}}},
 }
 
 // normalize is what a record looks like after a trip through the file: times
@@ -63,6 +75,13 @@ func normalize(s model.Secret) model.Secret {
 	s.CreatedAt, s.UpdatedAt, s.RotatedAt = utc(s.CreatedAt), utc(s.UpdatedAt), utc(s.RotatedAt)
 	if len(s.Metadata) == 0 {
 		s.Metadata = nil
+	}
+	if len(s.Sync) == 0 {
+		s.Sync = nil
+	}
+	for i := range s.Sync {
+		st := &s.Sync[i]
+		st.RemoteUpdatedAt, st.PushedAt = utc(st.RemoteUpdatedAt), utc(st.PushedAt)
 	}
 	return s
 }
@@ -136,7 +155,16 @@ func TestIndexLayout(t *testing.T) {
 		Metadata:  map[string]string{"owner": "payments", "env": "prod", "team lead": "Ana"},
 		CreatedAt: t0, UpdatedAt: t0, RotatedAt: t0, RotateEvery: model.Duration(90 * model.Day),
 	}
-	data, err := encodeIndex([]model.Secret{s, {Name: "B", Version: 1, CreatedAt: t0, UpdatedAt: t0}})
+	pulled := model.Secret{
+		Name: "C", Version: 2, CreatedAt: t0, UpdatedAt: t0, NoValue: true,
+		Metadata: map[string]string{"env": "dev"},
+		Sync: []model.SyncState{
+			{Target: "v1 https://api.julep.ai/api", RemoteID: "abc-123", Version: 2, Fingerprint: "0123456789abcdef",
+				RemoteUpdatedAt: t0, PushedAt: t0},
+			{Target: "v3 http://localhost:8000", Version: 1, Generation: 5, PushedAt: t0.Add(time.Second)},
+		},
+	}
+	data, err := encodeIndex([]model.Secret{s, {Name: "B", Version: 1, CreatedAt: t0, UpdatedAt: t0}, pulled})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,6 +189,30 @@ name = "B"
 created_at = 2025-03-14T09:26:53Z
 updated_at = 2025-03-14T09:26:53Z
 version = 1
+
+[[secret]]
+name = "C"
+created_at = 2025-03-14T09:26:53Z
+updated_at = 2025-03-14T09:26:53Z
+version = 2
+no_value = true
+
+[secret.metadata]
+env = "dev"
+
+[[secret.sync]]
+target = "v1 https://api.julep.ai/api"
+remote_id = "abc-123"
+version = 2
+fingerprint = "0123456789abcdef"
+remote_updated_at = 2025-03-14T09:26:53Z
+pushed_at = 2025-03-14T09:26:53Z
+
+[[secret.sync]]
+target = "v3 http://localhost:8000"
+version = 1
+generation = 5
+pushed_at = 2025-03-14T09:26:54Z
 `
 	if string(data) != want {
 		t.Errorf("encodeIndex wrote\n%s\nwant\n%s", data, want)
@@ -180,6 +232,12 @@ func TestEncodeIndexRefuses(t *testing.T) {
 		{"policy not whole hours", []model.Secret{{Name: "A", RotateEvery: model.Duration(90 * time.Minute)}}, "whole number of hours"},
 		{"year 10000", []model.Secret{{Name: "A", CreatedAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}}, "years"},
 		{"control character in metadata", []model.Secret{{Name: "A", Metadata: map[string]string{"k": "a\x1bb"}}}, "control"},
+		{"sync without a target", []model.Secret{{Name: "A", Sync: []model.SyncState{{Target: "x"}, {Version: 1}}}}, "sync 2 has no target"},
+		{"sync target twice", []model.Secret{{Name: "A", Sync: []model.SyncState{{Target: "x"}, {Target: "y"}, {Target: "x"}}}}, `sync target "x" appears twice (sync 1 and 3)`},
+		{"negative sync version", []model.Secret{{Name: "A", Sync: []model.SyncState{{Target: "x", Version: -1}}}}, "negative"},
+		{"negative generation", []model.Secret{{Name: "A", Sync: []model.SyncState{{Target: "x", Generation: -1}}}}, "negative"},
+		{"invalid UTF-8 target", []model.Secret{{Name: "A", Sync: []model.SyncState{{Target: "\xff"}}}}, "UTF-8"},
+		{"sync time year 10000", []model.Secret{{Name: "A", Sync: []model.SyncState{{Target: "x", PushedAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}}}}, "years"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := encodeIndex(tc.list)
@@ -210,6 +268,21 @@ var handEdited = []struct {
 	{"only comments", "# nothing yet\n", []model.Secret{}},
 	{"empty file", "", []model.Secret{}},
 	{"inline array of tables", "format = 1\nsecret = [{ name = \"A\" }, { name = \"B\", version = 3 }]\n", []model.Secret{{Name: "A"}, {Name: "B", Version: 3}}},
+	{"no_value false is the default", "[[secret]]\nname = \"A\"\nno_value = false\n", []model.Secret{{Name: "A"}}},
+	{"sync tables before metadata", "[[secret]]\nname = \"A\"\nno_value = true\n[[secret.sync]]\ntarget = \"v3 x\"\nversion = 2\n[[secret.sync]]\ntarget = \"v1 y\"\n[secret.metadata]\nk = \"v\"\n",
+		[]model.Secret{{Name: "A", NoValue: true, Metadata: map[string]string{"k": "v"}, Sync: []model.SyncState{{Target: "v3 x", Version: 2}, {Target: "v1 y"}}}}},
+	{"inline sync", "[[secret]]\nname = 'A'\nsync = [{ target = 'v3 x', generation = 9, pushed_at = 2025-03-14T10:26:53+01:00 }]\n",
+		[]model.Secret{{Name: "A", Sync: []model.SyncState{{Target: "v3 x", Generation: 9, PushedAt: t0}}}}},
+	{"sync of the second secret only", "[[secret]]\nname = \"A\"\n[[secret]]\nname = \"B\"\n[[secret.sync]]\ntarget = \"t\"\nremote_id = \"r\"\n",
+		[]model.Secret{{Name: "A"}, {Name: "B", Sync: []model.SyncState{{Target: "t", RemoteID: "r"}}}}},
+	// What the previous version wrote (before no_value and sync) reads
+	// unchanged.
+	{"previous version's layout", indexHeader + "format = 1\n\n[[secret]]\nname = \"STRIPE_SECRET_KEY\"\ndescription = \"live key\"\ncreated_at = 2025-03-14T09:26:53Z\nupdated_at = 2025-03-14T09:26:53Z\nrotated_at = 2025-03-14T09:26:53Z\nversion = 2\nrotate_every = \"90d\"\n\n[secret.metadata]\nenv = \"prod\"\n\n[[secret]]\nname = \"B\"\ncreated_at = 2025-03-14T09:26:53Z\nupdated_at = 2025-03-14T09:26:53Z\nversion = 1\n",
+		[]model.Secret{
+			{Name: "STRIPE_SECRET_KEY", Description: "live key", CreatedAt: t0, UpdatedAt: t0, RotatedAt: t0, Version: 2,
+				RotateEvery: model.Duration(90 * model.Day), Metadata: map[string]string{"env": "prod"}},
+			{Name: "B", CreatedAt: t0, UpdatedAt: t0, Version: 1},
+		}},
 }
 
 func TestIndexHandEdited(t *testing.T) {
@@ -245,7 +318,7 @@ var malformed = []struct {
 	{"unknown key in secret", "format = 1\n[[secret]]\nname = \"A\"\nrotate-every = \"90d\"\n", `index.toml:4:1: unknown key "rotate-every" in secret A`},
 	{"unknown key in second secret", "[[secret]]\nname = \"A\"\n[[secret]]\nname = \"B\"\n  value = \"x\"\n", `index.toml:5:3: unknown key "value" in secret B`},
 	{"unknown top-level key", "format = 1\ncolor = \"red\"\n", `index.toml:2:1: unknown key "color"`},
-	{"invalid name", "format = 1\n[[secret]]\nname = \"1BAD\"\n", `index.toml:3:8: secret name: "1BAD" must start with a letter`},
+	{"invalid name", "format = 1\n[[secret]]\nname = \"1BAD\"\n", `index.toml:3:1: secret name: "1BAD" must start with a letter`},
 	{"invalid name, slow path", "format = 1\n[[secret]]\n  name = '1BAD'\n", `index.toml:3:3: secret name: "1BAD" must start with a letter`},
 	{"missing name", "format = 1\n[[secret]]\nversion = 1\n", "index.toml:2:1: [[secret]] table without a name"},
 	{"bad policy", "format = 1\n[[secret]]\nname = \"A\"\nrotate_every = \"90x\"\n", `index.toml:2:1: secret A: duration: "90x": unknown unit`},
@@ -256,6 +329,33 @@ var malformed = []struct {
 	{"invalid UTF-8", "[[secret]]\nname = \"A\xff\"\n", "index.toml:2:"},
 	{"secret not a table", "secret = 1\n", "index.toml:1:1: secret: incompatible types"},
 	{"duplicate inline tables", "secret = [{ name = \"A\" }, { name = \"A\" }]\n", "index.toml: secret A is defined twice (tables 1 and 2)"},
+	// The decoder's own position for a type error was the last table's
+	// version (line 9) whichever table was wrong.
+	{"wrong type in the first of three tables", "[[secret]]\nname = \"A\"\nversion = \"two\"\n[[secret]]\nname = \"B\"\nversion = 3\n[[secret]]\nname = \"C\"\n  version = 3\n",
+		"index.toml:3:1: secret.version: incompatible types: the value is a string; want an integer"},
+	{"newer format with new keys", "format = 2\n[[secret]]\nname = \"A\"\nnew_field = 'x'\n", "index.toml:1:1: unknown index format 2"},
+	{"key in the wrong case", "[[secret]]\nName = \"A\"\n", `index.toml:2:1: unknown key "Name" in [[secret]] table 1`},
+	{"metadata not a table", "[[secret]]\nname = \"A\"\nmetadata = 1\n", "index.toml:3:1: secret.metadata: incompatible types: the value is an integer; want a table"},
+	{"no_value not a boolean", "[[secret]]\nname = \"A\"\nno_value = \"yes\"\n", "index.toml:3:1: secret.no_value: incompatible types: the value is a string; want a boolean"},
+	{"header inside a multi-line string", "[[secret]]\nname = 'A'\n[[secret]]\nname = 'B'\ndescription = \"\"\"\n[[secret]]\n\"\"\"\n[[secret]]\nname = 'A'\n",
+		"index.toml: secret A is defined twice (tables 1 and 3)"},
+	{"sync without a target", "[[secret]]\nname = \"A\"\n[[secret.sync]]\ntarget = \"\"\nversion = 1\n", "index.toml:3:1: secret A: sync 1 has no target"},
+	{"sync without a target, slow path", "[[secret]]\nname = 'A'\n[[secret.sync]]\ntarget = 'x'\n\n  [[secret.sync]]\nversion = 1\n", "index.toml:6:3: secret A: sync 2 has no target"},
+	{"sync target twice", "[[secret]]\nname = \"A\"\n[[secret.sync]]\ntarget = \"v1 x\"\n[[secret.sync]]\ntarget = \"v1 x\"\n",
+		`index.toml:5:1: secret A: sync target "v1 x" appears twice (sync 1 and 2); keep one`},
+	{"sync target twice, inline", "[[secret]]\nname = 'A'\nsync = [{target = 'x'}, {target = 'x'}]\n", `index.toml:3:1: secret A: sync target "x" appears twice`},
+	{"sync version wrong type", "[[secret]]\nname = 'A'\n[[secret.sync]]\ntarget = 'v1 x'\nversion = 'one'\n",
+		"index.toml:5:1: secret.sync.version: incompatible types: the value is a string; want an integer"},
+	{"sync version out of range", "[[secret]]\nname = \"A\"\n[[secret.sync]]\ntarget = \"x\"\nversion = 3000000000\n", "index.toml:3:1: secret A: sync 1: version 3000000000 is out of range"},
+	{"negative generation", "[[secret]]\nname = \"A\"\n[[secret.sync]]\ntarget = \"x\"\ngeneration = -1\n", "index.toml:3:1: secret A: sync 1: generation must not be negative"},
+	{"unknown key in sync", "[[secret]]\nname = 'A'\n[[secret.sync]]\ntarget = 'v1 x'\nremote = 'one'\n",
+		`index.toml:5:1: unknown key "remote" in sync 1 of secret A; a [[secret.sync]] table has target, remote_id`},
+	{"sync not an array of tables", "[[secret]]\nname = 'A'\nsync = 'x'\n", "index.toml:3:1: secret.sync: incompatible types: the value is a string; want an array of tables"},
+	{"time before the year 0 in UTC", "[[secret]]\nname=\"A\"\nrotated_at=0000-01-01 00:00+01:00", "index.toml:1:1: secret A: time -0001-12-31T23:00:00Z is outside the years 0 to 9999"},
+	{"policy that overflows", "[[secret]]\nname=\"A\"\nrotate_every=\"217000d\"", `index.toml:1:1: secret A: rotate_every "217000d" is too long`},
+	{"two bad metadata pairs, first in key order", "[[secret]]\nname = \"A\"\n[secret.metadata]\nz = \"a\\u001bb\"\n\"\" = \"v\"\n\"a=b\" = \"v\"\n",
+		"index.toml:1:1: secret A: metadata: key must not be empty"},
+	{"sync before any secret", "[[secret.sync]]\ntarget = 'x'\n", "index.toml:1:1: secret: incompatible types: the value is a table; want an array of tables"},
 }
 
 func TestIndexMalformed(t *testing.T) {
@@ -366,6 +466,40 @@ func TestFileIndexWritePermissions(t *testing.T) {
 	list, err := f.Load(context.Background())
 	if err != nil || len(list) != 2 || list[0].Name != "A" || list[1].Name != "B" {
 		t.Errorf("after two writes Load = %v, %v; want A, B", list, err)
+	}
+}
+
+// TestFileIndexRemovesStaleTemps checks that an Update removes the temporary
+// files killed writers left, but not one young enough to be a write still
+// under way.
+func TestFileIndexRemovesStaleTemps(t *testing.T) {
+	f := newFileIndex(t)
+	if err := f.Update(context.Background(), appendSecret("A")); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(f.path)
+	old := time.Now().Add(-2 * staleTempAge)
+	for _, name := range []string{".index.toml.tmp-123", ".index.toml.tmp-4567", ".index.toml.tmp-99"} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte("partial"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if name != ".index.toml.tmp-99" {
+			if err := os.Chtimes(p, old, old); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := f.Update(context.Background(), appendSecret("B")); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if want := []string{".index.toml.tmp-99", "index.toml", "index.toml.lock"}; !slices.Equal(names, want) {
+		t.Errorf("after an Update the directory holds %q, want %q", names, want)
 	}
 }
 
@@ -599,18 +733,40 @@ func FuzzParseIndex(f *testing.F) {
 		"[[secret]]\nname = \"B\"\nversion = 1_000\n",
 		"[[secret]]\nname = \"B\"\n[secret.metadata]\nk = \"v\"\n[secret.metadata]\n",
 		"[secret.metadata]\nk = \"v\"\n[[secret]]\nname = \"B\"\n",
+		"[[secret]]\nname = \"B\"\nno_value = true#c\nno_value = false\n",
+		"[[secret]]\nname=\"\\U80000000\"",
+		"[[secret]]\nname=\"A\"\ndescription=\"\\UFFFFFFFF\\U0010FFFF\"",
+		// Two bad metadata pairs: the same one is reported every time.
+		"#\n[[secret]]\nname=\"B\"\n[secret.metadata]\n\"\"=\"7\\\\7\"\n\"88\"=\"\\t\"",
+		"[[secret]]\nname = \"B\"\nno_value = truex\n",
+		"[[secret]]\nname = \"B\"\n[[secret.sync]]\ntarget = \"t\"\n[secret.metadata]\n[[secret.sync]]\ntarget = \"t\"\n",
+		"[[secret]]\nname = \"B\"\n[[secret.sync]]\ntarget = \"t\"\nversion = 1\nversion = 2\n",
+		"[[secret.sync]]\ntarget = \"t\"\n[[secret]]\nname = \"B\"\n",
+		"[[secret]]\nname = \"B\"\n[secret.metadata]\n[[secret.sync]]\ngeneration = 123456789012345678\n[secret.metadata]\n",
+		"[[secret]]\nname = \"B\"\n[[secret.sync]]\ntarget = \"t\"\ngeneration = 9223372036854775807\n",
+		"[[secret]]\nname = \"B\"\n[[secret.sync]]\ntarget = \"t\"\ngeneration = 9223372036854775808\n",
 	} {
 		f.Add([]byte(extra))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fast, ok := parseCanonical(data)
-		if ok {
-			slow, err := parseTOML("f", data)
-			if err != nil {
-				t.Fatalf("fast path accepted what the TOML decoder refuses (%v):\n%q", err, data)
+		if fast, ok := parseCanonical(data); ok {
+			// The TOML decoder is the reader of record: the fast path must
+			// read the same values and, through check, report the same
+			// error at the same place.
+			var slowList []model.Secret
+			slow, slowErr := parseTOML("f", data)
+			if slowErr == nil {
+				if !sameRaw(fast, slow) {
+					t.Fatalf("fast path and TOML decoder disagree on\n%q\nfast %#v\nslow %#v", data, fast, slow)
+				}
+				slowList, slowErr = slow.check("f")
 			}
-			if !sameRaw(fast, slow) {
-				t.Fatalf("fast path and TOML decoder disagree on\n%q\nfast %#v\nslow %#v", data, fast, slow)
+			fastList, fastErr := fast.check("f")
+			if fmt.Sprint(fastErr) != fmt.Sprint(slowErr) {
+				t.Fatalf("fast path and TOML decoder disagree on\n%q\nfast error: %v\nslow error: %v", data, fastErr, slowErr)
+			}
+			if !reflect.DeepEqual(fastList, slowList) {
+				t.Fatalf("fast path and TOML decoder read\n%q\nfast %#v\nslow %#v", data, fastList, slowList)
 			}
 		}
 		list, err := parseIndex("f", data)
@@ -635,16 +791,15 @@ func FuzzParseIndex(f *testing.F) {
 	})
 }
 
+// sameRaw reports whether two parses read the same values; where they were
+// read is compared through the errors check makes.
 func sameRaw(a, b *rawIndex) bool {
 	if a.format != b.format || a.formatSet != b.formatSet || len(a.entries) != len(b.entries) {
 		return false
 	}
-	if a.formatSet && a.formatLine != b.formatLine {
-		return false
-	}
 	for i := range a.entries {
 		x, y := a.entries[i], b.entries[i]
-		if x.line != y.line || x.version != y.version || x.rotateEvery != y.rotateEvery {
+		if x.version != y.version || x.rotateEvery != y.rotateEvery || !slices.Equal(x.syncVersions, y.syncVersions) {
 			return false
 		}
 		if len(x.sec.Metadata) == 0 && len(y.sec.Metadata) == 0 {

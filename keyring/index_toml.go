@@ -3,8 +3,7 @@ package keyring
 import (
 	"errors"
 	"fmt"
-	"regexp"
-	"strconv"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,70 +12,252 @@ import (
 	"github.com/keyward/keyward/model"
 )
 
-// tomlFile is the index as github.com/BurntSushi/toml decodes it: the slow
-// path, for hand edits that leave the canonical layout (literal or
-// multi-line strings, inline tables, CRLF line ends, ...).
-type tomlFile struct {
-	Format *int64      `toml:"format"`
-	Secret []tomlEntry `toml:"secret"`
-}
-
-type tomlEntry struct {
-	Name        string            `toml:"name"`
-	Description string            `toml:"description"`
-	CreatedAt   time.Time         `toml:"created_at"`
-	UpdatedAt   time.Time         `toml:"updated_at"`
-	RotatedAt   time.Time         `toml:"rotated_at"`
-	Version     int64             `toml:"version"`
-	RotateEvery string            `toml:"rotate_every"`
-	Metadata    map[string]string `toml:"metadata"`
-}
-
-const knownSecretKeys = "name, description, created_at, updated_at, rotated_at, version, rotate_every, metadata"
-
+// parseTOML reads an index with github.com/BurntSushi/toml, the reader of
+// record: every file the fast path refuses (literal or multi-line strings,
+// inline tables, CRLF line ends, ...) and every malformed one. The decoder
+// parses the TOML into plain values; keyward's own schema (which keys, of
+// which types) is checked here, in a fixed order, so that a file with two
+// problems always reports the same one first. The decoder's struct mapping
+// would not: it matches field names case-insensitively (Name = "A" would
+// be read as name) and visits keys in map order.
 func parseTOML(path string, data []byte) (*rawIndex, error) {
 	text := string(data)
-	var f tomlFile
-	md, err := toml.Decode(text, &f)
-	if err != nil {
+	var doc map[string]any
+	if _, err := toml.Decode(text, &doc); err != nil {
 		return nil, tomlError(path, err)
 	}
-	sc := scanTOML(text)
-	if und := md.Undecoded(); len(und) > 0 {
-		return nil, unknownKeyError(path, &md, &f, und[0], sc)
-	}
-	raw := &rawIndex{entries: make([]rawEntry, 0, len(f.Secret))}
-	if f.Format != nil {
-		raw.format, raw.formatSet = *f.Format, true
-		if it, ok := sc.key(-1, "format"); ok {
-			raw.formatLine = it.line
+	loc := &locator{text: text}
+	raw := &rawIndex{where: loc.where}
+	d := &tomlDecoder{path: path, raw: raw, loc: loc}
+
+	// The format first: a newer keyward's file says so rather than
+	// tripping over the keys it added.
+	if v, ok := doc["format"]; ok {
+		n, ok := v.(int64)
+		if !ok {
+			return nil, d.typeError(topKey("format"), v, "an integer")
+		}
+		raw.format, raw.formatSet = n, true
+		if err := raw.checkFormat(path); err != nil {
+			return nil, err
 		}
 	}
-	headers := sc.arrayTables("secret")
-	for i, e := range f.Secret {
-		re := rawEntry{
-			sec: model.Secret{
-				Name:        e.Name,
-				Description: e.Description,
-				Metadata:    e.Metadata,
-				CreatedAt:   utc(e.CreatedAt),
-				UpdatedAt:   utc(e.UpdatedAt),
-				RotatedAt:   utc(e.RotatedAt),
-			},
-			rotateEvery: e.RotateEvery,
-			version:     e.Version,
+	for _, k := range sortedKeys(doc) {
+		if k != "format" && k != "secret" {
+			return nil, raw.errorAt(path, topKey(k), "unknown key %q; the index holds only format and [[secret]] tables", model.Printable(k))
 		}
-		// Tables written inline (secret = [{...}]) have no header to
-		// point at; their errors name the table's number instead.
-		if len(headers) == len(f.Secret) {
-			re.line = sc[headers[i]].line
-			if it, ok := sc.key(headers[i], "name"); ok {
-				re.nameLine, re.nameCol = it.line, it.col
-			}
+	}
+	tables, err := d.tables(topKey("secret"), doc["secret"])
+	if err != nil {
+		return nil, err
+	}
+	loc.secrets, loc.syncs = len(tables), make([]int, len(tables))
+	raw.entries = make([]rawEntry, len(tables))
+	for i, t := range tables {
+		if err := d.entry(i, t, &raw.entries[i]); err != nil {
+			return nil, err
 		}
-		raw.entries = append(raw.entries, re)
 	}
 	return raw, nil
+}
+
+const (
+	knownSecretKeys = "name, description, created_at, updated_at, rotated_at, version, rotate_every, no_value, metadata, sync"
+	knownSyncKeys   = "target, remote_id, version, fingerprint, remote_updated_at, generation, pushed_at"
+)
+
+var (
+	secretKeys = strings.Split(knownSecretKeys, ", ")
+	syncKeys   = strings.Split(knownSyncKeys, ", ")
+)
+
+// tomlDecoder maps decoded TOML values onto index records, reporting where
+// a value has the wrong type.
+type tomlDecoder struct {
+	path string
+	raw  *rawIndex
+	loc  *locator
+}
+
+func (d *tomlDecoder) entry(i int, t map[string]any, e *rawEntry) error {
+	name, _ := t["name"].(string)
+	for _, k := range sortedKeys(t) {
+		if !slices.Contains(secretKeys, k) {
+			return d.raw.errorAt(d.path, secretKey(i, k), "unknown key %q in %s; a [[secret]] table has %s",
+				model.Printable(k), secretLabel(i, name), knownSecretKeys)
+		}
+	}
+	s := &e.sec
+	for _, f := range []struct {
+		key  string
+		dest any
+	}{
+		{"name", &s.Name},
+		{"description", &s.Description},
+		{"created_at", &s.CreatedAt},
+		{"updated_at", &s.UpdatedAt},
+		{"rotated_at", &s.RotatedAt},
+		{"version", &e.version},
+		{"rotate_every", &e.rotateEvery},
+		{"no_value", &s.NoValue},
+	} {
+		if v, ok := t[f.key]; ok {
+			if err := d.value(secretKey(i, f.key), v, f.dest); err != nil {
+				return err
+			}
+		}
+	}
+	if v, ok := t["metadata"]; ok {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return d.typeError(secretKey(i, "metadata"), v, "a table")
+		}
+		s.Metadata = make(map[string]string, len(m))
+		for _, k := range sortedKeys(m) {
+			str, ok := m[k].(string)
+			if !ok {
+				return d.typeError(secretKey(i, "metadata", k), m[k], "a string")
+			}
+			s.Metadata[k] = str
+		}
+	}
+	syncs, err := d.tables(secretKey(i, "sync"), t["sync"])
+	if err != nil {
+		return err
+	}
+	d.loc.syncs[i] = len(syncs)
+	if len(syncs) > 0 {
+		s.Sync = make([]model.SyncState, len(syncs))
+		e.syncVersions = make([]int64, len(syncs))
+	}
+	for j, st := range syncs {
+		for _, k := range sortedKeys(st) {
+			if !slices.Contains(syncKeys, k) {
+				return d.raw.errorAt(d.path, place{entry: i, sync: j, key: []string{k}}, "unknown key %q in sync %d of %s; a [[secret.sync]] table has %s",
+					model.Printable(k), j+1, secretLabel(i, name), knownSyncKeys)
+			}
+		}
+		out := &s.Sync[j]
+		for _, f := range []struct {
+			key  string
+			dest any
+		}{
+			{"target", &out.Target},
+			{"remote_id", &out.RemoteID},
+			{"version", &e.syncVersions[j]},
+			{"fingerprint", &out.Fingerprint},
+			{"remote_updated_at", &out.RemoteUpdatedAt},
+			{"generation", &out.Generation},
+			{"pushed_at", &out.PushedAt},
+		} {
+			if v, ok := st[f.key]; ok {
+				if err := d.value(place{entry: i, sync: j, key: []string{f.key}}, v, f.dest); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// secretLabel names the i'th [[secret]] table in a message: by its name when
+// it has one.
+func secretLabel(i int, name string) string {
+	if name == "" {
+		return fmt.Sprintf("[[secret]] table %d", i+1)
+	}
+	return "secret " + model.Printable(name)
+}
+
+// tables returns v as an array of tables: [[name]] tables or an inline
+// array of inline tables. A missing key is an empty array.
+func (d *tomlDecoder) tables(at place, v any) ([]map[string]any, error) {
+	switch v := v.(type) {
+	case nil:
+		return nil, nil
+	case []map[string]any:
+		return v, nil
+	case []any:
+		out := make([]map[string]any, len(v))
+		for i, x := range v {
+			t, ok := x.(map[string]any)
+			if !ok {
+				return nil, d.typeError(at, v, "an array of tables")
+			}
+			out[i] = t
+		}
+		return out, nil
+	}
+	return nil, d.typeError(at, v, "an array of tables")
+}
+
+// value stores v in dest, a *string, *int64, *bool or *time.Time.
+func (d *tomlDecoder) value(at place, v any, dest any) error {
+	var ok bool
+	var want string
+	switch dest := dest.(type) {
+	case *string:
+		*dest, ok = v.(string)
+		want = "a string"
+	case *int64:
+		*dest, ok = v.(int64)
+		want = "an integer"
+	case *bool:
+		*dest, ok = v.(bool)
+		want = "a boolean"
+	case *time.Time:
+		var t time.Time
+		t, ok = v.(time.Time)
+		*dest = utc(t)
+		want = "a date-time"
+	default:
+		panic(fmt.Sprintf("keyring: no TOML mapping for %T", dest))
+	}
+	if !ok {
+		return d.typeError(at, v, want)
+	}
+	return nil
+}
+
+func (d *tomlDecoder) typeError(at place, v any, want string) error {
+	key := at.key
+	if at.entry >= 0 {
+		key = append([]string{"secret"}, key...)
+		if at.sync >= 0 {
+			key = slices.Insert(key, 1, "sync")
+		}
+	}
+	return d.raw.errorAt(d.path, at, "%s: incompatible types: the value is %s; want %s",
+		model.Printable(toml.Key(key).String()), tomlType(v), want)
+}
+
+func tomlType(v any) string {
+	switch v.(type) {
+	case string:
+		return "a string"
+	case int64:
+		return "an integer"
+	case float64:
+		return "a float"
+	case bool:
+		return "a boolean"
+	case time.Time:
+		return "a date-time"
+	case map[string]any:
+		return "a table"
+	case []map[string]any:
+		return "an array of tables"
+	}
+	return "an array"
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 func utc(t time.Time) time.Time {
@@ -86,27 +267,14 @@ func utc(t time.Time) time.Time {
 	return t.UTC()
 }
 
-// lastKeyRE matches the start of the decoder's type errors, which are not
-// ParseErrors: `line 4 (last key "secret.version"): incompatible types: ...`.
-var lastKeyRE = regexp.MustCompile(`^line (\d+) \(last key ("(?:[^"\\]|\\.)*")\): `)
-
-// tomlError turns a decoder error into an IndexError with its position.
+// tomlError turns a decoder error into an IndexError with the decoder's
+// position: every syntax error is a toml.ParseError.
 func tomlError(path string, err error) error {
 	var pe toml.ParseError
 	if errors.As(err, &pe) {
 		return &IndexError{Path: path, Line: pe.Position.Line, Col: pe.Position.Col, Msg: cleanTOMLMessage(pe.Message)}
 	}
-	msg := strings.TrimPrefix(err.Error(), "toml: ")
-	line := 0
-	if m := lastKeyRE.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		key, qerr := strconv.Unquote(m[2])
-		if qerr != nil {
-			key = m[2]
-		}
-		msg = key + ": " + msg[len(m[0]):]
-	}
-	return &IndexError{Path: path, Line: line, Col: 1, Msg: cleanTOMLMessage(msg)}
+	return &IndexError{Path: path, Msg: cleanTOMLMessage(strings.TrimPrefix(err.Error(), "toml: "))}
 }
 
 // cleanTOMLMessage makes a decoder message read like keyward's own: one
@@ -118,239 +286,4 @@ func cleanTOMLMessage(msg string) string {
 		msg = strings.ToLower(msg[:1]) + msg[1:]
 	}
 	return model.Printable(msg)
-}
-
-// unknownKeyError reports a key keyward does not know, which is most often a
-// typo (rotate-every) that would otherwise be silently dropped on the next
-// write.
-func unknownKeyError(path string, md *toml.MetaData, f *tomlFile, key toml.Key, sc scan) error {
-	// Find which [[secret]] table the key is in: the decoder lists keys in
-	// file order, with "secret" once per table.
-	entry := -1
-	want := key.String()
-	for _, k := range md.Keys() {
-		if len(k) == 1 && k[0] == "secret" {
-			entry++
-		}
-		if k.String() == want {
-			break
-		}
-	}
-	e := &IndexError{Path: path}
-	if len(key) == 1 || entry < 0 {
-		e.Msg = fmt.Sprintf("unknown key %q; the index holds only format and [[secret]] tables", model.Printable(want))
-		if it, ok := sc.key(-1, key[0]); ok {
-			e.Line, e.Col = it.line, it.col
-		}
-		return e
-	}
-	name := ""
-	if entry < len(f.Secret) {
-		name = f.Secret[entry].Name
-	}
-	e.Msg = fmt.Sprintf("unknown key %q in secret %s; a [[secret]] table has %s", model.Printable(strings.Join(key[1:], ".")), model.Printable(name), knownSecretKeys)
-	if headers := sc.arrayTables("secret"); entry < len(headers) {
-		e.Line, e.Col = sc[headers[entry]].line, 1
-		if it, ok := sc.key(headers[entry], key[1]); ok {
-			e.Line, e.Col = it.line, it.col
-		}
-	}
-	return e
-}
-
-// scan lists the table headers and keys of a TOML document with their
-// positions, for error messages: the TOML decoder does not expose where a
-// table or key was defined. It assumes the document is valid TOML (the
-// decoder accepted it) and only has to tell headers and keys from the
-// inside of strings, arrays and inline tables.
-type scan []scanItem
-
-type scanItem struct {
-	line, col int
-	header    bool   // a [table] or [[array]] header
-	array     bool   // [[array]]
-	key       string // dotted key or header name; quoted parts unquoted when simple
-}
-
-func scanTOML(s string) scan {
-	var items scan
-	line := 1
-	i, n := 0, len(s)
-	for i < n {
-		lineStart := i
-		i = skipWS(s, i)
-		if i >= n {
-			break
-		}
-		switch s[i] {
-		case '\n':
-			line++
-			i++
-			continue
-		case '\r':
-			i++
-			continue
-		case '#':
-			i = skipToEOL(s, i)
-			continue
-		case '[':
-			it := scanItem{line: line, col: i - lineStart + 1, header: true}
-			i++
-			if i < n && s[i] == '[' {
-				it.array = true
-				i++
-			}
-			it.key, i = scanKey(s, i)
-			items = append(items, it)
-			i = skipToEOL(s, i)
-			continue
-		}
-		it := scanItem{line: line, col: i - lineStart + 1}
-		it.key, i = scanKey(s, i)
-		items = append(items, it)
-		for i < n && s[i] != '=' && s[i] != '\n' {
-			i++
-		}
-		if i < n && s[i] == '=' {
-			i++
-		}
-		i, line = scanValue(s, i, line)
-	}
-	return items
-}
-
-func skipToEOL(s string, i int) int {
-	if j := strings.IndexByte(s[i:], '\n'); j >= 0 {
-		return i + j
-	}
-	return len(s)
-}
-
-// scanKey reads a possibly dotted, possibly quoted key and returns it with
-// its parts joined by dots.
-func scanKey(s string, i int) (string, int) {
-	var parts []string
-	for {
-		i = skipWS(s, i)
-		if i >= len(s) {
-			break
-		}
-		switch s[i] {
-		case '"', '\'':
-			q := s[i]
-			j := i + 1
-			for j < len(s) && s[j] != q && s[j] != '\n' {
-				if q == '"' && s[j] == '\\' {
-					j++
-				}
-				j++
-			}
-			part := s[i+1 : min(j, len(s))]
-			if q == '"' {
-				if u, err := strconv.Unquote(`"` + part + `"`); err == nil {
-					part = u
-				}
-			}
-			parts = append(parts, part)
-			i = min(j+1, len(s))
-		default:
-			j := i
-			for j < len(s) && !strings.ContainsRune(" \t.=[]#\"'\n\r", rune(s[j])) {
-				j++
-			}
-			parts = append(parts, s[i:j])
-			i = j
-		}
-		i = skipWS(s, i)
-		if i < len(s) && s[i] == '.' {
-			i++
-			continue
-		}
-		break
-	}
-	return strings.Join(parts, "."), i
-}
-
-// scanValue skips a value, which may span lines (multi-line strings, arrays,
-// inline tables), and returns the position of the newline that ends it.
-func scanValue(s string, i, line int) (int, int) {
-	depth := 0
-	n := len(s)
-	for i < n {
-		switch c := s[i]; c {
-		case '\n':
-			if depth <= 0 {
-				return i, line
-			}
-			line++
-			i++
-		case '#':
-			i = skipToEOL(s, i)
-		case '[', '{':
-			depth++
-			i++
-		case ']', '}':
-			depth--
-			i++
-		case '"', '\'':
-			triple := strings.Repeat(string(c), 3)
-			if strings.HasPrefix(s[i:], triple) {
-				i += 3
-				for i < n && !strings.HasPrefix(s[i:], triple) {
-					if c == '"' && s[i] == '\\' && i+1 < n {
-						i++
-					}
-					if s[i] == '\n' {
-						line++
-					}
-					i++
-				}
-				i += 3
-				// Up to two more quotes belong to the string.
-				for k := 0; k < 2 && i < n && s[i] == c; k++ {
-					i++
-				}
-				continue
-			}
-			i++
-			for i < n && s[i] != c && s[i] != '\n' {
-				if c == '"' && s[i] == '\\' {
-					i++
-				}
-				i++
-			}
-			if i < n && s[i] == c {
-				i++
-			}
-		default:
-			i++
-		}
-	}
-	return min(i, n), line
-}
-
-// arrayTables returns the indexes of the [[name]] headers, in order.
-func (sc scan) arrayTables(name string) []int {
-	var out []int
-	for i, it := range sc {
-		if it.header && it.array && it.key == name {
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
-// key finds key (or a dotted key starting with it) in the table whose header
-// is sc[table], or before the first header when table is -1.
-func (sc scan) key(table int, key string) (scanItem, bool) {
-	for i := table + 1; i < len(sc); i++ {
-		it := sc[i]
-		if it.header {
-			break
-		}
-		if it.key == key || strings.HasPrefix(it.key, key+".") {
-			return it, true
-		}
-	}
-	return scanItem{}, false
 }
