@@ -281,7 +281,7 @@ outcome is unknown, 2 on usage errors.`,
 					prompt = fmt.Sprintf("Push %s and DELETE %s listed above from %s?",
 						model.Count(sending-n, "secret"), model.Count(n, "secret"), r.Target())
 				}
-				if err := a.confirm(prompt, "push"); err != nil {
+				if err := a.confirm(prompt, "push", "push"); err != nil {
 					return err
 				}
 			}
@@ -535,12 +535,13 @@ func statusJSON(s julep.Settings, rep julep.Report, list []julep.Status) julepSt
 // errNotConfirmed is a y/N answered no; nothing was done.
 var errNotConfirmed = errors.New("not confirmed: nothing was changed")
 
-// confirm asks prompt [y/N] on the terminal. Without a terminal it refuses,
-// naming --yes; what is the action, for that message.
-func (a *app) confirm(prompt, what string) error {
+// confirm asks prompt [y/N] on the terminal. Without a terminal it refuses:
+// "refusing to WHAT without confirmation", with the hint "add --yes to VERB
+// without asking".
+func (a *app) confirm(prompt, what, verb string) error {
 	if !a.term.StdinIsTerminal() {
 		return withHint(usagef("refusing to %s without confirmation: stdin is not a terminal", what),
-			"add --yes to "+what+" without asking")
+			"add --yes to "+verb+" without asking")
 	}
 	fmt.Fprintf(a.stderr, "%s [y/N] ", prompt)
 	answer, err := a.term.ReadLine()

@@ -405,7 +405,7 @@ refuses unless --yes is given.`,
 				return a.notFound(ctx, err, name)
 			}
 			if !yes {
-				err := a.confirm(fmt.Sprintf("Delete secret %s and its values from the keyring? This cannot be undone.", name), "delete "+name)
+				err := a.confirm(fmt.Sprintf("Delete secret %s and its values from the keyring? This cannot be undone.", name), "delete "+name, "delete")
 				if errors.Is(err, errNotConfirmed) {
 					return fmt.Errorf("not deleted: %s", name)
 				}

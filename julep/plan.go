@@ -284,7 +284,9 @@ func PlanPull(rep Report, now time.Time) PullPlan {
 			continue
 		}
 		r := *s.Remote
-		rec := model.Secret{Name: r.Name, CreatedAt: now, UpdatedAt: now, Version: 1, NoValue: true}
+		// Version 0: no local value yet. The first value set here is
+		// version 1, which then reads as newer than what was pulled.
+		rec := model.Secret{Name: r.Name, CreatedAt: now, UpdatedAt: now, Version: 0, NoValue: true}
 		if rep.KeepsMetadata {
 			rec.Description = r.Description
 			if len(r.Metadata) > 0 {

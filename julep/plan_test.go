@@ -383,7 +383,7 @@ func TestPlanPull(t *testing.T) {
 		t.Fatalf("PlanPull = %+v, want one new record", pull)
 	}
 	got := pull.New[0]
-	if got.Name != "BRAVE_API_KEY" || !got.NoValue || got.Description != "search" || got.Metadata["link"] != "https://brave.com" || got.Version != 1 {
+	if got.Name != "BRAVE_API_KEY" || !got.NoValue || got.Description != "search" || got.Metadata["link"] != "https://brave.com" || got.Version != 0 {
 		t.Errorf("PlanPull record = %+v", got)
 	}
 	// Once stored, it reads as in step, with no local value; a push
