@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyward/keyward/julep/juleptest"
 	"github.com/keyward/keyward/keyring/keyringtest"
 )
 
@@ -125,12 +126,15 @@ func TestEndToEndInTmux(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// P pushes to a stand-in for Julep's v1 secrets API on loopback.
+	julepSrv := juleptest.NewV1(t)
 	s := &tmuxSession{t: t, tmux: tmux, sock: "keyward-e2e-" + hex.EncodeToString(rnd[:]), env: env}
 	t.Cleanup(func() { _ = exec.Command(tmux, "-L", s.sock, "kill-server").Run() })
 	// The shell line after keyward shows its exit status and keeps the pane
 	// open, so the scrollback can be read after it quits.
 	s.cmd("new-session", "-d", "-s", "kw", "-x", "100", "-y", "30",
 		"-e", "KEYWARD_SERVICE="+service, "-e", "KEYWARD_INDEX="+index, "-e", "NO_COLOR=1",
+		"-e", "JULEP_BASE_URL="+julepSrv.URL, "-e", "JULEP_API_KEY="+juleptest.DefaultKey,
 		bin+" --tasks "+tasks+"; echo keyward-exited-$?; sleep 60")
 
 	s.waitFor("0 of 0")
@@ -168,6 +172,18 @@ func TestEndToEndInTmux(t *testing.T) {
 		t.Fatalf("the detail pane does not say version 2:\n%s", scr)
 	}
 
+	// P pushes what the filter shows (E2E_TOKEN) to the Julep account,
+	// after a y/N that names the plan; the list marks it as pushed.
+	s.send("P")
+	s.waitFor("Push to v1 "+julepSrv.URL+"? y/N", value1, value2)
+	s.send("y")
+	scr = s.waitFor("pushed 1 of 1 to v1", value1, value2)
+	if !strings.Contains(scr, "✓ E2E_TOKEN") {
+		t.Fatalf("the list does not mark E2E_TOKEN as pushed:\n%s", scr)
+	}
+	if got, ok := julepSrv.Value("E2E_TOKEN"); !ok || got != value2 {
+		t.Fatal("the Julep account does not hold the rotated value")
+	}
 	// The task view resolves the task against the real keyring: the
 	// rotated value's mask, and the missing secret flagged.
 	s.send("t")
