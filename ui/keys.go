@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"slices"
+
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 )
@@ -164,12 +166,18 @@ func (k keyMap) shortHelp(st keyState) []key.Binding {
 	return []key.Binding{k.Filter, k.ClearFilter, k.New, k.Reveal, k.Copy, k.Rotate, k.Delete, k.Tasks, k.Help, k.Quit}
 }
 
-// fullHelp is the `?` screen: every binding that applies, in groups; in
-// the tasks view the view's own groups, then the root's keys that apply
-// there.
+// fullHelp is the `?` screen: every binding that applies, in groups. In
+// the tasks view they are the view's own two groups, moving and acting,
+// with the root's keys that belong to each added (tab and t move, ctrl+r
+// acts), so they stay in the first columns on a narrow screen.
 func (k keyMap) fullHelp(st keyState) [][]key.Binding {
 	if st.inTasks {
-		return append(st.tasks.FullHelp(), []key.Binding{k.Focus, k.Tasks, k.Reload, k.Help, k.Quit, k.ForceQuit})
+		g := st.tasks.FullHelp()
+		return [][]key.Binding{
+			append(slices.Clip(g[0]), k.Focus, k.Tasks),
+			append(slices.Clip(g[1]), k.Reload),
+			{k.Help, k.Quit, k.ForceQuit},
+		}
 	}
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Focus, k.Tasks},

@@ -79,8 +79,9 @@ func (m *Model) ShortHelp() []key.Binding {
 	return nil
 }
 
-// FullHelp is the view's part of the ? screen (help.KeyMap): moving, then
-// acting. The acting keys are listed whatever is under the cursor now.
+// FullHelp is the view's part of the ? screen (help.KeyMap): two groups,
+// moving, then acting. The acting keys are listed whatever is under the
+// cursor now.
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.Keys()
 	for _, b := range []*key.Binding{&k.Open, &k.Jump, &k.Import} {

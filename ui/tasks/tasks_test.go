@@ -163,6 +163,9 @@ func TestKeysAndHelp(t *testing.T) {
 	if s := short(); s != "enter go to secret • ↓/j next ref" {
 		t.Fatalf("preview hint on a stored name = %q", s)
 	}
+	if n := len(h.m.FullHelp()); n != 2 {
+		t.Fatalf("FullHelp has %d groups, want 2 (moving, acting): the root adds its keys to each", n)
+	}
 	var all []string
 	for _, g := range h.m.FullHelp() {
 		for _, b := range g {
