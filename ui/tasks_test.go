@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -389,6 +390,37 @@ func TestIsUnusedWaitsForTheTasks(t *testing.T) {
 	h.run(h.a.tasks.Init())
 	if got := len(h.a.list.vis); got != 3 {
 		t.Fatalf("is:unused once the tasks are read matches %d, want 3", got)
+	}
+}
+
+// TestTasksPollThroughTheRoot: the tasks view's poll runs on the root's
+// timer, its answer comes back through the root's Update, and a change of
+// "used by" reapplies an is:unused filter.
+func TestTasksPollThroughTheRoot(t *testing.T) {
+	fsys := mapTasks(map[string]string{"a.yaml": taskGitHub})
+	h := newHarnessWith(t, fixture(), nil, func(o *Options) { o.Tasks = config.Tasks{FS: fsys} })
+	h.keys("/")
+	h.typeText("is:unused")
+	h.keys("enter")
+	names := func() string {
+		var out []string
+		for _, i := range h.a.list.vis {
+			out = append(out, h.a.list.all[i].sec.Name)
+		}
+		return strings.Join(out, " ")
+	}
+	if got := names(); got != "OPENAI_API_KEY SENTRY_DSN STRIPE_API_KEY" {
+		t.Fatalf("is:unused = %s", got)
+	}
+	fsys["a.yaml"] = &fstest.MapFile{Data: []byte(taskStripe), ModTime: t0.Add(time.Second)}
+	if n := h.fireTasks(); n != 1 {
+		t.Fatalf("the tasks view's timers = %d, want its one poll", n)
+	}
+	if got := names(); got != "GITHUB_TOKEN OPENAI_API_KEY SENTRY_DSN" {
+		t.Fatalf("is:unused after a.yaml changed = %s", got)
+	}
+	if n := h.fireTasks(); n != 1 {
+		t.Fatalf("after a poll, %d poll timers, want the next one", n)
 	}
 }
 
