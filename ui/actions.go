@@ -75,7 +75,7 @@ func (a *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Reload):
 		a.reloading = "reloaded"
 		if a.focus.tasksView() {
-			return tea.Batch(a.reload(""), a.reloadTasks(), a.setStatus(statusInfo, "reloading the index and the task files…"))
+			return tea.Batch(a.reload(""), a.tasks.Reload(), a.setStatus(statusInfo, "reloading the index and the task files…"))
 		}
 		return tea.Batch(a.reload(""), a.setStatus(statusInfo, "reloading the index…"))
 	case key.Matches(msg, k.New):
@@ -156,7 +156,7 @@ func (a *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 	case focusDetail:
 		return a.detailKey(msg)
 	case focusTasks, focusPreview:
-		return a.taskKey(msg)
+		return a.taskAction(a.tasks.HandleKey(msg))
 	}
 	return a.listKey(msg)
 }
@@ -238,7 +238,7 @@ func (a *Model) applyFilter() {
 	}
 	a.filtErr = ""
 	before := a.list.selectedName()
-	if q.NeedsUsage() && a.tasks.usedBy == nil {
+	if q.NeedsUsage() && a.tasks.UsedBy() == nil {
 		// is:unused matches nothing until the task files are read; do not
 		// narrow from that empty result later.
 		a.list.query = model.Query{}
@@ -352,7 +352,8 @@ func (a *Model) handleWheel(msg tea.MouseWheelMsg) tea.Cmd {
 		return nil
 	}
 	if a.focus.tasksView() {
-		return a.taskWheel(msg)
+		a.tasks.Wheel(msg)
+		return nil
 	}
 	before := a.list.selectedName()
 	switch msg.Mouse().Button {
@@ -419,7 +420,7 @@ func (a *Model) submitForm() tea.Cmd {
 		s := f.secret()
 		f.saving = true
 		a.busy = "importing the literal as " + model.Printable(s.Name)
-		return tea.Batch(importLiteral(a.ctx, a.store, a.tasks.fsys, a.tasks.importing, s, a.tasks.opts), a.setStatus(statusInfo, a.busy+"…"))
+		return tea.Batch(importLiteral(a.ctx, a.store, a.tasks.LiteralValue(f.literal), f.literal, s), a.setStatus(statusInfo, a.busy+"…"))
 	}
 	return nil
 }

@@ -253,12 +253,12 @@ func BenchmarkTaskPreviewKey5000Steps(b *testing.B) {
 	}
 	a.indexSeq = 1
 	a.Update(indexLoadedMsg{seq: 1, secrets: mustList(b, st)})
-	run(a.scanTasks())
-	a.Update(keyPress("t"))
-	run(a.previewTasks(a.tasks.paths()))
+	run(a.tasks.Init())
+	_, open := a.Update(keyPress("t"))
+	run(open)
 	a.Update(keyPress("tab"))
-	if len(a.tasks.items) != 5000 {
-		b.Fatalf("items = %d, want 5000", len(a.tasks.items))
+	if n := a.tasks.Ref().Count; n != 5000 {
+		b.Fatalf("items = %d, want 5000", n)
 	}
 	b.ResetTimer()
 	for i := range b.N {

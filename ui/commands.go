@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/keyward/keyward/model"
+	"github.com/keyward/keyward/ui/internal/safecmd"
 )
 
 // opTimeout bounds every store call, so a hung keyring ends in an error the
@@ -175,19 +176,11 @@ func realTimer(d time.Duration, msg tea.Msg) tea.Cmd {
 	return tea.Tick(d, func(time.Time) tea.Msg { return msg })
 }
 
-// cmdPanickedMsg replaces the message of a Cmd that panicked. It carries
-// nothing from the panic, whose value could hold a secret.
-type cmdPanickedMsg struct{}
+// cmdPanickedMsg replaces the message of a Cmd that panicked, the root's
+// or the tasks view's. It carries nothing from the panic, whose value could
+// hold a secret.
+type cmdPanickedMsg = safecmd.PanickedMsg
 
 // safe runs cmd, turning a panic into cmdPanickedMsg instead of Bubble Tea's
 // report, which prints the panic value and a stack trace.
-func safe(cmd func() tea.Msg) tea.Cmd {
-	return func() (msg tea.Msg) {
-		defer func() {
-			if recover() != nil {
-				msg = cmdPanickedMsg{}
-			}
-		}()
-		return cmd()
-	}
-}
+func safe(cmd func() tea.Msg) tea.Cmd { return safecmd.Wrap(cmd) }

@@ -21,13 +21,14 @@ type usage struct {
 
 // usage returns the task use of name for the detail pane.
 func (a *Model) usage(name string) usage {
-	if a.tasks.scanErr != "" {
+	if a.tasks.Unreadable() {
 		return usage{err: "tasks folder unreadable"}
 	}
-	if a.tasks.usedBy == nil {
+	used := a.tasks.UsedBy()
+	if used == nil {
 		return usage{}
 	}
-	return usage{known: true, uses: a.tasks.usedBy[name]}
+	return usage{known: true, uses: used[name]}
 }
 
 // maxUses is how many places the detail pane lists.

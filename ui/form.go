@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/keyward/keyward/model"
+	"github.com/keyward/keyward/ui/tasks"
 )
 
 // formKind says what a form is for.
@@ -110,7 +111,8 @@ type form struct {
 	saveErr string // the store's last refusal, shown until the next edit
 	genSeq  int    // the generate request this form waits for
 	saving  bool
-	source  string // formImport: where the literal is, and its mask
+	source  string        // formImport: where the literal is, and its mask
+	literal tasks.Literal // formImport: the literal to store
 }
 
 func newInput(placeholder string, width int) textinput.Model {

@@ -16,6 +16,7 @@ import (
 	"github.com/keyward/keyward/config"
 	"github.com/keyward/keyward/keyring"
 	"github.com/keyward/keyward/model"
+	"github.com/keyward/keyward/ui/tasks"
 )
 
 // t0 is the fixed clock of every test.
@@ -193,6 +194,24 @@ func (h *harness) fire(example tea.Msg) int {
 	var keep, due []timerMsg
 	for _, tm := range h.timers {
 		if reflect.TypeOf(tm.msg) == want {
+			due = append(due, tm)
+		} else {
+			keep = append(keep, tm)
+		}
+	}
+	h.timers = keep
+	for _, tm := range due {
+		h.send(tm.msg)
+	}
+	return len(due)
+}
+
+// fireTasks delivers the held timers of the tasks view (its poll).
+func (h *harness) fireTasks() int {
+	h.t.Helper()
+	var keep, due []timerMsg
+	for _, tm := range h.timers {
+		if _, ok := tm.msg.(tasks.Msg); ok {
 			due = append(due, tm)
 		} else {
 			keep = append(keep, tm)

@@ -1,18 +1,20 @@
 package ui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"slices"
 
-// keyMap is every key binding of the app. Bindings that do not apply in the
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+)
+
+// keyMap is every key binding of the root. Bindings that do not apply in the
 // current mode and focus are disabled by update, so key.Matches ignores them
-// and help leaves them out.
+// and help leaves them out. The tasks view has its own (tasks.KeyMap).
 type keyMap struct {
 	// Moving
 	Up, Down, Top, Bottom, PageUp, PageDown key.Binding
 	Focus                                   key.Binding
 	Tasks                                   key.Binding // switch between the secrets and the tasks view
-
-	// The tasks view
-	OpenTask, Jump, Import key.Binding
 
 	// Filtering and sorting
 	Filter, ClearFilter, AddToFilter, Sort key.Binding
@@ -43,10 +45,6 @@ func newKeyMap() keyMap {
 		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+f"), key.WithHelp("pgdn", "page down")),
 		Focus:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "switch pane")),
 		Tasks:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tasks")),
-
-		OpenTask: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open task")),
-		Jump:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "go to secret")),
-		Import:   key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "import literal")),
 
 		Filter:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		ClearFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
@@ -89,12 +87,11 @@ type keyState struct {
 	focus        focus
 	hasSelection bool
 	filterActive bool
-	onPair       bool // the detail cursor is on a metadata pair
-	multiline    bool // the focused form field takes enter as a newline
-	hasValue     bool // the focused form has a value field
-	inTasks      bool // the tasks view is showing
-	hasTask      bool // there is a task file to open
-	ref          refKind
+	onPair       bool        // the detail cursor is on a metadata pair
+	multiline    bool        // the focused form field takes enter as a newline
+	hasValue     bool        // the focused form has a value field
+	inTasks      bool        // the tasks view is showing
+	tasks        help.KeyMap // its own keys, for the hint and ?
 }
 
 // update enables exactly the bindings that apply in st.
@@ -119,29 +116,12 @@ func (k *keyMap) update(st keyState) {
 	k.ClearFilter.SetEnabled(secrets && st.filterActive)
 	k.AddToFilter.SetEnabled(secrets && st.focus == focusDetail && st.onPair)
 
-	// The tasks view: t names the view it goes to; in the preview the
-	// arrows walk the highlighted references.
+	// t names the view it goes to.
 	if st.inTasks {
 		k.Tasks.SetHelp("t", "secrets")
 	} else {
 		k.Tasks.SetHelp("t", "tasks")
 	}
-	inPreview := normal && st.focus == focusPreview
-	if inPreview {
-		k.Up.SetHelp("↑/k", "previous ref")
-		k.Down.SetHelp("↓/j", "next ref")
-	} else {
-		k.Up.SetHelp("↑/k", "up")
-		k.Down.SetHelp("↓/j", "down")
-	}
-	k.OpenTask.SetEnabled(normal && st.focus == focusTasks && st.hasTask)
-	k.Jump.SetEnabled(inPreview && (st.ref == refSecret || st.ref == refMissing))
-	if st.ref == refMissing {
-		k.Jump.SetHelp("enter", "create secret")
-	} else {
-		k.Jump.SetHelp("enter", "go to secret")
-	}
-	k.Import.SetEnabled(inPreview && st.ref == refHardcoded)
 
 	k.FilterDone.SetEnabled(st.mode == modeFilter)
 	k.FilterLeave.SetEnabled(st.mode == modeFilter)
@@ -168,7 +148,8 @@ func (k *keyMap) update(st keyState) {
 	k.ForceQuit.SetEnabled(true)
 }
 
-// shortHelp is the one-line hint for the current state.
+// shortHelp is the one-line hint for the current state; in the tasks view
+// the view's own keys come first.
 func (k keyMap) shortHelp(st keyState) []key.Binding {
 	switch st.mode {
 	case modeFilter:
@@ -184,20 +165,24 @@ func (k keyMap) shortHelp(st keyState) []key.Binding {
 	case focusDetail:
 		return []key.Binding{k.AddToFilter, k.Reveal, k.Copy, k.Rotate, k.Focus, k.Tasks, k.Help, k.Quit}
 	case focusTasks:
-		return []key.Binding{k.OpenTask, k.Down, k.Focus, k.Tasks, k.Reload, k.Help, k.Quit}
+		return append(st.tasks.ShortHelp(), k.Focus, k.Tasks, k.Reload, k.Help, k.Quit)
 	case focusPreview:
-		return []key.Binding{k.Jump, k.Import, k.Down, k.Focus, k.Tasks, k.Help, k.Quit}
+		return append(st.tasks.ShortHelp(), k.Focus, k.Tasks, k.Help, k.Quit)
 	}
 	// s sort and e edit are left to ? so that t tasks fits in 100 columns.
 	return []key.Binding{k.Filter, k.ClearFilter, k.New, k.Reveal, k.Copy, k.Rotate, k.Delete, k.Tasks, k.Help, k.Quit}
 }
 
-// fullHelp is the `?` screen: every binding that applies, in groups.
+// fullHelp is the `?` screen: every binding that applies, in groups. In
+// the tasks view they are the view's own two groups, moving and acting,
+// with the root's keys that belong to each added (tab and t move, ctrl+r
+// acts), so they stay in the first columns on a narrow screen.
 func (k keyMap) fullHelp(st keyState) [][]key.Binding {
 	if st.inTasks {
+		g := st.tasks.FullHelp()
 		return [][]key.Binding{
-			{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Focus, k.Tasks},
-			{k.OpenTask, k.Jump, k.Import, k.Reload},
+			append(slices.Clip(g[0]), k.Focus, k.Tasks),
+			append(slices.Clip(g[1]), k.Reload),
 			{k.Help, k.Quit, k.ForceQuit},
 		}
 	}
@@ -209,10 +194,10 @@ func (k keyMap) fullHelp(st keyState) [][]key.Binding {
 	}
 }
 
-// allBindings lists every binding, for the README key table test.
+// allBindings lists every binding of the root, for the README key table
+// test.
 func (k keyMap) allBindings() []key.Binding {
 	return []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Focus, k.Tasks,
-		k.OpenTask, k.Jump, k.Import,
 		k.Filter, k.ClearFilter, k.AddToFilter, k.Sort, k.FilterDone, k.FilterLeave,
 		k.New, k.Edit, k.Rotate, k.Rollback, k.Delete, k.Reveal, k.Copy, k.Push, k.Reload,
 		k.NextField, k.PrevField, k.Save, k.Cancel, k.Generate, k.DeleteBack, k.ClearField, k.Yes, k.No,

@@ -2,7 +2,7 @@ package ui
 
 import (
 	"github.com/keyward/keyward/model"
-	"github.com/keyward/keyward/taskpreview"
+	"github.com/keyward/keyward/ui/tasks"
 )
 
 // Results of the Cmds in commands.go. Each carries err and the name or the
@@ -89,35 +89,9 @@ type secretWrittenMsg struct {
 // file into the store. It never carries the literal.
 type secretImportedMsg struct {
 	name   string
+	lit    tasks.Literal // where the literal was, for the rewrite
 	secret model.Secret
 	err    error
-}
-
-// tasksScannedMsg lists the task files and their stamps (modification time
-// and size), so Update can tell which changed since they were previewed,
-// and the julep.yaml manifests with their content, by slash path.
-type tasksScannedMsg struct {
-	seq       int
-	stamps    []taskStamp
-	manifests map[string]manifestFile
-	truncated bool // the folder holds too many files: the scan stopped
-	err       error
-}
-
-// tasksPreviewedMsg carries the previews of some task files. checked says
-// they were made against the store (names and masks); otherwise every
-// reference is unchecked and nothing was read from the keyring.
-type tasksPreviewedMsg struct {
-	seq     int
-	checked bool
-	files   []taskpreview.FilePreview
-}
-
-// taskRewrittenMsg reports the rewrite of a task file after an import.
-type taskRewrittenMsg struct {
-	file string
-	name string
-	err  error
 }
 
 // Timers. Each carries the sequence number of what it times, so a timer that
@@ -127,6 +101,5 @@ type (
 	revealExpiredMsg         struct{ seq int }
 	clipboardTickMsg         struct{ seq int }
 	clipboardReadTimedOutMsg struct{ seq int }
-	tasksPollMsg             struct{ seq int } // time to look for changed task files
 	indexPollMsg             struct{ seq int } // time to look at the index file
 )

@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/keyward/keyward/ui/tasks"
 )
 
 // readmeSection returns the README's "## The terminal UI" section.
@@ -28,7 +30,7 @@ func readmeSection(t *testing.T) string {
 // TestReadmeKeyTable keeps the README's key table in step with the keyMap.
 func TestReadmeKeyTable(t *testing.T) {
 	doc := readmeSection(t)
-	for _, b := range newKeyMap().allBindings() {
+	for _, b := range append(newKeyMap().allBindings(), tasks.DefaultKeyMap().All()...) {
 		for _, k := range strings.Split(b.Help().Key, "/") {
 			if k == "" { // the "/" key itself
 				k = "/"

@@ -8,8 +8,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"slices"
-	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -161,34 +159,15 @@ func (a *Model) applyWrite(msg secretWrittenMsg) tea.Cmd {
 // goes can change any file's "did you mean" suggestion, so then every file
 // is previewed again; a new description or policy changes none.
 func (a *Model) recheckTasks(msg secretWrittenMsg) tea.Cmd {
-	if !a.tasks.checked {
-		return nil
-	}
-	switch {
-	case msg.op == opUpdate && !msg.renamed():
-		return nil
-	case (msg.op == opRotate || msg.op == opRollback) && a.tasks.usedBy != nil:
-		return a.previewTasks(a.tasksUsing(msg.name))
-	}
-	return a.previewTasks(a.tasks.paths())
-}
-
-// tasksUsing lists the task files that reference name.
-func (a *Model) tasksUsing(name string) []string {
-	var out []string
-	for _, u := range a.tasks.usedBy[name] {
-		p := u.File
-		if _, ok := a.tasks.byPath[p]; !ok {
-			// "file#2" is the second document of file.
-			if i := strings.LastIndexByte(p, '#'); i >= 0 {
-				p = p[:i]
-			}
+	switch msg.op {
+	case opUpdate:
+		if !msg.renamed() {
+			return nil
 		}
-		if !slices.Contains(out, p) {
-			out = append(out, p)
-		}
+	case opRotate, opRollback:
+		return a.tasks.RecheckUsing(msg.name)
 	}
-	return out
+	return a.tasks.Recheck()
 }
 
 func (a *Model) valueCopied(msg valueCopiedMsg) tea.Cmd {

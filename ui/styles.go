@@ -7,6 +7,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/keyward/keyward/config"
+	"github.com/keyward/keyward/ui/tasks"
 )
 
 // palette is the set of colours a user may change in config.toml. Each has a
@@ -71,18 +72,9 @@ type styles struct {
 	formBox       lipgloss.Style
 	help          help.Styles
 
-	// The task preview: references by state, the reference under the
-	// cursor, warnings and the line-number gutter.
-	refResolved  lipgloss.Style
-	refMissing   lipgloss.Style
-	refOptional  lipgloss.Style
-	refInert     lipgloss.Style
-	refDynamic   lipgloss.Style
-	refHardcoded lipgloss.Style
-	refUnchecked lipgloss.Style
-	refCursor    lipgloss.Style // added over the state's style
-	warning      lipgloss.Style
-	gutter       lipgloss.Style
+	// The tasks view's, from the same palette: references by state, the
+	// reference under the cursor, warnings and the line-number gutter.
+	tasks tasks.Styles
 }
 
 // newStyles builds the styles for a background and colour mode. With
@@ -121,22 +113,26 @@ func newStyles(isDark, noColor bool, p palette) styles {
 		focusedBorder: border.BorderForeground(accent),
 		blurredBorder: border.BorderForeground(dim),
 		formBox:       border.BorderForeground(accent).Padding(0, 2),
-
-		refResolved:  lipgloss.NewStyle().Foreground(ok),
-		refMissing:   lipgloss.NewStyle().Bold(true).Foreground(errc),
-		refOptional:  lipgloss.NewStyle().Italic(true).Foreground(accent),
-		refInert:     lipgloss.NewStyle().Strikethrough(true).Foreground(dim),
-		refDynamic:   lipgloss.NewStyle().Underline(true).Foreground(warn),
-		refHardcoded: lipgloss.NewStyle().Bold(true).Underline(true).Foreground(errc),
-		refUnchecked: lipgloss.NewStyle().Foreground(dim),
-		refCursor:    lipgloss.NewStyle().Reverse(true),
-		warning:      lipgloss.NewStyle().Foreground(warn),
-		gutter:       lipgloss.NewStyle().Foreground(dim),
 	}
 	if noColor {
 		s.selected = lipgloss.NewStyle().Reverse(true).Bold(true)
 		s.selectedBlur = lipgloss.NewStyle().Underline(true)
 		s.revealed = lipgloss.NewStyle().Bold(true)
+	}
+	s.tasks = tasks.Styles{
+		Title: s.title, Dim: s.dim, Selected: s.selected, SelectedBlur: s.selectedBlur, CursorMark: s.cursorMark,
+		Missing: s.missing, Error: s.statusError,
+		Warning: lipgloss.NewStyle().Foreground(warn),
+		Gutter:  lipgloss.NewStyle().Foreground(dim),
+
+		RefResolved:  lipgloss.NewStyle().Foreground(ok),
+		RefMissing:   lipgloss.NewStyle().Bold(true).Foreground(errc),
+		RefOptional:  lipgloss.NewStyle().Italic(true).Foreground(accent),
+		RefInert:     lipgloss.NewStyle().Strikethrough(true).Foreground(dim),
+		RefDynamic:   lipgloss.NewStyle().Underline(true).Foreground(warn),
+		RefHardcoded: lipgloss.NewStyle().Bold(true).Underline(true).Foreground(errc),
+		RefUnchecked: lipgloss.NewStyle().Foreground(dim),
+		RefCursor:    lipgloss.NewStyle().Reverse(true),
 	}
 	h := help.DefaultStyles(isDark)
 	h.ShortKey = lipgloss.NewStyle().Foreground(accent)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/keyward/keyward/config"
+	"github.com/keyward/keyward/ui/tasks"
 )
 
 const hardcodedKey = "sk-proj-" + "Zx81kQ2m9LpR4tVw7Yb3Nc6D"
@@ -23,13 +24,13 @@ func TestImportReadOnlyTask(t *testing.T) {
 	})
 	h.openTask("h.yaml")
 	h.keys("tab")
-	for range len(h.a.tasks.items) {
-		if h.a.refUnderCursor().kind == refHardcoded {
+	for range h.a.tasks.Ref().Count {
+		if h.a.tasks.Ref().Kind == tasks.RefHardcoded {
 			break
 		}
 		h.keys("j")
 	}
-	if h.a.refUnderCursor().kind != refHardcoded || !h.a.keys.Import.Enabled() {
+	if h.a.tasks.Ref().Kind != tasks.RefHardcoded || !h.a.tasks.Keys().Import.Enabled() {
 		t.Fatalf("no hardcoded literal under the cursor:\n%s", h.screen())
 	}
 	scr := h.screen()
@@ -64,8 +65,8 @@ func TestImportRewritesTaskFile(t *testing.T) {
 	h := newHarnessWith(t, fixture(), nil, func(o *Options) { o.Tasks = config.ResolveTasks(dir, "", config.Default(), false) })
 	h.openTask("h.yaml")
 	h.keys("tab")
-	for range len(h.a.tasks.items) {
-		if h.a.refUnderCursor().kind == refHardcoded {
+	for range h.a.tasks.Ref().Count {
+		if h.a.tasks.Ref().Kind == tasks.RefHardcoded {
 			break
 		}
 		h.keys("j")
@@ -94,44 +95,7 @@ func TestImportRewritesTaskFile(t *testing.T) {
 		t.Fatal("the stored value is not the literal")
 	}
 	// The rescan sees the reference.
-	if uses := h.a.tasks.usedBy["SPIDER_KEY"]; len(uses) != 1 {
+	if uses := h.a.tasks.UsedBy()["SPIDER_KEY"]; len(uses) != 1 {
 		t.Fatalf("used by SPIDER_KEY = %+v after the rewrite", uses)
-	}
-}
-
-func TestTaskFilesThatAreNotTasks(t *testing.T) {
-	h := newHarnessWith(t, fixture(), nil, func(o *Options) {
-		o.Tasks = config.Tasks{FS: mapTasks(map[string]string{"bad.yaml": "name: x\nmain:\n  - evaluate: {a: [1, 2\n", "notes.yml": "just: notes\n",
-			".hidden.yaml": taskGitHub, "vendor/v.yaml": taskGitHub, "ok.yaml": taskGitHub})}
-	})
-	if got := h.a.tasks.paths(); strings.Join(got, " ") != "bad.yaml notes.yml ok.yaml" {
-		t.Fatalf("task files = %v", got)
-	}
-	if s := summaryOf(h, "bad.yaml"); !strings.HasPrefix(s, "bad.yaml:3:") {
-		t.Errorf("syntax error summary = %q, want file:line:col", s)
-	}
-	if s := summaryOf(h, "notes.yml"); s != "not a task: it has no main workflow" {
-		t.Errorf("not-a-task summary = %q", s)
-	}
-	h.openTask("bad.yaml")
-	if !strings.Contains(h.screen(), "bad.yaml:3:") {
-		t.Errorf("the preview does not show where the error is:\n%s", h.screen())
-	}
-}
-
-func TestTaskStateFromResolvedTasks(t *testing.T) {
-	dir := t.TempDir()
-	ts := newTaskState(Options{Tasks: config.ResolveTasks(dir, "", config.Default(), false)})
-	if ts.dir != dir || !ts.writable || ts.label != dir {
-		t.Errorf("folder: dir %q writable %v label %q, want %q writable", ts.dir, ts.writable, ts.label, dir)
-	}
-	for _, o := range []Options{{Tasks: config.ResolveTasks("", "", config.Default(), true), Demo: true}, {Demo: true}} {
-		ts := newTaskState(o)
-		if ts.writable || ts.label != "demo tasks (read-only)" || !ts.demo {
-			t.Errorf("demo tasks (%+v): writable %v, label %q", o, ts.writable, ts.label)
-		}
-		if paths, _, err := ts.proj.Tasks(".", 0); err != nil || len(paths) != 3 {
-			t.Errorf("demo finds %v (%v), want the 3 demo tasks", paths, err)
-		}
 	}
 }

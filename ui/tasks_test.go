@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -15,7 +14,7 @@ import (
 
 	"github.com/keyward/keyward/config"
 	"github.com/keyward/keyward/demo"
-	"github.com/keyward/keyward/taskpreview"
+	"github.com/keyward/keyward/ui/tasks"
 )
 
 // newDemoHarness is the app on the demo store and the demo tasks, as
@@ -63,8 +62,8 @@ func (h *harness) openTask(path string) {
 		h.keys("tab")
 	}
 	h.keys("g")
-	for range len(h.a.tasks.files) {
-		if f := h.a.tasks.selected(); f != nil && f.path == path {
+	for range len(h.a.tasks.Files()) {
+		if h.a.tasks.Selected() == path {
 			return
 		}
 		h.keys("j")
@@ -73,29 +72,28 @@ func (h *harness) openTask(path string) {
 }
 
 // toRef moves the preview's cursor to the first span naming name.
-func (h *harness) toRef(name string) refAt {
+func (h *harness) toRef(name string) tasks.Ref {
 	h.t.Helper()
 	if h.a.focus != focusPreview {
 		h.keys("tab")
 	}
 	h.keys("g")
-	for range len(h.a.tasks.items) {
-		if at := h.a.refUnderCursor(); at.span.Name == name {
+	for range h.a.tasks.Ref().Count {
+		if at := h.a.tasks.Ref(); at.Name == name {
 			return at
 		}
 		h.keys("j")
 	}
-	h.t.Fatalf("no reference to %s in %s", name, h.a.tasks.selected().path)
-	return refAt{}
+	h.t.Fatalf("no reference to %s in %s", name, h.a.tasks.Selected())
+	return tasks.Ref{}
 }
 
 func summaryOf(h *harness, path string) string {
 	h.t.Helper()
-	i, ok := h.a.tasks.byPath[path]
-	if !ok {
+	s := h.a.tasks.Summary(path)
+	if s == "" {
 		h.t.Fatalf("no task file %s", path)
 	}
-	s, _ := h.a.taskSummary(&h.a.tasks.files[i], false)
 	return ansi.Strip(s)
 }
 
@@ -120,16 +118,16 @@ func TestTasksStartupReadsNoValue(t *testing.T) {
 	if got := h.store.Reads(); got != 0 {
 		t.Fatalf("keyring reads after start-up = %d, want 0", got)
 	}
-	if got := len(h.a.tasks.files); got != 3 {
+	if got := len(h.a.tasks.Files()); got != 3 {
 		t.Fatalf("task files = %d, want the 3 demo tasks", got)
 	}
 	// The names-only pass is enough for "used by" and is:unused.
-	if uses := h.a.tasks.usedBy["SPIDER_API_KEY"]; len(uses) == 0 || uses[0].File != "web-crawler.yaml" {
+	if uses := h.a.tasks.UsedBy()["SPIDER_API_KEY"]; len(uses) == 0 || uses[0].File != "web-crawler.yaml" {
 		t.Fatalf("used by of SPIDER_API_KEY = %+v, want web-crawler.yaml", uses)
 	}
-	for _, f := range h.a.tasks.files {
-		if f.checked {
-			t.Fatalf("%s was checked against the store before the tasks view opened", f.path)
+	for _, f := range h.a.tasks.Files() {
+		if f.Checked {
+			t.Fatalf("%s was checked against the store before the tasks view opened", f.Path)
 		}
 	}
 	if got := summaryOf(h, "web-crawler.yaml"); got != "3 refs" {
@@ -164,8 +162,8 @@ func TestTasksViewSwitchesAndSummarizes(t *testing.T) {
 	// Opening the view reads each referenced secret at most once, only for
 	// its mask.
 	distinct := map[string]bool{}
-	for _, f := range h.a.tasks.files {
-		for _, r := range f.results {
+	for _, f := range h.a.tasks.Files() {
+		for _, r := range f.Results {
 			for _, ref := range r.References {
 				if h.a.exists(ref.Name) {
 					distinct[ref.Name] = true
@@ -194,8 +192,8 @@ func TestTasksSelectAndPreview(t *testing.T) {
 		t.Fatalf("preview title missing:\n%s", scr)
 	}
 	at := h.toRef("FIRECRAWL_API_KEY")
-	if at.kind != refMissing {
-		t.Fatalf("FIRECRAWL_API_KEY kind = %d, want missing", at.kind)
+	if at.Kind != tasks.RefMissing {
+		t.Fatalf("FIRECRAWL_API_KEY kind = %d, want missing", at.Kind)
 	}
 	scr = h.screen()
 	for _, want := range []string{"⟨missing: FIRECRAWL_API_KEY⟩", "! missing_required: FIRECRAWL_API_KEY is not in the store",
@@ -209,12 +207,12 @@ func TestTasksSelectAndPreview(t *testing.T) {
 	}
 	// The documented-only secret_name: form is inert, further down.
 	found := false
-	for range len(h.a.tasks.items) {
+	for range h.a.tasks.Ref().Count {
 		h.keys("j")
-		if at := h.a.refUnderCursor(); at.span.State == "inert" && at.span.Name == "FIRECRAWL_API_KEY" {
+		if at := h.a.tasks.Ref(); at.State == "inert" && at.Name == "FIRECRAWL_API_KEY" {
 			found = true
-			if at.kind != refOther || h.a.keys.Jump.Enabled() {
-				t.Fatalf("an inert, missing name offers enter (kind %d)", at.kind)
+			if at.Kind != tasks.RefOther || h.a.tasks.Keys().Jump.Enabled() {
+				t.Fatalf("an inert, missing name offers enter (kind %d)", at.Kind)
 			}
 			break
 		}
@@ -278,8 +276,8 @@ func TestTasksEnterOnMissingCreatesIt(t *testing.T) {
 	if got := summaryOf(h, "web-crawler.yaml"); !strings.Contains(got, "2 resolved · 1 missing") {
 		t.Fatalf("summary after creating = %q, want it resolved", got)
 	}
-	if at := h.toRef("FIRECRAWL_API_KEY"); at.kind != refSecret || !strings.Contains(h.screen(), "Bearer ••••••••FCRW") {
-		t.Fatalf("kind %d; screen:\n%s", at.kind, h.screen())
+	if at := h.toRef("FIRECRAWL_API_KEY"); at.Kind != tasks.RefSecret || !strings.Contains(h.screen(), "Bearer ••••••••FCRW") {
+		t.Fatalf("kind %d; screen:\n%s", at.Kind, h.screen())
 	}
 	if strings.Contains(h.screen(), value) {
 		t.Fatal("the created value is on screen")
@@ -378,7 +376,7 @@ func TestIsUnusedWaitsForTheTasks(t *testing.T) {
 		o.Tasks = config.Tasks{FS: mapTasks(map[string]string{"release.yaml": taskGitHub})}
 	})
 	// As if the task files were still being read.
-	h.a.tasks = newTaskState(Options{Tasks: config.Tasks{FS: mapTasks(map[string]string{"release.yaml": taskGitHub})}})
+	h.a.tasks = h.a.newTasks(Options{Tasks: config.Tasks{FS: mapTasks(map[string]string{"release.yaml": taskGitHub})}})
 	h.a.applyFilter()
 	h.keys("/")
 	h.typeText("is:unused")
@@ -389,54 +387,40 @@ func TestIsUnusedWaitsForTheTasks(t *testing.T) {
 		t.Fatalf("no note on the wait:\n%s", h.screen())
 	}
 	h.keys("enter")
-	h.run(h.a.scanTasks())
+	h.run(h.a.tasks.Init())
 	if got := len(h.a.list.vis); got != 3 {
 		t.Fatalf("is:unused once the tasks are read matches %d, want 3", got)
 	}
 }
 
-func TestTasksReloadOnChange(t *testing.T) {
+// TestTasksPollThroughTheRoot: the tasks view's poll runs on the root's
+// timer, its answer comes back through the root's Update, and a change of
+// "used by" reapplies an is:unused filter.
+func TestTasksPollThroughTheRoot(t *testing.T) {
 	fsys := mapTasks(map[string]string{"a.yaml": taskGitHub})
 	h := newHarnessWith(t, fixture(), nil, func(o *Options) { o.Tasks = config.Tasks{FS: fsys} })
-	used := func(name string) bool { _, ok := h.a.tasks.usedBy[name]; return ok }
-	if !used("GITHUB_TOKEN") || used("STRIPE_API_KEY") {
-		t.Fatalf("used by = %v", h.a.tasks.usedBy)
+	h.keys("/")
+	h.typeText("is:unused")
+	h.keys("enter")
+	names := func() string {
+		var out []string
+		for _, i := range h.a.list.vis {
+			out = append(out, h.a.list.all[i].sec.Name)
+		}
+		return strings.Join(out, " ")
 	}
-	// Nothing changed: the poll previews nothing.
-	seq := h.a.tasks.prevSeq
-	if n := h.fire(tasksPollMsg{}); n != 1 {
-		t.Fatalf("poll timers = %d, want 1", n)
+	if got := names(); got != "OPENAI_API_KEY SENTRY_DSN STRIPE_API_KEY" {
+		t.Fatalf("is:unused = %s", got)
 	}
-	if h.a.tasks.prevSeq != seq {
-		t.Fatal("an unchanged file was previewed again")
-	}
-	// The file changes on disk.
 	fsys["a.yaml"] = &fstest.MapFile{Data: []byte(taskStripe), ModTime: t0.Add(time.Second)}
-	h.fire(tasksPollMsg{})
-	if used("GITHUB_TOKEN") || !used("STRIPE_API_KEY") {
-		t.Fatalf("after the change used by = %v", h.a.tasks.usedBy)
+	if n := h.fireTasks(); n != 1 {
+		t.Fatalf("the tasks view's timers = %d, want its one poll", n)
 	}
-	// A new file appears, then goes.
-	fsys["b.yaml"] = &fstest.MapFile{Data: []byte(taskGitHub), ModTime: t0}
-	h.fire(tasksPollMsg{})
-	if len(h.a.tasks.files) != 2 || !used("GITHUB_TOKEN") {
-		t.Fatalf("after adding b.yaml: %d files, used by %v", len(h.a.tasks.files), h.a.tasks.usedBy)
+	if got := names(); got != "GITHUB_TOKEN OPENAI_API_KEY SENTRY_DSN" {
+		t.Fatalf("is:unused after a.yaml changed = %s", got)
 	}
-	delete(fsys, "b.yaml")
-	h.fire(tasksPollMsg{})
-	if len(h.a.tasks.files) != 1 || used("GITHUB_TOKEN") {
-		t.Fatalf("after removing b.yaml: %d files, used by %v", len(h.a.tasks.files), h.a.tasks.usedBy)
-	}
-	// A stale preview (an older request) is dropped.
-	h.send(tasksPreviewedMsg{seq: h.a.tasks.prevSeq - 1, files: []taskpreview.FilePreview{{Path: "a.yaml", Err: errors.New("stale")}}})
-	if f := h.a.tasks.files[0]; f.err != nil || len(f.results) != 1 {
-		t.Fatal("a stale preview replaced the current one")
-	}
-	// So is a stale poll timer.
-	scan := h.a.tasks.scanSeq
-	h.send(tasksPollMsg{seq: h.a.tasks.pollSeq - 1})
-	if h.a.tasks.scanSeq != scan {
-		t.Fatal("a stale poll started a scan")
+	if n := h.fireTasks(); n != 1 {
+		t.Fatalf("after a poll, %d poll timers, want the next one", n)
 	}
 }
 
@@ -447,7 +431,7 @@ func TestTasksNeverShowValues(t *testing.T) {
 	for _, f := range []string{"billing-report.yaml", "support-digest.yaml", "web-crawler.yaml"} {
 		h.openTask(f)
 		h.keys("tab")
-		for range len(h.a.tasks.items) + 1 {
+		for range h.a.tasks.Ref().Count + 1 {
 			screens = append(screens, h.screen())
 			h.keys("j")
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/keyward/keyward/config"
 	"github.com/keyward/keyward/model"
 	"github.com/keyward/keyward/taskpreview"
+	"github.com/keyward/keyward/ui/tasks"
 )
 
 // Store is what the UI needs from a secret store; keyring.OSStore and
@@ -122,7 +123,7 @@ type Model struct {
 	mode    mode
 	list    listPane
 	detail  detailPane
-	tasks   taskState
+	tasks   *tasks.Model
 	filter  textinput.Model
 	filtErr string
 	form    *form
@@ -184,7 +185,7 @@ func newModel(ctx context.Context, opts Options, cfg config.Config, warnings []s
 	}
 	a.list.sort = cfg.DefaultSort
 	a.back = focusTasks
-	a.tasks = newTaskState(opts)
+	a.tasks = a.newTasks(opts)
 	a.filter = newInput("words, key=value, key!=value, key=*, is:due, is:unused, age>90d", 40)
 	a.filter.Prompt = "/"
 	if len(warnings) > 0 {
@@ -201,14 +202,14 @@ func newModel(ctx context.Context, opts Options, cfg config.Config, warnings []s
 // touched: task references are not checked against the store until the
 // tasks view opens) and asks the terminal for its background colour.
 func (a *Model) Init() tea.Cmd {
-	return tea.Batch(a.reload(""), a.scanTasks(), a.pollIndex(), tea.RequestBackgroundColor)
+	return tea.Batch(a.reload(""), a.tasks.Init(), a.pollIndex(), tea.RequestBackgroundColor)
 }
 
 // env is what the filter needs: the clock and, once the task files have
 // been read, which secrets they use (is:unused matches nothing before).
 func (a *Model) env() model.Env {
 	e := model.Env{Now: a.now()}
-	if used := a.tasks.usedBy; used != nil {
+	if used := a.tasks.UsedBy(); used != nil {
 		e.Used = func(name string) bool { _, ok := used[name]; return ok }
 	}
 	return e
@@ -284,17 +285,8 @@ func (a *Model) update(msg tea.Msg) tea.Cmd {
 		return a.secretWritten(msg)
 	case secretImportedMsg:
 		return a.secretImported(msg)
-	case tasksScannedMsg:
-		return a.tasksScanned(msg)
-	case tasksPreviewedMsg:
-		return a.tasksPreviewed(msg)
-	case taskRewrittenMsg:
-		return a.taskRewritten(msg)
-	case tasksPollMsg:
-		if msg.seq != a.tasks.pollSeq {
-			return nil
-		}
-		return a.scanTasks()
+	case tasks.Msg:
+		return a.taskMsg(msg)
 	case cmdPanickedMsg:
 		a.busy = ""
 		if a.form != nil {
@@ -332,7 +324,7 @@ func (a *Model) forwardToInput(msg tea.Msg) tea.Cmd {
 
 func (a *Model) keyState() keyState {
 	st := keyState{mode: a.mode, focus: a.focus, filterActive: a.filter.Value() != "",
-		inTasks: a.focus.tasksView(), hasTask: len(a.tasks.files) > 0, ref: a.refUnderCursor().kind}
+		inTasks: a.focus.tasksView(), tasks: a.tasks}
 	if s, ok := a.list.selected(); ok {
 		st.hasSelection = true
 		st.onPair = len(s.Metadata) > 0
@@ -344,7 +336,11 @@ func (a *Model) keyState() keyState {
 	return st
 }
 
-func (a *Model) syncKeys() { a.keys.update(a.keyState()) }
+// syncKeys enables the bindings that apply now, the tasks view's too.
+func (a *Model) syncKeys() {
+	a.tasks.SetFocus(a.taskPane())
+	a.keys.update(a.keyState())
+}
 
 // setStatus shows text in the status line until the next key or the status
 // timeout (longer for errors).
@@ -430,10 +426,7 @@ func (a *Model) indexLoaded(msg indexLoadedMsg) tea.Cmd {
 	a.listChanged(before)
 	// Task references are checked against the names (and masks) of the
 	// store as it is now.
-	var recheck tea.Cmd
-	if a.tasks.checked {
-		recheck = a.previewTasks(a.tasks.paths())
-	}
+	recheck := a.tasks.Recheck()
 	if reloading != "" {
 		return tea.Batch(recheck, a.setStatus(statusSuccess, reloading+": "+model.Count(len(msg.secrets), "secret")))
 	}

@@ -53,7 +53,7 @@ func (a *Model) layout() {
 	if a.form != nil {
 		a.form.setWidth(a.formInputWidth())
 	}
-	a.layoutTasks(bodyH)
+	a.tasks.SetSize(a.width-fw, bodyH-2*fh)
 }
 
 func (a *Model) formInputWidth() int {
@@ -162,13 +162,7 @@ func (a *Model) headerView() string {
 	switch {
 	case a.focus.tasksView():
 		left += a.st.dim.Render(" · tasks")
-		right = "tasks in " + model.Printable(a.tasks.label)
-		if a.tasks.scanned {
-			right = model.Count(len(a.tasks.files), "task file") + " in " + model.Printable(a.tasks.label)
-		}
-		if a.tasks.truncated {
-			right += " (scan stopped: too many files; ctrl+r scans again)"
-		}
+		right = a.tasks.Header()
 	case a.loaded:
 		right = fmt.Sprintf("%d of %d · sort: %s", len(a.list.vis), len(a.list.all), a.list.sort)
 	}
@@ -208,7 +202,7 @@ func (a *Model) statusView() string {
 			style = a.st.statusSuccess
 		}
 		text = style.Render(a.status.text)
-	case a.list.query.NeedsUsage() && a.tasks.usedBy == nil && !a.focus.tasksView():
+	case a.list.query.NeedsUsage() && a.tasks.UsedBy() == nil && !a.focus.tasksView():
 		text = a.st.dim.Render("is:unused matches nothing until the task files are read")
 	}
 	if right != "" {
@@ -241,13 +235,6 @@ func (a *Model) helpView(h int) string {
 	hm := a.help
 	hm.Styles = a.st.help
 	var b strings.Builder
-	if st.inTasks {
-		// Listed whatever is under the cursor now.
-		for _, k := range []*key.Binding{&kk.OpenTask, &kk.Jump, &kk.Import} {
-			k.SetEnabled(true)
-		}
-		kk.Jump.SetHelp("enter", "go to the secret, or create a missing one")
-	}
 	b.WriteString(a.st.title.Render("Keys") + "\n\n")
 	b.WriteString(hm.FullHelpView(kk.fullHelp(st)))
 	// The keys of the filter, forms and confirmations, always listed.
@@ -265,7 +252,7 @@ func (a *Model) helpView(h int) string {
 	b.WriteString(hm.FullHelpView(modeKeys))
 	if st.inTasks {
 		fw, _ := a.st.focusedBorder.GetFrameSize()
-		note := "Tasks: references show as resolved (masked), missing, optional, inert (never evaluated), dynamic (name decided at run time) or hardcoded (a literal credential); warnings sit under their lines."
+		note := a.tasks.HelpNote()
 		b.WriteString("\n\n" + a.st.dim.Render(ansi.Wrap(note, max(10, a.width-fw), "")))
 	} else {
 		b.WriteString("\n\n" + a.st.dim.Render("Filter: words, key=value, key!=value, key=*, key!=*, is:due, is:unused, age>90d, age<7d"))

@@ -15,6 +15,7 @@ import (
 	"github.com/keyward/keyward/config"
 	"github.com/keyward/keyward/keyring"
 	"github.com/keyward/keyward/model"
+	"github.com/keyward/keyward/ui/tasks"
 )
 
 // watchedStore is the in-memory store with an index file, as the UI sees
@@ -364,11 +365,16 @@ func TestRotateRechecksOnlyTheTasksThatUseIt(t *testing.T) {
 	if got := files.take(); got["a.yaml"] != 0 || got["m.yaml"] != 1 {
 		t.Fatalf("previews after rotating STRIPE_API_KEY: %v, want m.yaml only", got)
 	}
-	f := h.a.tasks.files[h.a.tasks.byPath["m.yaml"]]
-	if len(f.results) != 2 {
-		t.Fatalf("m.yaml: %d documents, err %v", len(f.results), f.err)
+	var f tasks.File
+	for _, g := range h.a.tasks.Files() {
+		if g.Path == "m.yaml" {
+			f = g
+		}
 	}
-	for _, r := range f.results {
+	if len(f.Results) != 2 {
+		t.Fatalf("m.yaml: %d documents, err %v", len(f.Results), f.Err)
+	}
+	for _, r := range f.Results {
 		if ref := r.References[0]; !strings.HasSuffix(ref.Masked, "NEWS") {
 			t.Fatalf("%s: %s masked %q, want the new value's mask", r.File, ref.Name, ref.Masked)
 		}

@@ -1,4 +1,4 @@
-package ui
+package tasks
 
 import (
 	"os"
@@ -44,30 +44,30 @@ func TestTasksShowManifestFindings(t *testing.T) {
 		"proj/src/tasks/z.yaml": {Data: []byte("name: z\nmain:\n  - evaluate:\n      a: '1'\n"), ModTime: t0},
 		"loose.yaml":            {Data: []byte(taskLoose), ModTime: t0},
 	}
-	h := newHarnessWith(t, nil, demo.Seed, func(o *Options) { o.Tasks = config.Tasks{FS: fsys} })
+	h := newHarness(t, demo.Seed, func(o *Options) { o.Tasks = config.Tasks{FS: fsys} })
 	if got := h.store.Reads(); got != 0 {
 		t.Fatalf("keyring reads after start-up = %d, want 0", got)
 	}
 	const task = "proj/src/tasks/t.yaml"
-	if got := codes(h.a.tasks.findings[task]); strings.Join(got, " ") != "manifest_undeclared manifest_unused" {
+	if got := codes(h.m.findings[task]); strings.Join(got, " ") != "manifest_undeclared manifest_unused" {
 		t.Fatalf("findings of %s at start-up = %v, want undeclared and unused", task, got)
 	}
 	// manifest_unused goes on the project's first file only.
-	if got := h.a.tasks.findings["proj/src/tasks/z.yaml"]; len(got) != 0 {
+	if got := h.m.findings["proj/src/tasks/z.yaml"]; len(got) != 0 {
 		t.Fatalf("findings of z.yaml = %v, want none", codes(got))
 	}
 
 	h.openTask(task)
 	// The task's own warnings, which the count adds the two findings to.
 	own := 0
-	for _, r := range h.a.tasks.selected().results {
+	for _, r := range h.m.selected().Results {
 		own += taskpreview.Summarize(r).Warnings
 	}
 	want := "2 refs · 1 resolved · 1 missing · " + model.Count(own+2, "warning")
 	if got := summaryOf(h, task); got != want {
 		t.Fatalf("summary = %q, want %q", got, want)
 	}
-	h.keys("tab")
+	h.m.SetFocus(PanePreview)
 	scr := h.screen()
 	for _, s := range []string{undeclaredOther, unusedNever} {
 		if !strings.Contains(scr, s) {
@@ -97,9 +97,9 @@ func TestTasksShowManifestFindings(t *testing.T) {
 	// Polls recompute the findings; the previews' own warnings never
 	// take them in, so nothing adds up.
 	for range 3 {
-		h.fire(tasksPollMsg{})
+		h.fire(pollMsg{})
 	}
-	for _, r := range h.a.tasks.selected().results {
+	for _, r := range h.m.selected().Results {
 		for _, w := range r.Warnings {
 			if strings.HasPrefix(w.Code, "manifest_") {
 				t.Fatalf("a preview's own warnings hold %s", w.Code)
@@ -115,8 +115,8 @@ func TestTasksShowManifestFindings(t *testing.T) {
 
 	// julep.yaml is edited: the next poll reads it again.
 	fsys["proj/julep.yaml"] = &fstest.MapFile{Data: []byte(manifestV2), ModTime: t0.Add(time.Second)}
-	h.fire(tasksPollMsg{})
-	if got := h.a.tasks.findings[task]; len(got) != 0 {
+	h.fire(pollMsg{})
+	if got := h.m.findings[task]; len(got) != 0 {
 		t.Fatalf("findings after declaring OTHER_KEY = %v, want none", codes(got))
 	}
 	if scr := h.screen(); strings.Contains(scr, "manifest_") {
@@ -129,8 +129,8 @@ func TestTasksShowManifestFindings(t *testing.T) {
 	// A julep.yaml too large to read is reported as such, not as if it
 	// declared nothing.
 	fsys["proj/julep.yaml"] = &fstest.MapFile{Data: []byte(strings.Repeat("#", taskpreview.MaxManifestSize+1)), ModTime: t0.Add(2 * time.Second)}
-	h.fire(tasksPollMsg{})
-	if got := codes(h.a.tasks.findings[task]); strings.Join(got, " ") != "manifest_invalid" {
+	h.fire(pollMsg{})
+	if got := codes(h.m.findings[task]); strings.Join(got, " ") != "manifest_invalid" {
 		t.Fatalf("findings with an unreadable julep.yaml = %v, want manifest_invalid alone", got)
 	}
 	if scr := h.screen(); !strings.Contains(scr, "manifest_invalid: cannot read proj/julep.yaml: larger than 1 MiB") {
@@ -139,11 +139,11 @@ func TestTasksShowManifestFindings(t *testing.T) {
 
 	// A task outside any project has no findings, though it uses a name
 	// the project does not declare.
-	if got := h.a.tasks.findings["loose.yaml"]; len(got) != 0 {
+	if got := h.m.findings["loose.yaml"]; len(got) != 0 {
 		t.Fatalf("findings of loose.yaml = %v, want none", codes(got))
 	}
 	h.openTask("loose.yaml")
-	h.keys("tab")
+	h.m.SetFocus(PanePreview)
 	if scr := h.screen(); strings.Contains(scr, "manifest_") {
 		t.Fatalf("loose.yaml shows a finding:\n%s", scr)
 	}
@@ -169,12 +169,12 @@ func TestTasksManifestAboveTheTasksFolder(t *testing.T) {
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{"proj/julep.yaml": manifestV1, "proj/tasks/t.yaml": manifestTask})
 	tasks := config.ResolveTasks(filepath.Join(dir, "proj", "tasks"), "", config.Default(), false)
-	h := newHarnessWith(t, nil, demo.Seed, func(o *Options) { o.Tasks = tasks })
-	if got := codes(h.a.tasks.findings["t.yaml"]); strings.Join(got, " ") != "manifest_undeclared manifest_unused" {
+	h := newHarness(t, demo.Seed, func(o *Options) { o.Tasks = tasks })
+	if got := codes(h.m.findings["t.yaml"]); strings.Join(got, " ") != "manifest_undeclared manifest_unused" {
 		t.Fatalf("findings of t.yaml = %v, want undeclared and unused from ../julep.yaml", got)
 	}
 	h.openTask("t.yaml")
-	h.keys("tab")
+	h.m.SetFocus(PanePreview)
 	scr := h.screen()
 	for _, s := range []string{undeclaredOther, "manifest_unused: NEVER_USED is declared in ../julep.yaml"} {
 		if !strings.Contains(scr, s) {
@@ -189,17 +189,17 @@ func TestDemoTasksIgnoreJulepYAMLAround(t *testing.T) {
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{"julep.yaml": "secrets:\n  - name: SLACK_BOT_TOKEN\n  - name: NOT_A_DEMO_SECRET\n"})
 	t.Chdir(dir)
-	h := newHarnessWith(t, nil, demo.Seed, func(o *Options) {
+	h := newHarness(t, demo.Seed, func(o *Options) {
 		o.Demo = true
 		o.Tasks = config.ResolveTasks("", "", config.Default(), true)
 	})
-	if len(h.a.tasks.files) != 3 {
-		t.Fatalf("%d demo task files, want 3", len(h.a.tasks.files))
+	if len(h.m.files) != 3 {
+		t.Fatalf("%d demo task files, want 3", len(h.m.files))
 	}
-	if len(h.a.tasks.manifests) != 0 || len(h.a.tasks.findings) != 0 {
-		t.Fatalf("manifests %v, findings %v; want none", h.a.tasks.manifests, h.a.tasks.findings)
+	if len(h.m.manifests) != 0 || len(h.m.findings) != 0 {
+		t.Fatalf("manifests %v, findings %v; want none", h.m.manifests, h.m.findings)
 	}
-	for _, f := range h.a.tasks.paths() {
+	for _, f := range h.m.paths() {
 		h.openTask(f)
 		if scr := h.screen(); strings.Contains(scr, "manifest_") {
 			t.Fatalf("%s shows a finding:\n%s", f, scr)
