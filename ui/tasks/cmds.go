@@ -16,6 +16,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/keyward/keyward/internal/atomicfile"
 	"github.com/keyward/keyward/model"
 	"github.com/keyward/keyward/taskpreview"
 	"github.com/keyward/keyward/ui/internal/safecmd"
@@ -222,36 +223,7 @@ func rewriteTaskFile(dir string, lit Literal, name string, opts taskpreview.Opti
 		if err != nil {
 			return done(err)
 		}
-		return done(writeFileAtomic(p, out))
+		// The task file keeps its mode; a crash leaves the old file or the new one, never half of either.
+		return done(atomicfile.WriteFile(p, out, 0o644))
 	})
-}
-
-// TODO(atomicfile): switch to internal/atomicfile.WriteFile, which also
-// syncs the file before the rename, once it lands.
-func writeFileAtomic(p string, data []byte) (err error) {
-	fi, err := os.Stat(p)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".keyward-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if err = tmp.Chmod(fi.Mode().Perm()); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), p)
 }

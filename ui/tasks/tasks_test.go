@@ -249,7 +249,7 @@ func TestImportAndRewrite(t *testing.T) {
 	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o640 {
 		t.Fatalf("mode after the rewrite: %v %v", fi.Mode(), err)
 	}
-	if leftovers, _ := filepath.Glob(filepath.Join(dir, ".h.yaml.keyward-*")); len(leftovers) != 0 {
+	if leftovers, _ := filepath.Glob(filepath.Join(dir, ".h.yaml*")); len(leftovers) != 0 {
 		t.Fatalf("temporary files left: %v", leftovers)
 	}
 	if uses := h.m.UsedBy()["SPIDER_KEY"]; len(uses) != 1 {
