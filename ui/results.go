@@ -72,6 +72,11 @@ func (msg secretWrittenMsg) done() string {
 		}
 		return "saved " + to
 	case opRotate:
+		if msg.secret.Version == 1 {
+			// Only a record pulled from Julep (version 0) reaches version 1
+			// by a rotation: there is nothing to roll back to.
+			return "set the first value of " + n + " (version 1)"
+		}
 		return "rotated " + n + " to version " + itoa(msg.secret.Version) + "; R rolls back"
 	case opRollback:
 		return "rolled " + n + " back: version " + itoa(msg.secret.Version) + " holds the previous value"

@@ -66,6 +66,9 @@ func (a *Model) pushKey() tea.Cmd {
 		}
 		scope = model.Count(len(names), "secret") + " matching " + model.Printable(q)
 	} else if sel, ok := a.list.selected(); ok {
+		if sel.NoValue {
+			return a.setStatus(statusError, model.Printable(sel.Name)+" has no local value yet: r sets its first one, then P pushes it")
+		}
 		names[sel.Name] = true
 		scope = model.Printable(sel.Name)
 	}
@@ -271,13 +274,12 @@ func syncMark(s *model.Secret) string {
 // record stands since, as far as keyward knows without asking the account.
 func syncLines(s *model.Secret, now time.Time) []string {
 	var out []string
-	if s.NoValue {
-		out = append(out, "no local value: pulled from Julep, which never gives values back; r sets one")
-	}
 	for _, st := range s.Sync {
 		when := model.HumanAge(now.Sub(st.PushedAt)) + " ago"
 		var state string
 		switch changes := julep.LocalChanges(*s, st); {
+		case s.NoValue:
+			state = "pulled " + when + "; no local value (Julep never gives values back): r sets one"
 		case julep.IsPending(st):
 			state = "a push started " + when + " never heard back; P pushes again"
 		case len(changes) > 0:
@@ -286,6 +288,9 @@ func syncLines(s *model.Secret, now time.Time) []string {
 			state = "version " + itoa(st.Version) + " pushed " + when + "; unchanged here since"
 		}
 		out = append(out, model.Printable(st.Target)+": "+state)
+	}
+	if s.NoValue && len(out) == 0 {
+		out = append(out, "no local value (Julep never gives values back): r sets one")
 	}
 	return out
 }

@@ -124,3 +124,50 @@ func TestSyncMarkAfterRotate(t *testing.T) {
 		t.Fatalf("detail lines = %q", lines)
 	}
 }
+
+func TestPushPulledRecordWithoutValue(t *testing.T) {
+	h, srv := newSyncHarness(t)
+	srv.Seed("DASHBOARD_TOKEN", "dash-value", "made in the dashboard", nil)
+	// Pull it as 'keyward julep pull' does.
+	ctx := context.Background()
+	remote, _, _ := h.a.julep(ctx)
+	list, err := remote.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pull := julep.PlanPull(julep.Compare(remote, nil, list), h.clock)
+	if len(pull.New) != 1 {
+		t.Fatalf("pull plan = %+v", pull)
+	}
+	if _, err := h.store.AddRecord(ctx, pull.New[0]); err != nil {
+		t.Fatal(err)
+	}
+	h.keys("ctrl+r")
+	h.selectName("DASHBOARD_TOKEN")
+	if scr := h.screen(); !strings.Contains(scr, "> ∅ DASHBOARD_TOKEN") || !strings.Contains(scr, "value     none yet") {
+		t.Fatalf("a pulled record is not marked:\n%s", scr)
+	}
+	h.keys("P")
+	if h.a.mode == modeConfirm || !strings.Contains(h.a.status.text, "DASHBOARD_TOKEN has no local value yet: r sets its first one") {
+		t.Fatalf("P on a pulled record: mode %v, status %q", h.a.mode, h.a.status.text)
+	}
+	h.keys("v")
+	if !strings.Contains(h.a.status.text+h.screen(), "no local value yet") {
+		t.Errorf("v on a pulled record does not say why:\n%s", h.screen())
+	}
+	// r sets its first value; then P pushes it over the dashboard's.
+	h.keys("r")
+	h.typeText("fake-first-local-value-0009")
+	h.keys("enter", "y")
+	if h.a.status.text != "set the first value of DASHBOARD_TOKEN (version 1)" {
+		t.Fatalf("status after r = %q", h.a.status.text)
+	}
+	h.keys("P")
+	if !strings.Contains(h.a.confirm.prompt, "update DASHBOARD_TOKEN") {
+		t.Fatalf("prompt = %q", h.a.confirm.prompt)
+	}
+	h.keys("y")
+	if got, _ := srv.Value("DASHBOARD_TOKEN"); got != "fake-first-local-value-0009" {
+		t.Fatalf("the account holds %q", got)
+	}
+}
