@@ -1,4 +1,4 @@
-package cli
+package importfile
 
 import (
 	"errors"
@@ -9,15 +9,15 @@ import (
 	"github.com/keyward/keyward/model"
 )
 
-func entriesString(es []importEntry) string {
+func entriesString(es []Entry) string {
 	var b strings.Builder
 	for _, e := range es {
-		fmt.Fprintf(&b, "%s %s=%q", e.where, e.name, e.value)
-		if e.description != "" {
-			fmt.Fprintf(&b, " desc=%q", e.description)
+		fmt.Fprintf(&b, "%s %s=%q", e.Where, e.Name, e.Value)
+		if e.Description != "" {
+			fmt.Fprintf(&b, " desc=%q", e.Description)
 		}
-		if len(e.metadata) > 0 {
-			fmt.Fprintf(&b, " md=%s", formatMetadata(e.metadata))
+		if len(e.Metadata) > 0 {
+			fmt.Fprintf(&b, " md=%s", model.FormatMetadata(e.Metadata))
 		}
 		b.WriteString("\n")
 	}
@@ -44,13 +44,13 @@ var dotenvTests = []struct {
 
 func TestParseDotenv(t *testing.T) {
 	for _, tc := range dotenvTests {
-		es, err := parseDotenv([]byte(tc.in))
+		es, err := ParseDotenv([]byte(tc.in))
 		if err != nil {
-			t.Errorf("parseDotenv(%q): %v", tc.in, err)
+			t.Errorf("ParseDotenv(%q): %v", tc.in, err)
 			continue
 		}
 		if got := entriesString(es); got != tc.want {
-			t.Errorf("parseDotenv(%q) =\n%s want\n%s", tc.in, got, tc.want)
+			t.Errorf("ParseDotenv(%q) =\n%s want\n%s", tc.in, got, tc.want)
 		}
 	}
 }
@@ -62,14 +62,14 @@ func TestParseDotenvErrors(t *testing.T) {
 		{"A='x' junk-secret\n", "line 1: A: unexpected text after the closing quote"},
 		{"A=\"x\ny\" junk\n", "line 2: A: unexpected text after the closing quote"},
 	} {
-		_, err := parseDotenv([]byte(tc.in))
+		_, err := ParseDotenv([]byte(tc.in))
 		var ve *model.ValidationError
 		if !errors.As(err, &ve) || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("parseDotenv(%q) error = %v, want a ValidationError containing %q", tc.in, err, tc.want)
+			t.Errorf("ParseDotenv(%q) error = %v, want a ValidationError containing %q", tc.in, err, tc.want)
 			continue
 		}
 		if strings.Contains(err.Error(), "secret") {
-			t.Errorf("parseDotenv(%q) error quotes the value: %v", tc.in, err)
+			t.Errorf("ParseDotenv(%q) error quotes the Value: %v", tc.in, err)
 		}
 	}
 }
@@ -81,13 +81,13 @@ func TestParseImportJSON(t *testing.T) {
 			"entry 1 A=\"x\\ny\" desc=\"d\" md=env=prod n=3 ok=true\n"},
 		{`[{"name": "A", "value": "v", "id": "ignored", "metadata": null}]`, "entry 1 A=\"v\"\n"},
 	} {
-		es, err := parseImportJSON([]byte(tc.in))
+		es, err := ParseJSON([]byte(tc.in))
 		if err != nil {
-			t.Errorf("parseImportJSON(%q): %v", tc.in, err)
+			t.Errorf("ParseJSON(%q): %v", tc.in, err)
 			continue
 		}
 		if got := entriesString(es); got != tc.want {
-			t.Errorf("parseImportJSON(%q) =\n%s want\n%s", tc.in, got, tc.want)
+			t.Errorf("ParseJSON(%q) =\n%s want\n%s", tc.in, got, tc.want)
 		}
 	}
 }
@@ -102,27 +102,27 @@ func TestParseImportJSONErrors(t *testing.T) {
 		{`"just a string"`, "expected an object"},
 		{`  `, "is empty"},
 	} {
-		_, err := parseImportJSON([]byte(tc.in))
+		_, err := ParseJSON([]byte(tc.in))
 		var ve *model.ValidationError
 		if !errors.As(err, &ve) || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("parseImportJSON(%q) error = %v, want a ValidationError containing %q", tc.in, err, tc.want)
+			t.Errorf("ParseJSON(%q) error = %v, want a ValidationError containing %q", tc.in, err, tc.want)
 			continue
 		}
 		if strings.Contains(err.Error(), "secret-") || strings.Contains(err.Error(), "12345") {
-			t.Errorf("parseImportJSON(%q) error quotes a value: %v", tc.in, err)
+			t.Errorf("ParseJSON(%q) error quotes a Value: %v", tc.in, err)
 		}
 	}
 }
 
 func TestCheckEntries(t *testing.T) {
-	es := []importEntry{
-		{where: "line 1", name: "GOOD", value: "v"},
-		{where: "line 2", name: "1BAD", value: "v"},
-		{where: "line 3", name: "EMPTY", value: ""},
-		{where: "line 4", name: "GOOD", value: "w"},
-		{where: "line 5", name: "MD", value: "v", metadata: map[string]string{"a=b": "c"}},
+	es := []Entry{
+		{Where: "line 1", Name: "GOOD", Value: "v"},
+		{Where: "line 2", Name: "1BAD", Value: "v"},
+		{Where: "line 3", Name: "EMPTY", Value: ""},
+		{Where: "line 4", Name: "GOOD", Value: "w"},
+		{Where: "line 5", Name: "MD", Value: "v", Metadata: map[string]string{"a=b": "c"}},
 	}
-	got := strings.Join(checkEntries(es), "\n")
+	got := strings.Join(Check(es), "\n")
 	for _, want := range []string{
 		`line 2: name: "1BAD" must start with a letter`,
 		"line 3: EMPTY: value: must not be empty",
@@ -130,11 +130,11 @@ func TestCheckEntries(t *testing.T) {
 		"line 5: metadata: key",
 	} {
 		if !strings.Contains(got, want) {
-			t.Errorf("checkEntries problems:\n%s\nlack %q", got, want)
+			t.Errorf("Check problems:\n%s\nlack %q", got, want)
 		}
 	}
-	if n := len(checkEntries(es[:1])); n != 0 {
-		t.Errorf("checkEntries(one good entry) = %d problems, want 0", n)
+	if n := len(Check(es[:1])); n != 0 {
+		t.Errorf("Check(one good entry) = %d problems, want 0", n)
 	}
 }
 
@@ -147,8 +147,8 @@ func TestDetectFormat(t *testing.T) {
 		{"-", "[]", "json"},
 		{"secrets.txt", "A=1", "env"},
 	} {
-		if got := detectFormat(tc.file, []byte(tc.data)); got != tc.want {
-			t.Errorf("detectFormat(%q, %q) = %q, want %q", tc.file, tc.data, got, tc.want)
+		if got := DetectFormat(tc.file, []byte(tc.data)); got != tc.want {
+			t.Errorf("DetectFormat(%q, %q) = %q, want %q", tc.file, tc.data, got, tc.want)
 		}
 	}
 }
@@ -161,7 +161,7 @@ func FuzzParseDotenv(f *testing.F) {
 	}
 	f.Add("A=\"unterminated SECRETMARK")
 	f.Fuzz(func(t *testing.T, in string) {
-		es, err := parseDotenv([]byte(in))
+		es, err := ParseDotenv([]byte(in))
 		if err != nil {
 			if strings.Contains(err.Error(), "SECRETMARK") && !nameHolds(in, "SECRETMARK") {
 				t.Fatalf("error quotes input text: %v", err)
@@ -171,16 +171,16 @@ func FuzzParseDotenv(f *testing.F) {
 		// Round trip: what was parsed, written back double-quoted, parses
 		// to the same entries.
 		var b strings.Builder
-		var kept []importEntry
+		var kept []Entry
 		for _, e := range es {
-			if !model.ValidName(e.name) {
+			if !model.ValidName(e.Name) {
 				continue
 			}
 			kept = append(kept, e)
 			r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, `$`, `\$`, "\r", `\r`)
-			fmt.Fprintf(&b, "%s=\"%s\"\n", e.name, r.Replace(e.value))
+			fmt.Fprintf(&b, "%s=\"%s\"\n", e.Name, r.Replace(e.Value))
 		}
-		again, err := parseDotenv([]byte(b.String()))
+		again, err := ParseDotenv([]byte(b.String()))
 		if err != nil {
 			t.Fatalf("re-parse of %q: %v", b.String(), err)
 		}
@@ -188,8 +188,8 @@ func FuzzParseDotenv(f *testing.F) {
 			t.Fatalf("re-parse of %q: %d entries, want %d", b.String(), len(again), len(kept))
 		}
 		for i := range kept {
-			if again[i].name != kept[i].name || again[i].value != kept[i].value {
-				t.Fatalf("round trip of %q: got %s=%q, want %s=%q", in, again[i].name, again[i].value, kept[i].name, kept[i].value)
+			if again[i].Name != kept[i].Name || again[i].Value != kept[i].Value {
+				t.Fatalf("round trip of %q: got %s=%q, want %s=%q", in, again[i].Name, again[i].Value, kept[i].Name, kept[i].Value)
 			}
 		}
 	})
@@ -211,7 +211,7 @@ func FuzzParseImportJSON(f *testing.F) {
 	f.Add(`[{"name": "A", "value": "v", "metadata": {"k": 1}}]`)
 	f.Add(`{"A": SECRETMARK}`)
 	f.Fuzz(func(t *testing.T, in string) {
-		es, err := parseImportJSON([]byte(in))
+		es, err := ParseJSON([]byte(in))
 		if err != nil {
 			if strings.Contains(err.Error(), "SECRETMARK") && !strings.Contains(in, `"SECRETMARK`) {
 				t.Fatalf("error quotes input text: %v", err)
@@ -219,8 +219,8 @@ func FuzzParseImportJSON(f *testing.F) {
 			return
 		}
 		for i, e := range es {
-			if e.where != fmt.Sprintf("key %d", i+1) && e.where != fmt.Sprintf("entry %d", i+1) {
-				t.Fatalf("entry %d location %q", i, e.where)
+			if e.Where != fmt.Sprintf("key %d", i+1) && e.Where != fmt.Sprintf("entry %d", i+1) {
+				t.Fatalf("entry %d location %q", i, e.Where)
 			}
 		}
 	})
