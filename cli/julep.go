@@ -118,6 +118,17 @@ func (a *app) julepConnect(ctx context.Context, jf *julepFlags) (s julep.Setting
 	return s, r, warn, nil
 }
 
+// julepCompare opens the account and compares it with the index: the start
+// of status, push and pull.
+func (a *app) julepCompare(ctx context.Context, jf *julepFlags, filter string) (julep.Settings, julep.Remote, julep.Report, func(julep.Status) bool, error) {
+	s, r, err := a.julepAccount(ctx, jf)
+	if err != nil {
+		return s, nil, julep.Report{}, nil, err
+	}
+	rep, only, err := a.julepReport(ctx, r, filter)
+	return s, r, rep, only, err
+}
+
 // julepReport lists the account and compares it with the index. filter
 // limits what the caller shows or plans; the comparison itself always sees
 // every name (a rename is matched by id, and the 100-secret limit counts
@@ -179,11 +190,7 @@ on it), 2 on usage errors.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, r, err := a.julepAccount(ctx, jf)
-			if err != nil {
-				return err
-			}
-			rep, only, err := a.julepReport(ctx, r, filter)
+			s, _, rep, only, err := a.julepCompare(ctx, jf, filter)
 			if err != nil {
 				return err
 			}
@@ -249,11 +256,7 @@ outcome is unknown, 2 on usage errors.`,
 					"push from your own store (without --demo); --dry-run shows what a push would do")
 			}
 			ctx := cmd.Context()
-			s, r, err := a.julepAccount(ctx, jf)
-			if err != nil {
-				return err
-			}
-			rep, only, err := a.julepReport(ctx, r, filter)
+			s, r, rep, only, err := a.julepCompare(ctx, jf, filter)
 			if err != nil {
 				return err
 			}
@@ -354,11 +357,7 @@ terminal UI); until then push leaves it alone.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, r, err := a.julepAccount(ctx, jf)
-			if err != nil {
-				return err
-			}
-			rep, only, err := a.julepReport(ctx, r, filter)
+			s, r, rep, only, err := a.julepCompare(ctx, jf, filter)
 			if err != nil {
 				return err
 			}
