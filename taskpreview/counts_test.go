@@ -306,3 +306,62 @@ func TestWriteGitHub(t *testing.T) {
 		t.Errorf("a duplicate missing_required warning, or a value:\n%s", out)
 	}
 }
+
+// secrets.keys and the like are the map's methods or blocked attributes,
+// never a secret of that name (JULEP.md §3): a whole-map access with a
+// warning naming the form that reads the secret.
+func TestMethodNameAttributes(t *testing.T) {
+	tests := []struct {
+		expr string
+		name string
+	}{
+		{"$ secrets.keys", "keys"},
+		{"$ secrets.values", "values"},
+		{"$ secrets.items", "items"},
+		{"$ secrets.copy", "copy"},
+		{"$ secrets.pop", "pop"},
+		{"$ secrets.update", "update"},
+		{"$ secrets.to_dict", "to_dict"},
+		{"$ secrets.to_json", "to_json"},
+		{"$ secrets.format", "format"},
+		{"$ secrets.format_map", "format_map"},
+		{"$ secrets.mro", "mro"},
+		{"$ secrets.func_code", "func_code"},
+		{"$ 'Bearer ' + secrets.keys", "keys"},
+	}
+	for _, tt := range tests {
+		src := "name: t\nmain:\n  - log: \"" + tt.expr + "\"\n"
+		lk := newFakeLookup(tt.name)
+		res, err := Preview("t.yaml", []byte(src), Options{Lookup: lk})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := res[0]
+		if len(r.References) != 0 {
+			t.Errorf("%s: references %+v, want none: it does not read the secret %s", tt.expr, r.References, tt.name)
+		}
+		if len(r.Dynamic) != 1 || r.Dynamic[0].Kind != KindWholeMap || r.Dynamic[0].Path != "main[0].log" {
+			t.Errorf("%s: dynamic = %+v, want one whole_map at main[0].log", tt.expr, r.Dynamic)
+		}
+		found := false
+		for _, w := range r.Warnings {
+			if w.Code == WarnNameNeedsIndex && strings.Contains(w.Message, "write secrets['"+tt.name+"']") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s: no name_needs_index_form warning naming secrets['%s']: %+v", tt.expr, tt.name, r.Warnings)
+		}
+		if lk.reads[tt.name] != 0 {
+			t.Errorf("%s: the value of %s was read", tt.expr, tt.name)
+		}
+	}
+	// The index form and a plain name still read the secret.
+	res, err := Preview("t.yaml", []byte("name: t\nmain:\n  - log: $ secrets['keys'] + secrets.KEYS\n"), Options{Lookup: newFakeLookup("keys", "KEYS")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res[0].References; len(got) != 2 || got[0].Name != "keys" || got[1].Name != "KEYS" || got[0].Status != StatusResolved {
+		t.Errorf("references = %+v, want keys (index form) and KEYS, resolved", got)
+	}
+}
