@@ -10,12 +10,21 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/keyward/keyward/keyring"
 	"github.com/keyward/keyward/model"
 	"github.com/keyward/keyward/taskpreview"
 )
 
+// previewFlags are the preview command's own flags.
+type previewFlags struct {
+	format    string // text, json or github
+	asJSON    bool   // --json, the same as --format json
+	namesOnly bool
+	strict    bool
+}
+
 func (a *app) previewCmd() *cobra.Command {
-	var asJSON bool
+	var pf previewFlags
 	cmd := &cobra.Command{
 		Use:   "preview [FILE|DIR...]",
 		Short: "Show which secrets Julep tasks reference, resolved against the store and masked",
@@ -25,16 +34,26 @@ computed name, the look-alikes Julep never evaluates, and warnings for Julep's
 traps. A folder is searched for *.yaml and *.yml task files, skipping hidden
 and vendored folders; with no arguments, the tasks folder is (--tasks, else
 KEYWARD_TASKS, else the current folder; with --demo, the demo's sample tasks).
-A julep.yaml secrets manifest above a task is checked too.
+A julep.yaml secrets manifest above a task is checked too. YAML files that are
+not Julep tasks (docker-compose.yml, CI workflows) are listed as skipped; a file
+with a task's keys that fails to parse is an error.
 
 Values are read from the keyring only to show their masks, each at most once
-per file.
+per run. With --names-only, or when the keyring does not answer, references
+are checked against the index's names alone: no value is read, no mask shown.
 
-Exit status: 0 when every required reference resolves, 1 when one is missing
-or a file cannot be read or parsed, 2 on usage errors.`,
+Each reference counts as one of: resolved, missing (required: the run fails
+without it), optional missing (.get(), in, LLM provider keys), guarded missing
+(only reached when a condition on the same name holds), unreadable (the name
+exists; its value could not be read for the mask).
+
+Exit status: 0 when no required reference is missing and every task file was
+previewed; 1 when a required secret is missing or a task file cannot be read or
+parsed (with --strict, also a YAML file that is not a task); 2 on usage errors.`,
 		Example: `  keyward --demo preview
   keyward preview task.yaml
   keyward preview --model gpt-4o-mini src/tasks/
+  keyward preview --names-only --format github .        # a CI job without a keyring
   keyward preview --json --mapping legacy tasks/*.yaml | jq '.[].warnings'
   keyward --tasks ./tasks preview`,
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
@@ -45,10 +64,25 @@ or a file cannot be read or parsed, 2 on usage errors.`,
 			if err != nil {
 				return err
 			}
-			return a.runPreview(cmd.Context(), args, taskpreview.Options{Model: a.agentModel, Mapping: m}, asJSON)
+			switch {
+			case pf.asJSON && cmd.Flags().Changed("format") && pf.format != "json":
+				return usagef("--json and --format %s disagree", pf.format)
+			case pf.asJSON:
+				pf.format = "json"
+			}
+			switch pf.format {
+			case "text", "json", "github":
+			default:
+				return withHint(usagef("--format %q: want text, json or github", pf.format), "see 'keyward preview --help'")
+			}
+			return a.runPreview(cmd.Context(), args, taskpreview.Options{Model: a.agentModel, Mapping: m, Strict: pf.strict}, pf)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array with one object per task file")
+	f := cmd.Flags()
+	f.BoolVar(&pf.asJSON, "json", false, "print a JSON array with one object per task document (same as --format json)")
+	f.StringVar(&pf.format, "format", "text", "output `FORMAT`: text, json, or github (workflow annotations)")
+	f.BoolVar(&pf.namesOnly, "names-only", false, "check names against the index only: read no value, show no mask")
+	f.BoolVar(&pf.strict, "strict", false, "a YAML file that is not a Julep task is an error, not skipped")
 	return cmd
 }
 
@@ -88,7 +122,7 @@ func (a *app) usedNames() (func(string) bool, error) {
 	return func(name string) bool { return len(used[name]) > 0 }, nil
 }
 
-func (a *app) runPreview(ctx context.Context, args []string, opts taskpreview.Options, asJSON bool) error {
+func (a *app) runPreview(ctx context.Context, args []string, opts taskpreview.Options, pf previewFlags) error {
 	p, files, err := a.previewFiles(args)
 	if err != nil {
 		return err
@@ -100,6 +134,15 @@ func (a *app) runPreview(ctx context.Context, args []string, opts taskpreview.Op
 	names, err := a.names(ctx)
 	if err != nil {
 		return err
+	}
+	opts.NamesOnly = pf.namesOnly
+	if !opts.NamesOnly && len(names) > 0 {
+		// A CI runner or a container has no keyring: then the names are
+		// all a preview can check, and it says so once, not per reference.
+		if err := st.Ping(ctx); err != nil {
+			opts.NamesOnly = true
+			fmt.Fprintf(a.stderr, "note: the keyring does not answer, so only names were checked (no value read, no mask): %s\n", model.Printable(err.Error()))
+		}
 	}
 	// The first keyring failure is kept: without it the preview would only
 	// say "unreadable", not why or what to do.
@@ -113,41 +156,110 @@ func (a *app) runPreview(ctx context.Context, args []string, opts taskpreview.Op
 	})
 	out := p.PreviewAll(files, opts)
 	p.CheckManifests(out)
+	v := taskpreview.Judge(out)
 
-	if asJSON {
+	switch pf.format {
+	case "json":
 		if err := taskpreview.WriteJSON(a.stdout, out); err != nil {
 			return err
 		}
-	} else {
+	case "github":
+		if err := taskpreview.WriteGitHub(a.stdout, out); err != nil {
+			return err
+		}
+	default:
 		if err := taskpreview.WriteText(a.stdout, taskpreview.Results(out)); err != nil {
 			return err
 		}
-		for _, f := range out {
-			if f.Err != nil {
-				fmt.Fprintf(a.stderr, "keyward: %s\n", model.Printable(f.Err.Error()))
+		a.writeTotals(out, v)
+	}
+	for _, f := range out {
+		if f.Err != nil && !f.Skipped {
+			fmt.Fprintf(a.stderr, "keyward: %s\n", model.Printable(f.Err.Error()))
+		}
+	}
+	if len(v.Unreadable) > 0 {
+		// Not a failure: the names exist for Julep to find; only their
+		// masks could not be shown.
+		fmt.Fprintf(a.stderr, "note: %s could not be read to show %s mask (the name exists, so this does not fail the preview): %s\n",
+			model.Plural(len(v.Unreadable), "1 value", fmt.Sprintf("%d values", len(v.Unreadable))),
+			model.Plural(len(v.Unreadable), "its", "their"), strings.Join(printable(v.Unreadable), ", "))
+		if keyErr != nil {
+			fmt.Fprintf(a.stderr, "note: %s\n", model.Printable(keyErr.Error()))
+			if h := keyring.Advice(keyErr); h != "" {
+				fmt.Fprintf(a.stderr, "hint: %s\n", model.Printable(h))
 			}
 		}
 	}
-	if keyErr != nil {
-		// Reported last, with its hint, so it is what the user sees.
-		return fmt.Errorf("some values could not be read to show their masks: %w", keyErr)
-	}
-	v := taskpreview.Judge(out)
+	return a.previewVerdict(v)
+}
+
+// previewVerdict turns the one exit rule (taskpreview.Judge) into the
+// error the command exits with: every missing required secret named, with
+// one command per secret that creates it.
+func (a *app) previewVerdict(v taskpreview.Verdict) error {
 	missing, bad := v.Missing, len(v.Failed)
-	switch {
-	case len(missing) > 0 && bad > 0:
-		return fmt.Errorf("%d required %s missing, and %d %s could not be previewed",
-			len(missing), model.Plural(len(missing), "secret is", "secrets are"), bad, model.Plural(bad, "file", "files"))
-	case len(missing) > 0:
-		return withHint(fmt.Errorf("%d required %s missing: %s", len(missing),
-			model.Plural(len(missing), "secret is", "secrets are"), strings.Join(missing, ", ")),
-			"create it with 'keyward secrets create --name "+missing[0]+"', or fix the name in the task")
-	case bad > 0:
-		return fmt.Errorf("%d %s could not be previewed", bad, model.Plural(bad, "file", "files"))
-	case !v.OK():
-		return errors.New("some values could not be read to show their masks")
+	if len(missing) > 0 {
+		fmt.Fprintf(a.stderr, "to create the missing required %s (each asks for its value, or reads it from stdin):\n",
+			model.Plural(len(missing), "secret", "secrets"))
+		for _, n := range missing {
+			fmt.Fprintf(a.stderr, "  keyward secrets create --name %s\n", model.Printable(n))
+		}
 	}
-	return nil
+	what := ""
+	if len(missing) > 0 {
+		refs := ""
+		if n := v.Summary.RequiredMissing; n != len(missing) {
+			refs = fmt.Sprintf(" (%d references)", n)
+		}
+		what = fmt.Sprintf("%d required %s missing%s: %s", len(missing),
+			model.Plural(len(missing), "secret is", "secrets are"), refs, strings.Join(printable(missing), ", "))
+	}
+	if bad > 0 {
+		if what != "" {
+			what += "; and "
+		}
+		what += fmt.Sprintf("%d %s could not be previewed", bad, model.Plural(bad, "file", "files"))
+	}
+	switch {
+	case v.OK():
+		return nil
+	case len(missing) > 0:
+		return withHint(errors.New(what), "run the lines above, or fix the names in the tasks")
+	}
+	return errors.New(what)
+}
+
+// writeTotals ends the text output: the skipped files, and the counts over
+// every file when there is more than one, so that the last line on stdout
+// is the story the exit status tells.
+func (a *app) writeTotals(out []taskpreview.FilePreview, v taskpreview.Verdict) {
+	if len(v.Skipped) > 0 {
+		fmt.Fprintf(a.stdout, "\nskipped (not Julep tasks; --strict makes them errors):\n")
+		for _, f := range out {
+			if f.Skipped {
+				fmt.Fprintf(a.stdout, "  %s\n", model.Printable(f.Err.Error()))
+			}
+		}
+	}
+	if v.Files+len(v.Failed) > 1 || len(v.Skipped) > 0 {
+		line := model.Count(v.Files, "task file") + " · " + v.Summary.String()
+		if n := len(v.Failed); n > 0 {
+			line += " · " + model.Count(n, "file") + " failed"
+		}
+		if n := len(v.Skipped); n > 0 {
+			line += fmt.Sprintf(" · %d skipped", n)
+		}
+		fmt.Fprintf(a.stdout, "\ntotal: %s\n", line)
+	}
+}
+
+func printable(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = model.Printable(n)
+	}
+	return out
 }
 
 // previewFiles is the project a preview reads and its task files. Files and

@@ -48,8 +48,9 @@ var analyzeCases = []struct {
 	{in: "$ secrets.A if secrets.get('B') else secrets['C']", want: []string{"expr_attr:A", "expr_get:B?", "expr_index:C"}},
 	{in: "$ secrets.A[-4:]", want: []string{"expr_attr:A"}},
 	{in: "$ secrets.class", want: []string{"expr_attr:class!"}},
-	{in: "$ secrets.keys", want: []string{"expr_attr:keys!"}},
-	{in: "$ secrets._private", want: []string{"expr_attr:_private!"}},
+	// The map's methods and blocked attributes reach the map, never a secret of that name.
+	{in: "$ secrets.keys", want: []string{"whole_map:keys!"}},
+	{in: "$ secrets._private", want: []string{"whole_map:_private!"}},
 	{in: "$ secrets['my-key']", want: []string{"expr_index:my-key"}},
 	// dollar_set: braces after "$ " make a Python set
 	{in: "$ {secrets.A}", want: []string{"dollar_set:A"}},

@@ -69,7 +69,10 @@ func ExampleWriteText() {
 }
 
 func ExampleWriteJSON() {
-	results, _ := taskpreview.Preview("t.yaml", []byte("name: t\nmain:\n  - log: $ secrets.get('FLAG')\n"), taskpreview.Options{})
+	// An empty store, checked by name only: FLAG is missing, but .get()
+	// makes it optional, so it does not fail the preview.
+	empty := taskpreview.NewLookup(nil, nil)
+	results, _ := taskpreview.Preview("t.yaml", []byte("name: t\nmain:\n  - log: $ secrets.get('FLAG')\n"), taskpreview.Options{Lookup: empty, NamesOnly: true})
 	results[0].Warnings = nil // keep the example short
 	_ = taskpreview.WriteJSON(os.Stdout, []taskpreview.FilePreview{{Path: "t.yaml", Results: results}})
 	// Output:
@@ -87,14 +90,28 @@ func ExampleWriteJSON() {
 	//         "column": 12,
 	//         "optional": true,
 	//         "invalid_name": false,
-	//         "status": "unchecked",
+	//         "status": "missing",
 	//         "masked": "",
-	//         "suggestion": ""
+	//         "suggestion": "",
+	//         "guard": "",
+	//         "counts_as": "optional_missing",
+	//         "fails": false
 	//       }
 	//     ],
 	//     "dynamic": [],
 	//     "inert": [],
-	//     "warnings": []
+	//     "warnings": [],
+	//     "summary": {
+	//       "references": 1,
+	//       "resolved": 0,
+	//       "required_missing": 0,
+	//       "optional_missing": 1,
+	//       "guarded_missing": 0,
+	//       "unreadable": 0,
+	//       "unchecked": 0,
+	//       "warnings": 0
+	//     },
+	//     "names_only": true
 	//   }
 	// ]
 }

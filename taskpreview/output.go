@@ -2,6 +2,7 @@ package taskpreview
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -11,19 +12,27 @@ import (
 )
 
 // WriteJSON writes the `keyward preview --json` array: one object per task
-// document, in file order, and for a file that could not be previewed an
-// object with the same fields, empty, plus "error".
+// document, in file order, with its "summary" (the counts of the text
+// summary line) and "names_only" (true when no value was read, so no
+// reference has a mask). A file that could not be previewed gets an object
+// with the same fields, empty, plus "error"; a YAML file that is not a
+// Julep task, the same plus "skipped" (why).
 func WriteJSON(w io.Writer, files []FilePreview) error {
 	all := make([]any, 0, len(files))
 	for _, f := range files {
 		if f.Err != nil {
-			all = append(all, jsonFailure{File: f.Path, Error: f.Err.Error(),
-				References: []string{}, Dynamic: []string{}, Inert: []string{}, Warnings: []string{}})
+			j := jsonFailure{File: f.Path, References: []string{}, Dynamic: []string{}, Inert: []string{}, Warnings: []string{}}
+			if f.Skipped {
+				j.Skipped = f.Err.Error()
+			} else {
+				j.Error = f.Err.Error()
+			}
+			all = append(all, j)
 			continue
 		}
 		for _, r := range f.Results {
 			ensureSlices(r)
-			all = append(all, r)
+			all = append(all, jsonResult{Result: r, Summary: Summarize(r), NamesOnly: r.NamesOnly})
 		}
 	}
 	enc := json.NewEncoder(w)
@@ -32,7 +41,15 @@ func WriteJSON(w io.Writer, files []FilePreview) error {
 	return enc.Encode(all)
 }
 
-// jsonFailure is the JSON object of a file that could not be previewed.
+// jsonResult is a Result's JSON object with its summary.
+type jsonResult struct {
+	*Result
+	Summary   Summary `json:"summary"`
+	NamesOnly bool    `json:"names_only"`
+}
+
+// jsonFailure is the JSON object of a file that could not be previewed, or
+// that was skipped.
 type jsonFailure struct {
 	File       string   `json:"file"`
 	Model      string   `json:"model"`
@@ -40,32 +57,103 @@ type jsonFailure struct {
 	Dynamic    []string `json:"dynamic"`
 	Inert      []string `json:"inert"`
 	Warnings   []string `json:"warnings"`
-	Error      string   `json:"error"`
+	Error      string   `json:"error,omitempty"`
+	Skipped    string   `json:"skipped,omitempty"`
 }
 
-// Summary counts a result's references by status.
+// Summary counts references by the count each falls in (Reference.CountsAs),
+// so the counts add up to References. The text summary, the JSON "summary"
+// object and the exit status (Judge) all come from these counts.
 type Summary struct {
-	References, Resolved, Missing, Warnings int
+	References      int `json:"references"`
+	Resolved        int `json:"resolved"`
+	RequiredMissing int `json:"required_missing"`
+	OptionalMissing int `json:"optional_missing"`
+	GuardedMissing  int `json:"guarded_missing"`
+	Unreadable      int `json:"unreadable"`
+	Unchecked       int `json:"unchecked"`
+	Warnings        int `json:"warnings"`
 }
 
 // Summarize counts r's references and warnings.
 func Summarize(r *Result) Summary {
 	s := Summary{References: len(r.References), Warnings: len(r.Warnings)}
 	for _, ref := range r.References {
-		switch ref.Status {
-		case StatusResolved:
-			s.Resolved++
-		case StatusMissing, StatusUnreadable:
-			s.Missing++
-		}
+		s.count(ref.Counted())
 	}
 	return s
 }
 
-// String is the one-line summary: 12 references · 10 resolved · 2 missing · 3 warnings.
+func (s *Summary) count(c Count) {
+	switch c {
+	case CountResolved:
+		s.Resolved++
+	case CountRequiredMissing:
+		s.RequiredMissing++
+	case CountOptionalMissing:
+		s.OptionalMissing++
+	case CountGuardedMissing:
+		s.GuardedMissing++
+	case CountUnreadable:
+		s.Unreadable++
+	default:
+		s.Unchecked++
+	}
+}
+
+// Add returns the sum of s and t.
+func (s Summary) Add(t Summary) Summary {
+	return Summary{
+		References: s.References + t.References, Resolved: s.Resolved + t.Resolved,
+		RequiredMissing: s.RequiredMissing + t.RequiredMissing, OptionalMissing: s.OptionalMissing + t.OptionalMissing,
+		GuardedMissing: s.GuardedMissing + t.GuardedMissing, Unreadable: s.Unreadable + t.Unreadable,
+		Unchecked: s.Unchecked + t.Unchecked, Warnings: s.Warnings + t.Warnings,
+	}
+}
+
+// Parts are the summary's counts as words, in order: the references, then
+// resolved and required missing always (with a store), then each other
+// count that is not zero, then the warnings. The CLI joins them with " · ";
+// the TUI styles them.
+func (s Summary) Parts() []SummaryPart {
+	out := []SummaryPart{{Count: "", N: s.References, Text: model.Count(s.References, "reference")}}
+	if s.Unchecked == s.References && s.References > 0 {
+		out = append(out, SummaryPart{Count: CountUnchecked, N: s.Unchecked, Text: fmt.Sprintf("%d unchecked", s.Unchecked)})
+	} else {
+		out = append(out,
+			SummaryPart{Count: CountResolved, N: s.Resolved, Text: fmt.Sprintf("%d resolved", s.Resolved)},
+			SummaryPart{Count: CountRequiredMissing, N: s.RequiredMissing, Text: fmt.Sprintf("%d missing", s.RequiredMissing)})
+		for _, p := range []SummaryPart{
+			{Count: CountOptionalMissing, N: s.OptionalMissing, Text: fmt.Sprintf("%d optional missing", s.OptionalMissing)},
+			{Count: CountGuardedMissing, N: s.GuardedMissing, Text: fmt.Sprintf("%d guarded missing", s.GuardedMissing)},
+			{Count: CountUnreadable, N: s.Unreadable, Text: fmt.Sprintf("%d unreadable", s.Unreadable)},
+			{Count: CountUnchecked, N: s.Unchecked, Text: fmt.Sprintf("%d unchecked", s.Unchecked)},
+		} {
+			if p.N > 0 {
+				out = append(out, p)
+			}
+		}
+	}
+	return append(out, SummaryPart{Count: "", N: s.Warnings, Text: model.Count(s.Warnings, "warning")})
+}
+
+// SummaryPart is one count of a summary and its words ("3 missing");
+// Count is "" for the references and warnings totals.
+type SummaryPart struct {
+	Count Count
+	N     int
+	Text  string
+}
+
+// String is the one-line summary:
+// 17 references · 6 resolved · 3 missing · 8 optional missing · 10 warnings.
+// "missing" alone is the required missing, the count that fails a preview.
 func (s Summary) String() string {
-	return model.Count(s.References, "reference") + " · " + fmt.Sprintf("%d resolved · %d missing · ", s.Resolved, s.Missing) +
-		model.Count(s.Warnings, "warning")
+	var words []string
+	for _, p := range s.Parts() {
+		words = append(words, p.Text)
+	}
+	return strings.Join(words, " · ")
 }
 
 // WriteText writes results for people: per file a summary line, each
@@ -100,7 +188,11 @@ func writeResult(ew *errWriter, r *Result) {
 	if r.Model != "" {
 		modelText = p(r.Model)
 	}
-	ew.printf("%s\n  %s\n  agent model: %s · mapping: %s\n", p(r.File), Summarize(r), modelText, r.Mapping)
+	names := ""
+	if r.NamesOnly {
+		names = " · names only (no value read)"
+	}
+	ew.printf("%s\n  %s\n  agent model: %s · mapping: %s%s\n", p(r.File), Summarize(r), modelText, r.Mapping, names)
 	if len(r.References) > 0 {
 		ew.printf("\n  references:\n")
 		tw := tabwriter.NewWriter(ew.w, 0, 4, 2, ' ', 0)
@@ -146,8 +238,11 @@ func statusText(ref Reference) string {
 	if ref.InvalidName {
 		s += " (invalid name)"
 	}
-	if ref.Optional {
+	switch {
+	case ref.Optional:
 		s += " (optional)"
+	case ref.Guard != "":
+		s += " (guarded)"
 	}
 	return s
 }
@@ -179,4 +274,62 @@ func refNote(ref Reference) string {
 		notes = append(notes, "overridden by "+p(ref.OverriddenBy))
 	}
 	return strings.Join(notes, " · ")
+}
+
+// WriteGitHub writes GitHub Actions workflow commands: an ::error for each
+// reference that fails the preview (Reference.Fails) and each file that
+// could not be previewed, a ::warning for each other warning, and a
+// ::notice for each skipped file. GitHub shows them on the lines of the
+// pull request. Like every output, it carries names and masks, never a
+// value.
+func WriteGitHub(w io.Writer, files []FilePreview) error {
+	ew := &errWriter{w: w}
+	for _, f := range files {
+		switch {
+		case f.Skipped:
+			ew.printf("::notice file=%s,title=skipped::%s\n", ghProp(f.Path), ghData(f.Err.Error()))
+			continue
+		case f.Err != nil:
+			line := ""
+			var pe *Error
+			if errors.As(f.Err, &pe) && pe.Line > 0 {
+				line = fmt.Sprintf(",line=%d,col=%d", pe.Line, pe.Column)
+			}
+			ew.printf("::error file=%s%s,title=cannot preview::%s\n", ghProp(f.Path), line, ghData(f.Err.Error()))
+			continue
+		}
+		for _, r := range f.Results {
+			for _, ref := range r.References {
+				if !ref.Fails {
+					continue
+				}
+				msg := p(ref.Name) + " is not in the store, and the run fails without it (" + string(ref.Kind) + " at " + p(ref.Path) + ")"
+				if ref.Suggestion != "" {
+					msg += "; did you mean " + p(ref.Suggestion) + "?"
+				}
+				ew.printf("::error file=%s,line=%d,col=%d,title=missing secret %s::%s\n",
+					ghProp(f.Path), ref.Line, ref.Column, ghProp(p(ref.Name)), ghData(msg))
+			}
+			for _, wa := range r.Warnings {
+				if wa.Code == WarnMissingRequired {
+					continue // the ::error above says it
+				}
+				at := ""
+				if wa.Line > 0 {
+					at = fmt.Sprintf(",line=%d,col=%d", wa.Line, max(wa.Column, 1))
+				}
+				ew.printf("::warning file=%s%s,title=%s::%s\n", ghProp(f.Path), at, ghProp(wa.Code), ghData(p(wa.Message)))
+			}
+		}
+	}
+	return ew.err
+}
+
+// ghData escapes a workflow command's message; ghProp a property value.
+func ghData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+func ghProp(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
 }

@@ -89,14 +89,14 @@ func TestJSONContract(t *testing.T) {
 		sort.Strings(ks)
 		return strings.Join(ks, ",")
 	}
-	if k := keys(got[0]); k != "dynamic,file,inert,model,references,warnings" {
+	if k := keys(got[0]); k != "dynamic,file,inert,model,names_only,references,summary,warnings" {
 		t.Errorf("result keys = %s", k)
 	}
 	ref := got[0]["references"].([]any)[0].(map[string]any)
-	if k := keys(ref); k != "column,invalid_name,kind,line,masked,name,optional,path,phase,status,suggestion" {
+	if k := keys(ref); k != "column,counts_as,fails,guard,invalid_name,kind,line,masked,name,optional,path,phase,status,suggestion" {
 		t.Errorf("reference keys = %s", k)
 	}
-	if ref["status"] != "resolved" || ref["line"] != float64(3) || !strings.HasPrefix(ref["masked"].(string), "••••••••") {
+	if ref["status"] != "resolved" || ref["counts_as"] != "resolved" || ref["fails"] != false || ref["line"] != float64(3) || !strings.HasPrefix(ref["masked"].(string), "••••••••") {
 		t.Errorf("reference = %v", ref)
 	}
 	dyn := got[0]["dynamic"].([]any)[0].(map[string]any)
@@ -124,7 +124,7 @@ func TestWriteText(t *testing.T) {
 	}
 	out := buf.String()
 	for _, want := range []string{
-		"t.yaml\n  3 references · 1 resolved · 2 missing · 3 warnings\n",
+		"t.yaml\n  3 references · 1 resolved · 1 missing · 1 optional missing · 3 warnings\n",
 		"ALPHA     main[0].log  3:12  expr_attr  resolved            ••••••••6789",
 		"BETA_KEX  main[0].log  3:28  expr_attr  missing             did you mean BETA_KEY?",
 		"GAMMA     main[1].log  4:12  expr_get   missing (optional)  gives None/False",

@@ -28,7 +28,7 @@ func Preview(file string, src []byte, opts Options) ([]*Result, error) {
 	if len(docs) == 0 {
 		return nil, &Error{File: file, Msg: "the file holds no YAML document, so no task", Err: ErrNotTask}
 	}
-	res := newResolver(opts.Lookup)
+	res := newResolver(opts.Lookup, opts.NamesOnly)
 	var out []*Result
 	for i, d := range docs {
 		r, err := previewDocument(f, d, opts, res)
@@ -60,7 +60,7 @@ func previewDocument(f *srcFile, d document, opts Options, res *resolver) (*Resu
 	}
 	w := &walker{
 		f: f, opts: opts, root: root,
-		res:           &Result{File: f.name, Model: opts.Model, Mapping: opts.Mapping},
+		res:           &Result{File: f.name, Model: opts.Model, Mapping: opts.Mapping, NamesOnly: opts.NamesOnly && opts.Lookup != nil},
 		toolDefs:      map[string]*ynode{},
 		toolSetupRefs: map[int][]string{},
 		workflows:     map[string]bool{},
@@ -114,9 +114,12 @@ func isIdentifier(s string) bool {
 // resolve looks every reference up and adds the warnings that depend on
 // the store.
 func (w *walker) resolve(res *resolver) {
+	unreadable := map[string]bool{}
 	for i := range w.res.References {
 		ref := &w.res.References[i]
 		res.resolve(ref)
+		ref.CountsAs = ref.Counted()
+		ref.Fails = ref.CountsAs == CountRequiredMissing
 		if ref.InvalidName {
 			w.warn(WarnInvalidName, ref.Path, strconv.Quote(model.Printable(ref.Name))+" can never be a Julep secret name", ref.Line, ref.Column)
 		}
@@ -133,6 +136,11 @@ func (w *walker) resolve(res *resolver) {
 				w.warn(WarnMissingRequired, ref.Path, msg, ref.Line, ref.Column)
 			}
 		case StatusUnreadable:
+			// Once per name: the cause is the store, not each use.
+			if unreadable[ref.Name] {
+				continue
+			}
+			unreadable[ref.Name] = true
 			w.warn(WarnValueUnreadable, ref.Path, model.Printable(ref.Name)+" exists but its value could not be read", ref.Line, ref.Column)
 		}
 	}

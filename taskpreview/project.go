@@ -261,10 +261,13 @@ func (p *Project) ReadManifest(name string) Manifest {
 }
 
 // FilePreview is one task file's preview: its results, or why it has none.
+// A skipped file is YAML that is not a Julep task (a docker-compose.yml, a
+// CI workflow): its Err says why, but it fails nothing.
 type FilePreview struct {
 	Path    string
 	Results []*Result
 	Err     error
+	Skipped bool
 }
 
 // Results gathers the results of files, in order.
@@ -295,9 +298,50 @@ func (p *Project) PreviewAll(names []string, opts Options) []FilePreview {
 			continue
 		}
 		res, err := Preview(n, src, opts)
-		out = append(out, FilePreview{Path: n, Results: res, Err: err})
+		out = append(out, FilePreview{Path: n, Results: res, Err: err, Skipped: !opts.Strict && skippable(err, src)})
 	}
 	return out
+}
+
+// skippable is the rule for a file PreviewAll skips rather than fails: YAML
+// that is not a task (or does not parse) and has nothing of a task about
+// it. A file that looks like a task (LooksLikeTask) is an error whatever
+// went wrong, so a broken task never passes a CI gate unnoticed.
+func skippable(err error, src []byte) bool {
+	if !errors.Is(err, ErrNotTask) && !errors.Is(err, ErrSyntax) {
+		return false
+	}
+	return !LooksLikeTask(src)
+}
+
+// taskKeys are top-level keys that only a Julep task has among the YAML
+// files found beside tasks (docker-compose has name and services, a GitHub
+// workflow name, on and jobs).
+var taskKeys = []string{"main", "tools", "input_schema", "inherit_tools", "canonical_name"}
+
+// LooksLikeTask reports whether src has something of a Julep task: a
+// top-level key only tasks have (main, tools, input_schema, inherit_tools,
+// canonical_name), or a schema comment naming Julep's task schema. It reads
+// the text, not the YAML, so it also answers for a file that does not
+// parse.
+func LooksLikeTask(src []byte) bool {
+	for line := range strings.SplitSeq(string(src), "\n") {
+		line = strings.TrimRight(line, "\r")
+		if strings.HasPrefix(line, "#") {
+			if strings.Contains(line, "$schema") && (strings.Contains(line, "create_task_request") || strings.Contains(strings.ToLower(line), "julep")) {
+				return true
+			}
+			continue
+		}
+		key := strings.Trim(strings.TrimSpace(strings.SplitN(line, ":", 2)[0]), `"'`)
+		if line == "" || line[0] == ' ' || line[0] == '\t' || !strings.Contains(line, ":") {
+			continue
+		}
+		if slices.Contains(taskKeys, key) {
+			return true
+		}
+	}
+	return false
 }
 
 // readError says why name could not be read, naming it as the caller did.
@@ -430,48 +474,62 @@ func (p *Project) CheckManifests(files []FilePreview) {
 	}
 }
 
-// Verdict is the outcome of previewing some task files: the preview
+// Verdict is the outcome of previewing some task files, the one exit rule
+// of the command line (and of the CI gate it is used as): the preview
 // succeeds (exit status 0) when it is OK.
 type Verdict struct {
-	// Missing and Unreadable are the names of required references that are
-	// not in the store or whose value could not be read, once each, in
-	// order of first use. Optional references (.get(), in, LLM provider
-	// keys) and references guarded by a condition on the same name do not
-	// count; unchecked ones (no store) do not either.
-	Missing, Unreadable []string
+	// Summary totals the counts of every previewed document: the same
+	// counts each file's summary line and JSON "summary" show.
+	Summary Summary
+	// Missing are the names of the references that fail the preview
+	// (Reference.Fails: required and not in the store), once each, in order
+	// of first use. Optional references (.get(), in, LLM provider keys),
+	// guarded ones and unchecked ones (no store) do not fail it.
+	Missing []string
+	// Unreadable are names that exist but whose value could not be read to
+	// show its mask. They are reported, and do not fail the preview: the
+	// name is there for Julep to find.
+	Unreadable []string
 	// Failed are the files that could not be read or previewed.
 	Failed []string
+	// Skipped are the YAML files that are not Julep tasks.
+	Skipped []string
+	// Files is the number of task files previewed.
+	Files int
 }
 
 // OK reports whether every required reference resolved and every file was
-// previewed.
+// previewed or skipped.
 func (v Verdict) OK() bool {
-	return len(v.Missing) == 0 && len(v.Unreadable) == 0 && len(v.Failed) == 0
+	return len(v.Missing) == 0 && len(v.Failed) == 0
 }
 
 // Judge is the preview's exit rule over files.
 func Judge(files []FilePreview) Verdict {
 	var v Verdict
 	seen := map[string]bool{}
+	seenBad := map[string]bool{}
 	for _, f := range files {
-		if f.Err != nil {
+		switch {
+		case f.Skipped:
+			v.Skipped = append(v.Skipped, f.Path)
+			continue
+		case f.Err != nil:
 			v.Failed = append(v.Failed, f.Path)
 			continue
 		}
+		v.Files++
 		for _, r := range f.Results {
+			v.Summary = v.Summary.Add(Summarize(r))
 			for _, ref := range r.References {
-				if !ref.Required() || seen[ref.Name] {
-					continue
-				}
-				switch ref.Status {
-				case StatusMissing:
+				switch c := ref.Counted(); {
+				case c == CountRequiredMissing && !seen[ref.Name]:
+					seen[ref.Name] = true
 					v.Missing = append(v.Missing, ref.Name)
-				case StatusUnreadable:
+				case c == CountUnreadable && !seenBad[ref.Name]:
+					seenBad[ref.Name] = true
 					v.Unreadable = append(v.Unreadable, ref.Name)
-				default:
-					continue
 				}
-				seen[ref.Name] = true
 			}
 		}
 	}

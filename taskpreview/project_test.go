@@ -200,8 +200,12 @@ func TestPreviewAll(t *testing.T) {
 		t.Errorf("nosuch.yaml error = %v, want \"nosuch.yaml: no such file\"", err)
 	}
 	v := Judge(files)
-	if v.OK() || !slices.Equal(v.Missing, []string{"MISSING"}) || !slices.Equal(v.Failed, []string{"bad.yaml", "nosuch.yaml"}) {
-		t.Errorf("Judge = %+v, want MISSING missing and two files failed", v)
+	if v.OK() || !slices.Equal(v.Missing, []string{"MISSING"}) || !slices.Equal(v.Failed, []string{"nosuch.yaml"}) ||
+		!slices.Equal(v.Skipped, []string{"bad.yaml"}) || v.Files != 2 {
+		t.Errorf("Judge = %+v, want MISSING missing, nosuch.yaml failed, bad.yaml (not a task) skipped", v)
+	}
+	if want := (Summary{References: 3, Resolved: 2, RequiredMissing: 1, Warnings: v.Summary.Warnings}); v.Summary != want {
+		t.Errorf("Judge's summary = %+v, want %+v", v.Summary, want)
 	}
 	if used := UsedBy(Results(files)); len(used["A"]) != 2 {
 		t.Errorf("UsedBy[A] = %+v, want a.yaml and b.yaml", used["A"])

@@ -38,10 +38,15 @@ func attrHazard(name string) string {
 		return "is a Python keyword, so secrets." + name + " is a syntax error"
 	case mapMethods[name]:
 		return "is a method of the map, so secrets." + name + " gives the method, not the secret"
-	case strings.HasPrefix(name, "_") || strings.HasPrefix(name, "func_") || blockedAttrs[name]:
-		return "is an attribute name simpleeval blocks"
+	case blockedAttr(name):
+		return "is an attribute name simpleeval blocks, so secrets." + name + " is an error, not the secret"
 	}
 	return ""
+}
+
+// blockedAttr reports whether simpleeval refuses the attribute name.
+func blockedAttr(name string) bool {
+	return strings.HasPrefix(name, "_") || strings.HasPrefix(name, "func_") || blockedAttrs[name]
 }
 
 func isOp(t []token, i int, s string) bool {
@@ -201,6 +206,13 @@ func (s *scanner) classify(t []token, i int, exprText string) (hit, bool) {
 			h.kind, h.expr, h.optional, h.end = KindDynamic, "secrets.get", true, t[i+2].end
 		case mapMethods[name] && called:
 			h.kind, h.expr = KindWholeMap, exprText
+		case mapMethods[name] || blockedAttr(name):
+			// secrets.keys is the bound method (a blocked name, an error),
+			// never the secret "keys": the map is reached, no secret is
+			// read by name (JULEP.md §3). name is kept for the warning
+			// that says secrets['keys'] is the form that reads it.
+			h.kind, h.expr, h.end = KindWholeMap, exprText, t[i+2].end
+			h.name, h.hazard = name, attrHazard(name)
 		default:
 			h.kind, h.name, h.end, h.hazard = KindExprAttr, name, t[i+2].end, attrHazard(name)
 		}

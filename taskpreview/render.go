@@ -298,6 +298,9 @@ func (w *walker) valueSeg(si *scalarInfo, i int) seg {
 	switch ref.Status {
 	case StatusResolved:
 		s.text = ref.Masked
+		if s.text == "" { // names only: no value was read
+			s.text = "⟨" + ref.Name + "⟩"
+		}
 	case StatusMissing:
 		s.text = "⟨missing: " + ref.Name + "⟩"
 	case StatusUnreadable:

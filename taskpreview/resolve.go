@@ -31,16 +31,17 @@ func (l funcLookup) Value(name string) (string, error) { return l.value(name) }
 // resolver answers name questions for one Preview call. It keeps masks,
 // never values.
 type resolver struct {
-	lookup Lookup
-	names  map[string]bool
-	sorted []string
-	masks  map[string]string
-	errs   map[string]error
-	sugg   map[string]string
+	lookup    Lookup
+	namesOnly bool // never read a value: a name in the store resolves
+	names     map[string]bool
+	sorted    []string
+	masks     map[string]string
+	errs      map[string]error
+	sugg      map[string]string
 }
 
-func newResolver(l Lookup) *resolver {
-	r := &resolver{lookup: l, masks: map[string]string{}, errs: map[string]error{}, sugg: map[string]string{}}
+func newResolver(l Lookup, namesOnly bool) *resolver {
+	r := &resolver{lookup: l, namesOnly: namesOnly, masks: map[string]string{}, errs: map[string]error{}, sugg: map[string]string{}}
 	if l != nil {
 		r.sorted = append([]string(nil), l.Names()...)
 		sort.Strings(r.sorted)
@@ -61,6 +62,10 @@ func (r *resolver) resolve(ref *Reference) {
 	if !r.names[ref.Name] || ref.InvalidName {
 		ref.Status = StatusMissing
 		ref.Suggestion = r.suggest(ref.Name)
+		return
+	}
+	if r.namesOnly {
+		ref.Status = StatusResolved
 		return
 	}
 	if m, ok := r.masks[ref.Name]; ok {

@@ -74,6 +74,15 @@ type Reference struct {
 	Status      Status `json:"status"`
 	Masked      string `json:"masked"`
 	Suggestion  string `json:"suggestion"`
+	// Guard is the path of a condition that tests this same name with
+	// .get() or in, so the reference is only reached when the secret
+	// exists; "" when none does.
+	Guard string `json:"guard"`
+	// CountsAs is the one count of the summary the reference falls in.
+	CountsAs Count `json:"counts_as"`
+	// Fails is true exactly for the references that make the preview
+	// fail (exit status 1): required, and missing from the store.
+	Fails bool `json:"fails"`
 
 	// Model is the model name an llm_provider reference was looked up for.
 	Model string `json:"-"`
@@ -85,14 +94,44 @@ type Reference struct {
 	OverriddenBy string `json:"-"`
 	// OnMissing says what happens at run time if the secret is missing.
 	OnMissing OnMissing `json:"-"`
-	// Guard is the path of a condition that tests this same name with
-	// .get() or in, so the reference is only reached when it exists.
-	Guard string `json:"-"`
 }
 
 // Required reports whether a missing secret for r breaks the execution: it
 // is neither optional nor guarded by a condition on the same name.
 func (r Reference) Required() bool { return !r.Optional && r.Guard == "" }
+
+// Count names the summary count a reference falls in: each reference is in
+// exactly one, so the counts add up to the number of references.
+type Count string
+
+// The counts of a summary.
+const (
+	CountResolved        Count = "resolved"         // in the store (its value read, or its name only)
+	CountRequiredMissing Count = "required_missing" // missing, and the run fails without it: decides the exit status
+	CountOptionalMissing Count = "optional_missing" // missing, but .get(), in or an LLM provider key: Julep carries on
+	CountGuardedMissing  Count = "guarded_missing"  // missing, but only reached when its Guard is true
+	CountUnreadable      Count = "unreadable"       // the name exists; its value could not be read for the mask
+	CountUnchecked       Count = "unchecked"        // no store to check against
+)
+
+// Counted is the count r falls in, from its status, optionality and guard.
+func (r Reference) Counted() Count {
+	switch r.Status {
+	case StatusResolved:
+		return CountResolved
+	case StatusUnreadable:
+		return CountUnreadable
+	case StatusMissing:
+		switch {
+		case r.Optional:
+			return CountOptionalMissing
+		case r.Guard != "":
+			return CountGuardedMissing
+		}
+		return CountRequiredMissing
+	}
+	return CountUnchecked
+}
 
 // Dynamic is an access whose secret name cannot be known statically
 // (kind dynamic), an access to the whole map (kind whole_map), or an LLM
@@ -164,6 +203,8 @@ type Result struct {
 	Hardcoded []Hardcoded `json:"-"`
 	// Rendering is the masked rendering of the document's text.
 	Rendering Rendering `json:"-"`
+	// NamesOnly says the store's names were checked and no value read.
+	NamesOnly bool `json:"-"`
 }
 
 // Options configure a preview.
@@ -175,4 +216,10 @@ type Options struct {
 	Mapping Mapping
 	// Lookup is the store. Nil leaves every status "unchecked".
 	Lookup Lookup
+	// NamesOnly checks references against Lookup's names alone: no value
+	// is read and no mask shown; a name in the store is "resolved".
+	NamesOnly bool
+	// Strict makes a YAML file that is not a Julep task an error, as any
+	// other file that cannot be previewed; otherwise PreviewAll skips it.
+	Strict bool
 }

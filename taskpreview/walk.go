@@ -243,9 +243,12 @@ func (w *walker) addHits(n *ynode, path string, fc *fieldCtx, a *analysis, hits 
 		if h.kind == KindDynamic || h.kind == KindWholeMap {
 			w.res.Dynamic = append(w.res.Dynamic, Dynamic{Kind: h.kind, Path: path, Expr: model.Printable(h.expr),
 				Phase: fc.phase, Optional: h.optional, Line: line, Column: col})
-			if h.kind == KindDynamic {
+			switch {
+			case h.kind == KindDynamic:
 				w.warn(WarnDynamicUserControlled, path, "the secret name is computed at run time: "+model.Printable(h.expr), line, col)
-			} else {
+			case h.hazard != "":
+				w.warn(WarnNameNeedsIndex, path, model.Printable(h.name)+" "+h.hazard+"; write secrets['"+model.Printable(h.name)+"'] to read the secret "+model.Printable(h.name), line, col)
+			default:
 				w.aggregate(WarnWholeMap, w.wholeMapPath(path, fc), "the whole secrets map is read here (%s)", path, line, col)
 			}
 		} else {

@@ -153,10 +153,10 @@ func TestTasksViewSwitchesAndSummarizes(t *testing.T) {
 			t.Errorf("tasks view lacks %q:\n%s", want, scr)
 		}
 	}
-	if got := summaryOf(h, "web-crawler.yaml"); got != "3 refs · 1 resolved · 2 missing · 4 warnings" {
+	if got := summaryOf(h, "web-crawler.yaml"); got != "3 refs · 1 resolved · 1 missing · 1 optional missing · 4 warnings" {
 		t.Errorf("web-crawler summary = %q", got)
 	}
-	if !strings.Contains(scr, "3 refs · 1 resolved · 2 missing · 4 warnings") {
+	if !strings.Contains(scr, "3 refs · 1 resolved · 1 missing · 1 optional missing · 4 warnings") {
 		t.Errorf("the summary is not on screen:\n%s", scr)
 	}
 	// Opening the view reads each referenced secret at most once, only for
@@ -273,7 +273,7 @@ func TestTasksEnterOnMissingCreatesIt(t *testing.T) {
 		t.Fatal("the stored value is not the typed one")
 	}
 	// The index reload re-checks the tasks: the reference now resolves.
-	if got := summaryOf(h, "web-crawler.yaml"); !strings.Contains(got, "2 resolved · 1 missing") {
+	if got := summaryOf(h, "web-crawler.yaml"); !strings.Contains(got, "2 resolved · 0 missing · 1 optional missing") {
 		t.Fatalf("summary after creating = %q, want it resolved", got)
 	}
 	if at := h.toRef("FIRECRAWL_API_KEY"); at.Kind != tasks.RefSecret || !strings.Contains(h.screen(), "Bearer ••••••••FCRW") {

@@ -120,6 +120,7 @@ type File struct {
 	Path    string
 	Results []*taskpreview.Result
 	Err     error
+	Skipped bool // YAML that is not a Julep task (Project.PreviewAll's rule)
 	Done    bool // previewed at least once
 	Checked bool // previewed against the store
 }

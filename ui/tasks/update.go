@@ -114,7 +114,7 @@ func (m *Model) applyPreviews(msg previewedMsg) bool {
 		}
 		delete(m.want, p.Path)
 		if i, ok := m.byPath[p.Path]; ok {
-			m.files[i] = File{Path: p.Path, Results: p.Results, Err: p.Err, Done: true, Checked: msg.checked}
+			m.files[i] = File{Path: p.Path, Results: p.Results, Err: p.Err, Skipped: p.Skipped, Done: true, Checked: msg.checked}
 			applied = true
 		}
 	}

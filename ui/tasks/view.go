@@ -78,20 +78,17 @@ func (m *Model) summary(f *File, compact bool) (string, bool) {
 	switch {
 	case !f.Done:
 		return st.Dim.Render("reading…"), false
-	case errors.Is(f.Err, taskpreview.ErrNotTask) && errors.As(f.Err, &pe):
+	case f.Skipped && errors.As(f.Err, &pe):
 		return "not a task: " + notTaskReason(pe), true
 	case errors.As(f.Err, &pe):
 		return st.Missing.Render(model.Printable(pe.Error())), false
 	case f.Err != nil:
 		return st.Missing.Render("cannot read: " + describeErr(f.Err)), false
 	}
+	// The same counts as the command line's summary (taskpreview.Summary).
 	var s taskpreview.Summary
 	for _, r := range f.Results {
-		x := taskpreview.Summarize(r)
-		s.References += x.References
-		s.Resolved += x.Resolved
-		s.Missing += x.Missing
-		s.Warnings += x.Warnings
+		s = s.Add(taskpreview.Summarize(r))
 	}
 	s.Warnings += len(m.findings[f.Path])
 	text := model.Count(s.References, "ref")
@@ -101,18 +98,39 @@ func (m *Model) summary(f *File, compact bool) (string, bool) {
 		}
 		return text, false
 	}
-	itoa := strconv.Itoa
-	resolved, missing, warns := itoa(s.Resolved)+" resolved", itoa(s.Missing)+" missing", model.Count(s.Warnings, "warning")
-	if compact {
-		resolved, warns = itoa(s.Resolved)+" ok", itoa(s.Warnings)+" warn"
+	parts := []string{text}
+	for _, p := range s.Parts()[1:] {
+		word := p.Text
+		if compact {
+			word = compactPart(p)
+		}
+		switch {
+		case p.Count == taskpreview.CountRequiredMissing && p.N > 0:
+			word = st.Missing.Render(word)
+		case p.Count == "" && p.N > 0: // the warnings
+			word = st.Warning.Render(word)
+		}
+		parts = append(parts, word)
 	}
-	if s.Missing > 0 {
-		missing = st.Missing.Render(missing)
+	return strings.Join(parts, " · "), false
+}
+
+// compactPart is a summary count in the short form for narrow terminals.
+func compactPart(p taskpreview.SummaryPart) string {
+	n := strconv.Itoa(p.N)
+	switch p.Count {
+	case taskpreview.CountResolved:
+		return n + " ok"
+	case taskpreview.CountOptionalMissing:
+		return n + " opt"
+	case taskpreview.CountGuardedMissing:
+		return n + " guarded"
+	case taskpreview.CountUnreadable:
+		return n + " unread"
+	case "":
+		return n + " warn"
 	}
-	if s.Warnings > 0 {
-		warns = st.Warning.Render(warns)
-	}
-	return text + " · " + resolved + " · " + missing + " · " + warns, false
+	return p.Text
 }
 
 // notTaskReason is why a file is not a task, without the "not a Julep
