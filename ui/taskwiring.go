@@ -101,7 +101,7 @@ func (a *Model) taskAction(act tasks.Action) tea.Cmd {
 // tasksPanesView draws the tasks view: the task files above, the preview
 // below, both full width.
 func (a *Model) tasksPanesView() string {
-	bodyH := a.height - chromeHeight
+	bodyH := a.bodyHeight()
 	_, fh := a.st.focusedBorder.GetFrameSize()
 	listH := a.tasks.ListHeight() + fh
 	l := box(a.paneStyle(focusTasks), a.tasks.ListView(), a.width, listH)

@@ -114,6 +114,7 @@ type Model struct {
 
 	width, height int
 	tooSmall      bool
+	statusH       int // rows of the status area: its text wrapped (fitStatus)
 	sideBySide    bool
 	listW, listH  int
 	detW, detH    int
@@ -228,6 +229,7 @@ func (a *Model) Update(msg tea.Msg) (m tea.Model, cmd tea.Cmd) {
 	}()
 	cmd = a.update(msg)
 	a.syncKeys()
+	a.fitStatus()
 	return a, cmd
 }
 
