@@ -344,12 +344,18 @@ func (l *listPane) setSize(w, h int) {
 
 // view renders the visible rows only: its cost does not depend on the number
 // of secrets.
-func (l *listPane) view(st *styles, focused bool, now time.Time) string {
+// filtering says the filter box is open, where esc leaves it and keeps
+// it rather than clearing it.
+func (l *listPane) view(st *styles, focused, filtering bool, now time.Time) string {
 	if len(l.all) == 0 {
 		return st.dim.Render(fitWidth("No secrets yet. Press n to add one.", l.width))
 	}
 	if len(l.vis) == 0 {
-		return st.dim.Render(fitWidth("Nothing matches the filter. esc clears it.", l.width))
+		msg := "Nothing matches the filter. esc clears it."
+		if filtering {
+			msg = "Nothing matches the filter. Change it, or esc and esc again to clear it."
+		}
+		return st.dim.Render(ansi.Wordwrap(msg, l.width, ""))
 	}
 	cols := l.columns()
 	var b strings.Builder

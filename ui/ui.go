@@ -330,10 +330,12 @@ func (a *Model) keyState() keyState {
 	if s, ok := a.list.selected(); ok {
 		st.hasSelection = true
 		st.onPair = len(s.Metadata) > 0
+		st.revealed = a.reveal.name == s.Name && (a.reveal.revealed || a.reveal.loading)
 	}
 	if a.form != nil {
 		st.hasValue = a.form.hasValue()
 		st.multiline = a.form.current() == fieldMetadata
+		st.inValue = a.form.current() == fieldValue
 	}
 	return st
 }

@@ -156,7 +156,7 @@ func (a *Model) panesView() string {
 	case !a.loaded:
 		listContent = a.st.dim.Render("reading the index…")
 	default:
-		listContent = a.list.view(&a.st, a.focus == focusList, now)
+		listContent = a.list.view(&a.st, a.focus == focusList, a.mode == modeFilter, now)
 	}
 	if s, ok := a.list.selected(); ok {
 		detailContent = a.detail.view(&a.st, s, a.currentValueView(s), a.usage(s.Name), a.focus == focusDetail, now)
