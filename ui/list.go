@@ -107,6 +107,7 @@ func (l *listPane) setSecrets(secs []model.Secret, now time.Time, env model.Env,
 func (l *listPane) put(old string, s model.Secret, env model.Env) {
 	if i, ok := l.byName[old]; ok && old == s.Name && l.fits(i, &s) {
 		// A new value or description: the record keeps its place.
+		widest := l.widest(i)
 		l.all[i].sec = s
 		l.search.hay[i] = model.Haystack(&s)
 		l.search.meta[i], l.search.fold[i] = metaHaystack(s.Metadata)
@@ -117,7 +118,11 @@ func (l *listPane) put(old string, s model.Secret, env model.Env) {
 		case !shown && match:
 			l.vis = slices.Insert(l.vis, k, int32(i))
 		}
-		l.widenAll()
+		if widest {
+			l.widenAll()
+		} else {
+			l.widen(&s, l.search.meta[i])
+		}
 		return
 	}
 	l.remove(old)
@@ -161,6 +166,7 @@ func (l *listPane) remove(name string) {
 	if !ok {
 		return
 	}
+	widest := l.widest(i)
 	l.all = slices.Delete(l.all, i, i+1)
 	l.search.hay = slices.Delete(l.search.hay, i, i+1)
 	l.search.meta = slices.Delete(l.search.meta, i, i+1)
@@ -174,7 +180,9 @@ func (l *listPane) remove(name string) {
 	for j := k; j < len(l.vis); j++ {
 		l.vis[j]--
 	}
-	l.widenAll()
+	if widest {
+		l.widenAll()
+	}
 	l.clamp()
 }
 
@@ -194,6 +202,14 @@ func (l *listPane) widen(s *model.Secret, meta string) {
 	if d := s.Description; d != "" {
 		l.descW = max(l.descW, len(d))
 	}
+}
+
+// widest reports whether record i sets the width of a column, so that
+// changing or removing it may narrow the column.
+func (l *listPane) widest(i int) bool {
+	s := &l.all[i].sec
+	return ansi.StringWidth(model.Printable(s.Name)) >= l.nameW || len(l.search.meta[i])-2 >= l.metaW ||
+		(s.Description != "" && len(s.Description) >= l.descW)
 }
 
 // widenAll measures the columns again after a change in place or a
