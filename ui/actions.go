@@ -64,6 +64,7 @@ func (a *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Filter):
 		a.mode = modeFilter
+		a.sizeFilter() // the header drops the demo note for it
 		a.filter.CursorEnd()
 		return a.filter.Focus()
 	case key.Matches(msg, k.ClearFilter):
@@ -83,8 +84,7 @@ func (a *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 			return cmd
 		}
 		a.form = newForm(formNew, model.Secret{}, a.formInputWidth())
-		a.form.validate(a.exists)
-		a.form.errs = map[fieldID]string{} // no complaints before the first key
+		a.form.validate(a.exists) // shown field by field, once typed into
 		a.mode = modeForm
 		return nil
 	}
@@ -249,13 +249,20 @@ func (a *Model) applyFilter() {
 
 func (a *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
+	case key.Matches(msg, a.keys.FilterDone) && a.filtErr != "":
+		// enter keeps a filter, and this one cannot be kept: say why and
+		// stay, rather than quietly going back to the last good one.
+		return a.setStatus(statusError, "not applied: "+model.Printable(a.filtErr)+" · fix it, or esc keeps the last good filter")
 	case key.Matches(msg, a.keys.FilterLeave), key.Matches(msg, a.keys.FilterDone):
 		a.mode = modeNormal
 		a.filter.Blur()
+		a.sizeFilter()
 		if a.filtErr != "" {
 			// Leaving with a bad query: show the query that is in force.
+			bad := a.filtErr
 			a.filter.SetValue(a.list.query.String())
 			a.filtErr = ""
+			return a.setStatus(statusInfo, "kept the last good filter ("+model.Printable(bad)+")")
 		}
 		return nil
 	}
@@ -321,6 +328,17 @@ func (a *Model) formKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Generate):
 		a.genSeq++
 		f.genSeq = a.genSeq
+		if len(f.value.buf) > 0 && !f.value.generated {
+			// A typed or pasted value is not thrown away unasked.
+			a.ask(confirmation{
+				prompt:  "Replace the value you entered with a generated one? y/N",
+				yes:     generateValue(a.genSeq),
+				no:      "kept the value you entered",
+				back:    a.mode,
+				noWrite: true,
+			})
+			return nil
+		}
 		return generateValue(a.genSeq)
 	case key.Matches(msg, k.Save):
 		return a.submitForm()
@@ -379,6 +397,7 @@ func (a *Model) closeForm() {
 func (a *Model) submitForm() tea.Cmd {
 	f := a.form
 	f.validate(a.exists)
+	f.submitted = true
 	if !f.valid() {
 		return a.setStatus(statusError, "fix the marked fields first")
 	}
@@ -451,6 +470,9 @@ func (a *Model) confirmKey(msg tea.KeyPressMsg) tea.Cmd {
 	a.mode = c.back
 	if !key.Matches(msg, a.keys.Yes) {
 		return a.setStatus(statusInfo, c.no)
+	}
+	if c.noWrite {
+		return c.yes
 	}
 	if c.back != modeNormal && a.form != nil {
 		a.form.saving = true // the form waits for the store's answer

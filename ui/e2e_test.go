@@ -195,12 +195,26 @@ func TestEndToEndInTmux(t *testing.T) {
 	}
 	s.send("t")
 
+	// A multi-line value pasted the way tmux pastes (every newline sent as
+	// \r, inside a bracketed paste) is stored with its newlines.
+	pemLine := hex.EncodeToString(rnd[:]) + "-PEM-LINE"
+	pem := "-----BEGIN E2E KEY-----\n" + pemLine + "\n-----END E2E KEY-----\n"
+	s.send("n")
+	s.waitFor("New secret", value1, value2)
+	s.text("E2E_PEM")
+	s.send("Tab")
+	s.cmd("set-buffer", "-b", "kwpem", "--", pem)
+	s.cmd("paste-buffer", "-p", "-d", "-b", "kwpem", "-t", "kw")
+	s.waitFor("entered · 3 lines", value1, value2, pemLine)
+	s.send("C-s")
+	s.waitFor("created E2E_PEM", value1, value2, pemLine)
+
 	s.send("q")
 	s.waitFor("keyward-exited-0", value1, value2)
 
 	// The whole pane history, scrollback included, holds no value.
 	history := s.cmd("capture-pane", "-p", "-S", "-", "-t", "kw")
-	for _, v := range []string{value1, value2} {
+	for _, v := range []string{value1, value2, "-PEM-LINE"} {
 		if strings.Contains(history, v) {
 			t.Fatal("the tmux scrollback holds a secret value")
 		}
@@ -236,5 +250,20 @@ func TestEndToEndInTmux(t *testing.T) {
 	}
 	if prev, ok := keyringtest.Lookup(t, service, "E2E_TOKEN@previous"); !ok || prev != value1 {
 		t.Fatal("the previous value was not kept for rollback")
+	}
+	get = exec.Command(bin, "secrets", "get", "E2E_PEM", "--reveal", "--json")
+	get.Env = env
+	stdout.Reset()
+	stderr.Reset()
+	get.Stdout, get.Stderr = &stdout, &stderr
+	if err := get.Run(); err != nil {
+		t.Fatalf("keyward secrets get E2E_PEM: %v\n%s", err, stderr.String())
+	}
+	got.Value = nil
+	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
+		t.Fatalf("parse get --json: %v", err)
+	}
+	if got.Value == nil || *got.Value != pem {
+		t.Fatal("the pasted multi-line value was not stored exactly (line endings)")
 	}
 }

@@ -90,29 +90,62 @@ func (s *secretInput) update(msg tea.Msg, k *keyMap) {
 			s.generated = false
 		}
 	case tea.PasteMsg:
-		s.buf = append(s.buf, msg.Content...)
+		s.buf = appendNormalised(s.buf, msg.Content)
 		s.generated = false
 	}
+}
+
+// appendNormalised appends a pasted text with its line endings made \n:
+// terminals paste a newline as \r (tmux turns every LF into CR), and a
+// Windows clipboard gives \r\n, either of which would corrupt a PEM key.
+func appendNormalised(buf []byte, text string) []byte {
+	for i := 0; i < len(text); i++ {
+		switch c := text[i]; {
+		case c == '\r' && i+1 < len(text) && text[i+1] == '\n':
+			// the \n comes next
+		case c == '\r':
+			buf = append(buf, '\n')
+		default:
+			buf = append(buf, c)
+		}
+	}
+	return buf
+}
+
+// lines is the number of lines of the value, not counting a final
+// newline.
+func (s *secretInput) lines() int {
+	n := 1
+	for i, c := range s.buf {
+		if c == '\n' && i < len(s.buf)-1 {
+			n++
+		}
+	}
+	return n
 }
 
 // form is the new-secret, edit and rotate form. Every change is validated as
 // the user types.
 type form struct {
-	kind    formKind
-	orig    model.Secret // the record being edited or rotated
-	fields  []fieldID
-	focus   int
-	name    textinput.Model
-	value   secretInput
-	desc    textinput.Model
-	meta    textarea.Model
-	policy  textinput.Model
-	errs    map[fieldID]string
-	saveErr string // the store's last refusal, shown until the next edit
-	genSeq  int    // the generate request this form waits for
-	saving  bool
-	source  string        // formImport: where the literal is, and its mask
-	literal tasks.Literal // formImport: the literal to store
+	kind   formKind
+	orig   model.Secret // the record being edited or rotated
+	fields []fieldID
+	focus  int
+	name   textinput.Model
+	value  secretInput
+	desc   textinput.Model
+	meta   textarea.Model
+	policy textinput.Model
+	errs   map[fieldID]string
+	warns  map[fieldID]string // saved anyway, but probably not meant
+	// touched fields show their errors; all do after a save was tried.
+	touched   map[fieldID]bool
+	submitted bool
+	saveErr   string // the store's last refusal, shown until the next edit
+	genSeq    int    // the generate request this form waits for
+	saving    bool
+	source    string        // formImport: where the literal is, and its mask
+	literal   tasks.Literal // formImport: the literal to store
 }
 
 func newInput(placeholder string, width int) textinput.Model {
@@ -127,7 +160,7 @@ func newInput(placeholder string, width int) textinput.Model {
 }
 
 func newForm(kind formKind, orig model.Secret, width int) *form {
-	f := &form{kind: kind, orig: orig.Clone(), errs: map[fieldID]string{}}
+	f := &form{kind: kind, orig: orig.Clone(), errs: map[fieldID]string{}, warns: map[fieldID]string{}, touched: map[fieldID]bool{}}
 	inW := max(10, width)
 	f.name = newInput("e.g. STRIPE_API_KEY", inW)
 	f.desc = newInput("what it is for, who owns it", inW)
@@ -152,6 +185,12 @@ func newForm(kind formKind, orig model.Secret, width int) *form {
 		for _, k := range model.SortedKeys(orig.Metadata) {
 			lines = append(lines, k+"="+orig.Metadata[k])
 		}
+		// A fresh line after the pairs: what the user types is a new
+		// pair, not the end of the last one's value.
+		if len(lines) > 0 {
+			lines = append(lines, "")
+		}
+		f.meta.SetHeight(min(8, max(3, len(lines))))
 		f.meta.SetValue(strings.Join(lines, "\n"))
 		f.policy.SetValue(orig.RotateEvery.String())
 	case formRotate:
@@ -199,6 +238,12 @@ func (f *form) hasValue() bool {
 // next field, generate) are handled by the app before this.
 func (f *form) update(msg tea.Msg, k *keyMap) tea.Cmd {
 	var cmd tea.Cmd
+	if _, ok := msg.(tea.KeyPressMsg); ok {
+		f.touched[f.current()] = true
+	}
+	if _, ok := msg.(tea.PasteMsg); ok {
+		f.touched[f.current()] = true
+	}
 	switch f.current() {
 	case fieldName:
 		f.name, cmd = f.name.Update(msg)
@@ -241,8 +286,11 @@ func (f *form) validate(exists func(string) bool) {
 		} else if name != f.orig.Name && exists(name) {
 			f.errs[fieldName] = fmt.Sprintf("name: %s already exists", name)
 		}
-		if _, err := parseMetadata(f.meta.Value()); err != nil {
+		f.warns = map[fieldID]string{}
+		if md, err := parseMetadata(f.meta.Value()); err != nil {
 			f.errs[fieldMetadata] = err.Error()
+		} else if w := metadataWarning(md); w != "" {
+			f.warns[fieldMetadata] = w
 		}
 		if _, err := model.ParsePolicy(f.policy.Value()); err != nil {
 			f.errs[fieldPolicy] = err.Error()
@@ -264,6 +312,21 @@ func (f *form) validate(exists func(string) bool) {
 }
 
 func (f *form) valid() bool { return len(f.errs) == 0 }
+
+// metadataWarning notes a value holding "=": most likely two pairs typed
+// on one line, which would be saved as one.
+func metadataWarning(md map[string]string) string {
+	for _, k := range model.SortedKeys(md) {
+		if strings.Contains(md[k], "=") {
+			return "the value of " + k + " holds \"=\": put each key=value pair on a line of its own"
+		}
+	}
+	return ""
+}
+
+// shows reports whether the field's error is on screen: once the user has
+// typed into it, or tried to save.
+func (f *form) shows(id fieldID) bool { return f.submitted || f.touched[id] }
 
 func (f *form) policyValue() model.Duration {
 	d, _ := model.ParsePolicy(f.policy.Value())
@@ -351,13 +414,22 @@ func (f *form) view(st *styles, w int) string {
 			f.meta.SetWidth(inW)
 			body = f.meta.View()
 		case fieldValue:
+			// The cursor is where typed text goes: after the mask.
+			cursor := ""
+			if focused {
+				cursor = st.cursor.Render(" ")
+			}
 			switch {
 			case len(f.value.buf) == 0:
-				body = st.dim.Render("type or paste; ctrl+g generates")
+				body = cursor + st.dim.Render("type or paste; ctrl+g generates")
 			case f.value.generated:
-				body = st.masked.Render("••••••••") + st.dim.Render("  generated")
+				body = st.masked.Render("••••••••") + cursor + st.dim.Render("  generated")
 			default:
-				body = st.masked.Render("••••••••") + st.dim.Render("  entered")
+				note := "  entered"
+				if n := f.value.lines(); n > 1 {
+					note += " · " + model.Count(n, "line")
+				}
+				body = st.masked.Render("••••••••") + cursor + st.dim.Render(note)
 			}
 		}
 		lines := strings.Split(body, "\n")
@@ -368,9 +440,13 @@ func (f *form) view(st *styles, w int) string {
 				b = append(b, strings.Repeat(" ", labelW+1)+l)
 			}
 		}
-		if e := f.errs[id]; e != "" {
+		if e := f.errs[id]; e != "" && f.shows(id) {
 			for _, l := range strings.Split(ansi.Wrap(model.Printable(e), inW, " "), "\n") {
 				b = append(b, strings.Repeat(" ", labelW+1)+st.fieldError.Render(l))
+			}
+		} else if w := f.warns[id]; w != "" {
+			for _, l := range strings.Split(ansi.Wrap(model.Printable(w), inW, " "), "\n") {
+				b = append(b, strings.Repeat(" ", labelW+1)+st.due.Render(l))
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -82,6 +83,51 @@ func TestGolden(t *testing.T) {
 			h.openTask("billing-report.yaml")
 			h.toRef("GEMINI_API_KEY")
 		}},
+	}
+	// The list, a form, a long question and the preview at the sizes a
+	// user tries first: 60×14, 80×24 and 200×60.
+	for _, sz := range [][2]int{{60, 14}, {80, 24}, {200, 60}} {
+		at := fmt.Sprintf("_%dx%d", sz[0], sz[1])
+		cases = append(cases,
+			struct {
+				name  string
+				seeds []seedSecret
+				demo  bool
+				size  [2]int
+				do    func(h *harness)
+			}{name: "list" + at, seeds: fixture(), size: sz},
+			struct {
+				name  string
+				seeds []seedSecret
+				demo  bool
+				size  [2]int
+				do    func(h *harness)
+			}{name: "edit_form" + at, seeds: fixture(), size: sz, do: func(h *harness) {
+				h.selectName("STRIPE_API_KEY")
+				h.keys("e")
+			}},
+			struct {
+				name  string
+				seeds []seedSecret
+				demo  bool
+				size  [2]int
+				do    func(h *harness)
+			}{name: "confirm_rotate" + at, seeds: fixture(), size: sz, do: func(h *harness) {
+				h.selectName("STRIPE_API_KEY")
+				h.keys("r")
+				h.typeText("fake-rotated-value")
+				h.keys("enter")
+			}},
+			struct {
+				name  string
+				seeds []seedSecret
+				demo  bool
+				size  [2]int
+				do    func(h *harness)
+			}{name: "preview" + at, demo: true, size: sz, do: func(h *harness) {
+				h.openTask("web-crawler.yaml")
+			}},
+		)
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -90,6 +90,8 @@ type keyState struct {
 	onPair       bool        // the detail cursor is on a metadata pair
 	multiline    bool        // the focused form field takes enter as a newline
 	hasValue     bool        // the focused form has a value field
+	inValue      bool        // the form's value field has focus
+	revealed     bool        // the selected value is on screen
 	inTasks      bool        // the tasks view is showing
 	tasks        help.KeyMap // its own keys, for the hint and ?
 }
@@ -107,6 +109,11 @@ func (k *keyMap) update(st keyState) {
 	}
 	for _, b := range []*key.Binding{&k.Edit, &k.Rotate, &k.Rollback, &k.Delete, &k.Reveal, &k.Copy, &k.Push} {
 		b.SetEnabled(secrets && st.hasSelection)
+	}
+	if st.revealed {
+		k.Reveal.SetHelp("v", "hide")
+	} else {
+		k.Reveal.SetHelp("v", "reveal")
 	}
 	if st.filterActive {
 		k.Push.SetHelp("P", "push matching to Julep")
@@ -138,9 +145,11 @@ func (k *keyMap) update(st keyState) {
 		k.Save.SetHelp("enter/ctrl+s", "save")
 	}
 	k.Cancel.SetEnabled(inForm)
-	k.Generate.SetEnabled(inForm && st.hasValue)
-	k.DeleteBack.SetEnabled(inForm)
-	k.ClearField.SetEnabled(inForm)
+	// ctrl+g, backspace and ctrl+u as listed here act on the value field
+	// only (elsewhere the field's own editing keys apply).
+	k.Generate.SetEnabled(inForm && st.hasValue && st.inValue)
+	k.DeleteBack.SetEnabled(inForm && st.inValue)
+	k.ClearField.SetEnabled(inForm && st.inValue)
 
 	k.Yes.SetEnabled(st.mode == modeConfirm)
 	k.No.SetEnabled(st.mode == modeConfirm)

@@ -39,7 +39,10 @@ type listPane struct {
 	height int // rows available
 	width  int
 	sort   model.SortKey
-	nameW  int // width of the name column for the longest name (capped)
+	// The widest content of the name, metadata and description columns.
+	// Metadata and descriptions are measured in bytes (cheap at 100,000
+	// secrets); the visible rows are measured exactly when drawn.
+	nameW, metaW, descW int
 }
 
 // setSecrets replaces the list, keeping the selection on keep when it still
@@ -48,7 +51,7 @@ func (l *listPane) setSecrets(secs []model.Secret, now time.Time, env model.Env,
 	model.Sort(secs, l.sort, now)
 	l.all = make([]item, len(secs))
 	l.byName = make(map[string]int, len(secs))
-	l.nameW = 0
+	l.nameW, l.metaW, l.descW = 0, 0, 0
 	intern := map[string]string{}
 	in := func(s string) string {
 		if v, ok := intern[s]; ok {
@@ -83,9 +86,7 @@ func (l *listPane) setSecrets(secs []model.Secret, now time.Time, env model.Env,
 		l.all[i] = item{sec: secs[i]}
 		l.search.fold[i] = fold
 		l.byName[secs[i].Name] = i
-		if w := ansi.StringWidth(model.Printable(secs[i].Name)); w > l.nameW {
-			l.nameW = w
-		}
+		l.widen(&secs[i], meta)
 	}
 	all := arena.String()
 	for i, sp := range spans {
@@ -106,6 +107,7 @@ func (l *listPane) setSecrets(secs []model.Secret, now time.Time, env model.Env,
 func (l *listPane) put(old string, s model.Secret, env model.Env) {
 	if i, ok := l.byName[old]; ok && old == s.Name && l.fits(i, &s) {
 		// A new value or description: the record keeps its place.
+		widest := l.widest(i)
 		l.all[i].sec = s
 		l.search.hay[i] = model.Haystack(&s)
 		l.search.meta[i], l.search.fold[i] = metaHaystack(s.Metadata)
@@ -116,7 +118,11 @@ func (l *listPane) put(old string, s model.Secret, env model.Env) {
 		case !shown && match:
 			l.vis = slices.Insert(l.vis, k, int32(i))
 		}
-		l.widen(s.Name)
+		if widest {
+			l.widenAll()
+		} else {
+			l.widen(&s, l.search.meta[i])
+		}
 		return
 	}
 	l.remove(old)
@@ -151,7 +157,7 @@ func (l *listPane) insert(s model.Secret, env model.Env) {
 	if l.query.MatchHaystack(&l.all[i].sec, l.search.hay[i], env) {
 		l.vis = slices.Insert(l.vis, k, int32(i))
 	}
-	l.widen(s.Name)
+	l.widen(&s, meta)
 }
 
 // remove drops the record named name, if the list has it.
@@ -160,7 +166,7 @@ func (l *listPane) remove(name string) {
 	if !ok {
 		return
 	}
-	widest := ansi.StringWidth(model.Printable(name)) >= l.nameW
+	widest := l.widest(i)
 	l.all = slices.Delete(l.all, i, i+1)
 	l.search.hay = slices.Delete(l.search.hay, i, i+1)
 	l.search.meta = slices.Delete(l.search.meta, i, i+1)
@@ -175,10 +181,7 @@ func (l *listPane) remove(name string) {
 		l.vis[j]--
 	}
 	if widest {
-		l.nameW = 0
-		for j := range l.all {
-			l.widen(l.all[j].sec.Name)
-		}
+		l.widenAll()
 	}
 	l.clamp()
 }
@@ -190,9 +193,32 @@ func (l *listPane) reindex(i int) {
 	}
 }
 
-// widen makes the name column wide enough for name.
-func (l *listPane) widen(name string) {
-	l.nameW = max(l.nameW, ansi.StringWidth(model.Printable(name)))
+// widen makes the columns wide enough for s, whose metadata haystack
+// (metaHaystack) is meta: "\x00k=v\x00k=v\x00" is two bytes longer than
+// "k=v k=v".
+func (l *listPane) widen(s *model.Secret, meta string) {
+	l.nameW = max(l.nameW, ansi.StringWidth(model.Printable(s.Name)))
+	l.metaW = max(l.metaW, len(meta)-2)
+	if d := s.Description; d != "" {
+		l.descW = max(l.descW, len(d))
+	}
+}
+
+// widest reports whether record i sets the width of a column, so that
+// changing or removing it may narrow the column.
+func (l *listPane) widest(i int) bool {
+	s := &l.all[i].sec
+	return ansi.StringWidth(model.Printable(s.Name)) >= l.nameW || len(l.search.meta[i])-2 >= l.metaW ||
+		(s.Description != "" && len(s.Description) >= l.descW)
+}
+
+// widenAll measures the columns again after a change in place or a
+// removal, which may have narrowed them.
+func (l *listPane) widenAll() {
+	l.nameW, l.metaW, l.descW = 0, 0, 0
+	for j := range l.all {
+		l.widen(&l.all[j].sec, l.search.meta[j])
+	}
 }
 
 // resort orders the list by key, keeping the selection.
@@ -334,25 +360,20 @@ func (l *listPane) setSize(w, h int) {
 
 // view renders the visible rows only: its cost does not depend on the number
 // of secrets.
-func (l *listPane) view(st *styles, focused bool, now time.Time) string {
+// filtering says the filter box is open, where esc leaves it and keeps
+// it rather than clearing it.
+func (l *listPane) view(st *styles, focused, filtering bool, now time.Time) string {
 	if len(l.all) == 0 {
 		return st.dim.Render(fitWidth("No secrets yet. Press n to add one.", l.width))
 	}
 	if len(l.vis) == 0 {
-		return st.dim.Render(fitWidth("Nothing matches the filter. esc clears it.", l.width))
+		msg := "Nothing matches the filter. esc clears it."
+		if filtering {
+			msg = "Nothing matches the filter. Change it, or esc and esc again to clear it."
+		}
+		return st.dim.Render(ansi.Wordwrap(msg, l.width, ""))
 	}
-	const ageW, dueW, markW = 4, 4, 4
-	// mark(2) sync(1) gap name gap meta gap age gap due
-	// Names come first: they get their full width while at least 12
-	// cells remain for metadata.
-	const minMeta = 12
-	nameW := min(l.nameW, max(8, l.width-markW-1-ageW-1-dueW-1-minMeta))
-	metaW := l.width - markW - nameW - 1 - 1 - ageW - 1 - dueW
-	if metaW < 6 {
-		// Too narrow for metadata: give its room to the name.
-		nameW = max(4, l.width-markW-1-ageW-1-dueW)
-		metaW = 0
-	}
+	cols := l.columns()
 	var b strings.Builder
 	end := min(len(l.vis), l.offset+l.height)
 	for row := l.offset; row < end; row++ {
@@ -366,13 +387,17 @@ func (l *listPane) view(st *styles, focused bool, now time.Time) string {
 		line.WriteString(mark)
 		line.WriteString(st.dim.Render(syncMark(s)))
 		line.WriteByte(' ')
-		line.WriteString(fitWidth(model.Printable(s.Name), nameW))
+		line.WriteString(fitWidth(model.Printable(s.Name), cols.name))
 		line.WriteByte(' ')
-		if metaW > 0 {
-			line.WriteString(st.dim.Render(fitWidth(compactMetadata(s.Metadata), metaW)))
+		if cols.meta > 0 {
+			line.WriteString(st.dim.Render(fitWidth(compactMetadata(s.Metadata), cols.meta)))
 			line.WriteByte(' ')
 		}
-		line.WriteString(padLeft(model.HumanAge(s.Age(now)), ageW))
+		if cols.desc > 0 {
+			line.WriteString(fitWidth(firstLine(s.Description), cols.desc))
+			line.WriteByte(' ')
+		}
+		line.WriteString(padLeft(model.HumanAge(s.Age(now)), ageColW))
 		line.WriteByte(' ')
 		if s.Due(now) {
 			line.WriteString(st.due.Render("due!"))
@@ -393,6 +418,60 @@ func (l *listPane) view(st *styles, focused bool, now time.Time) string {
 		}
 	}
 	return b.String()
+}
+
+// The list's fixed columns: the cursor and sync marks and a gap, the age,
+// and "due!".
+const markColW, ageColW, dueColW = 4, 4, 4
+
+// Below these widths the metadata column is dropped, and the description
+// column is not drawn.
+const minMetaColW, minDescColW = 6, 16
+
+// listColumns are the widths of the list's variable columns; 0 is a
+// column not drawn.
+type listColumns struct{ name, meta, desc int }
+
+// columns sizes the name, metadata and description columns to their
+// content. Names come first and keep their full width while 12 cells
+// remain; metadata comes next; a description column takes what is left
+// when it is at least minDescColW wide. The visible rows' metadata is
+// measured exactly: the column sized at load counts bytes and no quotes.
+func (l *listPane) columns() listColumns {
+	fixed := markColW + ageColW + 1 + dueColW
+	const minMeta = 12
+	var c listColumns
+	c.name = min(l.nameW, max(8, l.width-fixed-1-minMeta-1))
+	avail := l.width - fixed - c.name - 1 // the rest, with the gap after each column
+	if avail < minMetaColW+1 {
+		// Too narrow for metadata: give its room to the name.
+		c.name = max(4, l.width-fixed-1)
+		return c
+	}
+	metaW := l.metaW
+	end := min(len(l.vis), l.offset+l.height)
+	for row := l.offset; row < end; row++ {
+		metaW = max(metaW, ansi.StringWidth(compactMetadata(l.all[l.vis[row]].sec.Metadata)))
+	}
+	switch {
+	case l.descW > 0 && metaW == 0 && avail-1 >= minDescColW:
+		c.desc = avail - 1
+	case l.descW > 0 && avail-metaW-2 >= minDescColW:
+		c.meta = metaW
+		c.desc = avail - metaW - 2
+	default:
+		c.meta = avail - 1
+	}
+	return c
+}
+
+// firstLine is the first line of a description, made printable, with a
+// mark when more lines follow.
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return model.Printable(s[:i]) + " …"
+	}
+	return model.Printable(s)
 }
 
 // compactMetadata writes metadata as the filter text that matches it

@@ -117,8 +117,8 @@ func listDiff(got, want *listPane) string {
 	if !slices.Equal(got.vis, want.vis) {
 		return fmt.Sprintf("matches %v, want %v", got.vis, want.vis)
 	}
-	if got.nameW != want.nameW {
-		return fmt.Sprintf("name column %d, want %d", got.nameW, want.nameW)
+	if got.nameW != want.nameW || got.metaW != want.metaW || got.descW != want.descW {
+		return fmt.Sprintf("columns %d %d %d, want %d %d %d", got.nameW, got.metaW, got.descW, want.nameW, want.metaW, want.descW)
 	}
 	return ""
 }

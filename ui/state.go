@@ -47,6 +47,9 @@ type confirmation struct {
 	busy   string  // what the status line says while yes runs: "deleting X"
 	no     string  // what the status line says when the answer is no
 	back   mode    // the mode either answer returns to: an open form's, or normal
+	// noWrite is an action that writes nothing (generating a value): the
+	// form does not wait for it and nothing is busy.
+	noWrite bool
 }
 
 type statusKind int

@@ -58,6 +58,7 @@ type styles struct {
 	selected      lipgloss.Style // selected row, focused pane
 	selectedBlur  lipgloss.Style // selected row, unfocused pane
 	cursorMark    lipgloss.Style
+	cursor        lipgloss.Style // the value field's cursor: a reversed cell
 	masked        lipgloss.Style
 	revealed      lipgloss.Style
 	due           lipgloss.Style
@@ -101,6 +102,7 @@ func newStyles(isDark, noColor bool, p palette) styles {
 		selected:      lipgloss.NewStyle().Bold(true).Background(sel),
 		selectedBlur:  lipgloss.NewStyle().Background(sel),
 		cursorMark:    lipgloss.NewStyle().Bold(true).Foreground(accent),
+		cursor:        lipgloss.NewStyle().Reverse(true),
 		masked:        lipgloss.NewStyle().Foreground(dim),
 		revealed:      lipgloss.NewStyle().Bold(true).Foreground(warn),
 		due:           lipgloss.NewStyle().Bold(true).Foreground(warn),
@@ -118,6 +120,8 @@ func newStyles(isDark, noColor bool, p palette) styles {
 		s.selected = lipgloss.NewStyle().Reverse(true).Bold(true)
 		s.selectedBlur = lipgloss.NewStyle().Underline(true)
 		s.revealed = lipgloss.NewStyle().Bold(true)
+		// Both borders would look the same: the focused pane's is heavy.
+		s.focusedBorder = s.focusedBorder.Border(lipgloss.ThickBorder())
 	}
 	s.tasks = tasks.Styles{
 		Title: s.title, Dim: s.dim, Selected: s.selected, SelectedBlur: s.selectedBlur, CursorMark: s.cursorMark,

@@ -160,21 +160,25 @@ func skipSummary(p julep.Plan) string {
 
 // runJulepPush runs the plan with julep.Push in the background; each step
 // comes back as a syncProgressMsg that carries the channel of the next.
+// Nothing starts until the Cmd runs: it is the y of a y/N question, and
+// building the question must not push (it did, racing the answer).
 func runJulepPush(ctx context.Context, remote julep.Remote, st Store, plan julep.Plan, now func() time.Time, seq int) tea.Cmd {
-	ch := make(chan tea.Msg, 1)
-	go func() {
-		defer func() {
-			if recover() != nil {
-				ch <- cmdPanickedMsg{}
-			}
-			close(ch)
+	return func() tea.Msg {
+		ch := make(chan tea.Msg, 1)
+		go func() {
+			defer func() {
+				if recover() != nil {
+					ch <- cmdPanickedMsg{}
+				}
+				close(ch)
+			}()
+			res := julep.Push(ctx, remote, st, plan, now, func(i, n int, act julep.Action) {
+				ch <- syncProgressMsg{seq: seq, i: i, n: n, action: act}
+			})
+			ch <- syncPushedMsg{seq: seq, target: remote.Target(), result: res}
 		}()
-		res := julep.Push(ctx, remote, st, plan, now, func(i, n int, act julep.Action) {
-			ch <- syncProgressMsg{seq: seq, i: i, n: n, action: act}
-		})
-		ch <- syncPushedMsg{seq: seq, target: remote.Target(), result: res}
-	}()
-	return waitSync(ch)
+		return waitSync(ch)()
+	}
 }
 
 // waitSync delivers the push's next message.

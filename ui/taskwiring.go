@@ -101,7 +101,7 @@ func (a *Model) taskAction(act tasks.Action) tea.Cmd {
 // tasksPanesView draws the tasks view: the task files above, the preview
 // below, both full width.
 func (a *Model) tasksPanesView() string {
-	bodyH := a.height - chromeHeight
+	bodyH := a.bodyHeight()
 	_, fh := a.st.focusedBorder.GetFrameSize()
 	listH := a.tasks.ListHeight() + fh
 	l := box(a.paneStyle(focusTasks), a.tasks.ListView(), a.width, listH)
@@ -158,8 +158,8 @@ func (a *Model) offerCreate(name string) tea.Cmd {
 	a.form = newForm(formNew, model.Secret{}, a.formInputWidth())
 	a.form.name.SetValue(name)
 	a.form.focusField(1)
+	a.form.touched[fieldName] = true // filled in: a bad name shows at once
 	a.form.validate(a.exists)
-	delete(a.form.errs, fieldValue) // no complaint before the first key
 	a.mode = modeForm
 	return a.setStatus(statusInfo, model.Printable(name)+" is not in the store: enter its value to create it")
 }
@@ -175,6 +175,7 @@ func (a *Model) startImport(act tasks.ImportLiteral) tea.Cmd {
 	a.form.source = lit.File + " · " + lit.Path + " · " + lit.Masked
 	a.form.name.SetValue(act.SuggestedName)
 	a.form.desc.SetValue("imported from " + lit.File)
+	a.form.touched[fieldName] = true // suggested: a taken name shows at once
 	a.form.validate(a.exists)
 	a.mode = modeForm
 	return nil

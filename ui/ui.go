@@ -114,6 +114,7 @@ type Model struct {
 
 	width, height int
 	tooSmall      bool
+	statusH       int // rows of the status area: its text wrapped (fitStatus)
 	sideBySide    bool
 	listW, listH  int
 	detW, detH    int
@@ -228,6 +229,7 @@ func (a *Model) Update(msg tea.Msg) (m tea.Model, cmd tea.Cmd) {
 	}()
 	cmd = a.update(msg)
 	a.syncKeys()
+	a.fitStatus()
 	return a, cmd
 }
 
@@ -328,10 +330,12 @@ func (a *Model) keyState() keyState {
 	if s, ok := a.list.selected(); ok {
 		st.hasSelection = true
 		st.onPair = len(s.Metadata) > 0
+		st.revealed = a.reveal.name == s.Name && (a.reveal.revealed || a.reveal.loading)
 	}
 	if a.form != nil {
 		st.hasValue = a.form.hasValue()
 		st.multiline = a.form.current() == fieldMetadata
+		st.inValue = a.form.current() == fieldValue
 	}
 	return st
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,20 +21,34 @@ const (
 	minHeight = 14
 	// sideBySideWidth is where the detail pane moves beside the list.
 	sideBySideWidth = 100
-	// chromeHeight is the header, status and hint lines.
-	chromeHeight = 3
-	maxFormWidth = 96
+	// chromeHeight is the header, status and hint lines, with a status
+	// of one line; a long status or question takes up to maxStatusRows.
+	chromeHeight  = 3
+	maxStatusRows = 3
+	// Forms are at most this wide: a label column and a field wide
+	// enough for a description; wider terminals show the list around them.
+	maxFormWidth = 80
+	// Side by side, the detail pane is two fifths of the width within these
+	// bounds: wide enough for its dates, no wider than its content needs,
+	// so the list's columns get the rest.
+	minDetailWidth = 44
+	maxDetailWidth = 64
 )
+
+// bodyHeight is the rows between the header and the status area.
+func (a *Model) bodyHeight() int {
+	return max(0, a.height-chromeHeight-(max(1, a.statusH)-1))
+}
 
 // layout sizes the panes for the window, using the border styles' frame
 // sizes rather than bare constants.
 func (a *Model) layout() {
 	a.tooSmall = a.width < minWidth || a.height < minHeight
-	bodyH := max(0, a.height-chromeHeight)
+	bodyH := a.bodyHeight()
 	a.sideBySide = a.width >= sideBySideWidth
 	if a.sideBySide {
-		a.listW = a.width * 11 / 20
-		a.detW = a.width - a.listW
+		a.detW = min(max(a.width*2/5, minDetailWidth), maxDetailWidth)
+		a.listW = a.width - a.detW
 		a.listH, a.detH = bodyH, bodyH
 	} else {
 		// Stacked: the focused pane gets the larger share, so the detail
@@ -48,7 +63,7 @@ func (a *Model) layout() {
 	fw, fh := a.st.focusedBorder.GetFrameSize()
 	a.list.setSize(max(1, a.listW-fw), max(1, a.listH-fh))
 	a.detail.width, a.detail.height = max(1, a.detW-fw), max(1, a.detH-fh)
-	a.filter.SetWidth(max(10, a.width/2))
+	a.sizeFilter()
 	a.help.SetWidth(a.width)
 	if a.form != nil {
 		a.form.setWidth(a.formInputWidth())
@@ -89,13 +104,16 @@ func (a *Model) render() string {
 		msg := fmt.Sprintf("terminal too small\nkeyward needs at least %d×%d; this one is %d×%d", minWidth, minHeight, a.width, a.height)
 		return lipgloss.Place(a.width, a.height, lipgloss.Center, lipgloss.Center, ansi.Wordwrap(msg, a.width, ""))
 	}
-	bodyH := a.height - chromeHeight
+	bodyH := a.bodyHeight()
 	var body string
 	switch {
 	case a.mode == modeHelp:
 		body = a.helpView(bodyH)
 	case a.form != nil && (a.mode == modeForm || a.mode == modeRotate || a.mode == modeConfirm):
-		body = a.formView(bodyH)
+		// The form is drawn over the panes, as tall as its fields.
+		form := a.formView(bodyH)
+		x := (a.width - lipgloss.Width(form)) / 2
+		body = overlay(a.panesView(), form, x, 0)
 	default:
 		body = a.panesView()
 	}
@@ -138,7 +156,7 @@ func (a *Model) panesView() string {
 	case !a.loaded:
 		listContent = a.st.dim.Render("reading the index…")
 	default:
-		listContent = a.list.view(&a.st, a.focus == focusList, now)
+		listContent = a.list.view(&a.st, a.focus == focusList, a.mode == modeFilter, now)
 	}
 	if s, ok := a.list.selected(); ok {
 		detailContent = a.detail.view(&a.st, s, a.currentValueView(s), a.usage(s.Name), a.focus == focusDetail, now)
@@ -153,24 +171,57 @@ func (a *Model) panesView() string {
 	return lipgloss.JoinVertical(lipgloss.Left, l, d)
 }
 
-func (a *Model) headerView() string {
+// headerLeft is the title and, unless a filter needs the room below
+// 120 columns, the demo note.
+func (a *Model) headerLeft() string {
 	left := a.st.title.Render("keyward")
-	if a.demo {
+	switch {
+	case !a.demo:
+	case a.width < 120 && !a.focus.tasksView() && (a.mode == modeFilter || a.filter.Value() != ""):
+		left += a.st.dim.Render(" demo")
+	default:
 		left += a.st.dim.Render(" demo · nothing is saved")
 	}
+	if a.focus.tasksView() {
+		left += a.st.dim.Render(" · tasks")
+	}
+	return left
+}
+
+// countText is the header's count and sort; countWidth the widest it gets
+// for the secrets loaded, so the filter box beside it keeps its width.
+func (a *Model) countText() string {
+	return fmt.Sprintf("%d of %d · sort: %s", len(a.list.vis), len(a.list.all), a.list.sort)
+}
+
+func (a *Model) countWidth() int {
+	n := len(a.list.all)
+	return len(fmt.Sprintf("%d of %d · sort: %s", n, n, model.SortUpdated))
+}
+
+// sizeFilter gives the filter box the header's room: what the title and
+// the count leave, less the gaps and the prompt.
+func (a *Model) sizeFilter() {
+	room := a.width - ansi.StringWidth(a.headerLeft()) - a.countWidth() - 2 - 2 - 1
+	a.filter.SetWidth(max(10, room-1)) // textinput draws its cursor one past its width
+}
+
+func (a *Model) headerView() string {
+	left := a.headerLeft()
 	var right string
 	switch {
 	case a.focus.tasksView():
-		left += a.st.dim.Render(" · tasks")
 		right = a.tasks.Header()
 	case a.loaded:
-		right = fmt.Sprintf("%d of %d · sort: %s", len(a.list.vis), len(a.list.all), a.list.sort)
+		right = a.countText()
 	}
 	room := a.width - ansi.StringWidth(left) - ansi.StringWidth(right) - 4
 	switch {
 	case a.focus.tasksView():
 	case a.mode == modeFilter:
-		left += "  " + ansi.Truncate(a.filter.View(), max(1, room), "…")
+		// The box is sized to the room (sizeFilter); the padding it draws
+		// after the text is cut silently, never with an ellipsis.
+		left += "  " + ansi.Truncate(a.filter.View(), max(1, room), "")
 	case a.filter.Value() != "":
 		left += "  " + a.st.label.Render("filter ") + ansi.Truncate(model.Printable(a.filter.Value()), max(1, room-7), "…")
 	}
@@ -181,50 +232,160 @@ func (a *Model) headerView() string {
 	return left + strings.Repeat(" ", gap) + a.st.dim.Render(right)
 }
 
+// clipReserve is the room kept at the right of the status area while the
+// clipboard countdown shows, at its widest, so the text wraps the same
+// way from one second to the next.
+const clipReserve = len(" · clipboard clears in 999s")
+
+// statusText is the status area's message and its style: the open
+// question, a filter error, the status line, or a note.
+func (a *Model) statusText() (string, lipgloss.Style) {
+	switch {
+	case a.mode == modeConfirm:
+		return a.confirmPrompt(), a.st.confirm
+	case a.status.text != "":
+		switch a.status.kind {
+		case statusError:
+			return a.status.text, a.st.statusError
+		case statusSuccess:
+			return a.status.text, a.st.statusSuccess
+		}
+		return a.status.text, a.st.statusInfo
+	case a.mode == modeFilter && a.filtErr != "":
+		return model.Printable(a.filtErr) + " · showing the last good results", a.st.statusError
+	case a.list.query.NeedsUsage() && a.tasks.UsedBy() == nil && !a.focus.tasksView():
+		return "is:unused matches nothing until the task files are read", a.st.dim
+	}
+	return "", a.st.statusInfo
+}
+
+// statusLines wraps the status text at word boundaries: a question or an
+// error is never cut mid-word. Past maxStatusRows the last row ends in an
+// ellipsis.
+func (a *Model) statusLines() []string {
+	text, _ := a.statusText()
+	w := a.width
+	if a.clipSt.active && !a.clipSt.awaitingRead {
+		w -= clipReserve
+	}
+	w = max(10, w)
+	lines := strings.Split(ansi.Hardwrap(ansi.Wordwrap(text, w, " "), w, true), "\n")
+	for i := range lines {
+		lines[i] = strings.TrimRight(lines[i], " ")
+	}
+	if len(lines) > maxStatusRows {
+		lines = lines[:maxStatusRows]
+		last := lines[maxStatusRows-1]
+		lines[maxStatusRows-1] = ansi.Truncate(last, w-1, "") + "…"
+	}
+	return lines
+}
+
+// fitStatus gives the status area the rows its text needs, taking them
+// from the panes.
+func (a *Model) fitStatus() {
+	if a.width == 0 {
+		return
+	}
+	if n := len(a.statusLines()); n != max(1, a.statusH) {
+		a.statusH = n
+		a.layout()
+	}
+}
+
 func (a *Model) statusView() string {
 	var right string
 	if a.clipSt.active && !a.clipSt.awaitingRead {
 		left := a.clipSt.deadline.Sub(a.now())
-		right = fmt.Sprintf("clipboard clears in %ds", int((left+time.Second-1)/time.Second))
+		right = " · " + fmt.Sprintf("clipboard clears in %ds", int((left+time.Second-1)/time.Second))
 	}
-	var text string
-	switch {
-	case a.mode == modeConfirm:
-		text = a.st.confirm.Render(a.confirmPrompt())
-	case a.mode == modeFilter && a.filtErr != "":
-		text = a.st.statusError.Render(model.Printable(a.filtErr)) + a.st.dim.Render(" · showing the last good results")
-	case a.status.text != "":
-		style := a.st.statusInfo
-		switch a.status.kind {
-		case statusError:
-			style = a.st.statusError
-		case statusSuccess:
-			style = a.st.statusSuccess
+	_, style := a.statusText()
+	lines := a.statusLines()
+	// The rows laid out for it: the text wrapped when the last Update ran.
+	rows := max(1, a.statusH)
+	for len(lines) < rows {
+		lines = append(lines, "")
+	}
+	lines = lines[:rows]
+	for i, l := range lines {
+		r := ""
+		if i == 0 {
+			r = right
 		}
-		text = style.Render(a.status.text)
-	case a.list.query.NeedsUsage() && a.tasks.UsedBy() == nil && !a.focus.tasksView():
-		text = a.st.dim.Render("is:unused matches nothing until the task files are read")
+		l = ansi.Truncate(l, max(1, a.width-ansi.StringWidth(r)), "…")
+		gap := a.width - ansi.StringWidth(l) - ansi.StringWidth(r)
+		if l != "" {
+			l = style.Render(l)
+		}
+		lines[i] = l + strings.Repeat(" ", max(0, gap)) + a.st.dim.Render(r)
 	}
-	if right != "" {
-		right = " · " + right
-	}
-	room := a.width - ansi.StringWidth(right)
-	text = ansi.Truncate(text, max(1, room), "…")
-	gap := a.width - ansi.StringWidth(text) - ansi.StringWidth(right)
-	return text + strings.Repeat(" ", max(0, gap)) + a.st.dim.Render(right)
+	return strings.Join(lines, "\n")
 }
 
+// hintView is the one-line key hint. The bindings come in order of
+// importance; the least important go first when the line is too narrow,
+// but help, quit and a form's or question's way out always stay.
 func (a *Model) hintView() string {
 	h := a.help
 	h.Styles = a.st.help
-	return ansi.Truncate(h.ShortHelpView(a.keys.shortHelp(a.keyState())), a.width, "…")
+	h.SetWidth(0) // measured here, never cut by help
+	k := a.keys
+	keep := []key.Binding{k.Help, k.Quit, k.Cancel, k.CloseHelp, k.Yes, k.No, k.FilterDone, k.FilterLeave}
+	pinned := func(b key.Binding) bool {
+		for _, p := range keep {
+			if p.Enabled() && p.Help() == b.Help() {
+				return true
+			}
+		}
+		return false
+	}
+	bs := slices.Clone(k.shortHelp(a.keyState()))
+	for {
+		line := h.ShortHelpView(bs)
+		if ansi.StringWidth(line) <= a.width {
+			return line
+		}
+		i := len(bs) - 1
+		for i >= 0 && (!bs[i].Enabled() || pinned(bs[i])) {
+			i--
+		}
+		if i < 0 {
+			return ansi.Truncate(line, a.width, "…")
+		}
+		bs = slices.Delete(bs, i, i+1)
+	}
 }
 
+// formWidth is the form box's width: up to maxFormWidth, never wider than
+// the terminal.
+func (a *Model) formWidth() int { return min(a.width, maxFormWidth) }
+
+// formView draws the form in a box as tall as its content (up to h).
 func (a *Model) formView(h int) string {
-	w := min(a.width, maxFormWidth)
-	fw, _ := a.st.formBox.GetFrameSize()
+	w := a.formWidth()
+	fw, fh := a.st.formBox.GetFrameSize()
 	content := a.form.view(&a.st, w-fw)
-	return box(a.st.formBox, content, w, h)
+	return box(a.st.formBox, content, w, min(h, strings.Count(content, "\n")+1+fh))
+}
+
+// overlay draws fg over bg with its top-left corner at column x, row y.
+// Rows of fg past bg's end are dropped.
+func overlay(bg, fg string, x, y int) string {
+	rows := strings.Split(bg, "\n")
+	for i, l := range strings.Split(fg, "\n") {
+		r := y + i
+		if r < 0 || r >= len(rows) {
+			continue
+		}
+		w := ansi.StringWidth(l)
+		row := rows[r]
+		left := ansi.Truncate(row, x, "")
+		if pad := x - ansi.StringWidth(left); pad > 0 {
+			left += strings.Repeat(" ", pad)
+		}
+		rows[r] = left + l + ansi.TruncateLeft(row, x+w, "")
+	}
+	return strings.Join(rows, "\n")
 }
 
 func (a *Model) helpView(h int) string {

@@ -76,25 +76,62 @@ func (m *Model) lastVisible() int {
 	return max(m.top, i-1)
 }
 
-// showItem scrolls the preview just enough to show the cursor's line.
+// previewContext is how many rows the preview keeps above and below the
+// cursor's line when it scrolls, so a reference is read in its context
+// rather than pinned to an edge (fewer when the pane is short).
+func (m *Model) previewContext(target int) int {
+	return max(0, min(3, (m.prevH-m.plineHeight(target))/3))
+}
+
+// rowsBack is the first flattened line from which the lines before target
+// take at most rows rows.
+func (m *Model) rowsBack(target, rows int) int {
+	h, i := 0, target
+	for i > 0 && h+m.plineHeight(i-1) <= rows {
+		h += m.plineHeight(i - 1)
+		i--
+	}
+	return i
+}
+
+// showItem scrolls the preview just enough to show the cursor's line with
+// a few rows of context either side.
 func (m *Model) showItem() {
 	if m.item < 0 || m.item >= len(m.items) {
 		return
 	}
 	target := m.items[m.item].flat
-	if target < m.top {
-		m.top = target
+	ctx := m.previewContext(target)
+	if back := m.rowsBack(target, ctx); back < m.top {
+		m.top = back
 		return
 	}
+	// The rows after the target that should show too.
+	below := 0
+	for i := target + 1; i < len(m.flat) && below < ctx; i++ {
+		below += m.plineHeight(i)
+	}
+	below = min(below, ctx)
 	m.top = max(m.top, target-m.prevH) // every line is at least one row
 	h := 0
 	for i := m.top; i <= target; i++ {
 		h += m.plineHeight(i)
 	}
-	for h > m.prevH && m.top < target {
+	for h+below > m.prevH && m.top < target {
 		h -= m.plineHeight(m.top)
 		m.top++
 	}
+}
+
+// openAtItem scrolls a newly opened preview so the cursor's line sits a
+// third of the way down, the lines before it above.
+func (m *Model) openAtItem() {
+	if m.item < 0 || m.item >= len(m.items) {
+		return
+	}
+	target := m.items[m.item].flat
+	m.top = m.rowsBack(target, max(m.previewContext(target), (m.prevH-m.plineHeight(target))/3))
+	m.clampTop()
 }
 
 // cursorIntoView puts the cursor on the first reference shown when the

@@ -109,6 +109,7 @@ type Model struct {
 	items          []refItem // the spans of flat, in order
 	item           int       // the span under the cursor, index into items
 	top            int       // the first flat line shown
+	placed         bool      // top was set for the selected file's first reference
 	width, height  int       // SetSize's: inside the borders of both panes
 	listW, listH   int       // the task list's inside
 	prevW, prevH   int       // the preview's scrolling area

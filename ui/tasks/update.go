@@ -197,9 +197,14 @@ func (m *Model) flatten(reset bool) {
 	if m.item < 0 && len(m.items) > 0 {
 		m.item = 0
 	}
-	if reset && m.prevH > 0 {
-		// Open a task at its first reference, not at its header comments.
-		m.showItem()
+	if reset {
+		m.placed = false
+	}
+	if !m.placed && m.prevH > 0 && len(m.items) > 0 {
+		// Open a task at its first reference, not at its header comments,
+		// also when its lines arrive after it was selected.
+		m.openAtItem()
+		m.placed = true
 	}
 	m.clampTop()
 }
