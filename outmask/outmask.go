@@ -1,10 +1,20 @@
 // Package outmask replaces secret values in a stream of program output with
 // <keyward:NAME>, together with the encoded forms a program is likely to
-// print a value in: standard and URL-safe base64 (padded, unpadded, and the
-// part that does not depend on neighbouring bytes when the value sits inside
-// a longer encoded text), percent-encoding (upper- and lower-case hex:
-// unreserved characters kept, form encoding, every byte encoded, and the flavours of Go's, Python's and JavaScript's
-// encoders) and hex (both cases).
+// print a value in:
+//
+//   - the value itself;
+//   - standard and URL-safe base64, padded and unpadded, and the part that
+//     does not depend on the neighbouring bytes when the value sits inside a
+//     longer encoded text (at any of the three offsets in a 3-byte group);
+//   - percent-encoding with upper- or lower-case hex, in the flavours of
+//     common encoders: RFC 3986 unreserved kept, form encoding (space as
+//     '+'), Go's PathEscape, JavaScript's encodeURIComponent, Python's
+//     quote, and every byte encoded;
+//   - hex, lower- and upper-case.
+//
+// Line breaks are skipped while matching, so base64 and hex wrapped across
+// lines (base64(1) at 76 columns, xxd -p at 60) and multi-line values
+// printed with other line ends are caught too.
 //
 // It is accident-proofing, not a security boundary: a program that wants to
 // leak a value can always print it in a form not listed here.
@@ -42,6 +52,7 @@ type Secret struct {
 type Masker struct {
 	class  [256]int32 // byte → class; bytes in no pattern share class 0
 	nclass int32
+	nl     int32 // the class of '\n' and '\r', which leave the state as it is
 	ndense int32 // states below ndense have rows in delta
 	// delta[state*nclass+class] is the next state's row (state*nclass),
 	// or ^state when that state is deep or ends a pattern, so the search
@@ -80,7 +91,12 @@ func New(secrets []Secret) *Masker {
 		tag := int32(len(m.tags))
 		m.tags = append(m.tags, []byte("<keyward:"+s.Name+">"))
 		for _, f := range Forms([]byte(s.Value)) {
-			if !seen[f] {
+			// Line breaks are not matched, and skipped in the stream:
+			// base64 and hex are often wrapped (base64 at 76 columns,
+			// xxd -p at 60), and a multi-line value may be printed
+			// with other line ends.
+			f = strings.NewReplacer("\n", "", "\r", "").Replace(f)
+			if len(f) >= MinLen && !seen[f] {
 				seen[f] = true
 				pats = append(pats, pattern{f, tag})
 			}
@@ -98,6 +114,9 @@ func New(secrets []Secret) *Masker {
 			}
 		}
 	}
+	m.nl = m.nclass
+	m.class['\n'], m.class['\r'] = m.nl, m.nl
+	m.nclass++
 
 	// The trie, with each state's children as a linked list.
 	first, sibling, label := []int32{-1}, []int32{-1}, []int32{0}
@@ -179,9 +198,12 @@ func New(secrets []Secret) *Masker {
 		}
 	}
 	for i, t := range m.delta {
-		if t >= m.ndense || m.outLen[t] != 0 {
+		switch {
+		case int32(i)%nc == m.nl:
+			m.delta[i] = ^int32(i / int(nc)) // stay, and note where the break was
+		case t >= m.ndense || m.outLen[t] != 0:
 			m.delta[i] = ^t
-		} else {
+		default:
 			m.delta[i] = t * nc // the row, which saves the search a multiply
 		}
 	}
@@ -299,7 +321,10 @@ type Writer struct {
 	buf   []byte // consumed but not yet written
 	out   []byte // what one Write passes on
 	spans []span // matches not yet written, in order, not overlapping
-	err   error
+	// breaks are the offsets of the line breaks skipped inside a match
+	// that may still be under way.
+	breaks []int64
+	err    error
 }
 
 // span is a stretch of input covered by matches that overlap one another;
@@ -338,19 +363,26 @@ func (w *Writer) Write(p []byte) (int, error) {
 		row = s * nc
 	}
 	for i := 0; i < len(p); i++ {
+		c := class[p[i]]
 		if row >= 0 {
-			t := delta[row+class[p[i]]]
+			t := delta[row+c]
 			if t >= 0 {
 				row = t
 				continue
 			}
 			s = ^t
-		} else {
-			s = m.deepStep(s, class[p[i]])
+		} else if c != m.nl {
+			s = m.deepStep(s, c)
+		}
+		if c == m.nl {
+			if s != 0 { // a match may span it
+				w.breaks = append(w.breaks, w.pos+int64(i))
+			}
+			continue
 		}
 		if outLen[s] != 0 {
 			end := w.pos + int64(i) + 1
-			w.add(end-int64(outLen[s]), end, m.outTag[s])
+			w.add(w.back(end, outLen[s]), end, m.outTag[s])
 		}
 		row = -1
 		if s < nd {
@@ -363,7 +395,14 @@ func (w *Writer) Write(p []byte) (int, error) {
 	w.state = s
 	start := w.pos
 	w.pos += int64(len(p))
-	safe := w.pos - int64(m.depth[s])
+	safe := w.back(w.pos, m.depth[s])
+	if len(w.breaks) > 0 {
+		i := 0
+		for i < len(w.breaks) && w.breaks[i] < safe {
+			i++
+		}
+		w.breaks = w.breaks[:copy(w.breaks, w.breaks[i:])]
+	}
 	if len(w.buf) == 0 && len(w.spans) == 0 && safe >= start {
 		// The common case: nothing held, no match; write straight from p.
 		n := safe - start
@@ -380,6 +419,16 @@ func (w *Writer) Write(p []byte) (int, error) {
 	}
 	w.buf = append(w.buf, p...)
 	return len(p), w.release(safe)
+}
+
+// back returns the offset n matched bytes before end, counting back over
+// the line breaks that matching skipped.
+func (w *Writer) back(end int64, n int32) int64 {
+	r := end - int64(n)
+	for i := len(w.breaks) - 1; i >= 0 && w.breaks[i] >= r; i-- {
+		r--
+	}
+	return r
 }
 
 // pass is Write for a Masker with nothing to mask.
@@ -470,6 +519,6 @@ func (w *Writer) Close() error {
 		return nil
 	}
 	err := w.release(w.pos)
-	w.state = 0
+	w.state, w.breaks = 0, w.breaks[:0]
 	return err
 }

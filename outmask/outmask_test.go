@@ -181,6 +181,34 @@ func TestBase64InsideLongerText(t *testing.T) {
 	}
 }
 
+// TestWrapped masks forms wrapped across lines as base64(1), openssl and
+// xxd -p wrap them, and a multi-line value printed with CRLF line ends.
+func TestWrapped(t *testing.T) {
+	long := Secret{"LONG", "sk-ant-api03-" + strings.Repeat("AbCdEfGhIj0123456789", 5)}
+	wrap := func(s string, width int, eol string) string {
+		var b strings.Builder
+		for len(s) > width {
+			b.WriteString(s[:width] + eol)
+			s = s[width:]
+		}
+		return b.String() + s + eol
+	}
+	b64 := base64.StdEncoding.EncodeToString([]byte(long.Value + "\n"))
+	for _, tc := range []struct{ name, in string }{
+		{"base64 at 76", wrap(b64, 76, "\n")},
+		{"openssl base64 at 64", wrap(b64, 64, "\n")},
+		{"xxd -p at 60", wrap(hex.EncodeToString([]byte(long.Value)), 60, "\n")},
+		{"CRLF", wrap(long.Value, 40, "\r\n")},
+	} {
+		for _, chunk := range []int{1, 7, 4096} {
+			got := mask(t, []Secret{long}, "start\n"+tc.in+"end\n", chunk)
+			if !strings.HasPrefix(got, "start\n<keyward:LONG>") || strings.Count(got, "\n") > 4 || len(got) > 40 {
+				t.Errorf("%s in %d-byte writes: %q", tc.name, chunk, got)
+			}
+		}
+	}
+}
+
 // TestHoldsBackOnlyPossibleStarts checks what reaches the underlying writer
 // before Close: everything that cannot start a match.
 func TestHoldsBackOnlyPossibleStarts(t *testing.T) {
@@ -251,18 +279,31 @@ func TestWriteError(t *testing.T) {
 }
 
 // reference masks in without streaming: it marks every byte inside any
-// occurrence of any form, and writes each run of marked bytes as one NUL.
-// The Writer's output, with its tags written as NUL, must be the same.
+// occurrence of any form (line breaks in the forms and the input left out,
+// and those inside an occurrence marked with it), and writes each run of
+// marked bytes as one NUL. The Writer's output, with its tags written as
+// NUL, must be the same.
 func reference(secrets []Secret, in string) string {
+	var text []byte
+	var at []int // at[i]: the offset in in of text[i]
+	for i := 0; i < len(in); i++ {
+		if in[i] != '\n' && in[i] != '\r' {
+			text, at = append(text, in[i]), append(at, i)
+		}
+	}
 	covered := make([]bool, len(in))
 	for _, s := range secrets {
 		if len(s.Value) < MinLen {
 			continue
 		}
 		for _, f := range Forms([]byte(s.Value)) {
-			for i := 0; i+len(f) <= len(in); i++ {
-				if in[i:i+len(f)] == f {
-					for j := i; j < i+len(f); j++ {
+			f = strings.NewReplacer("\n", "", "\r", "").Replace(f)
+			if len(f) < MinLen {
+				continue
+			}
+			for i := 0; i+len(f) <= len(text); i++ {
+				if string(text[i:i+len(f)]) == f {
+					for j := at[i]; j <= at[i+len(f)-1]; j++ {
 						covered[j] = true
 					}
 				}
@@ -297,6 +338,7 @@ func FuzzWriter(f *testing.F) {
 	f.Add("secret1", "secret12", "a", "b", "c", uint8(0), uint8(1), []byte{1, 2, 3})
 	f.Add("abcdef12", "ef123456", "", "", "", uint8(3), uint8(3), []byte{5})
 	f.Add("aaaaaa", "aaaaab", "aa", "a", "b", uint8(0), uint8(0), []byte{1})
+	f.Add("line one\nline two", "ab\r\ncdefgh", "x\n", "\r\n", "\n", uint8(0), uint8(1), []byte{3, 1})
 	f.Add("sk-proj-Abc123+/xyz?&= ~é", "\x00\xff\xfe\x80 binary", "K=", "\n", "", uint8(7), uint8(17), []byte{2, 9})
 	for i, s := range values {
 		f.Add(s.Value, values[(i+1)%len(values)].Value, "x", "y", "z", uint8(i), uint8(i*3), []byte{byte(i + 1)})
