@@ -59,7 +59,7 @@ Environment:
 		a.createCmd(), a.listCmd(), a.getCmd(), a.updateCmd(),
 		a.rotateCmd(), a.rollbackCmd(), a.deleteCmd(), a.importCmd(),
 	)
-	root.AddCommand(secrets, a.julepCmd(), a.doctorCmd(), a.previewCmd(), a.completionCmd(root))
+	root.AddCommand(secrets, a.runCmd(), a.julepCmd(), a.doctorCmd(), a.previewCmd(), a.completionCmd(root))
 	return root
 }
 
