@@ -93,4 +93,3 @@ func relabel(es []Entry) []Entry {
 	}
 	return out
 }
-
