@@ -124,6 +124,7 @@ var commands = map[string]func(ts *testscript.TestScript, neg bool, args []strin
 	"jsonget":    jsonGet,
 	"sigrun":     sigRun,
 	"nounmasked": noUnmasked,
+	"cmpvalue":   cmpValue,
 }
 
 // exits runs a command and checks its exit code, which plain "! exec"

@@ -255,3 +255,18 @@ func noUnmasked(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%s names <keyward:%s> %d times, want at least %d", args[0], args[2], n, len(valueForms(v)))
 	}
 }
+
+// cmpValue checks that stdout is exactly the value create --value-stdin
+// stored from FILE: the file less its one trailing newline when it holds a
+// single line, else the whole file.
+//
+//	cmpvalue stdout value.txt
+func cmpValue(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: cmpvalue stdout|stderr FILE")
+	}
+	want := trimSingleLine([]byte(ts.ReadFile(args[1])))
+	if got := ts.ReadFile(args[0]); got != want {
+		ts.Fatalf("%s = %q, want %q", args[0], got, want)
+	}
+}
