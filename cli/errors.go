@@ -44,6 +44,10 @@ func withHint(err error, hint string) error {
 
 // exitCode maps an error to keyward's exit codes.
 func exitCode(err error) int {
+	var es *exitStatus
+	if errors.As(err, &es) {
+		return es.code // run: the command's own status, or 127/126
+	}
 	var ue *usageError
 	var ve *model.ValidationError
 	var qe *model.QueryError
@@ -56,6 +60,10 @@ func exitCode(err error) int {
 // report prints err as one line, plus a hint line where the user can act,
 // and returns the exit code.
 func (a *app) report(err error) int {
+	var es *exitStatus
+	if errors.As(err, &es) && es.err == nil {
+		return es.code // the command of 'keyward run' spoke for itself
+	}
 	// Printable keeps the message on one line and stops a name from a
 	// hand-edited index from sending escape sequences to the terminal.
 	fmt.Fprintf(a.stderr, "keyward: %s\n", model.Printable(err.Error()))

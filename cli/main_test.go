@@ -24,7 +24,10 @@ import (
 // they drive the real program: flags, stdin, exit codes and all.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"keyward": func() { os.Exit(newApp().run(os.Args[1:])) },
+		"keyward":    func() { os.Exit(newApp().run(os.Args[1:])) },
+		"printforms": func() { os.Exit(printForms()) },
+		"envcheck":   func() { os.Exit(envCheck()) },
+		"sigchild":   func() { os.Exit(sigChild()) },
 	})
 }
 
@@ -114,11 +117,14 @@ func cleanKeyring(t testscript.T, service, index string) {
 }
 
 var commands = map[string]func(ts *testscript.TestScript, neg bool, args []string){
-	"julepsrv": julepSrv,
-	"planeq":   planEq,
-	"exits":    exits,
-	"jsonkeys": jsonKeys,
-	"jsonget":  jsonGet,
+	"julepsrv":   julepSrv,
+	"planeq":     planEq,
+	"exits":      exits,
+	"jsonkeys":   jsonKeys,
+	"jsonget":    jsonGet,
+	"sigrun":     sigRun,
+	"nounmasked": noUnmasked,
+	"cmpvalue":   cmpValue,
 }
 
 // exits runs a command and checks its exit code, which plain "! exec"

@@ -57,9 +57,11 @@ Environment:
 	}
 	secrets.AddCommand(
 		a.createCmd(), a.listCmd(), a.getCmd(), a.updateCmd(),
-		a.rotateCmd(), a.rollbackCmd(), a.deleteCmd(), a.importCmd(),
+		a.rotateCmd(), a.rollbackCmd(), a.deleteCmd(), a.importCmd(), a.exportCmd(),
 	)
-	root.AddCommand(secrets, a.julepCmd(), a.doctorCmd(), a.previewCmd(), a.completionCmd(root))
+	root.Version = versionString()
+	root.SetVersionTemplate("keyward {{.Version}}\n")
+	root.AddCommand(secrets, a.runCmd(), a.versionCmd(), a.julepCmd(), a.doctorCmd(), a.previewCmd(), a.completionCmd(root))
 	return root
 }
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -179,25 +180,44 @@ rotate_every is null when there is no policy; metadata is always an object.`,
 }
 
 func (a *app) getCmd() *cobra.Command {
-	var reveal, asJSON bool
+	var reveal, asJSON, plain bool
 	cmd := &cobra.Command{
-		Use:   "get NAME [--reveal] [--json]",
+		Use:   "get NAME [--reveal] [--json | --plain]",
 		Short: "Show a secret's record and its masked value",
 		Long: `Show a secret's record and its value masked: eight bullets, plus the last
 four characters when the value has at least 16. --reveal adds the plaintext
 (as "value" in --json; on a terminal control characters are shown escaped, so
-use --json for the exact bytes).`,
+use --plain or --json for the exact bytes).
+
+--plain prints the value alone, byte for byte, with no newline added: for
+scripts and pipes. It refuses a terminal stdout unless --reveal is given too.`,
 		Example: `  keyward secrets get OPENAI_API_KEY
   keyward secrets get OPENAI_API_KEY --json
-  keyward secrets get TLS_KEY --reveal --json | jq -j .value > server.key`,
+  keyward secrets get TLS_KEY --plain > server.key
+  curl -H "Authorization: Bearer $(keyward secrets get GITHUB_TOKEN --plain)" ...`,
 		Args:              oneName,
 		ValidArgsFunction: a.completeName,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name, ctx := args[0], cmd.Context()
+			if plain && asJSON {
+				return usagef("--plain and --json cannot be combined")
+			}
+			if plain && !reveal && a.term.StdoutIsTerminal() {
+				return withHint(usagef("refusing to print %s's value to the terminal", name),
+					"add --reveal to show it, or redirect stdout: keyward secrets get "+name+" --plain > FILE")
+			}
 			st := a.st
 			sec, err := st.Get(ctx, name)
 			if err != nil {
 				return a.notFound(ctx, err, name)
+			}
+			if plain {
+				value, err := st.Value(ctx, name)
+				if err != nil {
+					return err
+				}
+				_, err = io.WriteString(a.stdout, value)
+				return err
 			}
 			if sec.NoValue && reveal {
 				_, err := st.Value(ctx, name) // ErrNotSet: says why there is nothing to reveal
@@ -236,6 +256,7 @@ use --json for the exact bytes).`,
 	}
 	cmd.Flags().BoolVar(&reveal, "reveal", false, "show the value in plaintext")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&plain, "plain", false, "print the value alone, byte-exact, no newline (refuses a terminal without --reveal)")
 	return cmd
 }
 
