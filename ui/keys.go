@@ -69,7 +69,7 @@ func newKeyMap() keyMap {
 
 		Mark:       key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "mark")),
 		MarkAll:    key.NewBinding(key.WithKeys("*"), key.WithHelp("*", "mark all shown")),
-		ClearMarks: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear marks")),
+		ClearMarks: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "unmark all")),
 
 		NextField:  key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next field")),
 		PrevField:  key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous field")),
@@ -219,7 +219,7 @@ func (k keyMap) shortHelp(st keyState) []key.Binding {
 	// s sort and e edit are left to ? so that t tasks fits in 100 columns.
 	if st.marked > 0 {
 		// With marks, what acts on them comes first.
-		return []key.Binding{k.Rotate, k.Delete, k.ClearMarks, k.Mark, k.Rollback, k.Push, k.Filter, k.Tasks, k.Help, k.Quit}
+		return []key.Binding{k.Rotate, k.ClearMarks, k.Delete, k.Mark, k.Rollback, k.Push, k.Filter, k.Tasks, k.Help, k.Quit}
 	}
 	return []key.Binding{k.Filter, k.ClearFilter, k.New, k.Reveal, k.Copy, k.Rotate, k.Delete, k.Mark, k.Tasks, k.Help, k.Quit}
 }

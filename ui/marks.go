@@ -223,7 +223,7 @@ func (a *Model) batchWritten(msg secretWrittenMsg) tea.Cmd {
 func (a *Model) batchDone() tea.Cmd {
 	b := a.batch
 	a.batch = batchRun{}
-	var ok []string
+	var ok []string // raw names: namesText makes them printable
 	var okNames []string
 	failed := map[string][]string{} // reason → names
 	var reasons []string
@@ -239,15 +239,17 @@ func (a *Model) batchDone() tea.Cmd {
 		okNames = append(okNames, m.name)
 		switch m.op {
 		case opDelete:
-			ok = append(ok, model.Printable(m.name))
+			ok = append(ok, m.name)
 		default:
-			ok = append(ok, model.Printable(m.name)+" v"+itoa(m.secret.Version))
+			ok = append(ok, m.name+" v"+itoa(m.secret.Version))
 		}
 	}
 	verb := map[writeOp]string{opRotate: "rotated", opRollback: "rolled back", opDelete: "deleted"}[b.op]
 	text := verb + " " + itoa(len(ok)) + " of " + itoa(len(b.done))
 	if len(ok) > 0 {
-		text += ": " + strings.Join(ok, ", ")
+		// Every failure is named below; the successes up to maxNamed (the
+		// rotated stay marked, so the list shows the rest).
+		text += ": " + namesText(ok)
 	}
 	for _, r := range reasons {
 		text += " · failed " + strings.Join(failed[r], ", ") + ": " + r
@@ -268,7 +270,11 @@ func (a *Model) batchDone() tea.Cmd {
 		a.marks[n] = true
 	}
 	a.sizeFilter()
-	text += " · the " + model.Count(len(okNames), "rotated secret") + " stay marked: R rolls them back"
+	if len(okNames) == 1 {
+		text += " · it stays marked: R rolls it back"
+	} else {
+		text += " · the " + itoa(len(okNames)) + " rotated stay marked: R rolls them back"
+	}
 	if a.julep == nil || a.mode != modeNormal {
 		return a.setStatus(kind, text)
 	}

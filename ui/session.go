@@ -145,7 +145,7 @@ func (a *Model) askSession() tea.Cmd {
 	}
 	a.batch = batchRun{op: opRotate, skipped: skipped}
 	a.ask(confirmation{
-		prompt: prompt + " · " + a.usedByAllText(names) + " · the current values are kept: R then rolls them all back",
+		prompt: prompt + " · " + a.usedByAllText(names) + " · R then rolls " + model.Plural(len(steps), "it", "them all") + " back",
 		yes:    writeBatch(a.newWrite(), steps, 0),
 		busy:   "rotating " + model.Count(len(steps), "secret"),
 		no:     "nothing was rotated; the values given are dropped",

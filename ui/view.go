@@ -22,9 +22,11 @@ const (
 	// sideBySideWidth is where the detail pane moves beside the list.
 	sideBySideWidth = 100
 	// chromeHeight is the header, status and hint lines, with a status
-	// of one line; a long status or question takes up to maxStatusRows.
+	// of one line; a long status takes up to maxStatusRows, a question
+	// or an error (a summary of many writes) up to maxAskRows.
 	chromeHeight  = 3
 	maxStatusRows = 3
+	maxAskRows    = 5
 	// Forms are at most this wide: a label column and a field wide
 	// enough for a description; wider terminals show the list around them.
 	maxFormWidth = 80
@@ -238,6 +240,15 @@ func (a *Model) headerView() string {
 		left += "  " + a.st.label.Render("filter ") + ansi.Truncate(model.Printable(a.filter.Value()), max(1, room-7), "…")
 	}
 	gap := a.width - ansi.StringWidth(left) - ansi.StringWidth(right)
+	if gap < 1 && a.loaded && !a.focus.tasksView() && a.mode != modeFilter && a.filter.Value() == "" {
+		// Narrow: the count of marks and matches matters more than the
+		// sort and the demo note's second half.
+		right = strings.TrimSuffix(right, " · sort: "+string(a.list.sort))
+		if gap = a.width - ansi.StringWidth(left) - ansi.StringWidth(right); gap < 1 && a.demo {
+			left = a.st.title.Render("keyward") + a.st.dim.Render(" demo")
+		}
+		gap = a.width - ansi.StringWidth(left) - ansi.StringWidth(right)
+	}
 	if gap < 1 {
 		return fitWidth(left, a.width)
 	}
@@ -272,8 +283,8 @@ func (a *Model) statusText() (string, lipgloss.Style) {
 }
 
 // statusLines wraps the status text at word boundaries: a question or an
-// error is never cut mid-word. Past maxStatusRows the last row ends in an
-// ellipsis.
+// error is never cut mid-word. Past maxStatusRows (maxAskRows) the last
+// row ends in an ellipsis.
 func (a *Model) statusLines() []string {
 	text, _ := a.statusText()
 	w := a.width
@@ -285,10 +296,13 @@ func (a *Model) statusLines() []string {
 	for i := range lines {
 		lines[i] = strings.TrimRight(lines[i], " ")
 	}
-	if len(lines) > maxStatusRows {
-		lines = lines[:maxStatusRows]
-		last := lines[maxStatusRows-1]
-		lines[maxStatusRows-1] = ansi.Truncate(last, w-1, "") + "…"
+	rows := maxStatusRows
+	if a.mode == modeConfirm || (a.status.text != "" && a.status.kind == statusError) {
+		rows = maxAskRows
+	}
+	if len(lines) > rows {
+		lines = lines[:rows]
+		lines[rows-1] = ansi.Truncate(lines[rows-1], w-1, "") + "…"
 	}
 	return lines
 }
