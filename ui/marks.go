@@ -6,6 +6,7 @@ package ui
 // secretWritten, then one summary that names every secret's outcome.
 
 import (
+	"context"
 	"slices"
 	"strings"
 
@@ -275,19 +276,52 @@ func (a *Model) batchDone() tea.Cmd {
 	} else {
 		text += " · the " + itoa(len(okNames)) + " rotated stay marked: R rolls them back"
 	}
-	if a.julep == nil || a.mode != modeNormal {
-		return a.setStatus(kind, text)
+	status := a.setStatus(kind, text)
+	if a.julep == nil {
+		return status
+	}
+	// Offer the push only when a Julep account is configured, which
+	// takes resolving its settings (a Cmd).
+	a.syncSeq++
+	return tea.Batch(status, checkJulep(a.ctx, a.julep, offerPushMsg{seq: a.syncSeq, statusSeq: a.status.seq, summary: text, names: okNames}))
+}
+
+// offerPushMsg says, after a rotation session, whether a Julep account is
+// configured (err nil), with the session's summary and rotated names.
+type offerPushMsg struct {
+	seq, statusSeq int
+	summary        string
+	names          []string
+	err            error
+}
+
+// checkJulep resolves the Julep settings (no request is sent) and reports
+// in msg whether an account is configured.
+func checkJulep(ctx context.Context, connect JulepConnect, msg offerPushMsg) tea.Cmd {
+	return safe(func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, opTimeout)
+		defer cancel()
+		_, _, msg.err = connect(ctx)
+		return msg
+	})
+}
+
+// offerPush asks whether to push what the session rotated, if the summary
+// is still what the user is looking at.
+func (a *Model) offerPush(msg offerPushMsg) tea.Cmd {
+	if msg.err != nil || msg.seq != a.syncSeq || msg.statusSeq != a.status.seq || a.mode != modeNormal || a.busy != "" {
+		return nil // no account, or the user has moved on: P still pushes the marked
 	}
 	names := map[string]bool{}
-	for _, n := range okNames {
+	for _, n := range msg.names {
 		names[n] = true
 	}
 	a.syncSeq++
 	a.ask(confirmation{
-		prompt: text + " · Push them to Julep? y/N (the plan is shown first)",
-		yes:    planJulepPush(a.ctx, a.julep, a.store, names, model.Count(len(okNames), "rotated secret"), a.syncSeq),
+		prompt: msg.summary + " · Push them to Julep? y/N (the plan is shown first)",
+		yes:    planJulepPush(a.ctx, a.julep, a.store, names, model.Count(len(msg.names), "rotated secret"), a.syncSeq),
 		busy:   "listing the Julep account",
-		no:     text + " · not pushed: P pushes the marked",
+		no:     msg.summary + " · not pushed: P pushes the marked",
 	})
 	return nil
 }

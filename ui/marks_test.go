@@ -9,6 +9,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/keyward/keyward/julep"
 	"github.com/keyward/keyward/keyring"
 )
 
@@ -288,6 +289,20 @@ func TestRotationSessionOffersPush(t *testing.T) {
 	h.keys("r", "ctrl+g", "enter", "ctrl+g", "enter", "y", "n")
 	if st := h.a.status.text; !strings.HasPrefix(st, "rotated 2 of 2") || !strings.HasSuffix(st, "not pushed: P pushes the marked") {
 		t.Fatalf("status %q", st)
+	}
+}
+
+// Without a configured Julep account there is no offer: the summary stays.
+func TestRotationSessionNoJulepNoOffer(t *testing.T) {
+	h := newHarnessWith(t, fixture(), nil, func(o *Options) {
+		o.Julep = func(context.Context) (julep.Remote, string, error) {
+			return nil, "", errors.New("julep API key is not set")
+		}
+	})
+	h.markNames("GITHUB_TOKEN")
+	h.keys("r", "ctrl+g", "enter", "y")
+	if h.a.mode != modeNormal || !strings.HasPrefix(h.a.status.text, "rotated 1 of 1: GITHUB_TOKEN v2") {
+		t.Fatalf("mode %v, status %q; want the summary and no offer", h.a.mode, h.a.status.text)
 	}
 }
 

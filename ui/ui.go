@@ -282,6 +282,8 @@ func (a *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case valueGeneratedMsg:
 		return a.valueGenerated(msg)
+	case offerPushMsg:
+		return a.offerPush(msg)
 	case syncPlannedMsg:
 		return a.syncPlanned(msg)
 	case syncProgressMsg:
