@@ -87,6 +87,25 @@ func (a *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 		a.form.validate(a.exists) // shown field by field, once typed into
 		a.mode = modeForm
 		return nil
+	case key.Matches(msg, k.Mark):
+		return a.toggleMark()
+	case key.Matches(msg, k.MarkAll):
+		return a.markShown()
+	case key.Matches(msg, k.ClearMarks):
+		return a.clearMarks()
+	}
+	if len(a.marks) > 0 {
+		// With marks, these act on every marked secret.
+		switch {
+		case key.Matches(msg, k.Rotate):
+			return a.startSession()
+		case key.Matches(msg, k.Rollback):
+			return a.rollbackMarked()
+		case key.Matches(msg, k.Delete):
+			return a.deleteMarked()
+		case key.Matches(msg, k.Push):
+			return a.pushKey()
+		}
 	}
 	if hasSel {
 		name := sel.Name
@@ -317,8 +336,16 @@ func (a *Model) formKey(msg tea.KeyPressMsg) tea.Cmd {
 		if f.kind == formRotate {
 			what = "not rotated"
 		}
+		if a.session != nil {
+			what = "rotation session ended: nothing was rotated"
+			a.endSession()
+		}
 		a.closeForm()
 		return a.setStatus(statusInfo, what)
+	case key.Matches(msg, k.Skip) && a.session != nil:
+		return a.sessionNext(true)
+	case key.Matches(msg, k.Save) && a.session != nil:
+		return a.sessionNext(false)
 	case key.Matches(msg, k.NextField):
 		f.focusField(f.focus + 1)
 		return nil

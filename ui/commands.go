@@ -148,6 +148,47 @@ func (w writeTo) run(op writeOp, name string, do func(context.Context) (model.Se
 	})
 }
 
+// batchStep is one write of a batch: a rotation (with its new value), a
+// roll-back or a delete of one marked secret.
+type batchStep struct {
+	op    writeOp
+	name  string
+	value string // opRotate only
+}
+
+// writeBatch makes the Cmd of steps[i:], one write at a time: each write's
+// message carries the Cmd of the next, so every one is handled by
+// secretWritten as it lands, and the batch stops if the UI drops it.
+// Nothing is written until the Cmd runs.
+func writeBatch(w writeTo, steps []batchStep, i int) tea.Cmd {
+	if i >= len(steps) {
+		return nil
+	}
+	s := steps[i]
+	var do func(context.Context) (model.Secret, error)
+	switch s.op {
+	case opRotate:
+		do = func(ctx context.Context) (model.Secret, error) { return w.st.Rotate(ctx, s.name, s.value) }
+	case opRollback:
+		do = func(ctx context.Context) (model.Secret, error) { return w.st.Rollback(ctx, s.name) }
+	case opDelete:
+		do = func(ctx context.Context) (model.Secret, error) { return model.Secret{}, w.st.Delete(ctx, s.name) }
+	default:
+		panic("ui: writeBatch: not a batch write")
+	}
+	run := w.run(s.op, s.name, do)
+	return func() tea.Msg {
+		m := run()
+		msg, ok := m.(secretWrittenMsg)
+		if !ok {
+			return m // the write panicked: the batch ends here
+		}
+		msg.step, msg.of = i+1, len(steps)
+		msg.next = writeBatch(w, steps, i+1)
+		return msg
+	}
+}
+
 func createSecret(w writeTo, s model.Secret, value string) tea.Cmd {
 	return w.run(opCreate, s.Name, func(ctx context.Context) (model.Secret, error) { return w.st.Create(ctx, s, value) })
 }

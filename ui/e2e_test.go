@@ -96,16 +96,7 @@ func TestEndToEndInTmux(t *testing.T) {
 	service := keyringtest.Service(t)
 
 	dir := t.TempDir()
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "keyward")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildKeyward(t, dir)
 
 	var rnd [4]byte
 	_, _ = rand.Read(rnd[:])
@@ -265,5 +256,162 @@ func TestEndToEndInTmux(t *testing.T) {
 	}
 	if got.Value == nil || *got.Value != pem {
 		t.Fatal("the pasted multi-line value was not stored exactly (line endings)")
+	}
+}
+
+// buildKeyward builds the binary under test into dir.
+func buildKeyward(t *testing.T, dir string) string {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "keyward")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// cliValue reads name's record and value through the CLI.
+func cliValue(t *testing.T, bin string, env []string, name string) (value string, version int) {
+	t.Helper()
+	get := exec.Command(bin, "secrets", "get", name, "--reveal", "--json")
+	get.Env = env
+	var stdout, stderr bytes.Buffer
+	get.Stdout, get.Stderr = &stdout, &stderr
+	if err := get.Run(); err != nil {
+		t.Fatalf("keyward secrets get %s: %v\n%s", name, err, stderr.String())
+	}
+	var got struct {
+		Version int     `json:"version"`
+		Value   *string `json:"value"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil || got.Value == nil {
+		t.Fatalf("parse get --json of %s: %v", name, err)
+	}
+	return *got.Value, got.Version
+}
+
+// TestEndToEndRotationSessionInTmux marks three secrets in the built
+// binary's TUI against the real Secret Service, rotates them in one session
+// (a typed value, a generated one, a pasted one), checks through the CLI
+// that each holds its new value with the old one kept, then rolls the whole
+// session back with R and checks again.
+func TestEndToEndRotationSessionInTmux(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: not under -short")
+	}
+	tmux := requireTmux(t)
+	service := keyringtest.Service(t)
+	dir := t.TempDir()
+	bin := buildKeyward(t, dir)
+	index := filepath.Join(dir, "index.toml")
+	env := append(os.Environ(), "KEYWARD_SERVICE="+service, "KEYWARD_INDEX="+index, "TERM=xterm-256color", "NO_COLOR=1")
+
+	var rnd [4]byte
+	_, _ = rand.Read(rnd[:])
+	tag := hex.EncodeToString(rnd[:])
+	names := []string{"E2E_SESSION_A", "E2E_SESSION_B", "E2E_SESSION_C"}
+	old := map[string]string{}
+	for _, n := range names {
+		old[n] = "e2e-session-old-" + tag + "-" + n
+		create := exec.Command(bin, "secrets", "create", "--name", n, "--value-stdin")
+		create.Env = env
+		create.Stdin = strings.NewReader(old[n])
+		if out, err := create.CombinedOutput(); err != nil {
+			t.Fatalf("keyward secrets create %s: %v\n%s", n, err, out)
+		}
+	}
+	typed := "e2e-session-typed-" + tag + "-AAAA"
+	pasted := "e2e-session-pasted-" + tag + "-CCCC"
+	values := []string{typed, pasted, old[names[0]], old[names[1]], old[names[2]]}
+
+	tasks := filepath.Join(dir, "tasks")
+	if err := os.MkdirAll(tasks, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s := &tmuxSession{t: t, tmux: tmux, sock: "keyward-e2e-session-" + tag, env: env}
+	t.Cleanup(func() { _ = exec.Command(tmux, "-L", s.sock, "kill-server").Run() })
+	s.cmd("new-session", "-d", "-s", "kw", "-x", "100", "-y", "30",
+		"-e", "KEYWARD_SERVICE="+service, "-e", "KEYWARD_INDEX="+index, "-e", "NO_COLOR=1",
+		bin+" --tasks "+tasks+"; echo keyward-exited-$?; sleep 60")
+	s.waitFor("3 of 3", values...)
+
+	// Mark all three: space marks and moves down.
+	s.send("Space")
+	s.waitFor("1 marked", values...)
+	s.send("Space")
+	s.waitFor("2 marked", values...)
+	s.send("Space")
+	s.waitFor("3 marked", values...)
+
+	s.send("r")
+	s.waitFor("Rotate E2E_SESSION_A · 1 of 3", values...)
+	s.text(typed)
+	s.waitFor("entered", values...)
+	s.send("Enter")
+	s.waitFor("Rotate E2E_SESSION_B · 2 of 3", values...)
+	s.send("C-g")
+	s.waitFor("generated", values...)
+	s.send("Enter")
+	s.waitFor("Rotate E2E_SESSION_C · 3 of 3", values...)
+	s.cmd("set-buffer", "-b", "kwsession", "--", pasted)
+	s.cmd("paste-buffer", "-p", "-d", "-b", "kwsession", "-t", "kw")
+	s.waitFor("entered", values...)
+	s.send("Enter")
+	s.waitFor("Rotate 3 secrets: E2E_SESSION_A (entered), E2E_SESSION_B (generated),", values...)
+	s.send("y")
+	s.waitFor("rotated 3 of 3: E2E_SESSION_A v2, E2E_SESSION_B v2, E2E_SESSION_C v2", values...)
+
+	// The CLI (another process, the same keyring) sees each new value, and
+	// the old ones are kept for rollback.
+	generated := ""
+	for i, n := range names {
+		v, version := cliValue(t, bin, env, n)
+		if version != 2 {
+			t.Errorf("%s is at version %d, want 2", n, version)
+		}
+		switch i {
+		case 0:
+			if v != typed {
+				t.Errorf("%s does not hold the typed value", n)
+			}
+		case 1:
+			if v == old[n] || len(v) != 32 {
+				t.Errorf("%s does not hold a generated 32-character value", n)
+			}
+			generated = v
+		case 2:
+			if v != pasted {
+				t.Errorf("%s does not hold the pasted value", n)
+			}
+		}
+		if prev, ok := keyringtest.Lookup(t, service, n+"@previous"); !ok || prev != old[n] {
+			t.Errorf("%s: the previous value was not kept for rollback", n)
+		}
+	}
+	values = append(values, generated)
+
+	// The rotated stay marked: R rolls the session back after one y/N.
+	s.send("R")
+	s.waitFor("Roll back 3 marked secrets: E2E_SESSION_A, E2E_SESSION_B, E2E_SESSION_C? y/N", values...)
+	s.send("y")
+	s.waitFor("rolled back 3 of 3", values...)
+	for _, n := range names {
+		if v, version := cliValue(t, bin, env, n); v != old[n] || version != 3 {
+			t.Errorf("%s after R: version %d, old value back %v", n, version, v == old[n])
+		}
+	}
+
+	s.send("q")
+	s.waitFor("keyward-exited-0", values...)
+	history := s.cmd("capture-pane", "-p", "-S", "-", "-t", "kw")
+	for _, v := range values {
+		if strings.Contains(history, v) {
+			t.Fatal("the tmux scrollback holds a secret value")
+		}
 	}
 }

@@ -146,6 +146,9 @@ type form struct {
 	saving    bool
 	source    string        // formImport: where the literal is, and its mask
 	literal   tasks.Literal // formImport: the literal to store
+	// A rotation session's step ("2 of 3") and what the form says of the
+	// secret (age, use); empty outside a session.
+	step, about string
 }
 
 func newInput(placeholder string, width int) textinput.Model {
@@ -164,7 +167,7 @@ func newForm(kind formKind, orig model.Secret, width int) *form {
 	inW := max(10, width)
 	f.name = newInput("e.g. STRIPE_API_KEY", inW)
 	f.desc = newInput("what it is for, who owns it", inW)
-	f.policy = newInput("e.g. 90d, 12w or 36h; empty or none for no policy", inW)
+	f.policy = newInput("e.g. 90d, 12w or 36h; none for no policy", inW)
 	f.meta = textarea.New()
 	f.meta.Prompt = ""
 	f.meta.ShowLineNumbers = false
@@ -374,6 +377,9 @@ func (f *form) title() string {
 	case formEdit:
 		return "Edit " + model.Printable(f.orig.Name)
 	case formRotate:
+		if f.step != "" {
+			return "Rotate " + model.Printable(f.orig.Name) + " · " + f.step
+		}
 		return "Rotate " + model.Printable(f.orig.Name)
 	case formImport:
 		return "Import a literal credential"
@@ -383,11 +389,24 @@ func (f *form) title() string {
 
 // view renders the form at width w (content width, inside the box).
 func (f *form) view(st *styles, w int) string {
+	rows, _, _ := f.rows(st, w)
+	return strings.Join(rows, "\n")
+}
+
+// rows renders the form's rows at width w, and says which rows hold the
+// focused field (with its error), so a short terminal can keep it in view.
+func (f *form) rows(st *styles, w int) (b []string, from, to int) {
 	const labelW = 13
 	inW := max(10, w-labelW-1)
-	var b []string
 	b = append(b, st.title.Render(f.title()), "")
-	if f.kind == formRotate {
+	switch {
+	case f.step != "":
+		text := model.Printable(f.about) + "\n" + "Enter or generate a value, or ctrl+x to skip it; nothing is written before one y/N for all."
+		for _, l := range strings.Split(ansi.Wordwrap(text, w, " "), "\n") {
+			b = append(b, st.dim.Render(l))
+		}
+		b = append(b, "")
+	case f.kind == formRotate:
 		b = append(b, st.dim.Render("The current value is kept, so R can roll back to it."), "")
 	}
 	if f.kind == formImport {
@@ -396,6 +415,9 @@ func (f *form) view(st *styles, w int) string {
 	}
 	for i, id := range f.fields {
 		focused := i == f.focus
+		if focused {
+			from = len(b)
+		}
 		label := fitWidth(fieldLabels[id], labelW)
 		if focused {
 			label = st.cursorMark.Render(label)
@@ -449,6 +471,9 @@ func (f *form) view(st *styles, w int) string {
 				b = append(b, strings.Repeat(" ", labelW+1)+st.due.Render(l))
 			}
 		}
+		if focused {
+			to = len(b)
+		}
 	}
 	if f.saveErr != "" {
 		b = append(b, "", st.statusError.Render(fitWidth(model.Printable(f.saveErr), w)))
@@ -456,7 +481,7 @@ func (f *form) view(st *styles, w int) string {
 	if f.saving {
 		b = append(b, "", st.dim.Render("saving…"))
 	}
-	return strings.Join(b, "\n")
+	return b, from, to
 }
 
 // close wipes the value buffer.

@@ -69,6 +69,23 @@ func TestGolden(t *testing.T) {
 			h.clock = h.clock.Add(12 * time.Second)
 		}},
 		{name: "help", seeds: fixture(), do: func(h *harness) { h.keys("?") }},
+		{name: "marks_80x24", seeds: fixture(), size: [2]int{80, 24}, do: func(h *harness) {
+			h.markNames("GITHUB_TOKEN", "SENTRY_DSN")
+		}},
+		{name: "session_form_60x14", seeds: fixture(), size: [2]int{60, 14}, do: func(h *harness) {
+			h.markNames("GITHUB_TOKEN", "OPENAI_API_KEY", "STRIPE_API_KEY")
+			h.keys("r")
+			h.typeText("fake-typed-value")
+		}},
+		{name: "session_confirm_60x14", seeds: fixture(), size: [2]int{60, 14}, do: func(h *harness) {
+			h.markNames("GITHUB_TOKEN", "OPENAI_API_KEY", "STRIPE_API_KEY")
+			h.keys("r")
+			h.typeText("fake-typed-value")
+			h.keys("enter", "ctrl+g", "enter", "ctrl+x")
+		}},
+		{name: "new_form_errors_60x14", seeds: fixture(), size: [2]int{60, 14}, do: func(h *harness) {
+			h.keys("n", "ctrl+s")
+		}},
 		{name: "narrow_terminal", seeds: fixture(), size: [2]int{64, 22}},
 		{name: "narrow_detail_focused", seeds: fixture(), size: [2]int{64, 22}, do: func(h *harness) {
 			h.selectName("STRIPE_API_KEY")

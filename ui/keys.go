@@ -25,9 +25,13 @@ type keyMap struct {
 	Push                                              key.Binding // to the Julep account
 	Reload                                            key.Binding
 
+	// Marks: r, R, d and P act on the marked secrets when there are any
+	Mark, MarkAll, ClearMarks key.Binding
+
 	// Forms
 	NextField, PrevField, Save, Cancel, Generate key.Binding
 	DeleteBack, ClearField                       key.Binding // in the value field
+	Skip                                         key.Binding // a rotation session's form: leave this one as it is
 
 	// Confirmations
 	Yes, No key.Binding
@@ -63,6 +67,10 @@ func newKeyMap() keyMap {
 		Push:     key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "push to Julep")),
 		Reload:   key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload")),
 
+		Mark:       key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "mark")),
+		MarkAll:    key.NewBinding(key.WithKeys("*"), key.WithHelp("*", "mark all shown")),
+		ClearMarks: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "unmark all")),
+
 		NextField:  key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next field")),
 		PrevField:  key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous field")),
 		Save:       key.NewBinding(key.WithKeys("enter", "ctrl+s"), key.WithHelp("enter/ctrl+s", "save")),
@@ -70,6 +78,7 @@ func newKeyMap() keyMap {
 		Generate:   key.NewBinding(key.WithKeys("ctrl+g"), key.WithHelp("ctrl+g", "generate value")),
 		DeleteBack: key.NewBinding(key.WithKeys("backspace"), key.WithHelp("backspace", "delete a character")),
 		ClearField: key.NewBinding(key.WithKeys("ctrl+u"), key.WithHelp("ctrl+u", "clear the value")),
+		Skip:       key.NewBinding(key.WithKeys("ctrl+x"), key.WithHelp("ctrl+x", "skip")),
 
 		Yes: key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
 		No:  key.NewBinding(key.WithKeys("n", "N", "esc", "enter"), key.WithHelp("n/esc", "no")),
@@ -93,6 +102,8 @@ type keyState struct {
 	inValue      bool        // the form's value field has focus
 	revealed     bool        // the selected value is on screen
 	inTasks      bool        // the tasks view is showing
+	marked       int         // secrets marked
+	inSession    bool        // the form is a step of a rotation session
 	tasks        help.KeyMap // its own keys, for the hint and ?
 }
 
@@ -107,20 +118,40 @@ func (k *keyMap) update(st keyState) {
 	for _, b := range []*key.Binding{&k.Filter, &k.Sort, &k.New} {
 		b.SetEnabled(secrets)
 	}
-	for _, b := range []*key.Binding{&k.Edit, &k.Rotate, &k.Rollback, &k.Delete, &k.Reveal, &k.Copy, &k.Push} {
+	for _, b := range []*key.Binding{&k.Edit, &k.Rotate, &k.Rollback, &k.Delete, &k.Reveal, &k.Copy, &k.Push, &k.Mark} {
 		b.SetEnabled(secrets && st.hasSelection)
+	}
+	k.MarkAll.SetEnabled(secrets)
+	// esc clears the marks first, the filter once there are none.
+	k.ClearMarks.SetEnabled(secrets && st.marked > 0)
+	if st.marked > 0 {
+		// r, R, d and P act on every marked secret; the hint says so.
+		// (The header says how many.)
+		k.Rotate.SetHelp("r", "rotate marked")
+		k.Rollback.SetHelp("R", "roll back marked")
+		k.Delete.SetHelp("d", "delete marked")
+		k.Push.SetHelp("P", "push marked to Julep")
+		for _, b := range []*key.Binding{&k.Rotate, &k.Rollback, &k.Delete, &k.Push} {
+			b.SetEnabled(secrets)
+		}
+	} else {
+		k.Rotate.SetHelp("r", "rotate")
+		k.Rollback.SetHelp("R", "roll back")
+		k.Delete.SetHelp("d", "delete")
 	}
 	if st.revealed {
 		k.Reveal.SetHelp("v", "hide")
 	} else {
 		k.Reveal.SetHelp("v", "reveal")
 	}
-	if st.filterActive {
+	switch {
+	case st.marked > 0:
+	case st.filterActive:
 		k.Push.SetHelp("P", "push matching to Julep")
-	} else {
+	default:
 		k.Push.SetHelp("P", "push to Julep")
 	}
-	k.ClearFilter.SetEnabled(secrets && st.filterActive)
+	k.ClearFilter.SetEnabled(secrets && st.filterActive && st.marked == 0)
 	k.AddToFilter.SetEnabled(secrets && st.focus == focusDetail && st.onPair)
 
 	// t names the view it goes to.
@@ -150,6 +181,13 @@ func (k *keyMap) update(st keyState) {
 	k.Generate.SetEnabled(inForm && st.hasValue && st.inValue)
 	k.DeleteBack.SetEnabled(inForm && st.inValue)
 	k.ClearField.SetEnabled(inForm && st.inValue)
+	k.Skip.SetEnabled(inForm && st.inSession)
+	if st.inSession {
+		k.Save.SetHelp(k.Save.Help().Key, "next")
+		k.Cancel.SetHelp("esc", "end session")
+	} else {
+		k.Cancel.SetHelp("esc", "cancel")
+	}
 
 	k.Yes.SetEnabled(st.mode == modeConfirm)
 	k.No.SetEnabled(st.mode == modeConfirm)
@@ -164,7 +202,7 @@ func (k keyMap) shortHelp(st keyState) []key.Binding {
 	case modeFilter:
 		return []key.Binding{k.FilterDone, k.FilterLeave, k.ForceQuit}
 	case modeForm, modeRotate:
-		return []key.Binding{k.Save, k.NextField, k.Generate, k.Cancel}
+		return []key.Binding{k.Save, k.NextField, k.Generate, k.Skip, k.Cancel}
 	case modeConfirm:
 		return []key.Binding{k.Yes, k.No}
 	case modeHelp:
@@ -179,7 +217,11 @@ func (k keyMap) shortHelp(st keyState) []key.Binding {
 		return append(st.tasks.ShortHelp(), k.Focus, k.Tasks, k.Help, k.Quit)
 	}
 	// s sort and e edit are left to ? so that t tasks fits in 100 columns.
-	return []key.Binding{k.Filter, k.ClearFilter, k.New, k.Reveal, k.Copy, k.Rotate, k.Delete, k.Tasks, k.Help, k.Quit}
+	if st.marked > 0 {
+		// With marks, what acts on them comes first.
+		return []key.Binding{k.Rotate, k.ClearMarks, k.Delete, k.Mark, k.Rollback, k.Push, k.Filter, k.Tasks, k.Help, k.Quit}
+	}
+	return []key.Binding{k.Filter, k.ClearFilter, k.New, k.Reveal, k.Copy, k.Rotate, k.Delete, k.Mark, k.Tasks, k.Help, k.Quit}
 }
 
 // fullHelp is the `?` screen: every binding that applies, in groups. In
@@ -199,7 +241,7 @@ func (k keyMap) fullHelp(st keyState) [][]key.Binding {
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Focus, k.Tasks},
 		{k.Filter, k.ClearFilter, k.AddToFilter, k.Sort, k.Reload},
 		{k.New, k.Edit, k.Rotate, k.Rollback, k.Delete, k.Reveal, k.Copy, k.Push},
-		{k.Help, k.Quit, k.ForceQuit},
+		{k.Mark, k.MarkAll, k.ClearMarks, k.Help, k.Quit, k.ForceQuit},
 	}
 }
 
@@ -209,6 +251,7 @@ func (k keyMap) allBindings() []key.Binding {
 	return []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Focus, k.Tasks,
 		k.Filter, k.ClearFilter, k.AddToFilter, k.Sort, k.FilterDone, k.FilterLeave,
 		k.New, k.Edit, k.Rotate, k.Rollback, k.Delete, k.Reveal, k.Copy, k.Push, k.Reload,
-		k.NextField, k.PrevField, k.Save, k.Cancel, k.Generate, k.DeleteBack, k.ClearField, k.Yes, k.No,
+		k.Mark, k.MarkAll, k.ClearMarks,
+		k.NextField, k.PrevField, k.Save, k.Cancel, k.Generate, k.DeleteBack, k.ClearField, k.Skip, k.Yes, k.No,
 		k.Help, k.CloseHelp, k.Quit, k.ForceQuit}
 }

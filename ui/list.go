@@ -362,7 +362,8 @@ func (l *listPane) setSize(w, h int) {
 // of secrets.
 // filtering says the filter box is open, where esc leaves it and keeps
 // it rather than clearing it.
-func (l *listPane) view(st *styles, focused, filtering bool, now time.Time) string {
+// marks are the marked names, drawn with a * after the cursor column.
+func (l *listPane) view(st *styles, focused, filtering bool, marks map[string]bool, now time.Time) string {
 	if len(l.all) == 0 {
 		return st.dim.Render(fitWidth("No secrets yet. Press n to add one.", l.width))
 	}
@@ -380,8 +381,13 @@ func (l *listPane) view(st *styles, focused, filtering bool, now time.Time) stri
 		s := &l.all[l.vis[row]].sec
 		sel := row == l.cursor
 		mark := "  "
-		if sel {
+		switch {
+		case sel && marks[s.Name]:
+			mark = ">*"
+		case sel:
 			mark = "> "
+		case marks[s.Name]:
+			mark = " *"
 		}
 		var line strings.Builder
 		line.WriteString(mark)

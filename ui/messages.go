@@ -1,6 +1,8 @@
 package ui
 
 import (
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/keyward/keyward/model"
 	"github.com/keyward/keyward/ui/tasks"
 )
@@ -75,7 +77,10 @@ const (
 // secretWrittenMsg reports a store write. name is the name the write was
 // addressed to (the old name of a rename); secret is the record the store
 // returned (zero for a delete); seq is the write's sequence number; before
-// and after are the index file's stamps around the write.
+// and after are the index file's stamps around the write. A write of a
+// batch (the marked secrets) is step of of, and next is the Cmd of the
+// batch's next write (nil after the last); the batch goes on only when
+// Update runs next.
 type secretWrittenMsg struct {
 	op            writeOp
 	name          string
@@ -83,6 +88,8 @@ type secretWrittenMsg struct {
 	seq           int
 	err           error
 	before, after indexStamp
+	step, of      int
+	next          tea.Cmd
 }
 
 // secretImportedMsg reports the import of a literal credential from a task

@@ -106,6 +106,9 @@ func (a *Model) secretWritten(msg secretWrittenMsg) tea.Cmd {
 		// given up): the store changed all the same, so read it again.
 		return a.reload("")
 	}
+	if msg.of > 0 {
+		return a.batchWritten(msg)
+	}
 	op := writeOps[msg.op]
 	a.busy = ""
 	if msg.err != nil {
@@ -131,6 +134,13 @@ func (a *Model) secretWritten(msg secretWrittenMsg) tea.Cmd {
 	}
 	if op.forget || msg.renamed() {
 		a.forgetValue(msg.name)
+	}
+	if a.marks[msg.name] && (msg.renamed() || msg.op == opDelete) {
+		// A mark follows its secret's new name, and goes with it.
+		delete(a.marks, msg.name)
+		if msg.renamed() {
+			a.marks[msg.secret.Name] = true
+		}
 	}
 	return tea.Batch(a.applyWrite(msg), a.setStatus(statusSuccess, msg.done()))
 }

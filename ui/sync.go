@@ -49,8 +49,8 @@ type (
 	}
 )
 
-// pushKey is P: plan a push of the filtered secrets (when a filter is on)
-// or of the selected one.
+// pushKey is P: plan a push of the marked secrets, else the filtered ones
+// (when a filter is on), else the selected one.
 func (a *Model) pushKey() tea.Cmd {
 	if cmd := a.refuseWhileBusy(); cmd != nil {
 		return cmd
@@ -60,7 +60,12 @@ func (a *Model) pushKey() tea.Cmd {
 	}
 	names := map[string]bool{}
 	scope := ""
-	if q := strings.TrimSpace(a.filter.Value()); q != "" && a.filtErr == "" {
+	if marked := a.markedNames(); len(marked) > 0 {
+		for _, n := range marked {
+			names[n] = true
+		}
+		scope = model.Count(len(marked), "marked secret")
+	} else if q := strings.TrimSpace(a.filter.Value()); q != "" && a.filtErr == "" {
 		for _, i := range a.list.vis {
 			names[a.list.all[i].sec.Name] = true
 		}

@@ -157,6 +157,10 @@ type Model struct {
 	clipSt   clipState
 	clipSeq  int
 	genSeq   int
+
+	marks   map[string]bool // marked secrets, by name
+	session *session        // a rotation session walking the marks
+	batch   batchRun        // the writes to the marked secrets in flight
 }
 
 // newModel builds the root model. It does no I/O; Run and the tests call it.
@@ -178,6 +182,7 @@ func newModel(ctx context.Context, opts Options, cfg config.Config, warnings []s
 		keys:    newKeyMap(),
 		isDark:  true,
 		masks:   map[string]maskEntry{},
+		marks:   map[string]bool{},
 		help:    help.New(),
 	}
 	a.st = newStyles(a.isDark, a.noColor, a.palette)
@@ -277,6 +282,8 @@ func (a *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case valueGeneratedMsg:
 		return a.valueGenerated(msg)
+	case offerPushMsg:
+		return a.offerPush(msg)
 	case syncPlannedMsg:
 		return a.syncPlanned(msg)
 	case syncProgressMsg:
@@ -326,7 +333,7 @@ func (a *Model) forwardToInput(msg tea.Msg) tea.Cmd {
 
 func (a *Model) keyState() keyState {
 	st := keyState{mode: a.mode, focus: a.focus, filterActive: a.filter.Value() != "",
-		inTasks: a.focus.tasksView(), tasks: a.tasks}
+		inTasks: a.focus.tasksView(), tasks: a.tasks, marked: len(a.marks), inSession: a.session != nil}
 	if s, ok := a.list.selected(); ok {
 		st.hasSelection = true
 		st.onPair = len(s.Metadata) > 0
@@ -427,6 +434,7 @@ func (a *Model) indexLoaded(msg indexLoadedMsg) tea.Cmd {
 	}
 	a.list.setSecrets(msg.secrets, a.now(), a.env(), keep)
 	a.loaded = true
+	a.pruneMarks()
 	a.listChanged(before)
 	// Task references are checked against the names (and masks) of the
 	// store as it is now.

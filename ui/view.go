@@ -22,9 +22,11 @@ const (
 	// sideBySideWidth is where the detail pane moves beside the list.
 	sideBySideWidth = 100
 	// chromeHeight is the header, status and hint lines, with a status
-	// of one line; a long status or question takes up to maxStatusRows.
+	// of one line; a long status takes up to maxStatusRows, a question
+	// or an error (a summary of many writes) up to maxAskRows.
 	chromeHeight  = 3
 	maxStatusRows = 3
+	maxAskRows    = 5
 	// Forms are at most this wide: a label column and a field wide
 	// enough for a description; wider terminals show the list around them.
 	maxFormWidth = 80
@@ -156,7 +158,7 @@ func (a *Model) panesView() string {
 	case !a.loaded:
 		listContent = a.st.dim.Render("reading the index…")
 	default:
-		listContent = a.list.view(&a.st, a.focus == focusList, a.mode == modeFilter, now)
+		listContent = a.list.view(&a.st, a.focus == focusList, a.mode == modeFilter, a.marks, now)
 	}
 	if s, ok := a.list.selected(); ok {
 		detailContent = a.detail.view(&a.st, s, a.currentValueView(s), a.usage(s.Name), a.focus == focusDetail, now)
@@ -191,12 +193,24 @@ func (a *Model) headerLeft() string {
 // countText is the header's count and sort; countWidth the widest it gets
 // for the secrets loaded, so the filter box beside it keeps its width.
 func (a *Model) countText() string {
-	return fmt.Sprintf("%d of %d · sort: %s", len(a.list.vis), len(a.list.all), a.list.sort)
+	return a.marksText(len(a.marks)) + fmt.Sprintf("%d of %d · sort: %s", len(a.list.vis), len(a.list.all), a.list.sort)
+}
+
+// marksText is the header's count of marks, "" without any.
+func (a *Model) marksText(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d marked · ", n)
 }
 
 func (a *Model) countWidth() int {
 	n := len(a.list.all)
-	return len(fmt.Sprintf("%d of %d · sort: %s", n, n, model.SortUpdated))
+	w := len(fmt.Sprintf("%d of %d · sort: %s", n, n, model.SortUpdated))
+	if len(a.marks) > 0 {
+		w += len(a.marksText(n))
+	}
+	return w
 }
 
 // sizeFilter gives the filter box the header's room: what the title and
@@ -226,6 +240,15 @@ func (a *Model) headerView() string {
 		left += "  " + a.st.label.Render("filter ") + ansi.Truncate(model.Printable(a.filter.Value()), max(1, room-7), "…")
 	}
 	gap := a.width - ansi.StringWidth(left) - ansi.StringWidth(right)
+	if gap < 1 && a.loaded && !a.focus.tasksView() && a.mode != modeFilter && a.filter.Value() == "" {
+		// Narrow: the count of marks and matches matters more than the
+		// sort and the demo note's second half.
+		right = strings.TrimSuffix(right, " · sort: "+string(a.list.sort))
+		if gap = a.width - ansi.StringWidth(left) - ansi.StringWidth(right); gap < 1 && a.demo {
+			left = a.st.title.Render("keyward") + a.st.dim.Render(" demo")
+		}
+		gap = a.width - ansi.StringWidth(left) - ansi.StringWidth(right)
+	}
 	if gap < 1 {
 		return fitWidth(left, a.width)
 	}
@@ -260,8 +283,8 @@ func (a *Model) statusText() (string, lipgloss.Style) {
 }
 
 // statusLines wraps the status text at word boundaries: a question or an
-// error is never cut mid-word. Past maxStatusRows the last row ends in an
-// ellipsis.
+// error is never cut mid-word. Past maxStatusRows (maxAskRows) the last
+// row ends in an ellipsis.
 func (a *Model) statusLines() []string {
 	text, _ := a.statusText()
 	w := a.width
@@ -273,10 +296,13 @@ func (a *Model) statusLines() []string {
 	for i := range lines {
 		lines[i] = strings.TrimRight(lines[i], " ")
 	}
-	if len(lines) > maxStatusRows {
-		lines = lines[:maxStatusRows]
-		last := lines[maxStatusRows-1]
-		lines[maxStatusRows-1] = ansi.Truncate(last, w-1, "") + "…"
+	rows := maxStatusRows
+	if a.mode == modeConfirm || (a.status.text != "" && a.status.kind == statusError) {
+		rows = maxAskRows
+	}
+	if len(lines) > rows {
+		lines = lines[:rows]
+		lines[rows-1] = ansi.Truncate(lines[rows-1], w-1, "") + "…"
 	}
 	return lines
 }
@@ -360,12 +386,54 @@ func (a *Model) hintView() string {
 // the terminal.
 func (a *Model) formWidth() int { return min(a.width, maxFormWidth) }
 
-// formView draws the form in a box as tall as its content (up to h).
+// formView draws the form in a box as tall as its content (up to h). A
+// form taller than that (errors under every field at 60×14) keeps its
+// title and scrolls to the focused field, and says that more is hidden.
 func (a *Model) formView(h int) string {
 	w := a.formWidth()
 	fw, fh := a.st.formBox.GetFrameSize()
-	content := a.form.view(&a.st, w-fw)
-	return box(a.st.formBox, content, w, min(h, strings.Count(content, "\n")+1+fh))
+	rows, from, to := a.form.rows(&a.st, w-fw)
+	rows = fitRows(rows, from, to, max(1, h-fh), a.st.dim)
+	return box(a.st.formBox, strings.Join(rows, "\n"), w, min(h, len(rows)+fh))
+}
+
+// fitRows fits a form's rows (title first, then a blank row) into ih rows:
+// the blank row goes first, then rows away from the focused ones
+// [from, to), with a note on the title row of what is hidden.
+func fitRows(rows []string, from, to, ih int, dim lipgloss.Style) []string {
+	if len(rows) <= ih {
+		return rows
+	}
+	if len(rows) > 1 && strings.TrimSpace(ansi.Strip(rows[1])) == "" {
+		rows = slices.Delete(slices.Clone(rows), 1, 2)
+		from, to = from-1, to-1
+		if len(rows) <= ih {
+			return rows
+		}
+	}
+	room := max(1, ih-1) // below the title
+	body := rows[1:]
+	from, to = max(0, from-1), max(0, to-1)
+	off := 0
+	if to > off+room {
+		off = to - room
+	}
+	if from < off {
+		off = from
+	}
+	end := min(len(body), off+room)
+	var note []string
+	if off > 0 {
+		note = append(note, "↑ more")
+	}
+	if end < len(body) {
+		note = append(note, "↓ more")
+	}
+	title := rows[0]
+	if len(note) > 0 {
+		title += dim.Render("  (" + strings.Join(note, ", ") + ": tab)")
+	}
+	return append([]string{title}, body[off:end]...)
 }
 
 // overlay draws fg over bg with its top-left corner at column x, row y.
