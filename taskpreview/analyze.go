@@ -30,6 +30,13 @@ type hit struct {
 	hazard     string // why the name cannot be written as an attribute
 }
 
+// readsName reports whether h reads (or tests) the secret h.name: not a
+// dynamic or whole-map access, which keeps the attribute name of
+// secrets.keys only for its warning (JULEP.md §3).
+func (h hit) readsName() bool {
+	return h.name != "" && h.kind != KindDynamic && h.kind != KindWholeMap
+}
+
 // analysis is what one string leaf does with the secrets map.
 type analysis struct {
 	mode    stringMode
@@ -208,7 +215,7 @@ func scanInert(value string) []hit {
 	found := map[int]bool{}
 	add := func(h hit, shift int) {
 		h.off, h.end = h.off+shift, h.end+shift
-		if namedKinds[h.kind] && h.name != "" && !found[h.off] {
+		if namedKinds[h.kind] && h.readsName() && !found[h.off] {
 			found[h.off] = true
 			hits = append(hits, h)
 		}

@@ -174,15 +174,27 @@ func (w *walker) evalURL(n *ynode, path string, fc *fieldCtx) {
 		return
 	}
 	var live, dead []hit
-	for _, h := range a.hits {
+	for k, h := range a.hits {
 		line, col := w.hitPos(n, v, h.off)
 		switch urlPart(v, h.off) {
 		case "host":
+			if !h.readsName() {
+				live = append(live, h)
+				break
+			}
 			h.name = strings.ToLower(h.name)
 			w.warn(WarnURLHostLowercased, path, "URL validation lowercases the host, so this looks up "+model.Printable(h.name), line, col)
+			if strings.HasPrefix(v[h.off:], "secrets.") && (mapMethods[h.name] || blockedAttr(h.name)) {
+				// {secrets.KEYS} became {secrets.keys}: the map's
+				// method, not a secret (JULEP.md §3).
+				h.kind, h.expr, h.hazard = KindWholeMap, strings.ToLower(v[h.off:h.end]), attrHazard(h.name)
+				a.hits[k] = h // and so it renders
+			}
 			live = append(live, h)
 		case "path", "userinfo":
-			dead = append(dead, h)
+			if h.readsName() {
+				dead = append(dead, h)
+			}
 			w.warn(WarnURLPathBraces, path, "braces in the URL "+urlPart(v, h.off)+" are percent-encoded at upload, so "+
 				model.Printable(h.name)+" is never interpolated", line, col)
 		default:
