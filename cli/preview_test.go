@@ -3,8 +3,10 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // writeTree writes files (slash paths → content) under dir.
@@ -64,5 +66,61 @@ func TestDemoPreviewIgnoresJulepYAMLAround(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "manifest_") || strings.Contains(out.String(), "julep.yaml") {
 		t.Errorf("the demo preview reports the julep.yaml of the folder it runs in:\n%s", out)
+	}
+}
+
+// sizedTerminal is a fake terminal whose standard output is width columns
+// wide.
+type sizedTerminal struct {
+	*fakeTerminal
+	width int
+}
+
+func (s sizedTerminal) StdoutWidth() int { return s.width }
+
+// On a terminal the text output has colour (unless NO_COLOR is set) and
+// rows fitted to its width; piped, it is plain and rows are whole.
+func TestPreviewTextOnATerminal(t *testing.T) {
+	const task = "../taskpreview/testdata/04-expressions-and-templates.yaml"
+	ansi := regexp.MustCompile("\x1b\\[[0-9;]*m")
+	for _, c := range []struct {
+		name    string
+		tty     bool
+		noColor string
+		width   int
+		color   bool
+	}{
+		{name: "piped", width: 80},
+		{name: "terminal", tty: true, width: 80, color: true},
+		{name: "NO_COLOR", tty: true, noColor: "1", width: 80},
+		{name: "wide terminal", tty: true, width: 200, color: true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ft := &fakeTerminal{stdoutTTY: c.tty}
+			a, _, out, errb := testApp(ft)
+			a.term = sizedTerminal{ft, c.width}
+			a.getenv = func(k string) string {
+				if k == "NO_COLOR" {
+					return c.noColor
+				}
+				return ""
+			}
+			if code := a.run([]string{"preview", task}); code != exitFailed {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitFailed, errb)
+			}
+			if got := ansi.MatchString(out.String()); got != c.color {
+				t.Errorf("colour = %v, want %v", got, c.color)
+			}
+			longest := 0
+			for _, l := range strings.Split(ansi.ReplaceAllString(out.String(), ""), "\n") {
+				longest = max(longest, utf8.RuneCountInString(l))
+			}
+			if fits := longest <= c.width; fits != (c.tty || c.width >= 200) {
+				t.Errorf("longest line %d columns at width %d (terminal %v):\n%s", longest, c.width, c.tty, out)
+			}
+			if !strings.Contains(out.String(), "validator_undefined_name") || strings.Count(out.String(), "validator_undefined_name") != 1 {
+				t.Errorf("validator_undefined_name is not shown exactly once:\n%s", out)
+			}
+		})
 	}
 }
