@@ -80,11 +80,6 @@ func width(s string) int {
 	return n
 }
 
-// wrap breaks text into lines at its spaces (wrapWords).
-func (t *textWriter) wrap(text string, first int, indent string) []string {
-	return t.wrapWords(strings.Split(text, " "), " ", first, indent)
-}
-
 // wrapWords joins words with sep into lines that fit the width, breaking
 // only between words: the first line starts after first columns (already
 // printed), the others after indent. With no width, or a width too narrow
