@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/keyward/keyward/keyring"
 	"github.com/keyward/keyward/model"
@@ -168,7 +169,7 @@ func (a *app) runPreview(ctx context.Context, args []string, opts taskpreview.Op
 			return err
 		}
 	default:
-		if err := taskpreview.WriteText(a.stdout, taskpreview.Results(out)); err != nil {
+		if err := a.textOptions().Write(a.stdout, taskpreview.Results(out)); err != nil {
 			return err
 		}
 		a.writeTotals(out, v)
@@ -297,4 +298,33 @@ func (a *app) previewFiles(args []string) (*taskpreview.Project, []string, error
 		files = append(files, found...)
 	}
 	return p, files, nil
+}
+
+// widthTerminal is a terminal that knows how wide standard output is.
+type widthTerminal interface {
+	StdoutWidth() int
+}
+
+// StdoutWidth is the width of the terminal standard output is on, or 0.
+func (osTerminal) StdoutWidth() int {
+	w, _, err := term.GetSize(int(os.Stdout.Fd()))
+	if err != nil {
+		return 0
+	}
+	return w
+}
+
+// textOptions lays the text output out for a terminal: colour unless
+// NO_COLOR is set (https://no-color.org) or TERM is dumb, and rows fitted
+// to its width. A pipe or a file gets plain rows of any length, for grep.
+func (a *app) textOptions() taskpreview.TextOptions {
+	if !a.term.StdoutIsTerminal() {
+		return taskpreview.TextOptions{}
+	}
+	var o taskpreview.TextOptions
+	o.Color = a.getenv("NO_COLOR") == "" && a.getenv("TERM") != "dumb"
+	if wt, ok := a.term.(widthTerminal); ok {
+		o.Width = wt.StdoutWidth()
+	}
+	return o
 }

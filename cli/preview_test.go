@@ -2,9 +2,12 @@ package cli
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // writeTree writes files (slash paths → content) under dir.
@@ -64,5 +67,168 @@ func TestDemoPreviewIgnoresJulepYAMLAround(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "manifest_") || strings.Contains(out.String(), "julep.yaml") {
 		t.Errorf("the demo preview reports the julep.yaml of the folder it runs in:\n%s", out)
+	}
+}
+
+// sizedTerminal is a fake terminal whose standard output is width columns
+// wide.
+type sizedTerminal struct {
+	*fakeTerminal
+	width int
+}
+
+func (s sizedTerminal) StdoutWidth() int { return s.width }
+
+// On a terminal the text output has colour (unless NO_COLOR is set) and
+// rows fitted to its width; piped, it is plain and rows are whole.
+func TestPreviewTextOnATerminal(t *testing.T) {
+	const task = "../taskpreview/testdata/04-expressions-and-templates.yaml"
+	ansi := regexp.MustCompile("\x1b\\[[0-9;]*m")
+	for _, c := range []struct {
+		name    string
+		tty     bool
+		noColor string
+		width   int
+		color   bool
+	}{
+		{name: "piped", width: 80},
+		{name: "terminal", tty: true, width: 80, color: true},
+		{name: "NO_COLOR", tty: true, noColor: "1", width: 80},
+		{name: "wide terminal", tty: true, width: 200, color: true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ft := &fakeTerminal{stdoutTTY: c.tty}
+			a, _, out, errb := testApp(ft)
+			a.term = sizedTerminal{ft, c.width}
+			a.getenv = func(k string) string {
+				if k == "NO_COLOR" {
+					return c.noColor
+				}
+				return ""
+			}
+			if code := a.run([]string{"preview", task}); code != exitFailed {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitFailed, errb)
+			}
+			if got := ansi.MatchString(out.String()); got != c.color {
+				t.Errorf("colour = %v, want %v", got, c.color)
+			}
+			longest := 0
+			for _, l := range strings.Split(ansi.ReplaceAllString(out.String(), ""), "\n") {
+				longest = max(longest, utf8.RuneCountInString(l))
+			}
+			if fits := longest <= c.width; fits != (c.tty || c.width >= 200) {
+				t.Errorf("longest line %d columns at width %d (terminal %v):\n%s", longest, c.width, c.tty, out)
+			}
+			if !strings.Contains(out.String(), "validator_undefined_name") || strings.Count(out.String(), "validator_undefined_name") != 1 {
+				t.Errorf("validator_undefined_name is not shown exactly once:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestPreCommitHook runs the repository's .pre-commit-hooks.yaml with the
+// real pre-commit (Debian's package will do) on a temporary git repository:
+// the hook builds keyward from this working tree (language: golang, from
+// the local module cache, no network) and fails while a staged task
+// references a secret the index does not name, then passes. Skipped when
+// pre-commit, git or go is not installed, and with -short.
+func TestPreCommitHook(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds keyward through pre-commit")
+	}
+	for _, tool := range []string{"pre-commit", "git", "go"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed", tool)
+		}
+	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	run := func(dir string, env []string, name string, args ...string) (string, error) {
+		t.Helper()
+		cmd := exec.Command(name, args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), env...)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	must := func(dir string, name string, args ...string) string {
+		t.Helper()
+		out, err := run(dir, nil, name, args...)
+		if err != nil {
+			t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+		}
+		return out
+	}
+	git := func(dir string, args ...string) string {
+		return must(dir, "git", append([]string{"-c", "user.email=t@example.com", "-c", "user.name=t", "-c", "commit.gpgsign=false"}, args...)...)
+	}
+
+	// The hook repository: this working tree as it is, committed.
+	hooks := filepath.Join(tmp, "hooks")
+	files := strings.Fields(must(root, "git", "ls-files", "-co", "--exclude-standard"))
+	for _, f := range files {
+		data, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			continue // deleted in the working tree
+		}
+		writeTree(t, hooks, map[string]string{filepath.ToSlash(f): string(data)})
+	}
+	git(hooks, "init", "-q")
+	git(hooks, "add", "-A")
+	git(hooks, "commit", "-q", "-m", "hooks")
+	rev := strings.TrimSpace(git(hooks, "rev-parse", "HEAD"))
+
+	// A project that uses it: a task, a file that is not a task, an index.
+	proj := filepath.Join(tmp, "proj")
+	writeTree(t, proj, map[string]string{
+		".pre-commit-config.yaml": "repos:\n  - repo: " + hooks + "\n    rev: " + rev + "\n    hooks:\n      - id: keyward-preview\n",
+		"tasks/digest.yaml":       "name: digest\nmain:\n  - log: $ secrets.SLACK_BOT_TOKEN\n  - log: $ secrets.BRAVE_KEY\n  - log: $ secrets.get('OPTIONAL_KEY')\n",
+		"docker-compose.yml":      "services:\n  web:\n    image: nginx\n",
+	})
+	git(proj, "init", "-q")
+	git(proj, "add", "-A")
+	index := filepath.Join(tmp, "index.toml")
+	entry := func(name string) string {
+		return "\n[[secret]]\nname = \"" + name + "\"\ncreated_at = 2026-01-01T00:00:00Z\nupdated_at = 2026-01-01T00:00:00Z\nversion = 1\n"
+	}
+	if err := os.WriteFile(index, []byte("format = 1\n"+entry("SLACK_BOT_TOKEN")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	gocache := strings.TrimSpace(must(root, "go", "env", "GOCACHE"))
+	modcache := strings.TrimSpace(must(root, "go", "env", "GOMODCACHE"))
+	env := []string{"PRE_COMMIT_HOME=" + filepath.Join(tmp, "pre-commit"), "KEYWARD_INDEX=" + index,
+		"GOCACHE=" + gocache, "GOMODCACHE=" + modcache, "GOPROXY=off", "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local",
+		"NO_COLOR=1", "DBUS_SESSION_BUS_ADDRESS=unix:path=" + filepath.Join(tmp, "no-bus")}
+
+	out, err := run(proj, env, "pre-commit", "run", "--all-files")
+	if err == nil {
+		t.Fatalf("the hook passed with BRAVE_KEY missing from the index:\n%s", out)
+	}
+	for _, want := range []string{
+		"keyward preview (Julep task secrets)", "- hook id: keyward-preview", "- exit code: 1",
+		"names only (no value read)", "keyward: 1 required secret is missing: BRAVE_KEY",
+		"docker-compose.yml:1:1: not a Julep task",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("pre-commit output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "OPTIONAL_KEY is not") || strings.Contains(out, "create --name OPTIONAL_KEY") {
+		t.Errorf("an optional reference failed the hook:\n%s", out)
+	}
+
+	f, err := os.OpenFile(index, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(entry("BRAVE_KEY")); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if out, err := run(proj, env, "pre-commit", "run", "--all-files"); err != nil || !strings.Contains(out, "keyward preview (Julep task secrets)") || !strings.Contains(out, "Passed") {
+		t.Fatalf("the hook with every required secret in the index: %v\n%s", err, out)
 	}
 }

@@ -1,6 +1,8 @@
 package taskpreview
 
 import (
+	"regexp"
+	"sort"
 	"strings"
 	"unicode"
 )
@@ -26,6 +28,13 @@ type hit struct {
 	hasDefault bool   // .get() with a fallback argument
 	inSet      bool   // inside a set display: $ {secrets.X}
 	hazard     string // why the name cannot be written as an attribute
+}
+
+// readsName reports whether h reads (or tests) the secret h.name: not a
+// dynamic or whole-map access, which keeps the attribute name of
+// secrets.keys only for its warning (JULEP.md §3).
+func (h hit) readsName() bool {
+	return h.name != "" && h.kind != KindDynamic && h.kind != KindWholeMap
 }
 
 // analysis is what one string leaf does with the secrets map.
@@ -177,28 +186,64 @@ func isLegacyAccess(s string) bool {
 		s == "_"
 }
 
-// scanInert finds reference-shaped text in a string Julep never evaluates.
-// Such text need not be valid Python (descriptions are prose), so when the
-// string rules find nothing, a lenient scan looks for secrets.NAME,
-// secrets['NAME'] and secrets.get('NAME') wherever the word secrets stands
-// on its own.
+// namedKinds are the reference forms that name a secret: the look-alikes
+// an inert position lists (a dynamic or whole-map access names none).
+var namedKinds = map[Kind]bool{KindExprAttr: true, KindExprIndex: true, KindExprGet: true,
+	KindPresenceCheck: true, KindFString: true, KindTemplate: true, KindImplicitFString: true, KindDollarSet: true}
+
+// scanInert finds reference-shaped text in a string Julep never evaluates:
+// a look-alike of every reference form that names a secret, wherever it
+// sits in the string. Such text need not be valid Python (descriptions are
+// prose), so three passes each add what the earlier ones did not find, by
+// the position of its secrets word:
+//
+//  1. each "$ " in the text starts an expression that runs to the end of
+//     its line, read with the string rules ($ secrets.NAME, $ f'…',
+//     $ 'NAME' in secrets and $ {…} in the middle of a description);
+//  2. the whole string read as Julep would read it were it evaluated
+//     (templates and implicit {…} fields);
+//  3. a lenient look at every other word secrets standing on its own:
+//     secrets.NAME, secrets['NAME'], secrets.get('NAME') and 'NAME' in
+//     secrets, its kind from the braces around it.
+//
+// Method names (secrets.keys) name no secret and are not listed.
 func scanInert(value string) []hit {
 	if !strings.Contains(value, "secrets") {
 		return nil
 	}
-	if a := analyze(value); a.err == nil && len(a.hits) > 0 {
-		var named []hit
-		for _, h := range a.hits {
-			if h.name != "" {
-				named = append(named, h)
-			}
-		}
-		if len(named) > 0 {
-			return named
+	var hits []hit
+	found := map[int]bool{}
+	add := func(h hit, shift int) {
+		h.off, h.end = h.off+shift, h.end+shift
+		if namedKinds[h.kind] && h.readsName() && !found[h.off] {
+			found[h.off] = true
+			hits = append(hits, h)
 		}
 	}
-	expr := strings.HasPrefix(strings.TrimLeftFunc(value, pyStripSet), "$ ")
-	var hits []hit
+	for i := 0; ; {
+		j := strings.Index(value[i:], "$ ")
+		if j < 0 {
+			break
+		}
+		at := i + j
+		i = at + 2
+		eol := strings.IndexByte(value[at:], '\n')
+		if eol < 0 {
+			eol = len(value) - at
+		}
+		expr := value[at : at+proseEnd(value[at:at+eol])]
+		if !strings.Contains(expr, "secrets") {
+			continue
+		}
+		for _, h := range analyze(expr).hits {
+			add(h, at)
+		}
+	}
+	if a := analyze(value); a.err == nil {
+		for _, h := range a.hits {
+			add(h, 0)
+		}
+	}
 	for i := 0; ; {
 		j := strings.Index(value[i:], "secrets")
 		if j < 0 {
@@ -206,7 +251,7 @@ func scanInert(value string) []hit {
 		}
 		at := i + j
 		i = at + len("secrets")
-		if !standsAlone(value, at, i) {
+		if found[at] || !standsAlone(value, at, i) {
 			continue
 		}
 		lx := &lexer{s: value, pos: at}
@@ -220,14 +265,69 @@ func scanInert(value string) []hit {
 		}
 		h, ok := lenientAccess(toks)
 		if !ok {
+			h, ok = presenceBefore(value, at)
+		}
+		if !ok {
 			continue
 		}
-		if !expr {
+		if h.kind != KindPresenceCheck {
 			h.kind = braceKind(value[:at], h.kind)
 		}
-		hits = append(hits, h)
+		add(h, 0)
 	}
+	sort.Slice(hits, func(a, b int) bool { return hits[a].off < hits[b].off })
 	return hits
+}
+
+// proseEnd is where the expression that starts with "$ " in prose ends: at
+// the first top-level ',' or ';', a '.' followed by a space, two words in
+// a row that Python would not accept (prose resuming), or text that does
+// not lex; else at the end of s.
+func proseEnd(s string) int {
+	lx := &lexer{s: s, pos: 2}
+	depth := 0
+	var prev token
+	for {
+		t, ok, err := lx.next()
+		if err != nil || !ok {
+			if err != nil {
+				return min(prev.end, len(s))
+			}
+			return len(s)
+		}
+		if t.kind == tOp {
+			switch t.text {
+			case "(", "[", "{":
+				depth++
+			case ")", "]", "}":
+				depth--
+			case ",", ";":
+				if depth <= 0 {
+					return t.start
+				}
+			case ".":
+				if t.end == len(s) || s[t.end] == ' ' {
+					return t.start
+				}
+			}
+		}
+		if depth <= 0 && t.kind == tName && prev.kind == tName && !pyKeywords[t.text] && !pyKeywords[prev.text] {
+			return prev.end
+		}
+		prev = t
+	}
+}
+
+// presenceQuote is a quoted name right before "in secrets" (or "not in").
+var presenceQuote = regexp.MustCompile(`(?:'([^'\n]*)'|"([^"\n]*)")\s+(?:not\s+)?in\s+$`)
+
+// presenceBefore reads 'NAME' in secrets ending at the word secrets at off.
+func presenceBefore(value string, off int) (hit, bool) {
+	m := presenceQuote.FindStringSubmatch(value[:off])
+	if m == nil {
+		return hit{}, false
+	}
+	return hit{kind: KindPresenceCheck, name: m[1] + m[2], off: off, end: off + len("secrets"), optional: true}, true
 }
 
 func standsAlone(s string, start, end int) bool {
@@ -255,6 +355,11 @@ func lenientAccess(t []token) (hit, bool) {
 	case op(1, ".") && len(t) > 2 && t[2].kind == tName && t[2].text == "get" && op(3, "(") && len(t) > 4 && t[4].kind == tString:
 		h.kind, h.name, h.end, h.optional = KindExprGet, t[4].str, t[4].end, true
 	case op(1, ".") && len(t) > 2 && t[2].kind == tName:
+		// In prose "secrets. Then" ends a sentence: an attribute is
+		// written without spaces. A map method names no secret.
+		if t[1].start != t[0].end || t[2].start != t[1].end || mapMethods[t[2].text] || blockedAttr(t[2].text) {
+			return h, false
+		}
 		h.kind, h.name, h.end = KindExprAttr, t[2].text, t[2].end
 	case op(1, "[") && len(t) > 2 && t[2].kind == tString && !t[2].bytes:
 		h.kind, h.name, h.end = KindExprIndex, t[2].str, t[2].end

@@ -162,9 +162,29 @@ func TestScanInert(t *testing.T) {
 		{"don't put {{ secrets.X }} in prose, it's fine", []string{"template:X"}},
 		{"use secrets['Y'] or secrets.get('Z')", []string{"expr_index:Y", "expr_get:Z?"}},
 		{"the secrets map and my_secrets.X", nil},
+		// Every form that names a secret, in the middle of prose.
+		{"Uses $ secrets.A to call the API", []string{"expr_attr:A"}},
+		{"Calls with $ secrets['A'] then", []string{"expr_index:A"}},
+		{"Checks $ secrets.get('A', 'x') first", []string{"expr_get:A?"}},
+		{"Checks $ 'A' in secrets first", []string{"presence_check:A?"}},
+		{"only if \"A\" not in secrets is false", []string{"presence_check:A?"}},
+		{"Sends $ f'Bearer {secrets.A}' as the header", []string{"fstring:A"}},
+		{"Sends $ {secrets.A} (a set)", []string{"dollar_set:A"}},
+		{"Sends Bearer {secrets.A} as the header", []string{"implicit_fstring:A"}},
+		{"Sends ${{ secrets.A }} as the header", []string{"template:A"}},
+		// Several forms in one string, each found.
+		{"Bearer {secrets.A}, or $ secrets.B, or 'C' in secrets", []string{"implicit_fstring:A", "expr_attr:B", "presence_check:C?"}},
+		{"line one\n$ secrets.A\nand {{ secrets.B }} and secrets['C']", []string{"expr_attr:A", "template:B", "expr_index:C"}},
+		// Prose and method names are not look-alikes of a named secret.
+		{"Keep your secrets. Then rotate them", nil},
+		{"costs $ 5 and secrets stay secret", nil},
+		{"$ secrets.keys() lists names", nil},
+		{"whole map: $ len(secrets), dynamic: $ secrets[_.k]", nil},
 	}
 	for _, c := range cases {
-		got := describe(&analysis{hits: scanInert(c.in)})
+		hits := scanInert(c.in)
+		checkHits(t, c.in, hits)
+		got := describe(&analysis{hits: hits})
 		if !reflect.DeepEqual(got, c.want) {
 			t.Errorf("scanInert(%q) = %q, want %q", c.in, got, c.want)
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -363,5 +364,68 @@ func TestMethodNameAttributes(t *testing.T) {
 	}
 	if got := res[0].References; len(got) != 2 || got[0].Name != "keys" || got[1].Name != "KEYS" || got[0].Status != StatusResolved {
 		t.Errorf("references = %+v, want keys (index form) and KEYS, resolved", got)
+	}
+}
+
+// The method-name case inside {{ }} templates and implicit {…} f-string
+// fields, and in a URL host that URL validation lowercases into one: the
+// map's method, not a secret; no reference, no value read, no leak warning
+// naming a secret, and the rendering marks it dynamic, not as a name.
+func TestMethodNameInTemplatesAndFields(t *testing.T) {
+	tests := []struct {
+		value string // a log: value, or an api_call url when url
+		name  string
+		url   bool
+	}{
+		{value: "{{ secrets.keys }}", name: "keys"},
+		{value: "{{secrets.func_code}}", name: "func_code"},
+		{value: "legacy {{ secrets.mro }} text", name: "mro"},
+		{value: "Bearer {secrets.items}", name: "items"},
+		{value: "{secrets.format}", name: "format"},
+		{value: "{secrets.values:>10}", name: "values"},
+		{value: "{secrets.to_json!r}", name: "to_json"},
+		{value: "$ f'Bearer {secrets.copy}'", name: "copy"},
+		{value: "https://{secrets.KEYS}.example.com/v1", name: "keys", url: true},
+	}
+	for _, tt := range tests {
+		src := "name: t\nmain:\n  - log: " + strconv.Quote(tt.value) + "\n"
+		path := "main[0].log"
+		if tt.url {
+			src = "name: t\ntools:\n  - name: api\n    type: api_call\n    api_call:\n      method: GET\n      url: " +
+				strconv.Quote(tt.value) + "\nmain:\n  - tool: api\n    arguments: {}\n"
+			path = "tools[0].api_call.url"
+		}
+		lk := newFakeLookup(tt.name, strings.ToUpper(tt.name))
+		res, err := Preview("t.yaml", []byte(src), Options{Lookup: lk})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := res[0]
+		if len(r.References) != 0 {
+			t.Errorf("%s: references %+v, want none", tt.value, r.References)
+		}
+		if len(r.Dynamic) != 1 || r.Dynamic[0].Kind != KindWholeMap || r.Dynamic[0].Path != path {
+			t.Errorf("%s: dynamic = %+v, want one whole_map at %s", tt.value, r.Dynamic, path)
+		}
+		var index bool
+		for _, w := range r.Warnings {
+			index = index || w.Code == WarnNameNeedsIndex && strings.Contains(w.Message, "write secrets['"+tt.name+"']")
+			if strings.Contains(w.Message, "values of "+tt.name) {
+				t.Errorf("%s: %s names %s as a secret: %s", tt.value, w.Code, tt.name, w.Message)
+			}
+		}
+		if !index {
+			t.Errorf("%s: no name_needs_index_form warning naming secrets['%s']: %+v", tt.value, tt.name, r.Warnings)
+		}
+		if len(lk.reads) != 0 {
+			t.Errorf("%s: values were read: %v", tt.value, lk.reads)
+		}
+		for _, l := range r.Rendering.Lines {
+			for _, sp := range l.Spans {
+				if sp.Name == tt.name || sp.State == SpanInert {
+					t.Errorf("%s: rendered as %+v, want a dynamic span with no name", tt.value, sp)
+				}
+			}
+		}
 	}
 }

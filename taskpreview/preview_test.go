@@ -3,6 +3,8 @@ package taskpreview
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -270,14 +272,41 @@ func TestHardcodedCredential(t *testing.T) {
 	if _, err := r.Hardcoded[0].Replace([]byte(src), "bad name"); err == nil {
 		t.Error("Replace accepted an invalid name")
 	}
-	n := 0
+	// The advice is the text Replace writes: "Bearer " is kept.
+	var advice []string
 	for _, w := range r.Warnings {
 		if w.Code == WarnHardcoded {
-			n++
+			advice = append(advice, w.Message)
 		}
 	}
-	if n != 2 {
-		t.Errorf("hardcoded_credential warnings = %d, want 2: %v", n, r.Warnings)
+	bearer := r.Hardcoded[1]
+	if bearer.Scheme != "Bearer " || bearer.Reference("GITHUB_TOKEN") != "$ 'Bearer ' + secrets.GITHUB_TOKEN" {
+		t.Errorf("hardcoded[1]: scheme %q, Reference %q", bearer.Scheme, bearer.Reference("GITHUB_TOKEN"))
+	}
+	if want := []string{
+		"this literal looks like a credential (" + h.Masked + "); store it as SPIDER_API_KEY and write $ secrets.SPIDER_API_KEY",
+		"this literal looks like a credential (" + bearer.Masked + "); store it as " + bearer.SuggestedName +
+			" and write $ 'Bearer ' + secrets." + bearer.SuggestedName,
+	}; !slices.Equal(advice, want) {
+		t.Errorf("hardcoded_credential warnings =\n%q\nwant\n%q", advice, want)
+	}
+}
+
+func TestHardcodedReferenceText(t *testing.T) {
+	for _, c := range []struct{ scheme, want string }{
+		{"", "$ secrets.K"},
+		{"Bearer ", "$ 'Bearer ' + secrets.K"},
+		{"token ", "$ 'token ' + secrets.K"},
+		{"it's ", `$ 'it\'s ' + secrets.K`},
+	} {
+		if got := ReferenceText(c.scheme, "K"); got != c.want {
+			t.Errorf("ReferenceText(%q, K) = %q, want %q", c.scheme, got, c.want)
+		}
+		src := "name: r\nmain:\n  - log: " + strconv.Quote(ReferenceText(c.scheme, "K")) + "\n"
+		res, err := Preview("r.yaml", []byte(src), Options{})
+		if err != nil || len(res[0].References) != 1 || res[0].References[0].Name != "K" || res[0].References[0].Kind != KindExprAttr {
+			t.Errorf("the text for %q does not preview as one expr_attr reference to K: %v %+v", c.scheme, err, res)
+		}
 	}
 }
 

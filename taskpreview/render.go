@@ -280,7 +280,7 @@ func (w *walker) renderOperands(si *scalarInfo, toks []token) ([]seg, bool) {
 // named secret access.
 func (w *walker) accessSeg(si *scalarInfo, start, end int) (seg, bool) {
 	for i, h := range si.a.hits {
-		if h.off == start && h.end == end && h.name != "" && h.kind != KindPresenceCheck {
+		if h.off == start && h.end == end && h.readsName() && h.kind != KindPresenceCheck {
 			return w.valueSeg(si, i), true
 		}
 	}
@@ -368,14 +368,14 @@ func (w *walker) renderSource(si *scalarInfo, from, to int) []seg {
 		}
 		out = append(out, seg{text: v[pos:h.off]})
 		switch {
-		case h.name == "" || h.kind == KindPresenceCheck:
-			state := SpanDynamic
+		case !h.readsName() || h.kind == KindPresenceCheck:
+			state, name := SpanDynamic, ""
 			ref := -1
 			if h.kind == KindPresenceCheck && si.refs[i] >= 0 {
 				ref = si.refs[i]
-				state = w.res.References[ref].SpanState()
+				state, name = w.res.References[ref].SpanState(), h.name
 			}
-			out = append(out, seg{text: v[h.off:h.end], state: state, name: h.name, ref: ref})
+			out = append(out, seg{text: v[h.off:h.end], state: state, name: name, ref: ref})
 		default:
 			out = append(out, w.valueSeg(si, i))
 		}

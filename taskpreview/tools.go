@@ -3,6 +3,7 @@ package taskpreview
 import (
 	"errors"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/keyward/keyward/model"
@@ -173,15 +174,27 @@ func (w *walker) evalURL(n *ynode, path string, fc *fieldCtx) {
 		return
 	}
 	var live, dead []hit
-	for _, h := range a.hits {
+	for k, h := range a.hits {
 		line, col := w.hitPos(n, v, h.off)
 		switch urlPart(v, h.off) {
 		case "host":
+			if !h.readsName() {
+				live = append(live, h)
+				break
+			}
 			h.name = strings.ToLower(h.name)
 			w.warn(WarnURLHostLowercased, path, "URL validation lowercases the host, so this looks up "+model.Printable(h.name), line, col)
+			if strings.HasPrefix(v[h.off:], "secrets.") && (mapMethods[h.name] || blockedAttr(h.name)) {
+				// {secrets.KEYS} became {secrets.keys}: the map's
+				// method, not a secret (JULEP.md §3).
+				h.kind, h.expr, h.hazard = KindWholeMap, strings.ToLower(v[h.off:h.end]), attrHazard(h.name)
+				a.hits[k] = h // and so it renders
+			}
 			live = append(live, h)
 		case "path", "userinfo":
-			dead = append(dead, h)
+			if h.readsName() {
+				dead = append(dead, h)
+			}
 			w.warn(WarnURLPathBraces, path, "braces in the URL "+urlPart(v, h.off)+" are percent-encoded at upload, so "+
 				model.Printable(h.name)+" is never interpolated", line, col)
 		default:
@@ -342,7 +355,7 @@ func (w *walker) checkHardcoded(n *ynode, path string, fc *fieldCtx) {
 	trimmed := strings.TrimSpace(v)
 	h := &Hardcoded{Path: path, Line: n.line, Column: n.col, Start: n.start, End: n.end,
 		Masked: model.Mask(tok), SuggestedName: suggestName(prefix, key),
-		scalarStart: n.start, scalarEnd: n.end, scheme: strings.TrimSuffix(trimmed, tok),
+		scalarStart: n.start, scalarEnd: n.end, Scheme: strings.TrimSuffix(trimmed, tok),
 		block: n.style == styleLiteral || n.style == styleFolded || strings.ContainsAny(string(w.f.src[n.start:n.end]), "\r\n")}
 	if n.style == styleSingle || n.style == styleDouble {
 		h.Start, h.End = min(n.start+1, n.end), max(n.end-1, n.start)
@@ -350,7 +363,7 @@ func (w *walker) checkHardcoded(n *ynode, path string, fc *fieldCtx) {
 	si.hardcoded = h
 	w.res.Hardcoded = append(w.res.Hardcoded, *h)
 	w.warn(WarnHardcoded, path, "this literal looks like a credential ("+h.Masked+"); store it as "+h.SuggestedName+
-		" and write $ secrets."+h.SuggestedName, n.line, n.col)
+		" and write "+h.Reference(h.SuggestedName), n.line, n.col)
 }
 
 var genericKeys = setOf("api_key", "apikey", "key", "token", "password", "secret", "authorization",
@@ -378,9 +391,32 @@ func suggestName(prefix, key string) string {
 	return strings.TrimRight(name, "_")
 }
 
-// Replace returns src with the hardcoded literal replaced by a reference to
-// the secret name, e.g. "$ secrets.SPIDER_API_KEY" or
-// "$ 'Bearer ' + secrets.GITHUB_TOKEN", for a caller that has just stored
+// Reference is the one rule for the text that replaces the literal once its
+// credential is stored as name: "$ secrets.SPIDER_API_KEY", or, when the
+// literal starts with a scheme such as "Bearer ", an expression that keeps
+// it: "$ 'Bearer ' + secrets.GITHUB_TOKEN". The preview's advice, Replace
+// and the terminal UI's import all say and write this text.
+func (h Hardcoded) Reference(name string) string {
+	return ReferenceText(h.Scheme, name)
+}
+
+// ReferenceText is Hardcoded.Reference for a literal whose scheme ("Bearer
+// ", or "") is known without its Hardcoded: the terminal UI keeps the
+// scheme of the literal it imports, never the literal.
+func ReferenceText(scheme, name string) string {
+	if scheme == "" {
+		return "$ secrets." + name
+	}
+	return "$ " + pyQuote(scheme) + " + secrets." + name
+}
+
+// pyQuote is s as a single-quoted Python string literal.
+func pyQuote(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, "'", `\'`).Replace(s) + "'"
+}
+
+// Replace returns src with the hardcoded literal replaced by
+// h.Reference(name), in double quotes, for a caller that has just stored
 // the literal under that name. Literals in block scalars or spanning lines
 // are left to the user.
 func (h Hardcoded) Replace(src []byte, name string) ([]byte, error) {
@@ -390,12 +426,9 @@ func (h Hardcoded) Replace(src []byte, name string) ([]byte, error) {
 	if h.block || h.scalarStart < 0 || h.scalarEnd > len(src) || h.scalarStart >= h.scalarEnd {
 		return nil, errors.New("this literal spans lines; replace it by hand")
 	}
-	ref := "secrets." + name
-	if h.scheme != "" {
-		ref = "'" + h.scheme + "' + " + ref
-	}
+	ref := strconv.Quote(h.Reference(name))
 	out := make([]byte, 0, len(src)+len(ref))
 	out = append(out, src[:h.scalarStart]...)
-	out = append(out, `"$ `+ref+`"`...)
+	out = append(out, ref...)
 	return append(out, src[h.scalarEnd:]...), nil
 }

@@ -179,10 +179,12 @@ type Hardcoded struct {
 	Start, End    int    // byte range of the literal in the file (inside any quotes)
 	Masked        string // model.Mask of the credential part
 	SuggestedName string // a store name derived from the field's key
+	// Scheme is the text before the credential ("Bearer " and the like, or
+	// ""), kept by Reference in front of the secret.
+	Scheme string
 
-	scalarStart, scalarEnd int    // the whole YAML scalar, quotes included
-	scheme                 string // "Bearer " and the like, kept in the reference
-	block                  bool   // a block scalar or one spanning lines: not replaceable
+	scalarStart, scalarEnd int  // the whole YAML scalar, quotes included
+	block                  bool // a block scalar or one spanning lines: not replaceable
 }
 
 // Result is the preview of one task document. Its JSON form is one object

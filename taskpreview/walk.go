@@ -278,11 +278,17 @@ func (w *walker) addHits(n *ynode, path string, fc *fieldCtx, a *analysis, hits 
 		if fc.validated && a.mode != modeImplicit {
 			w.warn(WarnValidatorUndefined, path, "Julep's upload validator does not know the name 'secrets' and may reject this with 400", line, col)
 		}
+		// A whole-map access (secrets.keys too) names no secret: its
+		// leak is "the secrets map".
+		leaked := ""
+		if h.readsName() {
+			leaked = h.name
+		}
 		if valued && fc.leak != "" {
-			w.aggregate(fc.leak, fc.leakPath, leakFormats[fc.leak], h.name, line, col)
+			w.aggregate(fc.leak, fc.leakPath, leakFormats[fc.leak], leaked, line, col)
 		}
 		if valued && fc.llmStep != "" {
-			w.aggregate(WarnSecretSentToLLM, fc.llmStep, "values of %s go into the prompt sent to the model provider", h.name, line, col)
+			w.aggregate(WarnSecretSentToLLM, fc.llmStep, "values of %s go into the prompt sent to the model provider", leaked, line, col)
 		}
 	}
 }

@@ -40,20 +40,23 @@ type Refused struct{ Reason string }
 // (is:unused) must be applied again.
 type UsageChanged struct{}
 
-// Rewritten reports the rewrite of File after Name was imported; Err when
-// it failed, and then the file still holds the literal.
+// Rewritten reports the rewrite of File after Name was imported: Written is
+// the text that replaced the literal ("$ 'Bearer ' + secrets.NAME" when the
+// literal had a scheme). Err when it failed, and then the file still holds
+// the literal.
 type Rewritten struct {
 	File, Name string
+	Written    string
 	Err        error
 }
 
-// Status is the status line's report of r.
+// Status is the status line's report of r: the text actually written.
 func (r Rewritten) Status() string {
 	file := model.Printable(r.File)
 	if r.Err != nil {
 		return "could not rewrite " + file + ": " + describeErr(r.Err) + "; the secret is stored, replace the literal by hand"
 	}
-	return file + " now reads $ secrets." + model.Printable(r.Name)
+	return file + " now reads " + model.Printable(r.Written)
 }
 
 func (OpenPreview) action()   {}
@@ -173,5 +176,5 @@ func (m *Model) startImport() Action {
 	if h == nil {
 		return Refused{Reason: "this literal spans lines; move it into the store by hand"}
 	}
-	return ImportLiteral{Literal: Literal{File: f.Path, Path: h.Path, Masked: h.Masked, Writable: m.writable}, SuggestedName: h.SuggestedName}
+	return ImportLiteral{Literal: Literal{File: f.Path, Path: h.Path, Masked: h.Masked, Scheme: h.Scheme, Writable: m.writable}, SuggestedName: h.SuggestedName}
 }

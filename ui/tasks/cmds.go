@@ -68,11 +68,13 @@ type previewedMsg struct {
 	files   []taskpreview.FilePreview
 }
 
-// rewrittenMsg reports the rewrite of a task file after an import.
+// rewrittenMsg reports the rewrite of a task file after an import: written
+// is the text that replaced the literal.
 type rewrittenMsg struct {
-	file string
-	name string
-	err  error
+	file    string
+	name    string
+	written string
+	err     error
 }
 
 // pollMsg is the timer that looks for changed task files; seq drops the
@@ -136,7 +138,15 @@ type Literal struct {
 	File     string // slash path in the tasks folder
 	Path     string // the task path of the field
 	Masked   string
-	Writable bool // the file is on disk, where keyward may rewrite it
+	Scheme   string // "Bearer " and the like before the credential, or ""
+	Writable bool   // the file is on disk, where keyward may rewrite it
+}
+
+// Reference is the text a rewrite puts in place of the literal once it is
+// stored as name (taskpreview's Hardcoded.Reference, the one rule), for a
+// prompt that says what will be written.
+func (lit Literal) Reference(name string) string {
+	return taskpreview.ReferenceText(lit.Scheme, name)
 }
 
 // LiteralValue returns a function that reads lit's task file again, finds
@@ -206,7 +216,8 @@ func (m *Model) Rewrite(lit Literal, name string) tea.Cmd {
 // and renaming it over the original, mode kept.
 func rewriteTaskFile(dir string, lit Literal, name string, opts taskpreview.Options) tea.Cmd {
 	return safecmd.Wrap(func() tea.Msg {
-		done := func(err error) tea.Msg { return rewrittenMsg{file: lit.File, name: name, err: err} }
+		written := ""
+		done := func(err error) tea.Msg { return rewrittenMsg{file: lit.File, name: name, written: written, err: err} }
 		p, err := filepath.EvalSymlinks(filepath.Join(dir, filepath.FromSlash(lit.File)))
 		if err != nil {
 			return done(err)
@@ -224,6 +235,10 @@ func rewriteTaskFile(dir string, lit Literal, name string, opts taskpreview.Opti
 			return done(err)
 		}
 		// The task file keeps its mode; a crash leaves the old file or the new one, never half of either.
-		return done(atomicfile.WriteFile(p, out, 0o644))
+		if err := atomicfile.WriteFile(p, out, 0o644); err != nil {
+			return done(err)
+		}
+		written = h.Reference(name) // what Replace wrote, as the status line says it
+		return done(nil)
 	})
 }

@@ -233,7 +233,7 @@ func TestImportAndRewrite(t *testing.T) {
 	}
 	h.run(h.m.Rewrite(act.Literal, "SPIDER_KEY"))
 	done, _ := lastOf[Rewritten](h)
-	if want := (Rewritten{File: "h.yaml", Name: "SPIDER_KEY"}); done != want {
+	if want := (Rewritten{File: "h.yaml", Name: "SPIDER_KEY", Written: "$ secrets.SPIDER_KEY"}); done != want {
 		t.Fatalf("after the rewrite: %#v, want %#v", done, want)
 	}
 	if s := done.Status(); s != "h.yaml now reads $ secrets.SPIDER_KEY" {
@@ -262,6 +262,50 @@ func TestImportAndRewrite(t *testing.T) {
 	h.run(h.m.Rewrite(act.Literal, "SPIDER_KEY"))
 	if r, _ := lastOf[Rewritten](h); r.Err == nil || !strings.Contains(r.Status(), "could not rewrite h.yaml") {
 		t.Fatalf("a second rewrite: %#v", r)
+	}
+}
+
+// TestImportBearerKeepsScheme: a literal "Bearer sk-…" is rewritten to an
+// expression that keeps "Bearer ", and the status line and the Literal's
+// Reference (for the root's prompt) say exactly the text written
+// (taskpreview's Hardcoded.Reference, the one rule the CLI's advice uses).
+func TestImportBearerKeepsScheme(t *testing.T) {
+	const task = "name: h\nmain:\n  - tool: notify\n    arguments:\n      headers:\n" +
+		"        Authorization: \"Bearer " + hardcodedKey + "\"\n"
+	const want = "$ 'Bearer ' + secrets.NOTIFY_TOKEN"
+	dir := t.TempDir()
+	file := filepath.Join(dir, "h.yaml")
+	if err := os.WriteFile(file, []byte(task), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, fixture, func(o *Options) { o.Tasks = config.ResolveTasks(dir, "", config.Default(), false) })
+	h.openTask("h.yaml")
+	h.toLiteral()
+	h.keys("i")
+	act, ok := h.last().(ImportLiteral)
+	if !ok || act.Literal.Scheme != "Bearer " {
+		t.Fatalf("i: %#v, want an ImportLiteral with the scheme \"Bearer \"", h.last())
+	}
+	if got := act.Literal.Reference("NOTIFY_TOKEN"); got != want {
+		t.Errorf("Literal.Reference = %q, want %q", got, want)
+	}
+	if v, err := h.m.LiteralValue(act.Literal)(); err != nil || v != hardcodedKey {
+		t.Fatalf("LiteralValue: err %v, value is the credential without its scheme: %v", err, v == hardcodedKey)
+	}
+	h.run(h.m.Rewrite(act.Literal, "NOTIFY_TOKEN"))
+	done, _ := lastOf[Rewritten](h)
+	if done.Err != nil || done.Written != want {
+		t.Fatalf("after the rewrite: %#v, want Written %q", done, want)
+	}
+	if s := done.Status(); s != "h.yaml now reads "+want {
+		t.Errorf("status = %q, want the text written: %q", s, "h.yaml now reads "+want)
+	}
+	got, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if line := `Authorization: "` + want + `"`; strings.Contains(string(got), hardcodedKey) || !strings.Contains(string(got), line) {
+		t.Fatalf("rewritten file lacks %s:\n%s", line, got)
 	}
 }
 

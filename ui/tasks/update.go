@@ -44,7 +44,7 @@ func (m *Model) Update(msg Msg) (tea.Cmd, Action) {
 			return m.scan(), nil
 		}
 	case rewrittenMsg:
-		done := Rewritten{File: msg.file, Name: msg.name, Err: msg.err}
+		done := Rewritten{File: msg.file, Name: msg.name, Written: msg.written, Err: msg.err}
 		if msg.err != nil {
 			return nil, done
 		}
