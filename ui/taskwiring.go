@@ -9,6 +9,7 @@ package ui
 import (
 	"context"
 	"slices"
+	"strconv"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -210,11 +211,11 @@ func (a *Model) secretImported(msg secretImportedMsg) tea.Cmd {
 	reload := a.reload(msg.secret.Name)
 	if !lit.Writable {
 		return tea.Batch(reload, a.setStatus(statusSuccess, "imported "+name+"; "+model.Printable(lit.File)+
-			" is read-only here, so it still holds the literal: write $ secrets."+name+" there yourself"))
+			" is read-only here, so it still holds the literal: write "+model.Printable(lit.Reference(msg.secret.Name))+" there yourself"))
 	}
 	file := model.Printable(lit.File)
 	a.ask(confirmation{
-		prompt: "Imported " + name + ". Rewrite " + file + " to use it? y/N · " + model.Printable(lit.Path) + ` becomes "$ secrets.` + name + `"`,
+		prompt: "Imported " + name + ". Rewrite " + file + " to use it? y/N · " + model.Printable(lit.Path) + " becomes " + strconv.Quote(lit.Reference(msg.secret.Name)),
 		yes:    a.tasks.Rewrite(lit, msg.secret.Name),
 		busy:   "rewriting " + file,
 		no:     "left " + file + " as it was; it still holds the literal",
