@@ -19,17 +19,21 @@ func adviceFor(err error, goos string) string {
 	case errors.Is(err, ErrUnavailable):
 		switch goos {
 		case "linux", "freebsd", "openbsd", "netbsd":
-			return "no Secret Service answers on the D-Bus session bus: log in to a desktop session with gnome-keyring or KWallet, " +
-				"or on a headless box run keyward inside 'dbus-run-session' with 'gnome-keyring-daemon --unlock' (see the README); " +
-				"or try 'keyward --demo'"
+			return "no Secret Service answers on a D-Bus session bus (usual over SSH, in containers and CI): " +
+				"keep secrets in an encrypted file instead with 'keyward init --backend file', " +
+				"or log in to a desktop session with gnome-keyring or KWallet; or try 'keyward --demo'"
 		case "darwin":
-			return "the login Keychain is not reachable; unlock it in Keychain Access, or try 'keyward --demo'"
+			return "the login Keychain is not reachable; unlock it in Keychain Access, or use 'keyward init --backend file'"
 		case "windows":
-			return "Windows Credential Manager is not reachable; or try 'keyward --demo'"
+			return "Windows Credential Manager is not reachable; or use 'keyward init --backend file'"
 		}
-		return "this system has no supported keyring; try 'keyward --demo'"
+		return "this system has no supported keyring; use 'keyward init --backend file', or try 'keyward --demo'"
+	case errors.Is(err, ErrLocked):
+		return "unlock your keyring (log in to the desktop, or 'gnome-keyring-daemon --unlock' over SSH) and try again, " +
+			"or use the file backend: 'keyward init --backend file'"
 	case errors.Is(err, ErrTimeout):
-		return "the keyring may be waiting for you to unlock it (look for a prompt on your desktop), or its daemon is stuck; unlock or restart it and try again"
+		return "the keyring did not answer (waiting for an unlock prompt on your desktop, or a stuck daemon); " +
+			"a change it was asked for may still land: once it answers, run 'keyward doctor', which finishes or reports it"
 	case errors.Is(err, ErrTooLarge):
 		switch goos {
 		case "windows":

@@ -40,11 +40,31 @@ var errNoWrite = errors.New("keyring: nothing to write")
 //     never interleave on the same name;
 //   - create and rotate write the keyring before the index (a crash leaves
 //     an orphan value, never a record without its value);
-//   - delete and rename drop the old record before the old values.
+//   - delete and rename drop the old record before the old values, and
+//     delete does so only once the keyring has answered; a delete whose
+//     values could not be removed, and a write whose call timed out (and
+//     may still land), is noted in the journal for Reconcile to finish.
 type store struct {
 	vals values
 	idx  index
 	now  func() time.Time
+	jr   journal // nil: nothing is noted
+}
+
+// note records op in the journal; it runs under the index lock.
+func (s *store) note(op pendingOp) error {
+	if s.jr == nil {
+		return nil
+	}
+	return s.jr.Note(op)
+}
+
+// done clears what the journal holds for name; under the index lock.
+func (s *store) done(name string) error {
+	if s.jr == nil {
+		return nil
+	}
+	return s.jr.Done(name)
 }
 
 // locked runs fn under the index lock; fn returning errNoWrite means success
@@ -132,6 +152,14 @@ func (s *store) Create(ctx context.Context, sec model.Secret, value string) (mod
 			return nil, exists(sec.Name)
 		}
 		if err := s.vals.Set(ctx, sec.Name, value); err != nil {
+			if errors.Is(err, ErrTimeout) {
+				// The value may still land, with no record: an orphan
+				// for Reconcile to remove if the clean-up below fails.
+				wrote = true
+				if nerr := s.note(pendingOp{Op: "create", Name: sec.Name}); nerr != nil {
+					return nil, errors.Join(fmt.Errorf("store %s: %w", sec.Name, err), nerr)
+				}
+			}
 			return nil, fmt.Errorf("store %s: %w", sec.Name, err)
 		}
 		wrote = true
@@ -156,11 +184,17 @@ func (s *store) Create(ctx context.Context, sec model.Secret, value string) (mod
 
 // dropOrphans removes name's values if, under the lock, the index does not
 // (or no longer) hold name. It is the clean-up after a failed create and the
-// second half of delete and rename.
+// second half of delete and rename. Once it is done, nothing is pending for
+// name.
 func (s *store) dropOrphans(ctx context.Context, name string) error {
 	return s.locked(ctx, func(list []model.Secret) ([]model.Secret, error) {
 		if find(list, name) >= 0 {
-			return nil, errNoWrite // recreated meanwhile: not ours to drop
+			// Recreated meanwhile: not ours to drop, and nothing left to
+			// finish.
+			if err := s.done(name); err != nil {
+				return nil, err
+			}
+			return nil, errNoWrite
 		}
 		if err := s.vals.Delete(ctx, name); err != nil {
 			return nil, err
@@ -169,6 +203,9 @@ func (s *store) dropOrphans(ctx context.Context, name string) error {
 			return nil, err
 		}
 		if err := s.vals.Delete(ctx, swapUser(name)); err != nil {
+			return nil, err
+		}
+		if err := s.done(name); err != nil {
 			return nil, err
 		}
 		return nil, errNoWrite
@@ -327,6 +364,13 @@ func (s *store) setValue(ctx context.Context, name string, next func(cur, prev s
 			}
 			changed = true
 			if err := s.vals.Set(ctx, name, value); err != nil {
+				if errors.Is(err, ErrTimeout) {
+					// It may land yet: Reconcile tells by comparing
+					// the value with the previous one, just written.
+					if nerr := s.note(pendingOp{Op: "rotate", Name: name, Version: list[i].Version}); nerr != nil {
+						return nil, errors.Join(fmt.Errorf("store %s: %w", name, err), nerr)
+					}
+				}
 				return nil, fmt.Errorf("store %s: %w", name, err)
 			}
 		}
@@ -420,11 +464,20 @@ func (s *store) Rollback(ctx context.Context, name string) (model.Secret, error)
 
 func (s *store) Delete(ctx context.Context, name string) error {
 	// Index first: a crash after this leaves an orphan value in the
-	// keyring, never an index entry pointing at nothing.
+	// keyring, never an index entry pointing at nothing. But only once the
+	// keyring answers: a locked or missing keyring would otherwise leave
+	// values that no keyward command can find; and noted, so that values
+	// that cannot be removed now are removed by Reconcile.
 	err := s.locked(ctx, func(list []model.Secret) ([]model.Secret, error) {
 		i := find(list, name)
 		if i < 0 {
 			return nil, notFound(name)
+		}
+		if err := s.vals.Ping(ctx); err != nil {
+			return nil, fmt.Errorf("delete %s: nothing deleted: %w", name, err)
+		}
+		if err := s.note(pendingOp{Op: "delete", Name: name, Version: list[i].Version}); err != nil {
+			return nil, err
 		}
 		return slices.Delete(list, i, i+1), nil
 	})
@@ -432,7 +485,8 @@ func (s *store) Delete(ctx context.Context, name string) error {
 		return err
 	}
 	if err := s.dropOrphans(ctx, name); err != nil {
-		return fmt.Errorf("removed %s from the index, but not its value from the keyring: %w", name, err)
+		return fmt.Errorf("removed %s from the index, but its values are still in the keyring; "+
+			"'keyward doctor' removes them once the keyring answers: %w", name, err)
 	}
 	return nil
 }
