@@ -42,6 +42,15 @@ func adviceFor(err error, goos string) string {
 			return "the macOS Keychain takes values of about 3 KB at most; store a smaller value"
 		}
 		return "this keyring limits the size of a value; store a smaller value"
+	case errors.Is(err, ErrNotInitialized):
+		return "set it up with 'keyward init --backend file' (it asks for a passphrase)"
+	case errors.Is(err, ErrWrongPassphrase):
+		return "nothing was changed; run the command again and type the passphrase given to 'keyward init' " +
+			"(or fix KEYWARD_PASSPHRASE_FD / KEYWARD_PASSPHRASE)"
+	case errors.Is(err, ErrNoPassphrase):
+		return "reading a value needs the file store's passphrase: run keyward in a terminal, or pass it on a file descriptor named by KEYWARD_PASSPHRASE_FD"
+	case errors.Is(err, ErrDamaged):
+		return "the file cannot be read back; restore it from a backup, or set a new value with 'keyward secrets rotate NAME'"
 	case errors.Is(err, ErrNotSet):
 		return "set its first value with 'keyward secrets rotate NAME' (r in the terminal UI)"
 	case errors.Is(err, ErrNoValue):

@@ -19,6 +19,15 @@ type values interface {
 	Ping(ctx context.Context) error
 }
 
+// sealer is a values backend that can move a value between the keyring
+// users of one name without reading it: the file backend, where reading
+// needs the passphrase and a rotation must not. A sealed value is opaque;
+// only SetSealed under the same name's users takes it.
+type sealer interface {
+	GetSealed(ctx context.Context, user string) (string, error)
+	SetSealed(ctx context.Context, user, sealed string) error
+}
+
 // index is where records live: the TOML file or a slice. Update runs fn on
 // the current records under an exclusive lock (held across processes) and
 // saves what fn returns, unless fn fails; then nothing is written and fn's
@@ -296,7 +305,16 @@ func (s *store) rename(ctx context.Context, name string, p model.Patch) (model.S
 // setValue is the one path that changes a value: under the lock it keeps the
 // current value as the previous one, writes next, and bumps the record. If a
 // step fails, the values are put back as they were.
-func (s *store) setValue(ctx context.Context, name string, next func(cur, prev string, hasPrev bool) (string, error)) (model.Secret, error) {
+//
+// opaque says next does not look at cur and prev (a rotation): then a
+// backend that can move values without reading them (a sealer) keeps the
+// current value as the previous one sealed, so that no passphrase is
+// needed.
+func (s *store) setValue(ctx context.Context, name string, opaque bool, next func(cur, prev string, hasPrev bool) (string, error)) (model.Secret, error) {
+	getSlot, setSlot := s.vals.Get, s.vals.Set
+	if sv, ok := s.vals.(sealer); ok && opaque {
+		getSlot, setSlot = sv.GetSealed, sv.SetSealed
+	}
 	now := s.stamp()
 	var updated model.Secret
 	var cur, oldPrev string
@@ -326,11 +344,11 @@ func (s *store) setValue(ctx context.Context, name string, next func(cur, prev s
 			return nil, err
 		}
 		var err error
-		cur, err = s.vals.Get(ctx, name)
+		cur, err = getSlot(ctx, name)
 		if err != nil {
 			return nil, err
 		}
-		oldPrev, err = s.vals.Get(ctx, PreviousUser(name))
+		oldPrev, err = getSlot(ctx, PreviousUser(name))
 		hadPrev = err == nil
 		if err != nil && !errors.Is(err, ErrNoValue) {
 			return nil, fmt.Errorf("read previous value of %s: %w", name, err)
@@ -339,7 +357,7 @@ func (s *store) setValue(ctx context.Context, name string, next func(cur, prev s
 		if err != nil {
 			return nil, err
 		}
-		if hadPrev && value == oldPrev {
+		if !opaque && hadPrev && value == oldPrev {
 			// A rollback: the two values trade places, and writing either
 			// slot first would leave the other value only in memory. So
 			// the value being replaced goes to swapUser first, and leaves
@@ -359,7 +377,7 @@ func (s *store) setValue(ctx context.Context, name string, next func(cur, prev s
 			}
 		} else {
 			// A rotation: the old previous value is being dropped anyway.
-			if err := s.vals.Set(ctx, PreviousUser(name), cur); err != nil {
+			if err := setSlot(ctx, PreviousUser(name), cur); err != nil {
 				return nil, fmt.Errorf("keep previous value of %s: %w", name, err)
 			}
 			changed = true
@@ -381,26 +399,27 @@ func (s *store) setValue(ctx context.Context, name string, next func(cur, prev s
 	})
 	if err != nil {
 		if changed {
-			s.restore(ctx, name, cur, oldPrev, hadPrev)
+			s.restore(ctx, name, cur, oldPrev, hadPrev, setSlot)
 		}
 		return model.Secret{}, err
 	}
 	return updated, nil
 }
 
-// restore puts back a value and its previous value after a failed change.
-// Best effort: the error that caused it is what the caller reports.
-func (s *store) restore(ctx context.Context, name, cur, prev string, hadPrev bool) {
+// restore puts back a value and its previous value after a failed change,
+// with set (Set, or SetSealed when they were read sealed). Best effort: the
+// error that caused it is what the caller reports.
+func (s *store) restore(ctx context.Context, name, cur, prev string, hadPrev bool, set func(ctx context.Context, user, value string) error) {
 	_ = s.locked(ctx, func(list []model.Secret) ([]model.Secret, error) {
 		if find(list, name) < 0 {
 			return nil, errNoWrite
 		}
-		if err := s.vals.Set(ctx, name, cur); err != nil {
+		if err := set(ctx, name, cur); err != nil {
 			return nil, errNoWrite
 		}
 		var err error
 		if hadPrev {
-			err = s.vals.Set(ctx, PreviousUser(name), prev)
+			err = set(ctx, PreviousUser(name), prev)
 		} else {
 			err = s.vals.Delete(ctx, PreviousUser(name))
 		}
@@ -450,11 +469,11 @@ func (s *store) Rotate(ctx context.Context, name, value string) (model.Secret, e
 	if err := model.ValidateValue(value); err != nil {
 		return model.Secret{}, err
 	}
-	return s.setValue(ctx, name, func(string, string, bool) (string, error) { return value, nil })
+	return s.setValue(ctx, name, true, func(string, string, bool) (string, error) { return value, nil })
 }
 
 func (s *store) Rollback(ctx context.Context, name string) (model.Secret, error) {
-	return s.setValue(ctx, name, func(_, prev string, hasPrev bool) (string, error) {
+	return s.setValue(ctx, name, false, func(_, prev string, hasPrev bool) (string, error) {
 		if !hasPrev {
 			return "", fmt.Errorf("%w: %s", ErrNoPrevious, name)
 		}
