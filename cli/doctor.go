@@ -54,16 +54,6 @@ problems if any.`,
 			} else {
 				ok("keyring answers (" + where + ")")
 			}
-			if r, isR := st.(keyring.Reconciler); isR && keyringOK {
-				did, err := r.Reconcile(ctx)
-				for _, d := range did {
-					fmt.Fprintln(a.stdout, "fixed    "+model.Printable(d))
-				}
-				if err != nil {
-					hint = firstNonEmpty(hint, a.hintFor(err))
-					problem("unfinished changes: " + err.Error())
-				}
-			}
 			indexName := "index"
 			if !a.demo {
 				indexName = a.indexPath
@@ -74,6 +64,21 @@ problems if any.`,
 				problem("index: " + err.Error())
 			} else {
 				ok(fmt.Sprintf("%s parses (%d %s)", indexName, len(list), model.Plural(len(list), "secret", "secrets")))
+			}
+			if r, isR := st.(keyring.Reconciler); isR && keyringOK && err == nil {
+				// Finish what a timed-out or interrupted change left, before
+				// the values are checked.
+				did, rerr := r.Reconcile(ctx)
+				for _, d := range did {
+					fmt.Fprintln(a.stdout, "fixed    "+model.Printable(d))
+				}
+				if rerr != nil {
+					hint = firstNonEmpty(hint, a.hintFor(rerr))
+					problem("unfinished changes: " + rerr.Error())
+				}
+				if len(did) > 0 {
+					list, err = st.List(ctx)
+				}
 			}
 			if keyringOK && err == nil {
 				missing := a.checkValues(cmd, st, list, problem)
