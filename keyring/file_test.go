@@ -215,3 +215,93 @@ func TestFileStoreNotInitialized(t *testing.T) {
 		t.Error("a second InitFile replaced the identity")
 	}
 }
+
+// faultValues numbers the calls of a values backend for the crash loop.
+type faultValues struct {
+	values
+	f *faults
+}
+
+func (v faultValues) Get(ctx context.Context, user string) (string, error) {
+	if err := v.f.hit("get " + user); err != nil {
+		return "", err
+	}
+	return v.values.Get(ctx, user)
+}
+
+func (v faultValues) Set(ctx context.Context, user, value string) error {
+	if err := v.f.hit("set " + user); err != nil {
+		return err
+	}
+	return v.values.Set(ctx, user, value)
+}
+
+func (v faultValues) Delete(ctx context.Context, user string) error {
+	if err := v.f.hit("delete " + user); err != nil {
+		return err
+	}
+	return v.values.Delete(ctx, user)
+}
+
+func (v faultValues) Ping(ctx context.Context) error {
+	if err := v.f.hit("ping"); err != nil {
+		return err
+	}
+	return v.values.Ping(ctx)
+}
+
+// faultSealer is faultValues over the file backend, which can also move a
+// value sealed (rotate does).
+type faultSealer struct {
+	faultValues
+	fv *fileValues
+}
+
+func (v faultSealer) GetSealed(ctx context.Context, user string) (string, error) {
+	if err := v.f.hit("get sealed " + user); err != nil {
+		return "", err
+	}
+	return v.fv.GetSealed(ctx, user)
+}
+
+func (v faultSealer) SetSealed(ctx context.Context, user, sealed string) error {
+	if err := v.f.hit("set sealed " + user); err != nil {
+		return err
+	}
+	return v.fv.SetSealed(ctx, user, sealed)
+}
+
+// TestCrashOrderingFileBackend is the crash loop over the real value files:
+// a failure or a crash at every step of every operation loses no value.
+func TestCrashOrderingFileBackend(t *testing.T) {
+	runCrashOps(t, func(t *testing.T, f *faults) (*store, func() world) {
+		fs, _ := newFileStore(t, nil, testPassphrase)
+		fv := fs.fv
+		ctx := context.Background()
+		for user, v := range map[string]string{"A": aCurrent, PreviousUser("A"): aPrevious, "OTHER": otherVal, PreviousUser("NEW"): staleVal} {
+			if err := fv.Set(ctx, user, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b := &memBackend{vals: map[string]string{}}
+		b.list = []model.Secret{
+			{Name: "A", Version: 3, CreatedAt: t0, UpdatedAt: t0, RotatedAt: t0, Description: "a"},
+			{Name: "OTHER", Version: 1, CreatedAt: t0, UpdatedAt: t0},
+		}
+		s := &store{vals: faultSealer{faultValues{fv, f}, fv}, idx: &faultIndex{b: b, f: f}, now: func() time.Time { return t0.Add(time.Hour) }}
+		snap := func() world {
+			w := snapshot(b)
+			for _, n := range []string{"A", "B", "NEW", "OTHER"} {
+				for _, u := range []string{n, PreviousUser(n), swapUser(n)} {
+					if v, err := fv.Get(ctx, u); err == nil {
+						w.vals[u] = v
+					} else if !errors.Is(err, ErrNoValue) {
+						t.Fatalf("read %s: %v", u, err)
+					}
+				}
+			}
+			return w
+		}
+		return s, snap
+	})
+}
