@@ -166,6 +166,9 @@ func NewFileStore(opts FileOptions) (*FileStore, error) {
 // IndexPath returns the index file's path, for messages.
 func (s *FileStore) IndexPath() string { return s.indexPath }
 
+// Backend names where the values live, for the terminal UI's header.
+func (s *FileStore) Backend() string { return "file" }
+
 // ValuesDir returns the folder of the encrypted values.
 func (s *FileStore) ValuesDir() string { return s.fv.dir }
 

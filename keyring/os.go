@@ -79,6 +79,9 @@ func NewOSStore(opts OSOptions) (*OSStore, error) {
 // IndexPath returns the index file's path, for messages.
 func (s *OSStore) IndexPath() string { return s.indexPath }
 
+// Backend names where the values live, for the terminal UI's header.
+func (s *OSStore) Backend() string { return "keyring" }
+
 // Service returns the keyring service name values are stored under.
 func (s *OSStore) Service() string { return s.service }
 

@@ -157,6 +157,8 @@ func (a *Model) headerView() string {
 	left := a.st.title.Render("keyward")
 	if a.demo {
 		left += a.st.dim.Render(" demo · nothing is saved")
+	} else if b, ok := a.store.(interface{ Backend() string }); ok {
+		left += a.st.dim.Render(" · " + b.Backend()) // keyring or file: where the values live
 	}
 	var right string
 	switch {
