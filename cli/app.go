@@ -33,6 +33,7 @@ type app struct {
 	// Global flags, bound by the root command.
 	indexFlag   string
 	serviceFlag string
+	backendFlag string // --backend: auto, keyring or file
 	demo        bool
 	tasksFlag   string // --tasks: the folder of Julep task files
 	agentModel  string // --model: the agent's model for task previews
@@ -41,20 +42,27 @@ type app struct {
 	// Set by open, the root's PersistentPreRunE, before any command runs.
 	indexPath   string
 	service     string
+	backend     string // the backend in use: "keyring", "file" or "demo"
 	st          keyring.Store
 	cfg         config.Config
+	cfgLoaded   bool
 	cfgWarnings []string
 	tasks       config.Tasks
+
+	// readTTY reads a line from /dev/tty with echo off, after prompt;
+	// tests replace it.
+	readTTY func(prompt string) (string, error)
 }
 
 func newApp() *app {
 	return &app{
-		stdin:  os.Stdin,
-		stdout: os.Stdout,
-		stderr: os.Stderr,
-		getenv: os.Getenv,
-		now:    time.Now,
-		term:   osTerminal{},
+		stdin:   os.Stdin,
+		stdout:  os.Stdout,
+		stderr:  os.Stderr,
+		getenv:  os.Getenv,
+		now:     time.Now,
+		term:    osTerminal{},
+		readTTY: readTTYHidden,
 	}
 }
 
@@ -95,34 +103,44 @@ func (a *app) open(cmd *cobra.Command, _ []string) error {
 	if _, err := a.store(); err != nil {
 		return err
 	}
-	a.cfg, a.cfgWarnings = config.Default(), nil
-	if a.indexPath != "" {
-		a.cfg, a.cfgWarnings = config.Load(config.Path(a.indexPath))
+	if !a.cfgLoaded {
+		a.cfg, a.cfgWarnings = config.Default(), nil
 	}
 	a.tasks = config.ResolveTasks(a.tasksFlag, a.getenv("KEYWARD_TASKS"), a.cfg, a.demo)
 	return nil
 }
 
 // store opens the store the global flags select, once: the in-memory demo
-// store with --demo, else the OS keyring with the index file. Opening reads
-// neither the keyring nor the index. Commands use a.st, which open sets;
-// shell completion, which runs no PersistentPreRunE, calls store itself.
+// store with --demo, else the backend that --backend, KEYWARD_BACKEND or
+// config.toml's backend names (auto: the OS keyring) with the index file.
+// Opening reads neither the values nor the index, but it reads config.toml
+// beside the index, once. Commands use a.st, which open sets; shell
+// completion, which runs no PersistentPreRunE, calls store itself.
 func (a *app) store() (keyring.Store, error) {
 	if a.st != nil {
 		return a.st, nil
 	}
 	if a.demo {
-		a.st, a.indexPath, a.service = demo.NewStore(a.now), "", ""
+		a.st, a.indexPath, a.service, a.backend = demo.NewStore(a.now), "", "", "demo"
 		return a.st, nil
 	}
-	a.indexPath = firstNonEmpty(a.indexFlag, a.getenv("KEYWARD_INDEX"))
-	if a.indexPath == "" {
-		p, err := keyring.DefaultIndexPath()
+	if err := a.resolveIndex(); err != nil {
+		return nil, err
+	}
+	a.cfg, a.cfgWarnings = config.Load(config.Path(a.indexPath))
+	a.cfgLoaded = true
+	backend, err := a.resolveBackend()
+	if err != nil {
+		return nil, err
+	}
+	a.backend = backend
+	if backend == "file" {
+		st, err := keyring.NewFileStore(keyring.FileOptions{IndexPath: a.indexPath, Now: a.now, Passphrase: a.passphrase})
 		if err != nil {
-			return nil, withHint(fmt.Errorf("cannot find the index file: %w", err),
-				"set --index PATH or KEYWARD_INDEX")
+			return nil, err
 		}
-		a.indexPath = p
+		a.st = st
+		return st, nil
 	}
 	a.service = firstNonEmpty(a.serviceFlag, a.getenv("KEYWARD_SERVICE"), keyring.DefaultService)
 	st, err := keyring.NewOSStore(keyring.OSOptions{
@@ -135,6 +153,36 @@ func (a *app) store() (keyring.Store, error) {
 	}
 	a.st = st
 	return st, nil
+}
+
+// resolveIndex sets a.indexPath from --index, KEYWARD_INDEX or the default.
+func (a *app) resolveIndex() error {
+	a.indexPath = firstNonEmpty(a.indexFlag, a.getenv("KEYWARD_INDEX"))
+	if a.indexPath == "" {
+		p, err := keyring.DefaultIndexPath()
+		if err != nil {
+			return withHint(fmt.Errorf("cannot find the index file: %w", err),
+				"set --index PATH or KEYWARD_INDEX")
+		}
+		a.indexPath = p
+	}
+	return nil
+}
+
+// resolveBackend picks the value store: --backend, else KEYWARD_BACKEND,
+// else config.toml's backend, else auto. auto is the OS keyring: when none
+// answers, keyward says so and how to choose the file backend, and never
+// switches to it on its own (the values would then be split between two
+// stores).
+func (a *app) resolveBackend() (string, error) {
+	b := firstNonEmpty(a.backendFlag, a.getenv("KEYWARD_BACKEND"), a.cfg.Backend, "auto")
+	switch b {
+	case "auto", "keyring":
+		return "keyring", nil
+	case "file":
+		return "file", nil
+	}
+	return "", withHint(usagef("unknown backend %q", b), "use auto, keyring or file (--backend, KEYWARD_BACKEND, or backend in config.toml)")
 }
 
 func firstNonEmpty(ss ...string) string {

@@ -239,7 +239,7 @@ func TestKeyringErrorHints(t *testing.T) {
 		err  error
 		hint string
 	}{
-		{keyring.ErrTimeout, "hint: the keyring may be waiting for you to unlock it"},
+		{keyring.ErrTimeout, "hint: the keyring did not answer (waiting for an unlock prompt on your desktop, or a stuck daemon); a change it was asked for may still land"},
 		{keyring.ErrUnavailable, "hint: "},
 		{keyring.ErrNoValue, "hint: run 'keyward doctor'"},
 	} {

@@ -18,9 +18,13 @@ func (a *app) doctorCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "doctor",
 		Short: "Check that the keyring answers, the index parses and every secret has a value",
-		Long: `Check the store: that the keyring answers, that the index file parses, and
-that every secret in the index has a value in the keyring. Values are read
-to check they exist, never printed. Exits 1 and lists the problems if any.`,
+		Long: `Check the store: which backend holds the values, that it answers, that the
+index file parses, and that every secret in the index has a value. Values are
+read to check they exist, never printed (the file backend asks for its
+passphrase once). First it finishes what an interrupted or timed-out change
+left: a delete whose values were not yet removed, a value a timed-out create
+or rotation may have left, and says what it did. Exits 1 and lists the
+problems if any.`,
 		Example: `  keyward doctor
   keyward --index ./team.toml --service keyward-team doctor`,
 		Args: noArgs,
@@ -34,13 +38,19 @@ to check they exist, never printed. Exits 1 and lists the problems if any.`,
 				fmt.Fprintln(a.stdout, "PROBLEM  "+model.Printable(msg))
 			}
 			where := "the in-memory demo store"
-			if !a.demo {
+			switch {
+			case a.backend == "file":
+				where = "values in " + keyring.ValuesDir(a.indexPath)
+			case !a.demo:
 				where = fmt.Sprintf("service %q", a.service)
 			}
+			ok(fmt.Sprintf("backend: %s (%s)", a.backend, where))
 			keyringOK, hint := true, ""
 			if err := st.Ping(ctx); err != nil {
 				keyringOK, hint = false, a.hintFor(err)
-				problem("keyring: " + err.Error())
+				problem(a.backend + ": " + err.Error())
+			} else if a.backend == "file" {
+				ok("the file store is set up")
 			} else {
 				ok("keyring answers (" + where + ")")
 			}
@@ -54,6 +64,21 @@ to check they exist, never printed. Exits 1 and lists the problems if any.`,
 				problem("index: " + err.Error())
 			} else {
 				ok(fmt.Sprintf("%s parses (%d %s)", indexName, len(list), model.Plural(len(list), "secret", "secrets")))
+			}
+			if r, isR := st.(keyring.Reconciler); isR && keyringOK && err == nil {
+				// Finish what a timed-out or interrupted change left, before
+				// the values are checked.
+				did, rerr := r.Reconcile(ctx)
+				for _, d := range did {
+					fmt.Fprintln(a.stdout, "fixed    "+model.Printable(d))
+				}
+				if rerr != nil {
+					hint = firstNonEmpty(hint, a.hintFor(rerr))
+					problem("unfinished changes: " + rerr.Error())
+				}
+				if len(did) > 0 {
+					list, err = st.List(ctx)
+				}
 			}
 			if keyringOK && err == nil {
 				missing := a.checkValues(cmd, st, list, problem)

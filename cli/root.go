@@ -20,6 +20,8 @@ Global flags go before the subcommand.
 Environment:
   KEYWARD_INDEX    index file (default: keyward/index.toml in the user config dir)
   KEYWARD_SERVICE  keyring service (default: keyward)
+  KEYWARD_BACKEND  auto, keyring or file (default: backend in config.toml, else auto)
+  KEYWARD_PASSPHRASE_FD  a file descriptor to read the file backend's passphrase from
   KEYWARD_TASKS    folder of Julep task files (default: the current folder)`,
 		Example: `  keyward --demo                          # the terminal UI on an in-memory demo store
   keyward --demo secrets list --filter is:due
@@ -38,6 +40,7 @@ Environment:
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.indexFlag, "index", "", "index file `PATH` (env KEYWARD_INDEX)")
 	pf.StringVar(&a.serviceFlag, "service", "", "keyring service `NAME` (env KEYWARD_SERVICE; default keyward)")
+	pf.StringVar(&a.backendFlag, "backend", "", "where values live: `auto`, keyring or file (env KEYWARD_BACKEND, or backend in config.toml; default auto, the OS keyring)")
 	pf.BoolVar(&a.demo, "demo", false, "use an in-memory store seeded with demo secrets (and sample tasks); nothing is saved")
 	pf.StringVar(&a.tasksFlag, "tasks", "", "the `DIR` holding Julep task files, for the task view, preview and is:unused (env KEYWARD_TASKS; default .)")
 	pf.StringVar(&a.agentModel, "model", "", "the agent's `MODEL`, for task prompt steps without settings.model")
@@ -61,7 +64,7 @@ Environment:
 	)
 	root.Version = versionString()
 	root.SetVersionTemplate("keyward {{.Version}}\n")
-	root.AddCommand(secrets, a.runCmd(), a.versionCmd(), a.julepCmd(), a.doctorCmd(), a.previewCmd(), a.completionCmd(root))
+	root.AddCommand(secrets, a.initCmd(), a.runCmd(), a.versionCmd(), a.julepCmd(), a.doctorCmd(), a.previewCmd(), a.completionCmd(root))
 	return root
 }
 

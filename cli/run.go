@@ -22,7 +22,7 @@ import (
 
 // childEnvDrop are keyward's own settings that never reach a command run
 // by 'keyward run': a passphrase (the file backend's) unlocks every value.
-var childEnvDrop = []string{"KEYWARD_PASSPHRASE"}
+var childEnvDrop = []string{"KEYWARD_PASSPHRASE", "KEYWARD_PASSPHRASE_FD"}
 
 // julep3Drop are removed from the environment with --julep3: Julep 3 reads
 // its secrets only from its control plane when either is set.

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/keyward/keyward/julep"
+	"github.com/keyward/keyward/keyring"
 	"github.com/keyward/keyward/ui"
 )
 
@@ -15,6 +16,13 @@ func (a *app) runTUI(ctx context.Context) error {
 			"in scripts use the subcommands: 'keyward secrets list', see 'keyward --help'")
 	}
 	st := a.st
+	// The file backend asks for its passphrase on the terminal, which the
+	// UI is about to take over: ask now, once.
+	if fs, ok := st.(*keyring.FileStore); ok {
+		if err := fs.Unlock(); err != nil {
+			return err
+		}
+	}
 	m, err := a.mapping()
 	if err != nil {
 		return err

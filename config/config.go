@@ -30,6 +30,7 @@ type Config struct {
 	StatusTimeout    time.Duration // how long a status message stays
 	DefaultSort      model.SortKey
 	TasksDir         string // tasks_dir, as written (see ResolveTasks)
+	Backend          string // backend: "auto", "keyring" or "file"; "" when not set
 	Colors           Colors
 	Julep            Julep
 }
@@ -147,6 +148,13 @@ func Parse(name, text string) (Config, []string) {
 			warn("", "tasks_dir", "want a folder path in quotes; using the current folder")
 		}
 	}
+	if v, ok := raw["backend"]; ok {
+		if s, isStr := v.(string); isStr && (s == "auto" || s == "keyring" || s == "file") {
+			cfg.Backend = s
+		} else {
+			warn("", "backend", "want \"auto\", \"keyring\" or \"file\"; using auto")
+		}
+	}
 	if v, ok := raw["colors"]; ok {
 		tbl, isTbl := v.(map[string]any)
 		if !isTbl {
@@ -200,7 +208,7 @@ func Parse(name, text string) (Config, []string) {
 		}
 	}
 	known := map[string]bool{"reveal_timeout": true, "clipboard_timeout": true, "status_timeout": true,
-		"default_sort": true, "tasks_dir": true, "colors": true, "julep": true}
+		"default_sort": true, "tasks_dir": true, "backend": true, "colors": true, "julep": true}
 	var unknown []string
 	for k := range raw {
 		if !known[k] {

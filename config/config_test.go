@@ -139,3 +139,24 @@ func TestParseJulepTable(t *testing.T) {
 		}
 	}
 }
+
+func TestBackend(t *testing.T) {
+	for _, c := range []struct {
+		text, want, warn string
+	}{
+		{"", "", ""},
+		{"backend = \"file\"\n", "file", ""},
+		{"backend = \"keyring\"\n", "keyring", ""},
+		{"backend = \"auto\"\n", "auto", ""},
+		{"# x\nbackend = \"files\"\n", "", "config.toml:2: backend: want \"auto\", \"keyring\" or \"file\"; using auto"},
+		{"backend = 1\n", "", "config.toml:1: backend:"},
+	} {
+		cfg, warns := Parse("config.toml", c.text)
+		if cfg.Backend != c.want {
+			t.Errorf("Parse(%q).Backend = %q, want %q", c.text, cfg.Backend, c.want)
+		}
+		if c.warn == "" && len(warns) != 0 || c.warn != "" && (len(warns) != 1 || !strings.HasPrefix(warns[0], c.warn)) {
+			t.Errorf("Parse(%q) warnings = %q, want %q", c.text, warns, c.warn)
+		}
+	}
+}

@@ -19,17 +19,21 @@ func adviceFor(err error, goos string) string {
 	case errors.Is(err, ErrUnavailable):
 		switch goos {
 		case "linux", "freebsd", "openbsd", "netbsd":
-			return "no Secret Service answers on the D-Bus session bus: log in to a desktop session with gnome-keyring or KWallet, " +
-				"or on a headless box run keyward inside 'dbus-run-session' with 'gnome-keyring-daemon --unlock' (see the README); " +
-				"or try 'keyward --demo'"
+			return "no Secret Service answers on a D-Bus session bus (usual over SSH, in containers and CI): " +
+				"keep secrets in an encrypted file instead with 'keyward init --backend file', " +
+				"or log in to a desktop session with gnome-keyring or KWallet; or try 'keyward --demo'"
 		case "darwin":
-			return "the login Keychain is not reachable; unlock it in Keychain Access, or try 'keyward --demo'"
+			return "the login Keychain is not reachable; unlock it in Keychain Access, or use 'keyward init --backend file'"
 		case "windows":
-			return "Windows Credential Manager is not reachable; or try 'keyward --demo'"
+			return "Windows Credential Manager is not reachable; or use 'keyward init --backend file'"
 		}
-		return "this system has no supported keyring; try 'keyward --demo'"
+		return "this system has no supported keyring; use 'keyward init --backend file', or try 'keyward --demo'"
+	case errors.Is(err, ErrLocked):
+		return "unlock your keyring (log in to the desktop, or 'gnome-keyring-daemon --unlock' over SSH) and try again, " +
+			"or use the file backend: 'keyward init --backend file'"
 	case errors.Is(err, ErrTimeout):
-		return "the keyring may be waiting for you to unlock it (look for a prompt on your desktop), or its daemon is stuck; unlock or restart it and try again"
+		return "the keyring did not answer (waiting for an unlock prompt on your desktop, or a stuck daemon); " +
+			"a change it was asked for may still land: once it answers, run 'keyward doctor', which finishes or reports it"
 	case errors.Is(err, ErrTooLarge):
 		switch goos {
 		case "windows":
@@ -38,6 +42,15 @@ func adviceFor(err error, goos string) string {
 			return "the macOS Keychain takes values of about 3 KB at most; store a smaller value"
 		}
 		return "this keyring limits the size of a value; store a smaller value"
+	case errors.Is(err, ErrNotInitialized):
+		return "set it up with 'keyward init --backend file' (it asks for a passphrase)"
+	case errors.Is(err, ErrWrongPassphrase):
+		return "nothing was changed; run the command again and type the passphrase given to 'keyward init' " +
+			"(or fix KEYWARD_PASSPHRASE_FD / KEYWARD_PASSPHRASE)"
+	case errors.Is(err, ErrNoPassphrase):
+		return "reading a value needs the file store's passphrase: run keyward in a terminal, or pass it on a file descriptor named by KEYWARD_PASSPHRASE_FD"
+	case errors.Is(err, ErrDamaged):
+		return "the file cannot be read back; restore it from a backup, or set a new value with 'keyward secrets rotate NAME'"
 	case errors.Is(err, ErrNotSet):
 		return "set its first value with 'keyward secrets rotate NAME' (r in the terminal UI)"
 	case errors.Is(err, ErrNoValue):

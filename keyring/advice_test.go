@@ -13,10 +13,12 @@ func TestAdvice(t *testing.T) {
 		err        error
 		goos, want string
 	}{
-		{wrapped(ErrUnavailable), "linux", "gnome-keyring"},
+		{wrapped(ErrUnavailable), "linux", "keyward init --backend file"},
+		{wrapped(ErrLocked), "linux", "unlock your keyring"},
+		{wrapped(ErrLocked), "darwin", "--backend file"},
 		{wrapped(ErrUnavailable), "darwin", "Keychain Access"},
 		{wrapped(ErrUnavailable), "windows", "Credential Manager"},
-		{wrapped(ErrTimeout), "linux", "unlock"},
+		{wrapped(ErrTimeout), "linux", "keyward doctor"},
 		{wrapped(ErrTooLarge), "windows", "2,560 bytes"},
 		{wrapped(ErrNoValue), "linux", "keyward doctor"},
 		{wrapped(ErrNotFound), "linux", ""},

@@ -19,6 +19,15 @@ type values interface {
 	Ping(ctx context.Context) error
 }
 
+// sealer is a values backend that can move a value between the keyring
+// users of one name without reading it: the file backend, where reading
+// needs the passphrase and a rotation must not. A sealed value is opaque;
+// only SetSealed under the same name's users takes it.
+type sealer interface {
+	GetSealed(ctx context.Context, user string) (string, error)
+	SetSealed(ctx context.Context, user, sealed string) error
+}
+
 // index is where records live: the TOML file or a slice. Update runs fn on
 // the current records under an exclusive lock (held across processes) and
 // saves what fn returns, unless fn fails; then nothing is written and fn's
@@ -40,11 +49,31 @@ var errNoWrite = errors.New("keyring: nothing to write")
 //     never interleave on the same name;
 //   - create and rotate write the keyring before the index (a crash leaves
 //     an orphan value, never a record without its value);
-//   - delete and rename drop the old record before the old values.
+//   - delete and rename drop the old record before the old values, and
+//     delete does so only once the keyring has answered; a delete whose
+//     values could not be removed, and a write whose call timed out (and
+//     may still land), is noted in the journal for Reconcile to finish.
 type store struct {
 	vals values
 	idx  index
 	now  func() time.Time
+	jr   journal // nil: nothing is noted
+}
+
+// note records op in the journal; it runs under the index lock.
+func (s *store) note(op pendingOp) error {
+	if s.jr == nil {
+		return nil
+	}
+	return s.jr.Note(op)
+}
+
+// done clears what the journal holds for name; under the index lock.
+func (s *store) done(name string) error {
+	if s.jr == nil {
+		return nil
+	}
+	return s.jr.Done(name)
 }
 
 // locked runs fn under the index lock; fn returning errNoWrite means success
@@ -132,6 +161,14 @@ func (s *store) Create(ctx context.Context, sec model.Secret, value string) (mod
 			return nil, exists(sec.Name)
 		}
 		if err := s.vals.Set(ctx, sec.Name, value); err != nil {
+			if errors.Is(err, ErrTimeout) {
+				// The value may still land, with no record: an orphan
+				// for Reconcile to remove if the clean-up below fails.
+				wrote = true
+				if nerr := s.note(pendingOp{Op: "create", Name: sec.Name}); nerr != nil {
+					return nil, errors.Join(fmt.Errorf("store %s: %w", sec.Name, err), nerr)
+				}
+			}
 			return nil, fmt.Errorf("store %s: %w", sec.Name, err)
 		}
 		wrote = true
@@ -156,11 +193,17 @@ func (s *store) Create(ctx context.Context, sec model.Secret, value string) (mod
 
 // dropOrphans removes name's values if, under the lock, the index does not
 // (or no longer) hold name. It is the clean-up after a failed create and the
-// second half of delete and rename.
+// second half of delete and rename. Once it is done, nothing is pending for
+// name.
 func (s *store) dropOrphans(ctx context.Context, name string) error {
 	return s.locked(ctx, func(list []model.Secret) ([]model.Secret, error) {
 		if find(list, name) >= 0 {
-			return nil, errNoWrite // recreated meanwhile: not ours to drop
+			// Recreated meanwhile: not ours to drop, and nothing left to
+			// finish.
+			if err := s.done(name); err != nil {
+				return nil, err
+			}
+			return nil, errNoWrite
 		}
 		if err := s.vals.Delete(ctx, name); err != nil {
 			return nil, err
@@ -169,6 +212,9 @@ func (s *store) dropOrphans(ctx context.Context, name string) error {
 			return nil, err
 		}
 		if err := s.vals.Delete(ctx, swapUser(name)); err != nil {
+			return nil, err
+		}
+		if err := s.done(name); err != nil {
 			return nil, err
 		}
 		return nil, errNoWrite
@@ -259,7 +305,16 @@ func (s *store) rename(ctx context.Context, name string, p model.Patch) (model.S
 // setValue is the one path that changes a value: under the lock it keeps the
 // current value as the previous one, writes next, and bumps the record. If a
 // step fails, the values are put back as they were.
-func (s *store) setValue(ctx context.Context, name string, next func(cur, prev string, hasPrev bool) (string, error)) (model.Secret, error) {
+//
+// opaque says next does not look at cur and prev (a rotation): then a
+// backend that can move values without reading them (a sealer) keeps the
+// current value as the previous one sealed, so that no passphrase is
+// needed.
+func (s *store) setValue(ctx context.Context, name string, opaque bool, next func(cur, prev string, hasPrev bool) (string, error)) (model.Secret, error) {
+	getSlot, setSlot := s.vals.Get, s.vals.Set
+	if sv, ok := s.vals.(sealer); ok && opaque {
+		getSlot, setSlot = sv.GetSealed, sv.SetSealed
+	}
 	now := s.stamp()
 	var updated model.Secret
 	var cur, oldPrev string
@@ -289,11 +344,11 @@ func (s *store) setValue(ctx context.Context, name string, next func(cur, prev s
 			return nil, err
 		}
 		var err error
-		cur, err = s.vals.Get(ctx, name)
+		cur, err = getSlot(ctx, name)
 		if err != nil {
 			return nil, err
 		}
-		oldPrev, err = s.vals.Get(ctx, PreviousUser(name))
+		oldPrev, err = getSlot(ctx, PreviousUser(name))
 		hadPrev = err == nil
 		if err != nil && !errors.Is(err, ErrNoValue) {
 			return nil, fmt.Errorf("read previous value of %s: %w", name, err)
@@ -302,7 +357,7 @@ func (s *store) setValue(ctx context.Context, name string, next func(cur, prev s
 		if err != nil {
 			return nil, err
 		}
-		if hadPrev && value == oldPrev {
+		if !opaque && hadPrev && value == oldPrev {
 			// A rollback: the two values trade places, and writing either
 			// slot first would leave the other value only in memory. So
 			// the value being replaced goes to swapUser first, and leaves
@@ -322,11 +377,18 @@ func (s *store) setValue(ctx context.Context, name string, next func(cur, prev s
 			}
 		} else {
 			// A rotation: the old previous value is being dropped anyway.
-			if err := s.vals.Set(ctx, PreviousUser(name), cur); err != nil {
+			if err := setSlot(ctx, PreviousUser(name), cur); err != nil {
 				return nil, fmt.Errorf("keep previous value of %s: %w", name, err)
 			}
 			changed = true
 			if err := s.vals.Set(ctx, name, value); err != nil {
+				if errors.Is(err, ErrTimeout) {
+					// It may land yet: Reconcile tells by comparing
+					// the value with the previous one, just written.
+					if nerr := s.note(pendingOp{Op: "rotate", Name: name, Version: list[i].Version}); nerr != nil {
+						return nil, errors.Join(fmt.Errorf("store %s: %w", name, err), nerr)
+					}
+				}
 				return nil, fmt.Errorf("store %s: %w", name, err)
 			}
 		}
@@ -337,26 +399,27 @@ func (s *store) setValue(ctx context.Context, name string, next func(cur, prev s
 	})
 	if err != nil {
 		if changed {
-			s.restore(ctx, name, cur, oldPrev, hadPrev)
+			s.restore(ctx, name, cur, oldPrev, hadPrev, setSlot)
 		}
 		return model.Secret{}, err
 	}
 	return updated, nil
 }
 
-// restore puts back a value and its previous value after a failed change.
-// Best effort: the error that caused it is what the caller reports.
-func (s *store) restore(ctx context.Context, name, cur, prev string, hadPrev bool) {
+// restore puts back a value and its previous value after a failed change,
+// with set (Set, or SetSealed when they were read sealed). Best effort: the
+// error that caused it is what the caller reports.
+func (s *store) restore(ctx context.Context, name, cur, prev string, hadPrev bool, set func(ctx context.Context, user, value string) error) {
 	_ = s.locked(ctx, func(list []model.Secret) ([]model.Secret, error) {
 		if find(list, name) < 0 {
 			return nil, errNoWrite
 		}
-		if err := s.vals.Set(ctx, name, cur); err != nil {
+		if err := set(ctx, name, cur); err != nil {
 			return nil, errNoWrite
 		}
 		var err error
 		if hadPrev {
-			err = s.vals.Set(ctx, PreviousUser(name), prev)
+			err = set(ctx, PreviousUser(name), prev)
 		} else {
 			err = s.vals.Delete(ctx, PreviousUser(name))
 		}
@@ -406,11 +469,11 @@ func (s *store) Rotate(ctx context.Context, name, value string) (model.Secret, e
 	if err := model.ValidateValue(value); err != nil {
 		return model.Secret{}, err
 	}
-	return s.setValue(ctx, name, func(string, string, bool) (string, error) { return value, nil })
+	return s.setValue(ctx, name, true, func(string, string, bool) (string, error) { return value, nil })
 }
 
 func (s *store) Rollback(ctx context.Context, name string) (model.Secret, error) {
-	return s.setValue(ctx, name, func(_, prev string, hasPrev bool) (string, error) {
+	return s.setValue(ctx, name, false, func(_, prev string, hasPrev bool) (string, error) {
 		if !hasPrev {
 			return "", fmt.Errorf("%w: %s", ErrNoPrevious, name)
 		}
@@ -420,11 +483,20 @@ func (s *store) Rollback(ctx context.Context, name string) (model.Secret, error)
 
 func (s *store) Delete(ctx context.Context, name string) error {
 	// Index first: a crash after this leaves an orphan value in the
-	// keyring, never an index entry pointing at nothing.
+	// keyring, never an index entry pointing at nothing. But only once the
+	// keyring answers: a locked or missing keyring would otherwise leave
+	// values that no keyward command can find; and noted, so that values
+	// that cannot be removed now are removed by Reconcile.
 	err := s.locked(ctx, func(list []model.Secret) ([]model.Secret, error) {
 		i := find(list, name)
 		if i < 0 {
 			return nil, notFound(name)
+		}
+		if err := s.vals.Ping(ctx); err != nil {
+			return nil, fmt.Errorf("delete %s: nothing deleted: %w", name, err)
+		}
+		if err := s.note(pendingOp{Op: "delete", Name: name, Version: list[i].Version}); err != nil {
+			return nil, err
 		}
 		return slices.Delete(list, i, i+1), nil
 	})
@@ -432,7 +504,8 @@ func (s *store) Delete(ctx context.Context, name string) error {
 		return err
 	}
 	if err := s.dropOrphans(ctx, name); err != nil {
-		return fmt.Errorf("removed %s from the index, but not its value from the keyring: %w", name, err)
+		return fmt.Errorf("removed %s from the index, but its values are still in the keyring; "+
+			"'keyward doctor' removes them once the keyring answers: %w", name, err)
 	}
 	return nil
 }

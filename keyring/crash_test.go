@@ -263,15 +263,24 @@ var crashOps = []crashOp{
 }
 
 func TestCrashOrdering(t *testing.T) {
+	runCrashOps(t, func(t *testing.T, f *faults) (*store, func() world) {
+		s, b := crashWorld(f)
+		return s, func() world { return snapshot(b) }
+	})
+}
+
+// runCrashOps runs every crashOp without faults, then with a failure and
+// with a crash at each of its steps in turn, over the world newWorld makes.
+func runCrashOps(t *testing.T, newWorld func(t *testing.T, f *faults) (*store, func() world)) {
 	for _, op := range crashOps {
 		t.Run(op.name, func(t *testing.T) {
 			// A run without faults counts the steps and must succeed.
 			f := &faults{at: -1}
-			s, b := crashWorld(f)
+			s, snap := newWorld(t, f)
 			if err := op.run(s); err != nil {
 				t.Fatalf("without faults: %v", err)
 			}
-			op.check(t, s, snapshot(b), nil, false)
+			op.check(t, s, snap(), nil, false)
 			steps := slices.Clone(f.steps)
 			if len(steps) < 1 {
 				t.Fatalf("only %d steps: %v", len(steps), steps)
@@ -281,13 +290,13 @@ func TestCrashOrdering(t *testing.T) {
 					mode := map[bool]string{false: "fail", true: "crash"}[crashNow]
 					t.Run(fmt.Sprintf("%s at %d %s", mode, at, steps[at]), func(t *testing.T) {
 						f := &faults{at: at, crash: crashNow}
-						s, b := crashWorld(f)
+						s, snap := newWorld(t, f)
 						err, crashed := runUntilCrash(op.run, s)
 						f.off()
 						if err != nil && !errors.Is(err, errInjected) {
 							t.Errorf("error %v does not wrap the injected fault", err)
 						}
-						w := snapshot(b)
+						w := snap()
 						checkCommon(t, w)
 						op.check(t, s, w, err, crashed)
 					})

@@ -23,7 +23,7 @@ func NewMemStore(now func() time.Time) *MemStore {
 		now = time.Now
 	}
 	b := &memBackend{vals: map[string]string{}}
-	return &MemStore{store: store{vals: b, idx: b, now: now}, mem: b}
+	return &MemStore{store: store{vals: b, idx: b, now: now, jr: &memJournal{}}, mem: b}
 }
 
 // SetHook installs fn, called before every keyring operation with its name

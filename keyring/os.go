@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	gokeyring "github.com/zalando/go-keyring"
@@ -16,7 +17,10 @@ const DefaultService = "keyward"
 
 // DefaultTimeout is how long a single keyring call may take before OSStore
 // gives up on it. A frozen keyring daemon, or one waiting for an unlock
-// prompt nobody sees, would otherwise hang keyward forever.
+// prompt nobody sees, would otherwise hang keyward forever. It is also the
+// budget of a whole command: once a call has timed out, every later call
+// fails at once while that call is still out (see osValues.call), so a
+// frozen daemon costs one deadline, not one per call.
 const DefaultTimeout = 10 * time.Second
 
 // OSOptions configures an OSStore. The zero value of each field means its
@@ -64,9 +68,9 @@ func NewOSStore(opts OSOptions) (*OSStore, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	vals := &osValues{service: opts.Service, timeout: opts.Timeout, kr: goKeyring{}}
+	vals := &osValues{service: opts.Service, timeout: opts.Timeout, kr: goKeyring{}, bus: busCheck}
 	return &OSStore{
-		store:     store{vals: vals, idx: &fileIndex{path: opts.IndexPath}, now: opts.Now},
+		store:     store{vals: vals, idx: &fileIndex{path: opts.IndexPath}, now: opts.Now, jr: journalFor(opts.IndexPath)},
 		indexPath: opts.IndexPath,
 		service:   opts.Service,
 	}, nil
@@ -74,6 +78,9 @@ func NewOSStore(opts OSOptions) (*OSStore, error) {
 
 // IndexPath returns the index file's path, for messages.
 func (s *OSStore) IndexPath() string { return s.indexPath }
+
+// Backend names where the values live, for the terminal UI's header.
+func (s *OSStore) Backend() string { return "keyring" }
 
 // Service returns the keyring service name values are stored under.
 func (s *OSStore) Service() string { return s.service }
@@ -98,7 +105,57 @@ type osValues struct {
 	service string
 	timeout time.Duration
 	kr      keyringAPI
+	// bus is checked before every call: on D-Bus systems it refuses when
+	// no session bus exists, so that godbus never autolaunches one. Nil
+	// means no check.
+	bus func() error
+
+	mu sync.Mutex
+	// pending is closed when the last call that timed out returns at
+	// last; nil when no call is out.
+	pending chan struct{}
 }
+
+// call runs fn against the keyring: at once ErrUnavailable without a
+// session bus, at once ErrTimeout while an earlier call that timed out has
+// still not returned (the daemon is frozen or waits for a prompt: a second
+// call would wait as long, and its result would land in an unknown order),
+// else fn with the deadline.
+func (v *osValues) call(ctx context.Context, fn func() error) error {
+	if v.bus != nil {
+		if err := v.bus(); err != nil {
+			return &noBusError{err}
+		}
+	}
+	v.mu.Lock()
+	pending := v.pending
+	v.mu.Unlock()
+	if pending != nil {
+		select {
+		case <-pending:
+		default:
+			return fmt.Errorf("%w (an earlier call is still waiting for it)", ErrTimeout)
+		}
+	}
+	done := make(chan struct{})
+	err := withDeadline(ctx, v.timeout, func() error {
+		defer close(done)
+		return fn()
+	})
+	if errors.Is(err, ErrTimeout) {
+		v.mu.Lock()
+		v.pending = done
+		v.mu.Unlock()
+	}
+	return err
+}
+
+// noBusError is a call refused before it reached go-keyring: no session
+// bus to talk to.
+type noBusError struct{ err error }
+
+func (e *noBusError) Error() string { return e.err.Error() }
+func (e *noBusError) Unwrap() error { return e.err }
 
 // pingUser is the keyring user Ping reads. '@' keeps it apart from every
 // valid secret name.
@@ -106,7 +163,7 @@ const pingUser = "@ping"
 
 func (v *osValues) Get(ctx context.Context, user string) (string, error) {
 	var val string
-	err := withDeadline(ctx, v.timeout, func() error {
+	err := v.call(ctx, func() error {
 		var err error
 		val, err = v.kr.Get(v.service, user)
 		return err
@@ -118,7 +175,7 @@ func (v *osValues) Get(ctx context.Context, user string) (string, error) {
 }
 
 func (v *osValues) Set(ctx context.Context, user, value string) error {
-	err := withDeadline(ctx, v.timeout, func() error {
+	err := v.call(ctx, func() error {
 		return v.kr.Set(v.service, user, value)
 	})
 	if err != nil {
@@ -128,7 +185,7 @@ func (v *osValues) Set(ctx context.Context, user, value string) error {
 }
 
 func (v *osValues) Delete(ctx context.Context, user string) error {
-	err := withDeadline(ctx, v.timeout, func() error {
+	err := v.call(ctx, func() error {
 		return v.kr.Delete(v.service, user)
 	})
 	if err != nil && !errors.Is(err, gokeyring.ErrNotFound) {
@@ -138,7 +195,7 @@ func (v *osValues) Delete(ctx context.Context, user string) error {
 }
 
 func (v *osValues) Ping(ctx context.Context) error {
-	err := withDeadline(ctx, v.timeout, func() error {
+	err := v.call(ctx, func() error {
 		_, err := v.kr.Get(v.service, pingUser)
 		return err
 	})
@@ -156,8 +213,15 @@ func (v *osValues) wrap(op, user string, err error) error {
 		what = fmt.Sprintf("%s in the keyring (service %s)", model.Printable(user), model.Printable(v.service))
 	}
 	switch {
+	case errors.Is(err, ErrTimeout) && (op == "write" || op == "delete"):
+		// The call may still land when the keyring wakes up.
+		return fmt.Errorf("%s %s: outcome unknown: %w", op, what, err)
 	case errors.Is(err, ErrTimeout), errors.Is(err, context.Canceled):
 		return fmt.Errorf("%s %s: %w", op, what, err)
+	case errors.As(err, new(*noBusError)):
+		return fmt.Errorf("%s %s: %w: %w", op, what, ErrUnavailable, err)
+	case locked(err):
+		return fmt.Errorf("%s %s: %w: %w", op, what, ErrLocked, err)
 	case errors.Is(err, gokeyring.ErrNotFound):
 		return fmt.Errorf("%w: %s", ErrNoValue, model.Printable(user))
 	case errors.Is(err, gokeyring.ErrSetDataTooBig):

@@ -12,7 +12,30 @@ import (
 
 	dbus "github.com/godbus/dbus/v5"
 	gokeyring "github.com/zalando/go-keyring"
+
+	"github.com/keyward/keyward/keyring/internal/sessionbus"
 )
+
+// busCheck refuses a keyring call when there is no session bus, before
+// godbus would autolaunch one.
+var busCheck = sessionbus.Check
+
+// locked reports whether err means the collection is locked and was not
+// unlocked: the Secret Service said so, or go-keyring's unlock came back
+// without it (a prompt dismissed, or none could be shown).
+func locked(err error) bool {
+	var de dbus.Error
+	var dep *dbus.Error
+	name := ""
+	switch {
+	case errors.As(err, &de):
+		name = de.Name
+	case errors.As(err, &dep):
+		name = dep.Name
+	}
+	return name == "org.freedesktop.Secret.Error.IsLocked" ||
+		strings.HasPrefix(err.Error(), "failed to unlock correct collection")
+}
 
 // unavailable reports whether err means there is no Secret Service to talk
 // to (no session bus, or nothing on it owning org.freedesktop.secrets), as

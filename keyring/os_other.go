@@ -12,3 +12,11 @@ import (
 func unavailable(err error) bool {
 	return errors.Is(err, gokeyring.ErrUnsupportedPlatform)
 }
+
+// busCheck is nil: only D-Bus systems need a session bus.
+var busCheck func() error
+
+// locked reports whether err means the keyring is locked. go-keyring's
+// Keychain and Credential Manager errors do not say so in a form we can
+// match, so nothing is.
+func locked(error) bool { return false }

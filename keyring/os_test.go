@@ -65,6 +65,10 @@ type fakeKeyring struct {
 	vals  map[string]string
 	err   error         // returned by every call when set
 	block chan struct{} // every call waits on it when set
+	// freeze, when set, makes the calls it reports true for wait on thaw:
+	// a daemon that stops answering mid-command.
+	freeze func(op, user string) bool
+	thaw   chan struct{}
 }
 
 func (f *fakeKeyring) wait() error {
@@ -74,8 +78,18 @@ func (f *fakeKeyring) wait() error {
 	return f.err
 }
 
+func (f *fakeKeyring) waitOp(op, user string) error {
+	f.mu.Lock()
+	freeze, thaw := f.freeze, f.thaw
+	f.mu.Unlock()
+	if freeze != nil && freeze(op, user) {
+		<-thaw
+	}
+	return f.wait()
+}
+
 func (f *fakeKeyring) Get(service, user string) (string, error) {
-	if err := f.wait(); err != nil {
+	if err := f.waitOp("get", user); err != nil {
 		return "", err
 	}
 	f.mu.Lock()
@@ -88,7 +102,7 @@ func (f *fakeKeyring) Get(service, user string) (string, error) {
 }
 
 func (f *fakeKeyring) Set(service, user, value string) error {
-	if err := f.wait(); err != nil {
+	if err := f.waitOp("set", user); err != nil {
 		return err
 	}
 	f.mu.Lock()
@@ -98,7 +112,7 @@ func (f *fakeKeyring) Set(service, user, value string) error {
 }
 
 func (f *fakeKeyring) Delete(service, user string) error {
-	if err := f.wait(); err != nil {
+	if err := f.waitOp("delete", user); err != nil {
 		return err
 	}
 	f.mu.Lock()
@@ -117,6 +131,7 @@ func newFakeOSStore(t *testing.T, kr *fakeKeyring, timeout time.Duration) *OSSto
 		t.Fatal(err)
 	}
 	s.vals.(*osValues).kr = kr
+	s.vals.(*osValues).bus = nil // the fake needs no session bus
 	return s
 }
 
@@ -176,8 +191,9 @@ func TestOSValuesErrors(t *testing.T) {
 		{"no dbus-launch", &exec.Error{Name: "dbus-launch", Err: exec.ErrNotFound}, ErrUnavailable, "dbus-launch"},
 		{"socket gone", fmt.Errorf("dial: %w", os.ErrNotExist), ErrUnavailable, "no keyring is available"},
 		{"unsupported platform", gokeyring.ErrUnsupportedPlatform, ErrUnavailable, "no keyring is available"},
-		{"locked collection", dbus.Error{Name: "org.freedesktop.Secret.Error.IsLocked", Body: []any{"Cannot unlock"}}, nil, "Cannot unlock"},
-		{"unlock refused", errors.New("failed to unlock correct collection '/org/freedesktop/secrets/aliases/default'"), nil, "failed to unlock"},
+		{"locked collection", dbus.Error{Name: "org.freedesktop.Secret.Error.IsLocked", Body: []any{"Cannot unlock"}}, ErrLocked, "the keyring is locked: Cannot unlock"},
+		{"unlock refused", errors.New("failed to unlock correct collection '/org/freedesktop/secrets/aliases/default'"), ErrLocked, "the keyring is locked: failed to unlock"},
+		{"other", errors.New("org.freedesktop.DBus.Error.AccessDenied"), nil, "AccessDenied"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			kr := &fakeKeyring{vals: map[string]string{}, err: tc.err}
@@ -191,7 +207,7 @@ func TestOSValuesErrors(t *testing.T) {
 				if !wraps(err, tc.err) && tc.want != ErrNoValue {
 					t.Errorf("%s = %v, does not wrap the keyring's error", op, err)
 				}
-				for _, s := range []error{ErrNoValue, ErrTooLarge, ErrUnavailable, ErrTimeout} {
+				for _, s := range []error{ErrNoValue, ErrTooLarge, ErrUnavailable, ErrTimeout, ErrLocked} {
 					if errors.Is(err, s) != (s == tc.want) {
 						t.Errorf("%s = %v; errors.Is(err, %q) = %v, want %v", op, err, s, errors.Is(err, s), s == tc.want)
 					}

@@ -62,6 +62,7 @@ var (
 	ErrNoValue     = errors.New("value missing from the keyring")
 	ErrTimeout     = errors.New("the keyring did not answer in time")
 	ErrUnavailable = errors.New("no keyring is available")
+	ErrLocked      = errors.New("the keyring is locked")
 	ErrTooLarge    = errors.New("value too large for this keyring")
 )
 

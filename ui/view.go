@@ -177,7 +177,9 @@ func (a *Model) panesView() string {
 // 120 columns, the demo note.
 func (a *Model) headerLeft() string {
 	left := a.st.title.Render("keyward")
-	switch {
+	switch b, hasBackend := a.store.(interface{ Backend() string }); {
+	case !a.demo && hasBackend:
+		left += a.st.dim.Render(" · " + b.Backend()) // keyring or file: where the values live
 	case !a.demo:
 	case a.width < 120 && !a.focus.tasksView() && (a.mode == modeFilter || a.filter.Value() != ""):
 		left += a.st.dim.Render(" demo")

@@ -25,6 +25,8 @@ import (
 	"time"
 
 	gokeyring "github.com/zalando/go-keyring"
+
+	"github.com/keyward/keyward/keyring/internal/sessionbus"
 )
 
 // RequireEnv is the environment variable that turns a missing keyring from a
@@ -45,6 +47,12 @@ var probe struct {
 // not. The answer is found once per process.
 func Available() error {
 	probe.once.Do(func() {
+		// Without a session bus, go-keyring would autolaunch one (and leave
+		// a dbus-daemon behind): tests never start a bus themselves.
+		if err := sessionbus.Check(); err != nil {
+			probe.err = err
+			return
+		}
 		probe.err = call(func() error {
 			_, err := gokeyring.Get("keyward-probe", "@probe")
 			if errors.Is(err, gokeyring.ErrNotFound) {

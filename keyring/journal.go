@@ -1,0 +1,127 @@
+package keyring
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/keyward/keyward/internal/atomicfile"
+)
+
+// pendingOp is a keyring change whose outcome the store does not know, or
+// whose second half did not happen: a call that timed out (and may still
+// land) or a delete that removed the record but not yet the values. It
+// holds a name and an operation, never a value. Reconcile finishes it.
+type pendingOp struct {
+	Op      string // "create", "rotate" or "delete"
+	Name    string
+	Version int // the record's version when the op started
+}
+
+// journal keeps pendingOps across processes. Every method runs under the
+// index lock.
+type journal interface {
+	Pending() ([]pendingOp, error)
+	Note(op pendingOp) error
+	Done(name string) error
+}
+
+// fileJournal keeps pendingOps in a small text file beside the index, one
+// "OP NAME VERSION" line each (names never hold spaces). The file exists
+// only while something is pending.
+type fileJournal struct{ path string }
+
+func (j fileJournal) Pending() ([]pendingOp, error) {
+	data, err := os.ReadFile(j.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the pending changes: %w", err)
+	}
+	var out []pendingOp
+	for line := range strings.Lines(string(data)) {
+		f := strings.Fields(line)
+		if len(f) != 3 {
+			continue // a torn or hand-edited line: nothing to finish
+		}
+		v, _ := strconv.Atoi(f[2])
+		out = append(out, pendingOp{Op: f[0], Name: f[1], Version: v})
+	}
+	return out, nil
+}
+
+func (j fileJournal) write(ops []pendingOp) error {
+	if len(ops) == 0 {
+		if err := os.Remove(j.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("clear the pending changes: %w", err)
+		}
+		return nil
+	}
+	var b strings.Builder
+	for _, op := range ops {
+		fmt.Fprintf(&b, "%s %s %d\n", op.Op, op.Name, op.Version)
+	}
+	if err := atomicfile.WriteFile(j.path, []byte(b.String()), 0o600); err != nil {
+		return fmt.Errorf("note a pending change: %w", err)
+	}
+	return nil
+}
+
+func (j fileJournal) Note(op pendingOp) error {
+	ops, err := j.Pending()
+	if err != nil {
+		return err
+	}
+	return j.write(append(ops, op))
+}
+
+func (j fileJournal) Done(name string) error {
+	if _, err := os.Stat(j.path); errors.Is(err, fs.ErrNotExist) {
+		return nil // the usual case: one stat, no read
+	}
+	ops, err := j.Pending()
+	if err != nil {
+		return err
+	}
+	kept := slices.DeleteFunc(slices.Clone(ops), func(op pendingOp) bool { return op.Name == name })
+	if len(kept) == len(ops) {
+		return nil
+	}
+	return j.write(kept)
+}
+
+// journalFor returns the journal of the index at indexPath: a file beside
+// it, named after it.
+func journalFor(indexPath string) fileJournal { return fileJournal{path: indexPath + ".pending"} }
+
+// memJournal is the journal of the in-memory stores.
+type memJournal struct {
+	mu  sync.Mutex
+	ops []pendingOp
+}
+
+func (j *memJournal) Pending() ([]pendingOp, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return slices.Clone(j.ops), nil
+}
+
+func (j *memJournal) Note(op pendingOp) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.ops = append(j.ops, op)
+	return nil
+}
+
+func (j *memJournal) Done(name string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.ops = slices.DeleteFunc(j.ops, func(op pendingOp) bool { return op.Name == name })
+	return nil
+}
