@@ -33,6 +33,26 @@ type Config struct {
 	Backend          string // backend: "auto", "keyring" or "file"; "" when not set
 	Colors           Colors
 	Julep            Julep
+	// Views are the TUI's saved filters, its tabs (1…9), in order.
+	Views []View
+}
+
+// View is one [[views]] entry: a named filter the TUI shows as a tab.
+type View struct {
+	Name   string
+	Filter string // the filter language (model.ParseQuery); "" shows every secret
+}
+
+// MaxViews is how many views the TUI can switch to (keys 1…9).
+const MaxViews = 9
+
+// maxViewName keeps a tab short enough for the list pane's top border.
+const maxViewName = 16
+
+// DefaultViews are the views without [[views]] in config.toml: every
+// secret, the ones due for rotation, the ones no task uses.
+func DefaultViews() []View {
+	return []View{{Name: "all"}, {Name: "due", Filter: "is:due"}, {Name: "unused", Filter: "is:unused"}}
 }
 
 // Colors are the [colors] a user set: "#rrggbb" or an ANSI colour number,
@@ -59,6 +79,7 @@ func Default() Config {
 		ClipboardTimeout: 30 * time.Second,
 		StatusTimeout:    5 * time.Second,
 		DefaultSort:      model.SortName,
+		Views:            DefaultViews(),
 	}
 }
 
@@ -207,8 +228,24 @@ func Parse(name, text string) (Config, []string) {
 			}
 		}
 	}
+	if v, ok := raw["views"]; ok {
+		cfg.Views = parseViews(v, func(i int, key, format string, args ...any) {
+			line := lineOfView(text, i, key)
+			if line == 0 {
+				line = lineOf(text, "", "views") // views = […] on one line
+			}
+			full := "views"
+			if i >= 0 {
+				full = fmt.Sprintf("views[%d]", i+1)
+			}
+			if key != "" {
+				full += "." + key
+			}
+			found = append(found, lineWarning{line, fmt.Sprintf("%s:%d: %s: %s", name, line, model.Printable(full), fmt.Sprintf(format, args...))})
+		})
+	}
 	known := map[string]bool{"reveal_timeout": true, "clipboard_timeout": true, "status_timeout": true,
-		"default_sort": true, "tasks_dir": true, "backend": true, "colors": true, "julep": true}
+		"default_sort": true, "tasks_dir": true, "backend": true, "colors": true, "julep": true, "views": true}
 	var unknown []string
 	for k := range raw {
 		if !known[k] {
@@ -225,6 +262,106 @@ func Parse(name, text string) (Config, []string) {
 		warns = append(warns, w.text)
 	}
 	return cfg, warns
+}
+
+// parseViews reads the [[views]] array. A bad view is left out with a
+// warning (warn's i is its place in the file, from 0; -1 for views as a
+// whole); when none is left,
+// the defaults are used.
+func parseViews(v any, warn func(i int, key, format string, args ...any)) []View {
+	list, ok := v.([]map[string]any)
+	if arr, isArr := v.([]any); isArr {
+		// views = [{ name = "due", filter = "is:due" }]: the same tables.
+		ok = true
+		for _, e := range arr {
+			tbl, isTbl := e.(map[string]any)
+			if !isTbl {
+				ok = false
+				break
+			}
+			list = append(list, tbl)
+		}
+	}
+	if !ok {
+		warn(-1, "", "want [[views]] tables, each with a name and a filter; using the default views")
+		return DefaultViews()
+	}
+	var out []View
+	seen := map[string]bool{}
+	for i, tbl := range list {
+		for _, k := range model.SortedKeys(stringKeys(tbl)) {
+			if k != "name" && k != "filter" {
+				warn(i, k, "unknown setting; a view has a name and a filter")
+			}
+		}
+		name, isStr := tbl["name"].(string)
+		name = strings.TrimSpace(name)
+		switch {
+		case !isStr || name == "":
+			warn(i, "name", "want a short name in quotes such as \"due\"; view left out")
+			continue
+		case len([]rune(name)) > maxViewName || strings.ContainsFunc(name, func(r rune) bool { return r < ' ' || r == 0x7f }):
+			warn(i, "name", "want a name of at most %d printable characters; view left out", maxViewName)
+			continue
+		case seen[name]:
+			warn(i, "name", "a second view named %q; view left out", model.Printable(name))
+			continue
+		}
+		filter := ""
+		if f, present := tbl["filter"]; present {
+			s, isStr := f.(string)
+			if !isStr {
+				warn(i, "filter", "want a filter in quotes such as \"is:due\"; view left out")
+				continue
+			}
+			if _, err := model.ParseQuery(s); err != nil {
+				warn(i, "filter", "%s; view left out", model.Printable(err.Error()))
+				continue
+			}
+			filter = strings.TrimSpace(s)
+		}
+		if len(out) == MaxViews {
+			warn(i, "", "more than %d views: keys 1…9 reach the first %d; view left out", MaxViews, MaxViews)
+			continue
+		}
+		seen[name] = true
+		out = append(out, View{Name: name, Filter: filter})
+	}
+	if len(out) == 0 {
+		return DefaultViews()
+	}
+	return out
+}
+
+// lineOfView finds the 1-based line of key inside the i-th [[views]]
+// table (from 0), or of its [[views]] line when key is "" or not set
+// there; 0 means not found.
+func lineOfView(text string, i int, key string) int {
+	n, header := -1, 0
+	for j, line := range strings.Split(text, "\n") {
+		l := strings.TrimSpace(line)
+		if strings.HasPrefix(l, "[") {
+			if strings.TrimSpace(strings.Trim(l, "[]")) == "views" && strings.HasPrefix(l, "[[") {
+				n++
+				if n == i {
+					header = j + 1
+				}
+			} else if n == i {
+				break
+			}
+			if n > i {
+				break
+			}
+			continue
+		}
+		if n != i || key == "" {
+			continue
+		}
+		if k, _, ok := strings.Cut(l, "="); ok && strings.Trim(strings.TrimSpace(k), `"'`) == key {
+			return j + 1
+		}
+	}
+	return header
 }
 
 // stringKeys turns a decoded table into a map with the same keys, for

@@ -160,3 +160,81 @@ func TestBackend(t *testing.T) {
 		}
 	}
 }
+
+func TestParseViews(t *testing.T) {
+	if got := Default().Views; len(got) != 3 || got[0] != (View{Name: "all"}) || got[1] != (View{"due", "is:due"}) || got[2] != (View{"unused", "is:unused"}) {
+		t.Errorf("default views = %+v, want all, due, unused", got)
+	}
+	text := `reveal_timeout = "30s"
+
+[[views]]
+name = "all"
+
+[[views]]
+name = "prod due"
+filter = "env=prod is:due"
+
+[[views]]
+name = "broken"
+filter = "age>soon"
+
+[[views]]
+filter = "is:due"
+
+[[views]]
+name = "prod due"
+filter = "env=prod"
+colour = "red"
+
+[colors]
+accent = "63"
+`
+	cfg, warns := Parse("config.toml", text)
+	want := []View{{Name: "all"}, {Name: "prod due", Filter: "env=prod is:due"}}
+	if len(cfg.Views) != len(want) || cfg.Views[0] != want[0] || cfg.Views[1] != want[1] {
+		t.Errorf("views = %+v, want %+v", cfg.Views, want)
+	}
+	if cfg.RevealTimeout != 30*time.Second || cfg.Colors.Accent != "63" {
+		t.Errorf("the settings around [[views]] were lost: %s %q", cfg.RevealTimeout, cfg.Colors.Accent)
+	}
+	wantWarns := []string{
+		"config.toml:12: views[3].filter: ",
+		"config.toml:14: views[4].name: want a short name",
+		"config.toml:18: views[5].name: a second view named \"prod due\"",
+		"config.toml:20: views[5].colour: unknown setting",
+	}
+	if len(warns) != len(wantWarns) {
+		t.Fatalf("warnings = %q, want %d", warns, len(wantWarns))
+	}
+	// Sorted by line, as every warning is.
+	for _, w := range wantWarns {
+		found := false
+		for _, got := range warns {
+			found = found || strings.HasPrefix(got, w)
+		}
+		if !found {
+			t.Errorf("no warning starts %q in %q", w, warns)
+		}
+	}
+	if !strings.Contains(warns[0], "age>soon") && !strings.Contains(warns[0], "soon") {
+		t.Errorf("the filter warning %q does not say what is wrong", warns[0])
+	}
+
+	// Ten views: the tenth is left out; none valid gives the defaults.
+	var many strings.Builder
+	for i := range 10 {
+		many.WriteString("[[views]]\nname = \"v" + string(rune('0'+i)) + "\"\n")
+	}
+	cfg, warns = Parse("config.toml", many.String())
+	if len(cfg.Views) != MaxViews || len(warns) != 1 || !strings.HasPrefix(warns[0], "config.toml:19: views[10]: more than 9 views") {
+		t.Errorf("ten views: %d kept, warnings %q", len(cfg.Views), warns)
+	}
+	cfg, warns = Parse("config.toml", "views = \"due\"\n")
+	if len(cfg.Views) != 3 || len(warns) != 1 || !strings.HasPrefix(warns[0], "config.toml:1: views: ") || !strings.Contains(warns[0], "using the default views") {
+		t.Errorf("views = \"due\": %+v, %q", cfg.Views, warns)
+	}
+	cfg, warns = Parse("config.toml", "views = [{ name = \"mine\", filter = \"owner=me\" }]\n")
+	if len(cfg.Views) != 1 || cfg.Views[0] != (View{"mine", "owner=me"}) || len(warns) != 0 {
+		t.Errorf("inline views: %+v, %q", cfg.Views, warns)
+	}
+}

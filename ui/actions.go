@@ -24,10 +24,7 @@ func (a *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch a.mode {
 	case modeHelp:
-		if key.Matches(msg, a.keys.CloseHelp) {
-			a.mode = modeNormal
-		}
-		return nil
+		return a.helpKey(msg)
 	case modeConfirm:
 		return a.confirmKey(msg)
 	case modeFilter:
@@ -46,6 +43,7 @@ func (a *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 		return a.quit()
 	case key.Matches(msg, k.Help):
 		a.mode = modeHelp
+		a.helpOff = 0
 		return nil
 	case key.Matches(msg, k.Tasks):
 		return a.toggleTasks()
@@ -93,6 +91,11 @@ func (a *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 		return a.markShown()
 	case key.Matches(msg, k.ClearMarks):
 		return a.clearMarks()
+	case key.Matches(msg, k.View):
+		return a.switchView(viewKey(msg))
+	}
+	if len(a.marks) == 0 && a.onView() && key.Matches(msg, k.Rotate) {
+		return a.startViewSession()
 	}
 	if len(a.marks) > 0 {
 		// With marks, these act on every marked secret.
@@ -178,6 +181,28 @@ func (a *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 		return a.taskAction(a.tasks.HandleKey(msg))
 	}
 	return a.listKey(msg)
+}
+
+// helpKey closes or scrolls the help screen.
+func (a *Model) helpKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := &a.keys
+	switch {
+	case key.Matches(msg, k.CloseHelp):
+		a.mode = modeNormal
+	case key.Matches(msg, k.Up):
+		a.scrollHelp(-1)
+	case key.Matches(msg, k.Down):
+		a.scrollHelp(1)
+	case key.Matches(msg, k.PageUp):
+		a.scrollHelp(-a.helpRoom(a.bodyHeight()))
+	case key.Matches(msg, k.PageDown):
+		a.scrollHelp(a.helpRoom(a.bodyHeight()))
+	case key.Matches(msg, k.Top):
+		a.helpOff = 0
+	case key.Matches(msg, k.Bottom):
+		a.scrollHelp(1 << 20)
+	}
+	return nil
 }
 
 func (a *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {

@@ -161,6 +161,22 @@ func BenchmarkFilterWord100k(b *testing.B) {
 	}
 }
 
+// BenchmarkViewSwitch100k switches between the views all and due: every
+// switch matches all secrets against the view (the tabs' counts are kept,
+// not recounted).
+func BenchmarkViewSwitch100k(b *testing.B) {
+	a := bigApp(b, 100_000)
+	one, two := keyPress("1"), keyPress("2")
+	defer measureCPU(b)()
+	for i := 0; b.Loop(); i++ {
+		if i%2 == 0 {
+			frame(a, two)
+		} else {
+			frame(a, one)
+		}
+	}
+}
+
 // BenchmarkFilterMetadata100k edits a key=value term, which never refines,
 // so every key searches all secrets.
 func BenchmarkFilterMetadata100k(b *testing.B) {

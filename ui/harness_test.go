@@ -128,12 +128,12 @@ func newHarnessWith(t *testing.T, seeds []seedSecret, seed func(*keyring.MemStor
 	if seed != nil {
 		seed(h.store, h.clock)
 	}
-	cfg := config.Default()
-	o := Options{Store: h.store, Now: func() time.Time { return h.clock }, Clipboard: h.clip, Tasks: config.Tasks{FS: fstest.MapFS{}}}
+	o := Options{Store: h.store, Now: func() time.Time { return h.clock }, Clipboard: h.clip, Tasks: config.Tasks{FS: fstest.MapFS{}},
+		Config: config.Default()}
 	if opts != nil {
 		opts(&o)
 	}
-	h.a = newModel(context.Background(), o, cfg, nil)
+	h.a = newModel(context.Background(), o, o.Config, nil)
 	h.a.noColor = true
 	h.a.st = newStyles(true, true, h.a.palette)
 	h.a.after = func(d time.Duration, msg tea.Msg) tea.Cmd {

@@ -19,6 +19,7 @@ type keyMap struct {
 	// Filtering and sorting
 	Filter, ClearFilter, AddToFilter, Sort key.Binding
 	FilterDone, FilterLeave                key.Binding
+	View                                   key.Binding // 1…9: the views of config.toml
 
 	// Acting on the selected secret
 	New, Edit, Rotate, Rollback, Delete, Reveal, Copy key.Binding
@@ -54,6 +55,7 @@ func newKeyMap() keyMap {
 		ClearFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 		AddToFilter: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "filter by pair")),
 		Sort:        key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
+		View:        key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7", "8", "9"), key.WithHelp("1…9", "view")),
 		FilterDone:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "done")),
 		FilterLeave: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "leave filter")),
 
@@ -103,6 +105,9 @@ type keyState struct {
 	revealed     bool        // the selected value is on screen
 	inTasks      bool        // the tasks view is showing
 	marked       int         // secrets marked
+	onView       bool        // the active view narrows the list: r rotates what it shows
+	views        int         // how many views config.toml sets
+	helpScrolls  bool        // the help screen is taller than the screen
 	inSession    bool        // the form is a step of a rotation session
 	tasks        help.KeyMap // its own keys, for the hint and ?
 }
@@ -111,9 +116,12 @@ type keyState struct {
 func (k *keyMap) update(st keyState) {
 	normal := st.mode == modeNormal
 	secrets := normal && !st.inTasks
-	for _, b := range []*key.Binding{&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown,
-		&k.Focus, &k.Tasks, &k.Reload, &k.Help, &k.Quit} {
+	for _, b := range []*key.Binding{&k.Focus, &k.Tasks, &k.Reload, &k.Help, &k.Quit} {
 		b.SetEnabled(normal)
+	}
+	// The moving keys scroll the help screen too.
+	for _, b := range []*key.Binding{&k.Up, &k.Down, &k.Top, &k.Bottom, &k.PageUp, &k.PageDown} {
+		b.SetEnabled(normal || (st.mode == modeHelp && st.helpScrolls))
 	}
 	for _, b := range []*key.Binding{&k.Filter, &k.Sort, &k.New} {
 		b.SetEnabled(secrets)
@@ -122,6 +130,7 @@ func (k *keyMap) update(st keyState) {
 		b.SetEnabled(secrets && st.hasSelection)
 	}
 	k.MarkAll.SetEnabled(secrets)
+	k.View.SetEnabled(secrets && st.views > 1)
 	// esc clears the marks first, the filter once there are none.
 	k.ClearMarks.SetEnabled(secrets && st.marked > 0)
 	if st.marked > 0 {
@@ -136,6 +145,10 @@ func (k *keyMap) update(st keyState) {
 		}
 	} else {
 		k.Rotate.SetHelp("r", "rotate")
+		if st.onView {
+			// A view's secrets are walked like marks (session.go).
+			k.Rotate.SetHelp("r", "rotate view")
+		}
 		k.Rollback.SetHelp("R", "roll back")
 		k.Delete.SetHelp("d", "delete")
 	}
@@ -206,7 +219,7 @@ func (k keyMap) shortHelp(st keyState) []key.Binding {
 	case modeConfirm:
 		return []key.Binding{k.Yes, k.No}
 	case modeHelp:
-		return []key.Binding{k.CloseHelp}
+		return []key.Binding{k.CloseHelp, k.Down, k.PageDown}
 	}
 	switch st.focus {
 	case focusDetail:
@@ -239,7 +252,7 @@ func (k keyMap) fullHelp(st keyState) [][]key.Binding {
 	}
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Focus, k.Tasks},
-		{k.Filter, k.ClearFilter, k.AddToFilter, k.Sort, k.Reload},
+		{k.View, k.Filter, k.ClearFilter, k.AddToFilter, k.Sort, k.Reload},
 		{k.New, k.Edit, k.Rotate, k.Rollback, k.Delete, k.Reveal, k.Copy, k.Push},
 		{k.Mark, k.MarkAll, k.ClearMarks, k.Help, k.Quit, k.ForceQuit},
 	}
@@ -249,7 +262,7 @@ func (k keyMap) fullHelp(st keyState) [][]key.Binding {
 // test.
 func (k keyMap) allBindings() []key.Binding {
 	return []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Focus, k.Tasks,
-		k.Filter, k.ClearFilter, k.AddToFilter, k.Sort, k.FilterDone, k.FilterLeave,
+		k.View, k.Filter, k.ClearFilter, k.AddToFilter, k.Sort, k.FilterDone, k.FilterLeave,
 		k.New, k.Edit, k.Rotate, k.Rollback, k.Delete, k.Reveal, k.Copy, k.Push, k.Reload,
 		k.Mark, k.MarkAll, k.ClearMarks,
 		k.NextField, k.PrevField, k.Save, k.Cancel, k.Generate, k.DeleteBack, k.ClearField, k.Skip, k.Yes, k.No,

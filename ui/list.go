@@ -32,11 +32,14 @@ type listPane struct {
 	all    []item         // every secret, in the current sort order
 	search search         // parallel to all
 	byName map[string]int // name → index in all
-	vis    []int32        // indices into all that match query, in order
-	query  model.Query
-	cursor int // index into vis
-	offset int // first visible row
-	height int // rows available
+	vis    []int32        // indices into all that match view and query, in order
+	inView model.Query    // the active view's filter (views[active]); query narrows it
+	query  model.Query    // the filter typed after /
+	views  []model.Query  // every view's filter, for counts
+	counts []int          // secrets matching each view: kept by every change, never recounted per key
+	cursor int            // index into vis
+	offset int            // first visible row
+	height int            // rows available
 	width  int
 	sort   model.SortKey
 	// The widest content of the name, metadata and description columns.
@@ -95,6 +98,65 @@ func (l *listPane) setSecrets(secs []model.Secret, now time.Time, env model.Env,
 	}
 	l.vis = l.vis[:0]
 	l.filterFrom(nil, env)
+	l.countViews(env)
+	l.selectName(keep)
+}
+
+// setViews sets the filters of the views, active the one shown.
+func (l *listPane) setViews(views []model.Query, active int, env model.Env) {
+	l.views = views
+	l.inView = model.Query{}
+	if active < len(views) {
+		l.inView = views[active]
+	}
+	l.countViews(env)
+}
+
+// countViews counts each view's matches from scratch: at a load, a sort,
+// or when the environment changed (is:unused). A write adjusts the counts
+// by one record (countRecord).
+func (l *listPane) countViews(env model.Env) {
+	l.counts = slices.Grow(l.counts[:0], len(l.views))[:len(l.views)]
+	for v, q := range l.views {
+		if q.Empty() {
+			l.counts[v] = len(l.all)
+			continue
+		}
+		pre := newMetaPrefilter(q.String())
+		n := 0
+		for i := range l.all {
+			if !pre.rejects(&l.search, i) && q.MatchHaystack(&l.all[i].sec, l.search.hay[i], env) {
+				n++
+			}
+		}
+		l.counts[v] = n
+	}
+}
+
+// countRecord adds record i to the views' counts (by -1: takes it out).
+func (l *listPane) countRecord(i, by int, env model.Env) {
+	for v, q := range l.views {
+		if q.MatchHaystack(&l.all[i].sec, l.search.hay[i], env) {
+			l.counts[v] += by
+		}
+	}
+}
+
+// matches reports whether record i is shown: it is in the view and
+// matches the typed filter.
+func (l *listPane) matches(i int, env model.Env) bool {
+	s, hay := &l.all[i].sec, l.search.hay[i]
+	// Most views are empty (all): skip the call per secret.
+	return (l.inView.Empty() || l.inView.MatchHaystack(s, hay, env)) && l.query.MatchHaystack(s, hay, env)
+}
+
+// setView shows the view q (every secret when q is empty), keeping the
+// selection when the view shows it.
+func (l *listPane) setView(q model.Query, env model.Env) {
+	keep := l.selectedName()
+	l.inView = q
+	l.filterFrom(nil, env)
+	l.cursor = 0
 	l.selectName(keep)
 }
 
@@ -108,11 +170,13 @@ func (l *listPane) put(old string, s model.Secret, env model.Env) {
 	if i, ok := l.byName[old]; ok && old == s.Name && l.fits(i, &s) {
 		// A new value or description: the record keeps its place.
 		widest := l.widest(i)
+		l.countRecord(i, -1, env)
 		l.all[i].sec = s
 		l.search.hay[i] = model.Haystack(&s)
 		l.search.meta[i], l.search.fold[i] = metaHaystack(s.Metadata)
+		l.countRecord(i, 1, env)
 		k, shown := slices.BinarySearch(l.vis, int32(i))
-		switch match := l.query.MatchHaystack(&l.all[i].sec, l.search.hay[i], env); {
+		switch match := l.matches(i, env); {
 		case shown && !match:
 			l.vis = slices.Delete(l.vis, k, k+1)
 		case !shown && match:
@@ -125,8 +189,8 @@ func (l *listPane) put(old string, s model.Secret, env model.Env) {
 		}
 		return
 	}
-	l.remove(old)
-	l.remove(s.Name) // a list older than the store may hold the new name already
+	l.remove(old, env)
+	l.remove(s.Name, env) // a list older than the store may hold the new name already
 	l.insert(s, env)
 }
 
@@ -154,19 +218,21 @@ func (l *listPane) insert(s model.Secret, env model.Env) {
 	for j := k; j < len(l.vis); j++ {
 		l.vis[j]++
 	}
-	if l.query.MatchHaystack(&l.all[i].sec, l.search.hay[i], env) {
+	if l.matches(i, env) {
 		l.vis = slices.Insert(l.vis, k, int32(i))
 	}
+	l.countRecord(i, 1, env)
 	l.widen(&s, meta)
 }
 
 // remove drops the record named name, if the list has it.
-func (l *listPane) remove(name string) {
+func (l *listPane) remove(name string, env model.Env) {
 	i, ok := l.byName[name]
 	if !ok {
 		return
 	}
 	widest := l.widest(i)
+	l.countRecord(i, -1, env)
 	l.all = slices.Delete(l.all, i, i+1)
 	l.search.hay = slices.Delete(l.search.hay, i, i+1)
 	l.search.meta = slices.Delete(l.search.meta, i, i+1)
@@ -232,11 +298,13 @@ func (l *listPane) resort(key model.SortKey, now time.Time, env model.Env) {
 	l.setSecrets(secs, now, env, keep)
 }
 
-// refilter matches every secret again, for when the environment changed
-// (is:unused after the task files changed), keeping the selection.
+// refilter matches and counts every secret again, for when the
+// environment changed (is:unused after the task files changed), keeping
+// the selection.
 func (l *listPane) refilter(env model.Env) {
 	keep := l.selectedName()
 	l.filterFrom(nil, env)
+	l.countViews(env)
 	l.selectName(keep)
 }
 
@@ -266,10 +334,10 @@ func (l *listPane) setQuery(q model.Query, env model.Env) {
 // reusing vis's memory: the result is never longer than its source.
 func (l *listPane) filterFrom(from []int32, env model.Env) {
 	out := l.vis[:0]
-	pre := newMetaPrefilter(l.query.String())
+	pre := newMetaPrefilter(l.inView.String() + " " + l.query.String())
 	hay := l.search.hay
 	switch {
-	case from == nil && l.query.Empty():
+	case from == nil && l.query.Empty() && l.inView.Empty():
 		if cap(out) < len(l.all) {
 			out = make([]int32, 0, len(l.all))
 		}
@@ -281,13 +349,13 @@ func (l *listPane) filterFrom(from []int32, env model.Env) {
 			out = make([]int32, 0, len(l.all))
 		}
 		for i := range hay {
-			if !pre.rejects(&l.search, i) && l.query.MatchHaystack(&l.all[i].sec, hay[i], env) {
+			if !pre.rejects(&l.search, i) && l.matches(i, env) {
 				out = append(out, int32(i))
 			}
 		}
 	default:
 		for _, i := range from {
-			if !pre.rejects(&l.search, int(i)) && l.query.MatchHaystack(&l.all[i].sec, hay[i], env) {
+			if !pre.rejects(&l.search, int(i)) && l.matches(int(i), env) {
 				out = append(out, i)
 			}
 		}

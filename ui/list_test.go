@@ -14,7 +14,9 @@ import (
 // TestListPutRemoveMatchesRebuild checks the one-record changes of the list
 // against building it again from scratch: after every put and remove the
 // order, the filter's matches, the name index, the search text and the name
-// column are what setSecrets makes of the same records.
+// column are what setSecrets makes of the same records; so are the views'
+// counts, kept by one record at a time, and the matches of a view with a
+// filter typed over it.
 func TestListPutRemoveMatchesRebuild(t *testing.T) {
 	for _, key := range model.SortKeys {
 		for _, query := range []string{"", "env=prod", "stripe", "is:due"} {
@@ -26,7 +28,10 @@ func TestListPutRemoveMatchesRebuild(t *testing.T) {
 				env := model.Env{Now: t0}
 				rng := rand.New(rand.NewPCG(1, uint64(len(query))))
 				recs := manySecrets(60)
+				views := []model.Query{{}, model.MustParseQuery("is:due"), model.MustParseQuery("env=prod")}
+				active := len(query) % len(views)
 				l := &listPane{sort: key, height: 10}
+				l.setViews(views, active, env)
 				l.setSecrets(slices.Clone(recs), t0, env, "")
 				l.setQuery(q, env)
 				byName := map[string]model.Secret{}
@@ -44,7 +49,7 @@ func TestListPutRemoveMatchesRebuild(t *testing.T) {
 					switch op := rng.IntN(5); {
 					case op == 0 && len(names) > 1:
 						what = "remove " + pick
-						l.remove(pick)
+						l.remove(pick, env)
 						delete(byName, pick)
 					case op == 1:
 						// A new record, at times the longest name yet.
@@ -82,6 +87,7 @@ func TestListPutRemoveMatchesRebuild(t *testing.T) {
 						all = append(all, s)
 					}
 					want := &listPane{sort: key, height: 10}
+					want.setViews(views, active, env)
 					want.setSecrets(all, t0, env, "")
 					want.setQuery(q, env)
 					if d := listDiff(l, want); d != "" {
@@ -113,6 +119,9 @@ func listDiff(got, want *listPane) string {
 	}
 	if len(got.byName) != len(want.byName) {
 		return fmt.Sprintf("byName has %d names, want %d", len(got.byName), len(want.byName))
+	}
+	if !slices.Equal(got.counts, want.counts) {
+		return fmt.Sprintf("view counts %v, want %v", got.counts, want.counts)
 	}
 	if !slices.Equal(got.vis, want.vis) {
 		return fmt.Sprintf("matches %v, want %v", got.vis, want.vis)

@@ -93,7 +93,14 @@ func (a *Model) hiddenNote(names []string) string {
 	if hidden == 0 {
 		return ""
 	}
-	return " (" + itoa(hidden) + " not shown by the filter)"
+	by := "the filter"
+	switch {
+	case a.onView() && a.filter.Value() == "":
+		by = "the view " + a.viewName()
+	case a.onView():
+		by = "the view and filter"
+	}
+	return " (" + itoa(hidden) + " not shown by " + by + ")"
 }
 
 // namesText spells out the first maxNamed names, then "and N more".
@@ -113,22 +120,23 @@ func namesText(names []string) string {
 }
 
 // usedByAllText is usedByText for several secrets: the task files that
-// use any of them.
+// use any of them, named (the first maxNamed, in path order), so a bulk
+// question says which tasks it breaks.
 func (a *Model) usedByAllText(names []string) string {
 	used := a.tasks.UsedBy()
 	if used == nil {
 		return "task use not known yet"
 	}
-	files := map[string]bool{}
+	files := map[string]string{}
 	for _, name := range names {
 		for _, u := range used[name] {
-			files[u.File] = true
+			files[u.File] = ""
 		}
 	}
 	if len(files) == 0 {
 		return "used by no task"
 	}
-	return "used by " + model.Count(len(files), "task")
+	return "used by " + model.Count(len(files), "task") + ": " + namesText(model.SortedKeys(files))
 }
 
 // deleteMarked asks once before deleting every marked secret.

@@ -158,7 +158,7 @@ func (a *Model) applyWrite(msg secretWrittenMsg) tea.Cmd {
 	before := a.list.selectedName()
 	keep := before
 	if msg.op == opDelete {
-		a.list.remove(msg.name)
+		a.list.remove(msg.name, a.env())
 	} else {
 		a.list.put(msg.name, msg.secret, a.env())
 		keep = msg.secret.Name

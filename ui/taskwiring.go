@@ -84,7 +84,8 @@ func (a *Model) taskAction(act tasks.Action) tea.Cmd {
 	case tasks.Refused:
 		return a.setStatus(statusError, act.Reason)
 	case tasks.UsageChanged:
-		if a.list.query.NeedsUsage() {
+		if a.list.query.NeedsUsage() || a.viewsNeedUsage() {
+			// The matches and the views' counts (an unused tab).
 			before := a.list.selectedName()
 			a.list.refilter(a.env())
 			a.selectionChanged(before)

@@ -158,9 +158,12 @@ type Model struct {
 	clipSeq  int
 	genSeq   int
 
-	marks   map[string]bool // marked secrets, by name
-	session *session        // a rotation session walking the marks
-	batch   batchRun        // the writes to the marked secrets in flight
+	view     int             // the active view: an index into cfg.Views
+	helpOff  int             // the help screen's scroll
+	helpMore bool            // the help screen is taller than the screen: it scrolls
+	marks    map[string]bool // marked secrets, by name
+	session  *session        // a rotation session walking the marks
+	batch    batchRun        // the writes to the marked secrets in flight
 }
 
 // newModel builds the root model. It does no I/O; Run and the tests call it.
@@ -192,6 +195,7 @@ func newModel(ctx context.Context, opts Options, cfg config.Config, warnings []s
 	a.list.sort = cfg.DefaultSort
 	a.back = focusTasks
 	a.tasks = a.newTasks(opts)
+	a.list.setViews(viewQueries(cfg.Views), 0, a.env())
 	a.filter = newInput("words, key=value, key!=value, key=*, is:due, is:unused, age>90d", 40)
 	a.filter.Prompt = "/"
 	if len(warnings) > 0 {
@@ -233,6 +237,9 @@ func (a *Model) Update(msg tea.Msg) (m tea.Model, cmd tea.Cmd) {
 		}
 	}()
 	cmd = a.update(msg)
+	if a.mode == modeHelp && a.width > 0 {
+		a.helpMore = len(a.helpLines(a.helpWidth())) > a.helpRoom(a.bodyHeight())
+	}
 	a.syncKeys()
 	a.fitStatus()
 	return a, cmd
@@ -333,7 +340,8 @@ func (a *Model) forwardToInput(msg tea.Msg) tea.Cmd {
 
 func (a *Model) keyState() keyState {
 	st := keyState{mode: a.mode, focus: a.focus, filterActive: a.filter.Value() != "",
-		inTasks: a.focus.tasksView(), tasks: a.tasks, marked: len(a.marks), inSession: a.session != nil}
+		inTasks: a.focus.tasksView(), tasks: a.tasks, marked: len(a.marks), inSession: a.session != nil,
+		onView: a.onView(), views: len(a.cfg.Views), helpScrolls: a.helpMore}
 	if s, ok := a.list.selected(); ok {
 		st.hasSelection = true
 		st.onPair = len(s.Metadata) > 0

@@ -165,7 +165,7 @@ func (a *Model) panesView() string {
 	} else if a.loaded {
 		detailContent = a.st.dim.Render("No secret selected.")
 	}
-	l := box(a.paneStyle(focusList), listContent, a.listW, a.listH)
+	l := a.withTabs(box(a.paneStyle(focusList), listContent, a.listW, a.listH), a.paneStyle(focusList), a.listW)
 	d := box(a.paneStyle(focusDetail), detailContent, a.detW, a.detH)
 	if a.sideBySide {
 		return lipgloss.JoinHorizontal(lipgloss.Top, l, d)
@@ -278,7 +278,7 @@ func (a *Model) statusText() (string, lipgloss.Style) {
 		return a.status.text, a.st.statusInfo
 	case a.mode == modeFilter && a.filtErr != "":
 		return model.Printable(a.filtErr) + " · showing the last good results", a.st.statusError
-	case a.list.query.NeedsUsage() && a.tasks.UsedBy() == nil && !a.focus.tasksView():
+	case (a.list.query.NeedsUsage() || a.list.inView.NeedsUsage()) && a.tasks.UsedBy() == nil && !a.focus.tasksView():
 		return "is:unused matches nothing until the task files are read", a.st.dim
 	}
 	return "", a.st.statusInfo
@@ -456,37 +456,4 @@ func overlay(bg, fg string, x, y int) string {
 		rows[r] = left + l + ansi.TruncateLeft(row, x+w, "")
 	}
 	return strings.Join(rows, "\n")
-}
-
-func (a *Model) helpView(h int) string {
-	kk := a.keys
-	st := a.keyState()
-	st.mode = modeNormal
-	kk.update(st)
-	hm := a.help
-	hm.Styles = a.st.help
-	var b strings.Builder
-	b.WriteString(a.st.title.Render("Keys") + "\n\n")
-	b.WriteString(hm.FullHelpView(kk.fullHelp(st)))
-	// The keys of the filter, forms and confirmations, always listed.
-	modeKeys := [][]key.Binding{
-		{kk.FilterDone, kk.FilterLeave},
-		{kk.Save, kk.NextField, kk.PrevField, kk.Generate, kk.ClearField, kk.Cancel},
-		{kk.Yes, kk.No},
-	}
-	for _, g := range modeKeys {
-		for i := range g {
-			g[i].SetEnabled(true)
-		}
-	}
-	b.WriteString("\n\n" + a.st.label.Render("In the filter, forms and confirmations") + "\n\n")
-	b.WriteString(hm.FullHelpView(modeKeys))
-	if st.inTasks {
-		fw, _ := a.st.focusedBorder.GetFrameSize()
-		note := a.tasks.HelpNote()
-		b.WriteString("\n\n" + a.st.dim.Render(ansi.Wrap(note, max(10, a.width-fw), "")))
-	} else {
-		b.WriteString("\n\n" + a.st.dim.Render("Filter: words, key=value, key!=value, key=*, key!=*, is:due, is:unused, age>90d, age<7d"))
-	}
-	return box(a.st.focusedBorder, b.String(), a.width, h)
 }
