@@ -6,6 +6,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/keyward/keyward/model"
 )
@@ -435,6 +436,41 @@ func (a *Model) handleWheel(msg tea.MouseWheelMsg) tea.Cmd {
 		return nil
 	}
 	a.selectionChanged(before)
+	return nil
+}
+
+// handleClick is a left click in the secrets view: on a row of the list it
+// selects that row and focuses the list; on the detail pane it focuses the
+// detail pane. Other clicks, and clicks while a form, the filter or a
+// question is open, do nothing.
+func (a *Model) handleClick(msg tea.MouseClickMsg) tea.Cmd {
+	m := msg.Mouse()
+	if a.mode != modeNormal || m.Button != tea.MouseLeft || a.focus.tasksView() || a.tooSmall {
+		return nil
+	}
+	y := m.Y - lipgloss.Height(a.headerView())
+	inList := y >= 0 && y < a.listH && m.X < a.listW
+	inDetail := y >= 0 && y < a.detH && m.X >= a.listW
+	if !a.sideBySide {
+		inList = y >= 0 && y < a.listH
+		inDetail = y >= a.listH && y < a.listH+a.detH
+	}
+	switch {
+	case inList:
+		row := y - a.st.focusedBorder.GetBorderTopSize()
+		if idx := a.list.offset + row; row >= 0 && row < a.list.height && idx < len(a.list.vis) {
+			before := a.list.selectedName()
+			a.list.cursor = idx
+			a.list.clamp()
+			a.selectionChanged(before)
+		}
+		a.focus = focusList
+	case inDetail:
+		a.focus = focusDetail
+	default:
+		return nil
+	}
+	a.layout()
 	return nil
 }
 

@@ -261,6 +261,8 @@ func (a *Model) update(msg tea.Msg) tea.Cmd {
 		return a.handlePaste(msg)
 	case tea.MouseWheelMsg:
 		return a.handleWheel(msg)
+	case tea.MouseClickMsg:
+		return a.handleClick(msg)
 	case tea.ClipboardMsg:
 		return a.clipboardReplied(msg)
 

@@ -546,3 +546,30 @@ func TestRevealTimeoutFromConfig(t *testing.T) {
 		t.Fatalf("reveal timer = %s, want 7s from the config", got)
 	}
 }
+
+func TestClickSelectsAndFocuses(t *testing.T) {
+	h := newHarness(t, fixture())
+	// 100×30 is side by side: the header is one line and the list's top
+	// border another, so the third row of the list is at y = 1+1+2.
+	click := func(x, y int) {
+		h.send(tea.MouseClickMsg(tea.Mouse{X: x, Y: y, Button: tea.MouseLeft}))
+	}
+	click(10, 4)
+	if h.selected() != h.a.list.all[h.a.list.vis[2]].sec.Name || h.a.focus != focusList {
+		t.Fatalf("after a click on the third row: selected %q, focus %v", h.selected(), h.a.focus)
+	}
+	click(h.a.listW+5, 6)
+	if h.a.focus != focusDetail {
+		t.Fatalf("a click on the detail pane: focus %v", h.a.focus)
+	}
+	before := h.selected()
+	click(10, 2+20) // below the last row: focus only
+	if h.selected() != before || h.a.focus != focusList {
+		t.Fatalf("a click below the rows: selected %q (was %q), focus %v", h.selected(), before, h.a.focus)
+	}
+	h.keys("/")
+	click(10, 3)
+	if h.selected() != before {
+		t.Fatal("a click while the filter is open moved the selection")
+	}
+}
