@@ -239,6 +239,11 @@ scripts and pipes. It refuses a terminal stdout unless --reveal is given too.`,
 				return err
 			}
 			now := a.now()
+			if asJSON && reveal {
+				if err := storedText(name, value); err != nil {
+					return err // JSON strings hold only UTF-8
+				}
+			}
 			if asJSON {
 				out := getJSON{secretJSON: toJSON(&sec, now), HasPrevious: hasPrev}
 				if !sec.NoValue {
