@@ -91,6 +91,9 @@ without a local value are left out, with a note.`,
 				if err != nil {
 					return err
 				}
+				if err := storedText(s.Name, v); err != nil {
+					return err // nothing written: import would refuse it
+				}
 				entries = append(entries, importfile.Entry{Name: s.Name, Value: v, Description: s.Description, Metadata: s.Metadata})
 			}
 			if len(skipped) > 0 {
@@ -102,7 +105,7 @@ without a local value are left out, with a note.`,
 			data := importfile.FormatDotenv(entries)
 			if format == "json" {
 				if data, err = importfile.FormatJSON(entries); err != nil {
-					return withHint(fmt.Errorf("export: %w", err), "use --format env, which keeps every byte")
+					return fmt.Errorf("export: %w", err) // storedText has ruled out the one cause
 				}
 			}
 			if output == "" {

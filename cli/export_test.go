@@ -8,7 +8,7 @@ import (
 	"github.com/keyward/keyward/model"
 )
 
-const plainValue = "line one\nline two  \x00\xff"
+const plainValue = "line one\nline two  \x00\x7f é"
 
 // TestPlainRefusesATerminal: get --plain and export print values only to
 // a pipe or file, or to a terminal with --reveal.

@@ -18,9 +18,9 @@ const maxImportSize = 64 << 20
 
 func (a *app) importCmd() *cobra.Command {
 	var (
-		format    string
-		meta      []string
-		overwrite bool
+		format            string
+		meta              []string
+		overwrite, asJSON bool
 	)
 	cmd := &cobra.Command{
 		Use:   "import FILE [--format env|json] [--metadata k=v]... [--overwrite]",
@@ -39,7 +39,11 @@ The format comes from the extension (.json, .env), else from the content;
 --format overrides. Every entry is checked first: if any name, value or
 metadata is invalid, nothing is imported. Existing names are skipped unless
 --overwrite, which rotates them (the old value is kept for rollback).
---metadata is added to every imported secret.`,
+--metadata is added to every imported secret.
+
+--json prints the records created or overwritten (the fields of 'secrets list
+--json', never a value): [] when every entry was skipped; if the import stops
+part-way, the ones done before it stopped.`,
 		Example: `  keyward secrets import .env --metadata env=dev
   keyward secrets import secrets.json --overwrite
   cat prod.env | keyward secrets import - --format env`,
@@ -95,13 +99,14 @@ metadata is invalid, nothing is imported. Existing names are skipped unless
 				return &model.ValidationError{Field: "import", Msg: fmt.Sprintf("%s: %d invalid %s; nothing was imported",
 					displayName(file), len(problems), model.Plural(len(problems), "entry", "entries"))}
 			}
-			return a.importEntries(cmd, entries, overwrite, displayName(file))
+			return a.importEntries(cmd, entries, overwrite, asJSON, displayName(file))
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&format, "format", "", "file format: env or json (default: from the extension or content)")
 	f.StringArrayVar(&meta, "metadata", nil, "add metadata `key=value` to every imported secret (repeatable)")
 	f.BoolVar(&overwrite, "overwrite", false, "rotate existing secrets to the imported value instead of skipping them")
+	f.BoolVar(&asJSON, "json", false, "print the created and overwritten records as JSON (never a value)")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"env", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -134,8 +139,9 @@ func displayName(file string) string {
 }
 
 // importEntries creates new secrets and skips or rotates existing ones. A
-// keyring failure stops the import and says what was done so far.
-func (a *app) importEntries(cmd *cobra.Command, entries []importfile.Entry, overwrite bool, file string) error {
+// keyring failure stops the import and says what was done so far; with
+// --json the records done so far are printed first.
+func (a *app) importEntries(cmd *cobra.Command, entries []importfile.Entry, overwrite, asJSON bool, file string) (err error) {
 	ctx := cmd.Context()
 	st := a.st
 	list, err := st.List(ctx)
@@ -147,21 +153,32 @@ func (a *app) importEntries(cmd *cobra.Command, entries []importfile.Entry, over
 		exists[list[i].Name] = true
 	}
 	var created, skipped, overwritten int
+	changed := []model.Secret{}
 	counts := func() string {
 		return fmt.Sprintf("%d created, %d skipped, %d overwritten", created, skipped, overwritten)
+	}
+	if asJSON {
+		defer func() {
+			if jerr := a.recordsJSON(changed); err == nil {
+				err = jerr
+			}
+		}()
 	}
 	for _, e := range entries {
 		switch {
 		case !exists[e.Name]:
 			sec := model.Secret{Name: e.Name, Description: e.Description, Metadata: e.Metadata}
-			if _, err := st.Create(ctx, sec, e.Value); err != nil {
+			got, err := st.Create(ctx, sec, e.Value)
+			if err != nil {
 				return fmt.Errorf("import stopped at %s (%s so far): %w", e.Name, counts(), err)
 			}
+			changed = append(changed, got)
 			created++
 		case !overwrite:
 			skipped++
 		default:
-			if _, err := st.Rotate(ctx, e.Name, e.Value); err != nil {
+			got, err := st.Rotate(ctx, e.Name, e.Value)
+			if err != nil {
 				return fmt.Errorf("import stopped at %s (%s so far): %w", e.Name, counts(), err)
 			}
 			var p model.Patch
@@ -170,14 +187,22 @@ func (a *app) importEntries(cmd *cobra.Command, entries []importfile.Entry, over
 			}
 			p.SetMetadata = e.Metadata
 			if !p.Empty() {
-				if _, err := st.Update(ctx, e.Name, p); err != nil {
+				updated, err := st.Update(ctx, e.Name, p)
+				if err != nil {
+					changed = append(changed, got) // rotated all the same
 					return fmt.Errorf("import stopped at %s (%s so far; its value was rotated): %w", e.Name, counts(), err)
 				}
+				got = updated
 			}
+			changed = append(changed, got)
 			overwritten++
 		}
 	}
-	a.done(fmt.Sprintf("imported %s: %s", file, counts()))
+	if asJSON {
+		fmt.Fprintf(a.stderr, "imported %s: %s\n", file, counts())
+	} else {
+		a.done(fmt.Sprintf("imported %s: %s", file, counts()))
+	}
 	if skipped > 0 {
 		fmt.Fprintln(a.stderr, "note: skipped secrets already exist; --overwrite rotates them to the imported value")
 	}

@@ -229,7 +229,7 @@ on it), 2 on usage errors.`,
 
 func (a *app) julepPushCmd(jf *julepFlags) *cobra.Command {
 	var filter string
-	var dryRun, prune, force, yes bool
+	var dryRun, prune, force, yes, asJSON bool
 	cmd := &cobra.Command{
 		Use:   "push [--filter QUERY] [--dry-run] [--prune] [--force] [--yes]",
 		Short: "Send new and changed secrets to the Julep account",
@@ -243,6 +243,11 @@ On a terminal push shows its plan and asks; without one it needs --yes.
 --dry-run shows the plan and the settings and sends nothing. After each write
 the index records what was pushed, so an interrupted push (killed, network cut)
 can be run again and converges, with no duplicates.
+
+--json prints, on stdout, the local records the push wrote to (the fields of
+'secrets list --json', never a value; each "julep" entry says what the account
+now has, "pending" when the outcome is unknown), [] when nothing was sent; the
+plan and the summary go to stderr instead.
 
 Exit status: 0 when every planned step is done, 1 when a step failed or its
 outcome is unknown, 2 on usage errors.`,
@@ -262,20 +267,28 @@ outcome is unknown, 2 on usage errors.`,
 			}
 			plan := julep.PlanPush(rep, julep.PushOptions{Force: force, Prune: prune, Only: only})
 			sending := len(plan.Actions) - plan.Count(julep.Skip)
-			if dryRun {
-				writeSettings(a.stdout, s)
-				fmt.Fprintln(a.stdout)
+			// With --json, stdout holds the JSON alone; the words go to stderr.
+			human := a.stdout
+			if asJSON {
+				human = a.stderr
 			}
-			writePlan(a.stdout, plan)
+			if dryRun {
+				writeSettings(human, s)
+				fmt.Fprintln(human)
+			}
+			writePlan(human, plan)
 			for _, w := range plan.Warnings {
 				fmt.Fprintf(a.stderr, "warning: %s\n", w)
 			}
-			if dryRun {
-				fmt.Fprintln(a.stdout, "dry run: nothing was sent")
-				return nil
-			}
-			if sending == 0 {
-				fmt.Fprintln(a.stdout, "nothing to push")
+			if dryRun || sending == 0 {
+				if dryRun {
+					fmt.Fprintln(human, "dry run: nothing was sent")
+				} else {
+					fmt.Fprintln(human, "nothing to push")
+				}
+				if asJSON {
+					return a.recordsJSON(nil)
+				}
 				return nil
 			}
 			if !yes {
@@ -291,7 +304,13 @@ outcome is unknown, 2 on usage errors.`,
 			res := julep.Push(ctx, r, a.st, plan, a.now, func(i, n int, act julep.Action) {
 				fmt.Fprintf(a.stderr, "[%d/%d] %s %s\n", i, n, act.Kind, model.Printable(act.Name))
 			})
-			return a.reportPush(r, res)
+			err = a.reportPush(human, r, res)
+			if asJSON {
+				if jerr := a.pushedJSON(ctx, res); err == nil {
+					err = jerr
+				}
+			}
+			return err
 		},
 	}
 	f := cmd.Flags()
@@ -300,12 +319,32 @@ outcome is unknown, 2 on usage errors.`,
 	f.BoolVar(&prune, "prune", false, "delete the account's secrets that keyward does not have (asks first)")
 	f.BoolVar(&force, "force", false, "overwrite secrets changed on the account since the last push")
 	f.BoolVarP(&yes, "yes", "y", false, "push without asking")
+	f.BoolVar(&asJSON, "json", false, "print the local records the push wrote to as JSON (never a value or the key)")
 	return cmd
+}
+
+// pushedJSON prints the records of the creates and updates that landed or
+// may have landed (their "julep" entry says which), read back after the
+// push. Deletes on the account change no local record.
+func (a *app) pushedJSON(ctx context.Context, res julep.PushResult) error {
+	recs := []model.Secret{}
+	for _, st := range res.Steps {
+		k := st.Action.Kind
+		if (k != julep.Create && k != julep.Update) || (st.Outcome != julep.Done && st.Outcome != julep.Unknown) {
+			continue
+		}
+		rec, err := a.st.Get(ctx, st.Action.Name)
+		if err != nil {
+			return err
+		}
+		recs = append(recs, rec)
+	}
+	return a.recordsJSON(recs)
 }
 
 // reportPush prints each step that did not end as planned and a summary,
 // and returns the error that sets the exit status.
-func (a *app) reportPush(r julep.Remote, res julep.PushResult) error {
+func (a *app) reportPush(w io.Writer, r julep.Remote, res julep.PushResult) error {
 	for _, st := range res.Steps {
 		name := model.Printable(st.Action.Name)
 		switch {
@@ -324,7 +363,7 @@ func (a *app) reportPush(r julep.Remote, res julep.PushResult) error {
 			notTried++
 		}
 	}
-	fmt.Fprintf(a.stdout, "pushed %d of %d to %s\n", done, done+failed+unknown+notTried, r.Target())
+	fmt.Fprintf(w, "pushed %d of %d to %s\n", done, done+failed+unknown+notTried, r.Target())
 	if res.OK() {
 		return nil
 	}
@@ -344,14 +383,17 @@ func (a *app) reportPush(r julep.Remote, res julep.PushResult) error {
 
 func (a *app) julepPullCmd(jf *julepFlags) *cobra.Command {
 	var filter string
-	var dryRun bool
+	var dryRun, asJSON bool
 	cmd := &cobra.Command{
 		Use:   "pull [--filter QUERY] [--dry-run]",
 		Short: "Track the account's own secrets: names, descriptions and metadata, no values",
 		Long: `Add the secrets that only the account has to the index: the name, and on v1 the
 description and metadata. Julep never gives a value back, so each is marked "no
 local value" until you set one with 'keyward secrets rotate NAME' (r in the
-terminal UI); until then push leaves it alone.`,
+terminal UI); until then push leaves it alone.
+
+--json prints the records added (the fields of 'secrets list --json'), [] when
+none; the words go to stderr.`,
 		Example: `  keyward julep pull --dry-run
   keyward julep pull && keyward secrets rotate SLACK_BOT_TOKEN`,
 		Args: noArgs,
@@ -373,24 +415,44 @@ terminal UI); until then push leaves it alone.`,
 					fmt.Fprintf(a.stderr, "skipped %s: %s\n", model.Printable(sk.Name), model.Printable(sk.Reason))
 				}
 			}
+			human := a.stdout
+			if asJSON {
+				human = a.stderr
+			}
 			if dryRun {
-				writeSettings(a.stdout, s)
-				fmt.Fprintln(a.stdout)
+				writeSettings(human, s)
+				fmt.Fprintln(human)
 				for _, rec := range add {
-					fmt.Fprintf(a.stdout, "pull  %s\n", model.Printable(rec.Name))
+					fmt.Fprintf(human, "pull  %s\n", model.Printable(rec.Name))
 				}
-				fmt.Fprintf(a.stdout, "dry run: %s would be added, with no local value\n", model.Count(len(add), "secret"))
+				fmt.Fprintf(human, "dry run: %s would be added, with no local value\n", model.Count(len(add), "secret"))
+				if asJSON {
+					return a.recordsJSON(nil)
+				}
 				return nil
 			}
 			if len(add) == 0 {
-				fmt.Fprintln(a.stdout, "nothing to pull: keyward tracks every secret of the account")
+				fmt.Fprintln(human, "nothing to pull: keyward tracks every secret of the account")
+				if asJSON {
+					return a.recordsJSON(nil)
+				}
 				return nil
 			}
+			added := []model.Secret{}
 			for _, rec := range add {
-				if _, err := a.st.AddRecord(ctx, rec); err != nil {
+				got, err := a.st.AddRecord(ctx, rec)
+				if err != nil {
+					if asJSON {
+						_ = a.recordsJSON(added)
+					}
 					return fmt.Errorf("pull %s: %w", rec.Name, err)
 				}
-				fmt.Fprintf(a.stdout, "pulled %s (no local value)\n", model.Printable(rec.Name))
+				added = append(added, got)
+				fmt.Fprintf(human, "pulled %s (no local value)\n", model.Printable(rec.Name))
+			}
+			if asJSON {
+				fmt.Fprintf(a.stderr, "pulled %s from %s; set their values with 'keyward secrets rotate NAME'\n", model.Count(len(add), "secret"), r.Target())
+				return a.recordsJSON(added)
 			}
 			a.done(fmt.Sprintf("pulled %s from %s; set their values with 'keyward secrets rotate NAME'", model.Count(len(add), "secret"), r.Target()))
 			return nil
@@ -398,6 +460,7 @@ terminal UI); until then push leaves it alone.`,
 	}
 	cmd.Flags().StringVar(&filter, "filter", "", "only secrets matching `QUERY`")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "show what would be added; change nothing")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the added records as JSON")
 	return cmd
 }
 

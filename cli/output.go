@@ -82,6 +82,26 @@ func toJSON(s *model.Secret, now time.Time) secretJSON {
 	return out
 }
 
+// recordJSON is what a command that changed one secret prints with --json:
+// the record as the change left it (for delete, as it was), in list's
+// shape. It never holds a value.
+func (a *app) recordJSON(s *model.Secret) error {
+	a.demoNote()
+	return writeJSON(a.stdout, toJSON(s, a.now()))
+}
+
+// recordsJSON is recordJSON for commands that change several secrets
+// (import, julep push and pull): an array, [] when nothing changed.
+func (a *app) recordsJSON(list []model.Secret) error {
+	a.demoNote()
+	now := a.now()
+	out := make([]secretJSON, len(list))
+	for i := range list {
+		out[i] = toJSON(&list[i], now)
+	}
+	return writeJSON(a.stdout, out)
+}
+
 func writeJSON(w io.Writer, v any) error {
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)

@@ -60,7 +60,7 @@ Environment:
 	}
 	secrets.AddCommand(
 		a.createCmd(), a.listCmd(), a.getCmd(), a.updateCmd(),
-		a.rotateCmd(), a.rollbackCmd(), a.deleteCmd(), a.importCmd(), a.exportCmd(),
+		a.rotateCmd(), a.rollbackCmd(), a.deleteCmd(), a.importCmd(), a.exportCmd(), a.copyCmd(),
 	)
 	root.Version = versionString()
 	root.SetVersionTemplate("keyward {{.Version}}\n")

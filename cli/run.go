@@ -137,6 +137,12 @@ func (a *app) runCommand(cmd *cobra.Command, rf *runFlags, args []string) error 
 		if err != nil {
 			return a.notFound(ctx, err, name)
 		}
+		if err := storedText(name, v); err != nil {
+			return err
+		}
+		if strings.IndexByte(v, 0) >= 0 {
+			return fmt.Errorf("%s: the value holds a NUL byte, which an environment variable cannot", name)
+		}
 		variable := name
 		if rename[name] != "" {
 			variable = rename[name]

@@ -16,6 +16,7 @@ func (a *app) createCmd() *cobra.Command {
 		name, desc, every string
 		meta              []string
 		vf                valueFlags
+		asJSON            bool
 	)
 	cmd := &cobra.Command{
 		Use:   "create --name NAME [flags]",
@@ -70,6 +71,9 @@ Names start with a letter and hold letters, digits and _ (at most 255).`,
 			if err != nil {
 				return err
 			}
+			if asJSON {
+				return a.recordJSON(&got)
+			}
 			msg := fmt.Sprintf("created %s (version %d)", got.Name, got.Version)
 			if generated {
 				msg += fmt.Sprintf(" with a generated %d-character value (not shown; 'keyward secrets get %s --reveal' shows it)", len(value), got.Name)
@@ -84,6 +88,7 @@ Names start with a letter and hold letters, digits and _ (at most 255).`,
 	f.StringArrayVar(&meta, "metadata", nil, "metadata `key=value` (repeatable)")
 	f.StringVar(&every, "rotate-every", "", "rotation policy `DUR`, e.g. 90d, 12w, 36h")
 	vf.add(cmd)
+	jsonFlag(cmd, &asJSON)
 	return cmd
 }
 
@@ -234,6 +239,11 @@ scripts and pipes. It refuses a terminal stdout unless --reveal is given too.`,
 				return err
 			}
 			now := a.now()
+			if asJSON && reveal {
+				if err := storedText(name, value); err != nil {
+					return err // JSON strings hold only UTF-8
+				}
+			}
 			if asJSON {
 				out := getJSON{secretJSON: toJSON(&sec, now), HasPrevious: hasPrev}
 				if !sec.NoValue {
@@ -264,6 +274,7 @@ func (a *app) updateCmd() *cobra.Command {
 	var (
 		desc, rename, every string
 		meta, unset         []string
+		asJSON              bool
 	)
 	cmd := &cobra.Command{
 		Use:   "update NAME [flags]",
@@ -320,6 +331,9 @@ name in the keyring.`,
 			if err != nil {
 				return a.notFound(ctx, err, name)
 			}
+			if asJSON {
+				return a.recordJSON(&got)
+			}
 			if got.Name != name {
 				a.done(fmt.Sprintf("renamed %s to %s", name, got.Name))
 			} else {
@@ -334,11 +348,15 @@ name in the keyring.`,
 	f.StringArrayVar(&unset, "unset-metadata", nil, "remove metadata `key` (repeatable)")
 	f.StringVar(&rename, "rename", "", "new `NAME`")
 	f.StringVar(&every, "rotate-every", "", "rotation policy `DUR` (90d, 12w, 36h) or none")
+	jsonFlag(cmd, &asJSON)
 	return cmd
 }
 
 func (a *app) rotateCmd() *cobra.Command {
-	var vf valueFlags
+	var (
+		vf     valueFlags
+		asJSON bool
+	)
 	cmd := &cobra.Command{
 		Use:   "rotate NAME [--value-stdin | --value V | --generate [--length N] [--symbols]]",
 		Short: "Give a secret a new value, keeping the current one for rollback",
@@ -368,6 +386,9 @@ asked twice on a terminal, else all of stdin, or --value-stdin, --value or
 			if err != nil {
 				return a.notFound(ctx, err, name)
 			}
+			if asJSON {
+				return a.recordJSON(&got)
+			}
 			msg := fmt.Sprintf("rotated %s to version %d; the previous value is kept for rollback", got.Name, got.Version)
 			if before.NoValue {
 				msg = fmt.Sprintf("set the first value of %s (version %d)", got.Name, got.Version)
@@ -380,11 +401,13 @@ asked twice on a terminal, else all of stdin, or --value-stdin, --value or
 		},
 	}
 	vf.add(cmd)
+	jsonFlag(cmd, &asJSON)
 	return cmd
 }
 
 func (a *app) rollbackCmd() *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "rollback NAME",
 		Short: "Bring back a secret's previous value (as a new version)",
 		Long: `Bring back the value a secret had before its last rotate (or rollback). It
@@ -401,14 +424,19 @@ so a second rollback undoes the first.`,
 			if err != nil {
 				return a.notFound(ctx, err, name)
 			}
+			if asJSON {
+				return a.recordJSON(&got)
+			}
 			a.done(fmt.Sprintf("rolled %s back to its previous value (now version %d)", got.Name, got.Version))
 			return nil
 		},
 	}
+	jsonFlag(cmd, &asJSON)
+	return cmd
 }
 
 func (a *app) deleteCmd() *cobra.Command {
-	var yes bool
+	var yes, asJSON bool
 	cmd := &cobra.Command{
 		Use:   "delete NAME [--yes]",
 		Short: "Delete a secret, its value and its previous value",
@@ -422,7 +450,8 @@ refuses unless --yes is given.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name, ctx := args[0], cmd.Context()
 			st := a.st
-			if _, err := st.Get(ctx, name); err != nil {
+			before, err := st.Get(ctx, name)
+			if err != nil {
 				return a.notFound(ctx, err, name)
 			}
 			if !yes {
@@ -437,21 +466,34 @@ refuses unless --yes is given.`,
 			if err := st.Delete(ctx, name); err != nil {
 				return a.notFound(ctx, err, name)
 			}
+			if asJSON {
+				return a.recordJSON(&before) // the record as it was: the last word on it
+			}
 			a.done("deleted " + name)
 			return nil
 		},
 	}
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "delete without asking")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the deleted record as JSON (as it was; never a value)")
 	return cmd
 }
 
 // done reports a successful change on stdout, noting that --demo keeps
-// nothing.
+// nothing. With --json, recordJSON and recordsJSON report instead.
 func (a *app) done(msg string) {
 	fmt.Fprintln(a.stdout, msg)
+	a.demoNote()
+}
+
+func (a *app) demoNote() {
 	if a.demo {
 		fmt.Fprintln(a.stderr, "note: --demo keeps everything in memory; this change is gone when keyward exits")
 	}
+}
+
+// jsonFlag adds --json to a command that changes secrets.
+func jsonFlag(cmd *cobra.Command, asJSON *bool) {
+	cmd.Flags().BoolVar(asJSON, "json", false, "print the changed record as JSON (the fields of 'secrets list --json'; never a value)")
 }
 
 // parseMetadata parses repeated --metadata key=value flags with the one rule

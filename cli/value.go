@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -186,4 +187,19 @@ func trimSingleLine(b []byte) string {
 	}
 	line = bytes.TrimSuffix(line, []byte("\r"))
 	return string(line)
+}
+
+// storedText checks a value read from the store before it goes anywhere as
+// text (get --reveal --json, export, run, copy). model.ValidateValue keeps
+// bytes that are not UTF-8 out of the store; a value stored before that
+// rule, or by another program under keyward's service, is refused here
+// rather than mangled. get --plain still prints it byte for byte: the way
+// to get it out.
+func storedText(name, value string) error {
+	if utf8.ValidString(value) {
+		return nil
+	}
+	name = model.Printable(name)
+	return withHint(fmt.Errorf("%s: the stored value is not UTF-8 text, which keyward's values must be", name),
+		"save its bytes with 'keyward secrets get "+name+" --plain > FILE', then store text (base64 of FILE, say) with 'keyward secrets rotate "+name+"'")
 }

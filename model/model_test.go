@@ -100,13 +100,18 @@ func TestValidateValue(t *testing.T) {
 		{strings.Repeat("v", MaxValueLen), true},
 		{strings.Repeat("v", MaxValueLen+1), false},
 		{"", false},
+		{"pässwörd 🔑", true},
+		{"\x00nul and \x1b[31mescape\x7f", true}, // valid UTF-8: text, if odd text
+		{"bad\xffbyte", false},
+		{"\xc3", false},                  // a cut-off sequence
+		{"\xed\xa0\x80surrogate", false}, // UTF-16 surrogates are not UTF-8
 	}
 	for _, tt := range tests {
 		err := ValidateValue(tt.in)
 		if (err == nil) != tt.ok {
 			t.Errorf("ValidateValue(len %d) = %v, want ok=%v", len(tt.in), err, tt.ok)
 		}
-		if err != nil && len(tt.in) > 0 && strings.Contains(err.Error(), tt.in[:1]+tt.in[:1]+tt.in[:1]) {
+		if err != nil && len(tt.in) > 3 && strings.Contains(err.Error(), tt.in[:3]) {
 			t.Errorf("ValidateValue error %q echoes the value", err)
 		}
 	}

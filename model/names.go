@@ -113,14 +113,28 @@ func ParseMetadataPair(pair string) (key, value string, err error) {
 	return k, v, nil
 }
 
-// ValidateValue checks a secret value: non-empty, at most 64 KiB. The error
-// never includes the value itself.
+// ValidateValue checks a secret value: non-empty, at most 64 KiB, UTF-8
+// text. Every place a value goes is text (an environment variable, a .env
+// or JSON file, Julep's API, the screen), so bytes that are not UTF-8 are
+// refused when a value is stored rather than mangled when it is used. The
+// error never includes the value itself.
 func ValidateValue(value string) error {
 	if value == "" {
 		return invalid("value", "must not be empty")
 	}
 	if len(value) > MaxValueLen {
 		return invalid("value", "is %d bytes; the limit is %d bytes (64 KiB)", len(value), MaxValueLen)
+	}
+	if !utf8.ValidString(value) {
+		at := 0
+		for at < len(value) {
+			r, size := utf8.DecodeRuneInString(value[at:])
+			if r == utf8.RuneError && size == 1 {
+				break
+			}
+			at += size
+		}
+		return invalid("value", "is not UTF-8 text (invalid at byte %d); keyward keeps text values: encode binary data first, e.g. with base64", at+1)
 	}
 	return nil
 }

@@ -2,12 +2,12 @@ package ui
 
 import (
 	"context"
-	"crypto/sha256"
 	"os"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/keyward/keyward/clipboard"
 	"github.com/keyward/keyward/model"
 	"github.com/keyward/keyward/ui/internal/safecmd"
 )
@@ -87,7 +87,7 @@ func copyValue(ctx context.Context, st Store, clip Clipboard, name string, seq i
 		if err != nil {
 			return valueCopiedMsg{name: name, seq: seq, err: err}
 		}
-		done := valueCopiedMsg{name: name, seq: seq, sum: sha256.Sum256([]byte(v)), mask: model.Mask(v)}
+		done := valueCopiedMsg{name: name, seq: seq, sum: clipboard.Digest(v), mask: model.Mask(v)}
 		if clip != nil {
 			done.system = clip.WriteText(ctx, v) == nil
 		}
@@ -105,15 +105,12 @@ func clearClipboard(ctx context.Context, clip Clipboard, sum [32]byte, system bo
 	return safe(func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
-		cur, err := clip.ReadText(ctx)
+		cleared, err := clipboard.ClearIfHolds(ctx, clip, sum)
 		if err != nil {
 			return clipboardCheckedMsg{seq: seq, err: err}
 		}
-		if sha256.Sum256([]byte(cur)) != sum {
+		if !cleared {
 			return clipboardCheckedMsg{seq: seq, changed: true}
-		}
-		if err := clip.WriteText(ctx, ""); err != nil {
-			return clipboardCheckedMsg{seq: seq, err: err}
 		}
 		return tea.BatchMsg{tea.SetClipboard(""), func() tea.Msg { return clipboardCheckedMsg{seq: seq, cleared: true} }}
 	})

@@ -6,12 +6,12 @@ package ui
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/keyward/keyward/clipboard"
 	"github.com/keyward/keyward/keyring"
 	"github.com/keyward/keyward/model"
 )
@@ -253,7 +253,7 @@ func (a *Model) clipboardReplied(msg tea.ClipboardMsg) tea.Cmd {
 	if !a.clipSt.awaitingRead {
 		return nil
 	}
-	ours := sha256.Sum256([]byte(msg.Content)) == a.clipSt.sum
+	ours := clipboard.Holds(msg.Content, a.clipSt.sum)
 	a.clipSt = clipState{}
 	if !ours {
 		return a.setStatus(statusInfo, "clipboard left alone: it holds something else now")
