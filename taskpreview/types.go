@@ -207,6 +207,9 @@ type Result struct {
 	Rendering Rendering `json:"-"`
 	// NamesOnly says the store's names were checked and no value read.
 	NamesOnly bool `json:"-"`
+	// Julep3 says the file is a Julep 3 project's pyproject.toml or
+	// julep.toml (PreviewJulep3), not a YAML task: it has no model.
+	Julep3 bool `json:"-"`
 }
 
 // Options configure a preview.
