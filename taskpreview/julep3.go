@@ -100,7 +100,7 @@ func PreviewJulep3(file string, src []byte, opts Options) ([]*Result, error) {
 		cfg, prefix = julep, "tool.julep."
 	}
 	j := &julep3{file: file, src: src, used: map[int]bool{},
-		res: &Result{File: file, Mapping: opts.Mapping, NamesOnly: opts.NamesOnly && opts.Lookup != nil, Julep3: true}}
+		res: &Result{File: file, Mapping: opts.Mapping, NamesOnly: opts.NamesOnly && opts.Lookup != nil, Against: opts.Against, Julep3: true}}
 	mcp, _ := cfg["mcp"].(map[string]any)
 	servers, _ := mcp["servers"].(map[string]any)
 	for _, server := range sortedKeys(servers) {
@@ -234,7 +234,7 @@ func (j *julep3) resolve(res *resolver) {
 		ref.Fails = ref.CountsAs == CountRequiredMissing
 		switch ref.Status {
 		case StatusMissing:
-			msg := model.Printable(ref.Name) + " is not in the store, so every call to MCP server " + model.Printable(j.servers[i]) + " fails (Julep resolves secret:// fail-closed)"
+			msg := model.Printable(ref.Name) + notThere(j.res.Against) + ", so every call to MCP server " + model.Printable(j.servers[i]) + " fails (Julep resolves secret:// fail-closed)"
 			if ref.Suggestion != "" {
 				msg += "; did you mean " + model.Printable(ref.Suggestion) + "?"
 			}
