@@ -294,6 +294,11 @@ func (a *app) previewVerdict(v taskpreview.Verdict, acct *previewAccount) error 
 		fmt.Fprintf(a.stderr, "to create the missing required %s (each asks for its value, or reads it from stdin):\n",
 			model.Plural(len(missing), "secret", "secrets"))
 		for _, n := range missing {
+			if model.ValidateName(n) != nil {
+				// A Julep 3 name may hold "-"; keyward's may not.
+				fmt.Fprintf(a.stderr, "  (%s cannot be a keyward name: rename it in the config, or check the account with --against julep)\n", model.Printable(n))
+				continue
+			}
 			fmt.Fprintf(a.stderr, "  keyward secrets create --name %s\n", model.Printable(n))
 		}
 		fmt.Fprintf(a.stderr, "if %s on your Julep account, 'keyward preview --against julep' checks there and 'keyward julep pull' tracks %s here\n",
@@ -302,7 +307,7 @@ func (a *app) previewVerdict(v taskpreview.Verdict, acct *previewAccount) error 
 		where = " on " + model.Printable(acct.target)
 		fmt.Fprintf(a.stderr, "to send the missing required %s to %s:\n", model.Plural(len(missing), "secret", "secrets"), model.Printable(acct.target))
 		for _, n := range missing {
-			if !acct.local[n] {
+			if !acct.local[n] && model.ValidateName(n) == nil {
 				fmt.Fprintf(a.stderr, "  keyward secrets create --name %s\n", model.Printable(n))
 			}
 		}

@@ -238,6 +238,10 @@ func (j *julep3) resolve(res *resolver) {
 			if ref.Suggestion != "" {
 				msg += "; did you mean " + model.Printable(ref.Suggestion) + "?"
 			}
+			if j.res.Against == "" && model.ValidateName(ref.Name) != nil {
+				// Julep 3 allows "-", keyward's names do not.
+				msg += "; keyward cannot hold this name (" + model.ValidateName(ref.Name).Error() + "): name it with _ in the config, or check the account with --against julep"
+			}
 			j.warn(WarnMissingRequired, ref.Path, msg, ref.Line, ref.Column)
 		case StatusUnreadable:
 			if !unreadable[ref.Name] {
