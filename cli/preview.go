@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/keyward/keyward/julep"
 	"github.com/keyward/keyward/keyring"
 	"github.com/keyward/keyward/model"
 	"github.com/keyward/keyward/taskpreview"
@@ -22,6 +23,8 @@ type previewFlags struct {
 	asJSON    bool   // --json, the same as --format json
 	namesOnly bool
 	strict    bool
+	against   string // index or julep
+	julep     julepFlags
 }
 
 func (a *app) previewCmd() *cobra.Command {
@@ -32,16 +35,23 @@ func (a *app) previewCmd() *cobra.Command {
 		Long: `Preview Julep task files: every secret reference (where, which kind, whether
 the store has it, its masked value), the references Julep reads at run time by a
 computed name, the look-alikes Julep never evaluates, and warnings for Julep's
-traps. A folder is searched for *.yaml and *.yml task files, skipping hidden
-and vendored folders; with no arguments, the tasks folder is (--tasks, else
-KEYWARD_TASKS, else the current folder; with --demo, the demo's sample tasks).
-A julep.yaml secrets manifest above a task is checked too. YAML files that are
-not Julep tasks (docker-compose.yml, CI workflows) are listed as skipped; a file
-with a task's keys that fails to parse is an error.
+traps. A folder is searched for *.yaml and *.yml task files, and for the
+pyproject.toml and julep.toml of Julep 3 projects (whole-string secret://NAME
+values in MCP server headers), skipping hidden and vendored folders; with no
+arguments, the tasks folder is (--tasks, else KEYWARD_TASKS, else the current
+folder; with --demo, the demo's sample tasks). A julep.yaml secrets manifest
+above a task is checked too. YAML files that are not Julep tasks
+(docker-compose.yml, CI workflows) and a pyproject.toml without [tool.julep]
+are listed as skipped; a file with a task's keys that fails to parse is an
+error.
 
 Values are read from the keyring only to show their masks, each at most once
 per run. With --names-only, or when the keyring does not answer, references
 are checked against the index's names alone: no value is read, no mask shown.
+With --against julep, they are checked against the names on the Julep account
+instead (the settings of 'keyward julep': --platform, --environment, then
+JULEP_* variables and config.toml): names only, never a value; the account is
+contacted only then.
 
 Each reference counts as one of: resolved, missing (required: the run fails
 without it), optional missing (.get(), in, LLM provider keys), guarded missing
@@ -55,10 +65,11 @@ parsed (with --strict, also a YAML file that is not a task); 2 on usage errors.`
   keyward preview task.yaml
   keyward preview --model gpt-4o-mini src/tasks/
   keyward preview --names-only --format github .        # a CI job without a keyring
+  keyward preview --against julep tasks/                 # the names on the Julep account
   keyward preview --json --mapping legacy tasks/*.yaml | jq '.[].warnings'
   keyward --tasks ./tasks preview`,
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-			return []string{"yaml", "yml"}, cobra.ShellCompDirectiveFilterFileExt
+			return []string{"yaml", "yml", "toml"}, cobra.ShellCompDirectiveFilterFileExt
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m, err := a.mapping()
@@ -76,6 +87,11 @@ parsed (with --strict, also a YAML file that is not a task); 2 on usage errors.`
 			default:
 				return withHint(usagef("--format %q: want text, json or github", pf.format), "see 'keyward preview --help'")
 			}
+			switch pf.against {
+			case "index", "julep":
+			default:
+				return withHint(usagef("--against %q: want index or julep", pf.against), "see 'keyward preview --help'")
+			}
 			return a.runPreview(cmd.Context(), args, taskpreview.Options{Model: a.agentModel, Mapping: m, Strict: pf.strict}, pf)
 		},
 	}
@@ -84,6 +100,11 @@ parsed (with --strict, also a YAML file that is not a task); 2 on usage errors.`
 	f.StringVar(&pf.format, "format", "text", "output `FORMAT`: text, json, or github (workflow annotations)")
 	f.BoolVar(&pf.namesOnly, "names-only", false, "check names against the index only: read no value, show no mask")
 	f.BoolVar(&pf.strict, "strict", false, "a YAML file that is not a Julep task is an error, not skipped")
+	f.StringVar(&pf.against, "against", "index", "check names against `WHERE`: index (keyward's) or julep (the account's names)")
+	// The account's settings, as 'keyward julep' takes them.
+	f.StringVar(&pf.julep.platform, "platform", "", "with --against julep: the Julep `PLATFORM`, v1 or v3")
+	f.StringVar(&pf.julep.environment, "environment", "", "with --against julep: `ENV`: production, dev, or the base URL")
+	pf.julep.timeout = julep.DefaultTimeout
 	return cmd
 }
 
@@ -137,6 +158,14 @@ func (a *app) runPreview(ctx context.Context, args []string, opts taskpreview.Op
 		return err
 	}
 	opts.NamesOnly = pf.namesOnly
+	var acct *previewAccount
+	if pf.against == "julep" {
+		if acct, err = a.previewAccount(ctx, &pf.julep, names); err != nil {
+			return err
+		}
+		// The account's names are what is checked; it gives no value.
+		names, opts.NamesOnly, opts.Against = acct.names, true, acct.target
+	}
 	if !opts.NamesOnly && len(names) > 0 {
 		// A CI runner or a container has no keyring: then the names are
 		// all a preview can check, and it says so once, not per reference.
@@ -192,20 +221,97 @@ func (a *app) runPreview(ctx context.Context, args []string, opts taskpreview.Op
 			}
 		}
 	}
-	return a.previewVerdict(v)
+	if acct != nil {
+		a.previewPullNote(out, acct)
+	}
+	return a.previewVerdict(v, acct)
+}
+
+// previewAccount is what --against julep checks against: the account's
+// names, and the index's, for the hints.
+type previewAccount struct {
+	target string
+	names  []string
+	local  map[string]bool
+}
+
+// previewAccount lists the Julep account's secret names (names only: the
+// API gives no value) with the settings of 'keyward julep'.
+func (a *app) previewAccount(ctx context.Context, jf *julepFlags, local []string) (*previewAccount, error) {
+	_, r, err := a.julepAccount(ctx, jf)
+	if err != nil {
+		return nil, err
+	}
+	list, err := r.List(ctx)
+	if err != nil {
+		return nil, julepHint(err)
+	}
+	acct := &previewAccount{target: r.Target(), local: make(map[string]bool, len(local))}
+	for _, s := range list {
+		acct.names = append(acct.names, s.Name)
+	}
+	for _, n := range local {
+		acct.local[n] = true
+	}
+	fmt.Fprintf(a.stderr, "note: names checked against %s (%s; no value read)\n",
+		model.Printable(acct.target), model.Count(len(acct.names), "secret"))
+	return acct, nil
+}
+
+// previewPullNote names the referenced secrets that the account has and
+// keyward does not: the preview passes for them, and 'keyward julep pull'
+// brings their names in so that a preview against the index passes too.
+func (a *app) previewPullNote(out []taskpreview.FilePreview, acct *previewAccount) {
+	var there []string
+	seen := map[string]bool{}
+	for _, r := range taskpreview.Results(out) {
+		for _, ref := range r.References {
+			if ref.Status == taskpreview.StatusResolved && !acct.local[ref.Name] && !seen[ref.Name] {
+				seen[ref.Name] = true
+				there = append(there, ref.Name)
+			}
+		}
+	}
+	if len(there) > 0 {
+		fmt.Fprintf(a.stderr, "note: %s on %s but not in keyward: %s\nhint: 'keyward julep pull' tracks %s here\n",
+			model.Plural(len(there), "1 referenced secret is", fmt.Sprintf("%d referenced secrets are", len(there))),
+			model.Printable(acct.target), strings.Join(printable(there), ", "), model.Plural(len(there), "it", "them"))
+	}
 }
 
 // previewVerdict turns the one exit rule (taskpreview.Judge) into the
 // error the command exits with: every missing required secret named, with
-// one command per secret that creates it.
-func (a *app) previewVerdict(v taskpreview.Verdict) error {
+// one command per secret that creates it. Against the index, the account is
+// not contacted (a pre-commit hook or a CI job may have no network or key):
+// a line says where to look if the secrets live on the account. Against the
+// account (acct), a secret keyward has is pushed, one it lacks is created
+// and then pushed.
+func (a *app) previewVerdict(v taskpreview.Verdict, acct *previewAccount) error {
 	missing, bad := v.Missing, len(v.Failed)
-	if len(missing) > 0 {
+	where := ""
+	switch {
+	case len(missing) > 0 && acct == nil:
 		fmt.Fprintf(a.stderr, "to create the missing required %s (each asks for its value, or reads it from stdin):\n",
 			model.Plural(len(missing), "secret", "secrets"))
 		for _, n := range missing {
+			if model.ValidateName(n) != nil {
+				// A Julep 3 name may hold "-"; keyward's may not.
+				fmt.Fprintf(a.stderr, "  (%s cannot be a keyward name: rename it in the config, or check the account with --against julep)\n", model.Printable(n))
+				continue
+			}
 			fmt.Fprintf(a.stderr, "  keyward secrets create --name %s\n", model.Printable(n))
 		}
+		fmt.Fprintf(a.stderr, "if %s on your Julep account, 'keyward preview --against julep' checks there and 'keyward julep pull' tracks %s here\n",
+			model.Plural(len(missing), "it is", "they are"), model.Plural(len(missing), "it", "them"))
+	case len(missing) > 0:
+		where = " on " + model.Printable(acct.target)
+		fmt.Fprintf(a.stderr, "to send the missing required %s to %s:\n", model.Plural(len(missing), "secret", "secrets"), model.Printable(acct.target))
+		for _, n := range missing {
+			if !acct.local[n] && model.ValidateName(n) == nil {
+				fmt.Fprintf(a.stderr, "  keyward secrets create --name %s\n", model.Printable(n))
+			}
+		}
+		fmt.Fprintf(a.stderr, "  keyward julep push\n")
 	}
 	what := ""
 	if len(missing) > 0 {
@@ -213,8 +319,8 @@ func (a *app) previewVerdict(v taskpreview.Verdict) error {
 		if n := v.Summary.RequiredMissing; n != len(missing) {
 			refs = fmt.Sprintf(" (%d references)", n)
 		}
-		what = fmt.Sprintf("%d required %s missing%s: %s", len(missing),
-			model.Plural(len(missing), "secret is", "secrets are"), refs, strings.Join(printable(missing), ", "))
+		what = fmt.Sprintf("%d required %s missing%s%s: %s", len(missing),
+			model.Plural(len(missing), "secret is", "secrets are"), where, refs, strings.Join(printable(missing), ", "))
 	}
 	if bad > 0 {
 		if what != "" {
@@ -293,7 +399,7 @@ func (a *app) previewFiles(args []string) (*taskpreview.Project, []string, error
 			return nil, nil, fmt.Errorf("%s: %w", arg, err)
 		}
 		if len(found) == 0 {
-			fmt.Fprintf(a.stderr, "keyward: %s: no *.yaml or *.yml task files\n", model.Printable(arg))
+			fmt.Fprintf(a.stderr, "keyward: %s: no *.yaml, *.yml, pyproject.toml or julep.toml files\n", model.Printable(arg))
 		}
 		files = append(files, found...)
 	}

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/keyward/keyward/julep/juleptest"
+	"github.com/keyward/keyward/model"
 )
 
 // writeTree writes files (slash paths → content) under dir.
@@ -230,5 +233,118 @@ func TestPreCommitHook(t *testing.T) {
 	f.Close()
 	if out, err := run(proj, env, "pre-commit", "run", "--all-files"); err != nil || !strings.Contains(out, "keyward preview (Julep task secrets)") || !strings.Contains(out, "Passed") {
 		t.Fatalf("the hook with every required secret in the index: %v\n%s", err, out)
+	}
+}
+
+// envOf is a getenv for testApp.
+func envOf(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+// --against julep checks names on the account (a stand-in v1 server), not
+// in the index: the account's names resolve, a secret keyward has but the
+// account lacks is pushed, one neither has is created and pushed, and the
+// account's secrets keyward lacks get the pull hint. No value is shown.
+func TestPreviewAgainstJulepV1(t *testing.T) {
+	srv := juleptest.NewV1(t)
+	srv.Seed("ON_ACCOUNT", "account-value-do-not-show", "", nil)
+	srv.Seed("BOTH", "account-both-do-not-show", "", nil)
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"task.yaml": "name: t\nmain:\n  - evaluate:\n      a: $ secrets.ON_ACCOUNT\n      b: $ secrets.LOCAL_ONLY\n      c: $ secrets.NOWHERE\n      d: $ secrets.BOTH\n"})
+	t.Chdir(dir)
+
+	a, m, out, errb := testApp(&fakeTerminal{})
+	m.Put(model.Secret{Name: "LOCAL_ONLY", Version: 1}, "local-value-do-not-show")
+	m.Put(model.Secret{Name: "BOTH", Version: 1}, "local-both-do-not-show")
+	a.getenv = envOf(map[string]string{"JULEP_BASE_URL": srv.URL, "JULEP_API_KEY": juleptest.DefaultKey})
+
+	// Against the index, the account is never contacted.
+	if code := a.run([]string{"preview", "task.yaml"}); code != exitFailed {
+		t.Fatalf("preview against the index: exit %d, want %d\n%s", code, exitFailed, errb)
+	}
+	if n := srv.Count("GET", "/"); n != 0 {
+		t.Errorf("a preview against the index made %d requests to the account", n)
+	}
+	if !strings.Contains(errb.String(), "2 required secrets are missing: ON_ACCOUNT, NOWHERE") ||
+		!strings.Contains(errb.String(), "'keyward julep pull' tracks them here") {
+		t.Errorf("index preview: stderr lacks the missing names or the pull line:\n%s", errb)
+	}
+
+	out.Reset()
+	errb.Reset()
+	reads := m.Reads()
+	if code := a.run([]string{"preview", "--against", "julep", "task.yaml"}); code != exitFailed {
+		t.Fatalf("preview --against julep: exit %d, want %d\n%s", code, exitFailed, errb)
+	}
+	if n := srv.Count("GET", "/"); n == 0 {
+		t.Error("--against julep did not list the account")
+	}
+	stdout, stderr := out.String(), errb.String()
+	for _, re := range []string{`(?m)^    ON_ACCOUNT +main\[0\]\.evaluate\.a +\S+ +expr_attr +resolved$`, `(?m)^    BOTH +main\[0\]\.evaluate\.d +\S+ +expr_attr +resolved$`,
+		`(?m)^    LOCAL_ONLY +main\[0\]\.evaluate\.b +\S+ +expr_attr +missing$`, `names only \(no value read\)`,
+		`LOCAL_ONLY is not on v1 http://\S+, so this step fails`} {
+		if !regexp.MustCompile(re).MatchString(stdout) {
+			t.Errorf("stdout does not match %s:\n%s", re, stdout)
+		}
+	}
+	for _, want := range []string{
+		"note: names checked against v1 " + srv.URL + " (2 secrets; no value read)",
+		"to send the missing required secrets to v1 " + srv.URL + ":\n  keyward secrets create --name NOWHERE\n  keyward julep push\n",
+		"keyward: 2 required secrets are missing on v1 " + srv.URL + ": LOCAL_ONLY, NOWHERE",
+		"note: 1 referenced secret is on v1 " + srv.URL + " but not in keyward: ON_ACCOUNT\nhint: 'keyward julep pull' tracks it here",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stdout+stderr, "do-not-show") || strings.Contains(stdout+stderr, juleptest.DefaultKey) {
+		t.Errorf("a value or the API key reached the output:\n%s\n%s", stdout, stderr)
+	}
+	if n := m.Reads() - reads; n != 0 {
+		t.Errorf("the preview against the account read %d values from the store", n)
+	}
+
+	// Once the account has them all, the same preview passes.
+	srv.Seed("LOCAL_ONLY", "x-do-not-show", "", nil)
+	srv.Seed("NOWHERE", "y-do-not-show", "", nil)
+	errb.Reset()
+	if code := a.run([]string{"preview", "--against", "julep", "task.yaml"}); code != exitOK {
+		t.Errorf("with every name on the account: exit %d, want 0\n%s", code, errb)
+	}
+}
+
+// A Julep 3 project's secret:// references checked against a Julep 3
+// account (--platform v3): names are lower-case there.
+func TestPreviewAgainstJulepV3Project(t *testing.T) {
+	srv := juleptest.NewV3(t)
+	srv.Seed("tracker-token", "v3-value-do-not-show")
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{
+		"pyproject.toml": "[tool.julep.mcp.servers.tracker]\nurl = \"https://t.example/mcp\"\nheaders = { Authorization = \"secret://tracker-token\", X-Key = \"secret://search-key\" }\n",
+	})
+	t.Chdir(dir)
+	a, _, out, errb := testApp(&fakeTerminal{})
+	a.getenv = envOf(map[string]string{"JULEP_API_URL": srv.URL, "JULEP_API_KEY": juleptest.DefaultKey})
+	if code := a.run([]string{"preview", "--against", "julep", "--platform", "v3", "."}); code != exitFailed {
+		t.Fatalf("exit %d, want %d\n%s", code, exitFailed, errb)
+	}
+	for _, re := range []string{`(?m)^    tracker-token +tool\.julep\.mcp\.servers\.tracker\.headers\.Authorization +3:\d+ +secret_uri +resolved$`,
+		`(?m)^    search-key +tool\.julep\.mcp\.servers\.tracker\.headers\.X-Key +3:\d+ +secret_uri +missing$`} {
+		if !regexp.MustCompile(re).MatchString(out.String()) {
+			t.Errorf("stdout does not match %s:\n%s", re, out)
+		}
+	}
+	if !strings.Contains(errb.String(), "1 required secret is missing on v3 "+srv.URL+": search-key") {
+		t.Errorf("stderr:\n%s", errb)
+	}
+	if strings.Contains(out.String()+errb.String(), "do-not-show") {
+		t.Error("a value reached the output")
+	}
+}
+
+func TestPreviewAgainstUsage(t *testing.T) {
+	a, _, _, errb := testApp(&fakeTerminal{})
+	if code := a.run([]string{"preview", "--against", "cloud", "x.yaml"}); code != exitUsage {
+		t.Errorf("--against cloud: exit %d, want %d (%s)", code, exitUsage, errb)
 	}
 }

@@ -16,6 +16,10 @@
 // expression subset and f-strings finds the free name secrets; regular
 // expressions are never run over whole strings.
 //
+// A Julep 3 project's pyproject.toml and julep.toml are read by
+// [PreviewJulep3]: their whole-string secret://NAME MCP header values are
+// references too (JULEP.md §9).
+//
 // Values are read through the Lookup at most once per [Preview] call and
 // only to compute their mask with model.Mask; no plaintext value is kept in
 // a Result or written by any formatter.

@@ -195,7 +195,7 @@ func WriteGitHub(w io.Writer, files []FilePreview) error {
 				if !ref.Fails {
 					continue
 				}
-				msg := p(ref.Name) + " is not in the store, and the run fails without it (" + string(ref.Kind) + " at " + p(ref.Path) + ")"
+				msg := p(ref.Name) + notThere(r.Against) + ", and the run fails without it (" + string(ref.Kind) + " at " + p(ref.Path) + ")"
 				if ref.Suggestion != "" {
 					msg += "; did you mean " + p(ref.Suggestion) + "?"
 				}

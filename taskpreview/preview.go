@@ -60,7 +60,7 @@ func previewDocument(f *srcFile, d document, opts Options, res *resolver) (*Resu
 	}
 	w := &walker{
 		f: f, opts: opts, root: root,
-		res:           &Result{File: f.name, Model: opts.Model, Mapping: opts.Mapping, NamesOnly: opts.NamesOnly && opts.Lookup != nil},
+		res:           &Result{File: f.name, Model: opts.Model, Mapping: opts.Mapping, NamesOnly: opts.NamesOnly && opts.Lookup != nil, Against: opts.Against},
 		toolDefs:      map[string]*ynode{},
 		toolSetupRefs: map[int][]string{},
 		workflows:     map[string]bool{},
@@ -126,9 +126,9 @@ func (w *walker) resolve(res *resolver) {
 		switch ref.Status {
 		case StatusMissing:
 			if ref.Required() {
-				msg := model.Printable(ref.Name) + " is not in the store, so this step fails"
+				msg := model.Printable(ref.Name) + notThere(w.opts.Against) + ", so this step fails"
 				if ref.Phase == PhaseToolSetup {
-					msg = model.Printable(ref.Name) + " is not in the store, so building the task's tools fails (every tool_call and default-tools prompt step)"
+					msg = model.Printable(ref.Name) + notThere(w.opts.Against) + ", so building the task's tools fails (every tool_call and default-tools prompt step)"
 				}
 				if ref.Suggestion != "" {
 					msg += "; did you mean " + ref.Suggestion + "?"

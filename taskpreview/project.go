@@ -129,9 +129,11 @@ func (p *Project) Stat(name string) (fs.FileInfo, error) {
 }
 
 // Tasks lists the task files under dir ("." is the project's folder): every
-// *.yaml and *.yml file, recursively, skipping hidden files and folders,
-// vendored folders (vendor, node_modules, third_party) and julep.yaml
-// manifests. Whether a file really is a task is Preview's to say. The names
+// *.yaml and *.yml file, and every pyproject.toml and julep.toml (a Julep 3
+// project's configuration, JULEP.md §9), recursively, skipping hidden files
+// and folders, vendored folders (vendor, node_modules, third_party) and
+// julep.yaml manifests. Whether a file really is a task is Preview's (or
+// PreviewJulep3's) to say. The names
 // are sorted and relative to the project's folder (absolute when dir is).
 // With limit > 0, the walk
 // stops listing folders after limit entries and truncated is set: started in
@@ -164,7 +166,7 @@ func (p *Project) Tasks(dir string, limit int) (names []string, truncated bool, 
 			return nil
 		}
 		ext := path.Ext(base)
-		if !strings.HasPrefix(base, ".") && d.Type().IsRegular() && base != ManifestName && (ext == ".yaml" || ext == ".yml") {
+		if !strings.HasPrefix(base, ".") && d.Type().IsRegular() && base != ManifestName && (ext == ".yaml" || ext == ".yml" || IsJulep3Config(base)) {
 			if absDir {
 				names = append(names, filepath.ToSlash(filepath.Join(p.top, filepath.FromSlash(f))))
 			} else {
@@ -297,6 +299,13 @@ func (p *Project) PreviewAll(names []string, opts Options) []FilePreview {
 			out = append(out, FilePreview{Path: n, Err: readError(n, err)})
 			continue
 		}
+		if IsJulep3Config(n) {
+			// --strict is about YAML beside the tasks; a Python project's
+			// pyproject.toml without [tool.julep] is never a Julep file.
+			res, err := PreviewJulep3(n, src, opts)
+			out = append(out, FilePreview{Path: n, Results: res, Err: err, Skipped: julep3Skippable(n, err, src)})
+			continue
+		}
 		res, err := Preview(n, src, opts)
 		out = append(out, FilePreview{Path: n, Results: res, Err: err, Skipped: !opts.Strict && skippable(err, src)})
 	}
@@ -403,8 +412,8 @@ func (p *Project) ManifestWarnings(manifests map[string]Manifest, files []FilePr
 	groups := map[string]*group{}
 	var order []string
 	for _, f := range files {
-		if f.Err != nil || len(f.Results) == 0 {
-			continue
+		if f.Err != nil || len(f.Results) == 0 || IsJulep3Config(f.Path) {
+			continue // a julep.yaml lists the secrets of v1 YAML tasks only
 		}
 		m, ok := byFull[p.nearest(f.Path, has)]
 		if !ok {
@@ -458,7 +467,7 @@ func (p *Project) ManifestWarnings(manifests map[string]Manifest, files []FilePr
 func (p *Project) CheckManifests(files []FilePreview) {
 	var names []string
 	for _, f := range files {
-		if f.Err == nil && len(f.Results) > 0 {
+		if f.Err == nil && len(f.Results) > 0 && !IsJulep3Config(f.Path) {
 			names = append(names, f.Path)
 		}
 	}

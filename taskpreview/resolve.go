@@ -28,6 +28,14 @@ type funcLookup struct {
 func (l funcLookup) Names() []string                   { return l.names }
 func (l funcLookup) Value(name string) (string, error) { return l.value(name) }
 
+// notThere says that a name is missing from what opts checked against.
+func notThere(against string) string {
+	if against == "" {
+		return " is not in the store"
+	}
+	return " is not on " + model.Printable(against)
+}
+
 // resolver answers name questions for one Preview call. It keeps masks,
 // never values.
 type resolver struct {

@@ -157,7 +157,11 @@ func (t *textWriter) result(r *Result) {
 	}
 	t.printf("%s\n", t.style(p(r.File), sBold))
 	t.para("  ", t.summary(Summarize(r)), "    ", "")
-	t.para("  ", "agent model: "+modelText+" · mapping: "+string(r.Mapping)+names, "    ", "")
+	if r.Julep3 {
+		t.para("  ", "Julep 3 project: secret:// references in MCP server headers"+names, "    ", "")
+	} else {
+		t.para("  ", "agent model: "+modelText+" · mapping: "+string(r.Mapping)+names, "    ", "")
+	}
 	if len(r.References) > 0 {
 		t.printf("\n  %s\n", t.style("references:", sBold))
 		t.references(r.References)

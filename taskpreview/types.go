@@ -207,6 +207,11 @@ type Result struct {
 	Rendering Rendering `json:"-"`
 	// NamesOnly says the store's names were checked and no value read.
 	NamesOnly bool `json:"-"`
+	// Against names what the names were checked against, as Options.Against.
+	Against string `json:"-"`
+	// Julep3 says the file is a Julep 3 project's pyproject.toml or
+	// julep.toml (PreviewJulep3), not a YAML task: it has no model.
+	Julep3 bool `json:"-"`
 }
 
 // Options configure a preview.
@@ -221,6 +226,10 @@ type Options struct {
 	// NamesOnly checks references against Lookup's names alone: no value
 	// is read and no mask shown; a name in the store is "resolved".
 	NamesOnly bool
+	// Against names what Lookup's names are, for messages: "" is keyward's
+	// store; a Julep account is named by its target ("v1 https://…"), and
+	// then NamesOnly should be set, as an account gives no value.
+	Against string
 	// Strict makes a YAML file that is not a Julep task an error, as any
 	// other file that cannot be previewed; otherwise PreviewAll skips it.
 	Strict bool

@@ -40,6 +40,8 @@ const (
 	WarnManifestUndeclared    = "manifest_undeclared"
 	WarnManifestUnused        = "manifest_unused"
 	WarnManifestInvalid       = "manifest_invalid"
+	WarnSecretRefMalformed    = "secret_ref_malformed"
+	WarnSecretRefNotWhole     = "secret_ref_not_whole_value"
 )
 
 // explanations say why each warning matters; the human formatter prints
@@ -71,7 +73,7 @@ var explanations = map[string]string{
 	WarnLeakUserVisible:       "wait_for_input info is shown to whoever answers the input request.",
 	WarnLeakLog:               "the log result is stored in transition metadata.",
 	WarnLeakOutput:            "return values become the execution's output.",
-	WarnMissingRequired:       "a missing secret in an evaluated position raises EvaluateError, which is not retried: the execution fails.",
+	WarnMissingRequired:       "a missing secret in an evaluated position fails the run: Julep v1 raises EvaluateError, which is not retried; Julep 3 resolves secret:// fail-closed, so the MCP call (or the run-start preflight) fails.",
 	WarnValueUnreadable:       "the name exists in the store but its value could not be read, so no mask is shown.",
 	WarnHardcoded:             "a credential written into the task is stored with it and shown to anyone who can read the task; keep it in the store and reference it.",
 	WarnMultiDocument:         "Julep's loader takes one YAML document; each document is previewed as its own task.",
@@ -83,6 +85,8 @@ var explanations = map[string]string{
 	WarnManifestUndeclared:    "the project's julep.yaml secrets: list is what people read to know which secrets to create; this one is missing from it.",
 	WarnManifestUnused:        "julep.yaml declares a secret that no task of the project references: drop it from the list, or it is a typo of a name that is used.",
 	WarnManifestInvalid:       "julep.yaml's secrets: must be a list of {name, link} entries.",
+	WarnSecretRefMalformed:    "Julep 3 resolves a value that starts with secret:// only when the rest is a name matching ^[a-z0-9][a-z0-9_-]{0,63}$; any other such value fails every MCP call (julep/mcp_auth.py).",
+	WarnSecretRefNotWhole:     "Julep 3 resolves only whole-string secret://NAME values; secret:// inside a longer value (\"Bearer secret://x\") or in auth is sent as literal text, so the server gets the reference, not the secret.",
 }
 
 // Explain returns the general explanation of a warning code, or "".
