@@ -104,7 +104,20 @@ func exists(name string) error {
 	return fmt.Errorf("%w: %s", ErrExists, model.Printable(name))
 }
 
+// finder is an index that can look one record up for less than a Load:
+// the file index parses a file once for the several reads of one command.
+type finder interface {
+	Find(ctx context.Context, name string) (model.Secret, bool, error)
+}
+
 func (s *store) Get(ctx context.Context, name string) (model.Secret, error) {
+	if f, ok := s.idx.(finder); ok {
+		sec, found, err := f.Find(ctx, name)
+		if err == nil && !found {
+			err = notFound(name)
+		}
+		return sec, err
+	}
 	list, err := s.idx.Load(ctx)
 	if err != nil {
 		return model.Secret{}, err

@@ -1,6 +1,7 @@
 package keyring
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -63,6 +66,19 @@ func (e *IndexError) Error() string {
 // changes.
 type fileIndex struct {
 	path string
+
+	// last is the file Find parsed last, kept so that the reads of one
+	// command (get: the record, then its value, then its previous value)
+	// parse the index once. It is used only while the file's bytes are
+	// the same, so it can never answer for a changed or foreign index.
+	mu   sync.Mutex
+	last *parsedFile
+}
+
+// parsedFile is an index file's bytes and the records read from them.
+type parsedFile struct {
+	data []byte
+	list []model.Secret
 }
 
 func (f *fileIndex) Load(ctx context.Context) ([]model.Secret, error) {
@@ -73,16 +89,53 @@ func (f *fileIndex) Load(ctx context.Context) ([]model.Secret, error) {
 }
 
 func (f *fileIndex) read() ([]model.Secret, error) {
-	data, err := os.ReadFile(f.path)
-	if errors.Is(err, fs.ErrNotExist) {
+	data, err := f.readFile()
+	if err != nil || data == nil {
 		// No index yet is an empty store. A non-nil slice, so callers that
 		// print JSON print [] rather than null.
-		return []model.Secret{}, nil
+		return []model.Secret{}, err
+	}
+	return parseIndex(f.path, data)
+}
+
+// readFile returns the index's bytes, or nil when there is no index yet.
+func (f *fileIndex) readFile() ([]byte, error) {
+	data, err := os.ReadFile(f.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read the index: %w", err)
 	}
-	return parseIndex(f.path, data)
+	return data, nil
+}
+
+// Find returns the record named name, and false when there is none. It
+// reads the whole file every time (so it sees every write, and a file that
+// no longer parses fails as it would for Load) but parses it only when its
+// bytes differ from the last file Find parsed. The record is a copy.
+func (f *fileIndex) Find(ctx context.Context, name string) (model.Secret, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return model.Secret{}, false, err
+	}
+	data, err := f.readFile()
+	if err != nil || data == nil {
+		return model.Secret{}, false, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.last == nil || !bytes.Equal(f.last.data, data) {
+		list, err := parseIndex(f.path, data)
+		if err != nil {
+			f.last = nil
+			return model.Secret{}, false, err
+		}
+		f.last = &parsedFile{data: data, list: list}
+	}
+	if i := find(f.last.list, name); i >= 0 {
+		return f.last.list[i].Clone(), true, nil
+	}
+	return model.Secret{}, false, nil
 }
 
 func (f *fileIndex) Update(ctx context.Context, fn func([]model.Secret) ([]model.Secret, error)) error {
@@ -264,10 +317,18 @@ func checkWritable(s *model.Secret) error {
 // hold one (0000-01-01T00:00:00+01:00 is the year -1 in UTC), so the
 // readers check too.
 func checkTimes(s *model.Secret) error {
-	times := []time.Time{s.CreatedAt, s.UpdatedAt, s.RotatedAt}
-	for i := range s.Sync {
-		times = append(times, s.Sync[i].RemoteUpdatedAt, s.Sync[i].PushedAt)
+	if err := checkTime(s.CreatedAt, s.UpdatedAt, s.RotatedAt); err != nil {
+		return err
 	}
+	for i := range s.Sync {
+		if err := checkTime(s.Sync[i].RemoteUpdatedAt, s.Sync[i].PushedAt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkTime(times ...time.Time) error {
 	for _, t := range times {
 		if y := t.UTC().Year(); !t.IsZero() && (y < 0 || y > 9999) {
 			return fmt.Errorf("time %s is outside the years 0 to 9999", t.UTC().Format(time.RFC3339))
@@ -457,7 +518,10 @@ func (raw *rawIndex) check(path string) ([]model.Secret, error) {
 		return nil, err
 	}
 	out := make([]model.Secret, 0, len(raw.entries))
-	firstAt := make(map[string]int, len(raw.entries))
+	// Names in strictly increasing order cannot repeat, so the map that
+	// finds a repeated name is built only once the order breaks (a file
+	// kept sorted by name never needs it).
+	var firstAt map[string]int
 	for i := range raw.entries {
 		e := &raw.entries[i]
 		at := func(msg string, args ...any) error {
@@ -470,6 +534,12 @@ func (raw *rawIndex) check(path string) ([]model.Secret, error) {
 			return nil, raw.errorAt(path, secretKey(i, "name"), "secret %s", err)
 		}
 		name := e.sec.Name
+		if firstAt == nil && i > 0 && name <= raw.entries[i-1].sec.Name {
+			firstAt = make(map[string]int, len(raw.entries))
+			for k := range i {
+				firstAt[raw.entries[k].sec.Name] = k
+			}
+		}
 		if j, dup := firstAt[name]; dup {
 			first, _ := raw.where(secretTable(j))
 			if this, _ := raw.where(secretTable(i)); first > 0 && this > 0 {
@@ -477,7 +547,9 @@ func (raw *rawIndex) check(path string) ([]model.Secret, error) {
 			}
 			return nil, at("secret %s is defined twice (tables %d and %d); remove or rename one", name, j+1, i+1)
 		}
-		firstAt[name] = i
+		if firstAt != nil {
+			firstAt[name] = i
+		}
 		if e.rotateEvery != "" {
 			d, err := model.ParseDuration(e.rotateEvery)
 			if err != nil {
@@ -498,13 +570,17 @@ func (raw *rawIndex) check(path string) ([]model.Secret, error) {
 		if len(e.sec.Metadata) == 0 {
 			e.sec.Metadata = nil
 		}
-		if err := e.sec.Validate(); err != nil {
-			// Validate visits metadata in map order; with two bad pairs,
-			// report the first in key order, the same on every run.
-			if merr := firstMetadataError(e.sec.Metadata); merr != nil {
-				err = merr
+		// plainRecord answers for most records without Validate's map
+		// walk in rune steps; the name was checked above.
+		if !plainRecord(&e.sec) {
+			if err := e.sec.Validate(); err != nil {
+				// Validate visits metadata in map order; with two bad pairs,
+				// report the first in key order, the same on every run.
+				if merr := firstMetadataError(e.sec.Metadata); merr != nil {
+					err = merr
+				}
+				return nil, at("secret %s: %v", name, err)
 			}
-			return nil, at("secret %s: %v", name, err)
 		}
 		if len(e.sec.Sync) == 0 {
 			e.sec.Sync = nil
@@ -525,6 +601,31 @@ func (raw *rawIndex) check(path string) ([]model.Secret, error) {
 		out = append(out, e.sec)
 	}
 	return out, nil
+}
+
+// plainRecord reports, cheaply, that s passes model's Validate given a valid
+// name: a description and metadata of printable ASCII, keys not empty and
+// without '=', no negative policy. Anything else goes through Validate
+// (FuzzParseIndex checks that every record read passes Validate).
+func plainRecord(s *model.Secret) bool {
+	if s.RotateEvery < 0 || !printableASCII(s.Description) {
+		return false
+	}
+	for k, v := range s.Metadata {
+		if k == "" || !printableASCII(k) || strings.IndexByte(k, '=') >= 0 || !printableASCII(v) {
+			return false
+		}
+	}
+	return true
+}
+
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // firstMetadataError returns the error for the first invalid pair of m in

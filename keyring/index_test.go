@@ -777,6 +777,13 @@ func FuzzParseIndex(f *testing.F) {
 			}
 			return
 		}
+		for i := range list {
+			// check's shortcut (plainRecord) must never pass a record
+			// that Validate refuses.
+			if err := list[i].Validate(); err != nil {
+				t.Fatalf("read %q from\n%q, which Validate refuses: %v", list[i].Name, data, err)
+			}
+		}
 		enc, err := encodeIndex(list)
 		if err != nil {
 			t.Fatalf("cannot write back what was read (%v) from\n%q", err, data)

@@ -138,7 +138,73 @@ func (q Query) Match(s *Secret, env Env) bool {
 	if len(q.terms) == 0 {
 		return true
 	}
-	return q.MatchHaystack(s, Haystack(s), env)
+	for i := range q.terms {
+		// Word terms search the name and the description in place: a
+		// lower-cased copy of both per secret was a tenth of a filtered
+		// list. The haystack is built only for text that is not ASCII.
+		if t := &q.terms[i]; t.kind == termWord && !containsLower(s.Name, s.Description, t.value) {
+			return false
+		}
+	}
+	return q.matchRest(s, env)
+}
+
+// containsLower reports whether Haystack(name, desc) contains word, a
+// lower-cased term, without building the haystack when both are ASCII.
+func containsLower(name, desc, word string) bool {
+	if !isASCII(name) || !isASCII(desc) || strings.IndexByte(word, 0) >= 0 {
+		return strings.Contains(strings.ToLower(name)+"\x00"+strings.ToLower(desc), word)
+	}
+	return indexASCIIFold(name, word) || indexASCIIFold(desc, word)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// indexASCIIFold reports whether the ASCII text s, lower-cased, contains
+// word.
+func indexASCIIFold(s, word string) bool {
+	n := len(word)
+	if n == 0 {
+		return true
+	}
+	for i := 0; i+n <= len(s); i++ {
+		j := 0
+		for j < n && lowerASCII(s[i+j]) == word[j] {
+			j++
+		}
+		if j == n {
+			return true
+		}
+	}
+	return false
+}
+
+func lowerASCII(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// matchRest is MatchHaystack for every term but words.
+func (q Query) matchRest(s *Secret, env Env) bool {
+	for i := range q.terms {
+		if q.terms[i].kind == termWord {
+			continue
+		}
+		one := Query{terms: q.terms[i : i+1]}
+		if !one.MatchHaystack(s, "", env) {
+			return false
+		}
+	}
+	return true
 }
 
 // MatchHaystack is Match with a precomputed Haystack(s).

@@ -248,3 +248,37 @@ func FuzzFormatTerm(f *testing.F) {
 		checkTermMatchesOnly(t, key, value)
 	})
 }
+
+// FuzzMatchWord checks that Match, which searches ASCII text in place,
+// agrees with MatchHaystack over the lower-cased haystack.
+func FuzzMatchWord(f *testing.F) {
+	for _, tc := range []struct{ name, desc, word string }{
+		{"BILLING_KEY", "Billing API key", "billing"},
+		{"A", "Kelvin \u212a", "k"},
+		{"A", "İstanbul", "i"},
+		{"A", "ascii only", "ü"},
+		{"AB", "", "b\x00"},
+		{"A", "x", "a\x00x"},
+	} {
+		f.Add(tc.name, tc.desc, tc.word)
+	}
+	f.Fuzz(func(t *testing.T, name, desc, word string) {
+		if word == "" {
+			return
+		}
+		q := Query{terms: []term{{kind: termWord, value: strings.ToLower(word)}}}
+		s := Secret{Name: name, Description: desc}
+		if got, want := q.Match(&s, Env{}), q.MatchHaystack(&s, Haystack(&s), Env{}); got != want {
+			t.Fatalf("Match(%q) on %q/%q = %v, MatchHaystack says %v", word, name, desc, got, want)
+		}
+	})
+}
+
+// BenchmarkMatchWords is list --filter's per-record cost for two words.
+func BenchmarkMatchWords(b *testing.B) {
+	q := MustParseQuery("billing prod")
+	s := Secret{Name: "TENANT_000123_BILLING_KEY", Description: "billing API key for tenant 123"}
+	for b.Loop() {
+		q.Match(&s, Env{})
+	}
+}
