@@ -133,6 +133,24 @@ func (s *store) Value(ctx context.Context, name string) (string, error) {
 	return v, nil
 }
 
+// HasValue implements ValueChecker.
+func (s *store) HasValue(ctx context.Context, name string) (bool, error) {
+	if rec, err := s.Get(ctx, name); err != nil {
+		return false, err
+	} else if rec.NoValue {
+		return false, nil
+	}
+	get, _ := s.slots()
+	_, err := get(ctx, name)
+	if errors.Is(err, ErrNoValue) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 func (s *store) HasPrevious(ctx context.Context, name string) (bool, error) {
 	if rec, err := s.Get(ctx, name); err != nil {
 		return false, err
@@ -373,6 +391,23 @@ func (s *store) setValue(ctx context.Context, name string, opaque bool, next fun
 		}
 		var err error
 		cur, err = getSlot(ctx, name)
+		if errors.Is(err, ErrNoValue) && opaque {
+			// A lost value is no dead end: a rotation sets a new one
+			// and the record keeps its description, metadata, policy
+			// and previous value (issue 11, item 3). There is no
+			// current value to keep.
+			value, err := next("", "", false)
+			if err != nil {
+				return nil, err
+			}
+			if err := s.vals.Set(ctx, name, value); err != nil {
+				return nil, fmt.Errorf("store %s: %w", name, err)
+			}
+			list[i].Version++
+			list[i].RotatedAt, list[i].UpdatedAt = now, now
+			updated = list[i]
+			return list, nil
+		}
 		if err != nil {
 			return nil, err
 		}
