@@ -241,14 +241,20 @@ func TestKeyringErrorHints(t *testing.T) {
 	}{
 		{keyring.ErrTimeout, "hint: the keyring did not answer (waiting for an unlock prompt on your desktop, or a stuck daemon); a change it was asked for may still land"},
 		{keyring.ErrUnavailable, "hint: "},
-		{keyring.ErrNoValue, "hint: run 'keyward doctor'"},
+		// Without --reveal a lost value shows the record (issue 11, item 3);
+		// asked for, it fails with the hint every surface gives.
+		{keyring.ErrNoValue, "hint: set a new value with 'keyward secrets rotate NAME'"},
 	} {
 		a, m, out, errb := testApp(&fakeTerminal{})
 		m.Put(model.Secret{Name: "API_KEY", Version: 1}, "the-value")
 		m.SetHook(func(op, user string) error {
 			return tc.err
 		})
-		if code := a.run([]string{"secrets", "get", "API_KEY"}); code != exitFailed {
+		args := []string{"secrets", "get", "API_KEY"}
+		if errors.Is(tc.err, keyring.ErrNoValue) {
+			args = append(args, "--reveal")
+		}
+		if code := a.run(args); code != exitFailed {
 			t.Errorf("%v: exit %d, want %d", tc.err, code, exitFailed)
 		}
 		lines := strings.Split(strings.TrimSuffix(errb.String(), "\n"), "\n")

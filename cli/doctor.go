@@ -81,11 +81,18 @@ problems if any.`,
 				}
 			}
 			if keyringOK && err == nil {
-				missing := a.checkValues(cmd, st, list, problem)
-				if missing == 0 {
+				missing, stopped := a.checkValues(cmd, st, list, problem)
+				switch {
+				case stopped:
+				case missing == 0:
 					ok(fmt.Sprintf("every secret has a value (%d checked)", len(list)))
-				} else {
-					hint = "keyward cannot recover a lost value: delete the secret ('keyward secrets delete NAME') and create it again"
+				case missing == len(list) && missing > 1:
+					// Every value gone at once is far likelier a store
+					// looked up in the wrong place than a loss: never
+					// advise anything that would lose the records.
+					hint = a.wrongPlaceHint()
+				default:
+					hint = keyring.Advice(keyring.ErrNoValue)
 				}
 			}
 			if len(problems) > 0 {
@@ -100,7 +107,18 @@ problems if any.`,
 // missing. It stops at the first keyring failure that is not a missing
 // value, since every later read would fail the same way. Progress goes to
 // stderr when there are many secrets and stderr is a terminal.
-func (a *app) checkValues(cmd *cobra.Command, st keyring.Store, list []model.Secret, problem func(string)) (bad int) {
+// wrongPlaceHint is doctor's hint when every value is missing (issue 11,
+// item 4).
+func (a *app) wrongPlaceHint() string {
+	if a.backend == "file" {
+		return "every value is missing: is this the right index (--index, KEYWARD_INDEX)? " +
+			"values are looked up in " + keyring.ValuesDir(a.indexPath) + "; change nothing until they are found"
+	}
+	return fmt.Sprintf("every value is missing: wrong service? this command looks under service %q "+
+		"(--service, KEYWARD_SERVICE); run it with the service the values were stored under, and change nothing until they are found", a.service)
+}
+
+func (a *app) checkValues(cmd *cobra.Command, st keyring.Store, list []model.Secret, problem func(string)) (missing int, stopped bool) {
 	ctx := cmd.Context()
 	progress := len(list) >= progressMin && a.term.StderrIsTerminal()
 	total := strconv.Itoa(len(list))
@@ -117,13 +135,15 @@ func (a *app) checkValues(cmd *cobra.Command, st keyring.Store, list []model.Sec
 		switch {
 		case err == nil:
 		case errors.Is(err, keyring.ErrNoValue):
-			bad++
+			missing++
 			problem(list[i].Name + ": value missing from the keyring")
+		case errors.Is(err, keyring.ErrNotSet):
+			// Pulled from Julep, never given a value here: nothing is
+			// lost (rotate sets the first one).
 		default:
-			bad++
 			problem(list[i].Name + ": " + err.Error() + " (stopped checking)")
-			return bad
+			return missing, true
 		}
 	}
-	return bad
+	return missing, false
 }

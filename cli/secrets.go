@@ -229,8 +229,15 @@ scripts and pipes. It refuses a terminal stdout unless --reveal is given too.`,
 				return err
 			}
 			var value string
+			missing := false
 			if !sec.NoValue {
-				if value, err = st.Value(ctx, name); err != nil {
+				value, err = st.Value(ctx, name)
+				switch {
+				case errors.Is(err, keyring.ErrNoValue) && !reveal:
+					// The record is still there and worth reading;
+					// rotate sets a new value (issue 11, item 3).
+					missing = true
+				case err != nil:
 					return err
 				}
 			}
@@ -246,16 +253,24 @@ scripts and pipes. It refuses a terminal stdout unless --reveal is given too.`,
 			}
 			if asJSON {
 				out := getJSON{secretJSON: toJSON(&sec, now), HasPrevious: hasPrev}
-				if !sec.NoValue {
+				if !sec.NoValue && !missing {
 					out.MaskedValue = model.Mask(value)
 				}
 				if reveal {
 					out.Value = &value
 				}
+				if missing {
+					return writeJSON(a.stdout, struct {
+						getJSON
+						ValueMissing bool `json:"value_missing"`
+					}{out, true})
+				}
 				return writeJSON(a.stdout, out)
 			}
 			shown := model.Mask(value)
 			switch {
+			case missing:
+				shown = "value missing from the keyring; set a new one with 'keyward secrets rotate " + model.Printable(name) + "' (the record stays)"
 			case sec.NoValue:
 				shown = "none yet: it came from a Julep account, which never gives values back; set one with 'keyward secrets rotate " + model.Printable(name) + "'"
 			case reveal:
@@ -378,6 +393,15 @@ asked twice on a terminal, else all of stdin, or --value-stdin, --value or
 			if err != nil {
 				return a.notFound(ctx, err, name)
 			}
+			// A lost value is set again, and said so (issue 11, item 3).
+			lost := false
+			if vc, ok := st.(keyring.ValueChecker); ok && !before.NoValue {
+				has, err := vc.HasValue(ctx, name)
+				if err != nil {
+					return err
+				}
+				lost = !has
+			}
 			value, generated, err := a.readValue(cmd, &vf, name)
 			if err != nil {
 				return err
@@ -390,8 +414,12 @@ asked twice on a terminal, else all of stdin, or --value-stdin, --value or
 				return a.recordJSON(&got)
 			}
 			msg := fmt.Sprintf("rotated %s to version %d; the previous value is kept for rollback", got.Name, got.Version)
-			if before.NoValue {
+			switch {
+			case before.NoValue:
 				msg = fmt.Sprintf("set the first value of %s (version %d)", got.Name, got.Version)
+			case lost:
+				msg = fmt.Sprintf("set a new value for %s (version %d): its value was missing from the keyring; "+
+					"the record and any previous value are kept", got.Name, got.Version)
 			}
 			if generated {
 				msg += fmt.Sprintf(" (generated %d characters, not shown)", len(value))

@@ -53,8 +53,12 @@ func adviceFor(err error, goos string) string {
 		return "the file cannot be read back; restore it from a backup, or set a new value with 'keyward secrets rotate NAME'"
 	case errors.Is(err, ErrNotSet):
 		return "set its first value with 'keyward secrets rotate NAME' (r in the terminal UI)"
+	case errors.Is(err, ErrWrongService):
+		return "nothing was read or changed; use the index's service (--service or KEYWARD_SERVICE), " +
+			"or give another service an index of its own with --index or KEYWARD_INDEX"
 	case errors.Is(err, ErrNoValue):
-		return "run 'keyward doctor' to list every secret whose value is missing"
+		return "set a new value with 'keyward secrets rotate NAME' (r in the terminal UI): the record keeps its " +
+			"description, metadata and policy; 'keyward doctor' lists every secret whose value is missing"
 	}
 	return ""
 }

@@ -49,6 +49,10 @@ var errNoWrite = errors.New("keyring: nothing to write")
 //     never interleave on the same name;
 //   - create and rotate write the keyring before the index (a crash leaves
 //     an orphan value, never a record without its value);
+//   - a rotation notes itself in the journal and keeps the old previous
+//     value under rotationUser before it writes either slot, so that a
+//     crash at any point keeps the older value or completes the rotation,
+//     version included (rotation.go);
 //   - delete and rename drop the old record before the old values, and
 //     delete does so only once the keyring has answered; a delete whose
 //     values could not be removed, and a write whose call timed out (and
@@ -142,6 +146,24 @@ func (s *store) Value(ctx context.Context, name string) (string, error) {
 	return v, nil
 }
 
+// HasValue implements ValueChecker.
+func (s *store) HasValue(ctx context.Context, name string) (bool, error) {
+	if rec, err := s.Get(ctx, name); err != nil {
+		return false, err
+	} else if rec.NoValue {
+		return false, nil
+	}
+	get, _ := s.slots()
+	_, err := get(ctx, name)
+	if errors.Is(err, ErrNoValue) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 func (s *store) HasPrevious(ctx context.Context, name string) (bool, error) {
 	if rec, err := s.Get(ctx, name); err != nil {
 		return false, err
@@ -193,6 +215,9 @@ func (s *store) Create(ctx context.Context, sec model.Secret, value string) (mod
 		if err := s.vals.Delete(ctx, swapUser(sec.Name)); err != nil {
 			return nil, fmt.Errorf("clear old values of %s: %w", sec.Name, err)
 		}
+		if err := s.vals.Delete(ctx, rotationUser(sec.Name)); err != nil {
+			return nil, fmt.Errorf("clear old values of %s: %w", sec.Name, err)
+		}
 		return append(list, sec), nil
 	})
 	if err != nil {
@@ -225,6 +250,9 @@ func (s *store) dropOrphans(ctx context.Context, name string) error {
 			return nil, err
 		}
 		if err := s.vals.Delete(ctx, swapUser(name)); err != nil {
+			return nil, err
+		}
+		if err := s.vals.Delete(ctx, rotationUser(name)); err != nil {
 			return nil, err
 		}
 		if err := s.done(name); err != nil {
@@ -264,11 +292,17 @@ func (s *store) rename(ctx context.Context, name string, p model.Patch) (model.S
 	}
 	now := s.stamp()
 	var updated model.Secret
-	copied := false
-	err := s.locked(ctx, func(list []model.Secret) ([]model.Secret, error) {
+	copied, settled := false, false
+	pass := func(list []model.Secret) ([]model.Secret, error) {
 		i := find(list, name)
 		if i < 0 {
 			return nil, notFound(name)
+		}
+		if bumped, _, err := s.finishRotation(ctx, list, i); err != nil {
+			return nil, err
+		} else if bumped {
+			settled = true // saved on its own, as in setValue
+			return list, nil
 		}
 		if find(list, p.Rename) >= 0 {
 			return nil, exists(p.Rename)
@@ -302,7 +336,11 @@ func (s *store) rename(ctx context.Context, name string, p model.Patch) (model.S
 		}
 		list[i], updated = u, u
 		return list, nil
-	})
+	}
+	err := s.locked(ctx, pass)
+	if err == nil && settled {
+		err = s.locked(ctx, pass)
+	}
 	if err != nil {
 		if copied {
 			s.dropOrphans(ctx, p.Rename)
@@ -325,17 +363,25 @@ func (s *store) rename(ctx context.Context, name string, p model.Patch) (model.S
 // needed.
 func (s *store) setValue(ctx context.Context, name string, opaque bool, next func(cur, prev string, hasPrev bool) (string, error)) (model.Secret, error) {
 	getSlot, setSlot := s.vals.Get, s.vals.Set
-	if sv, ok := s.vals.(sealer); ok && opaque {
-		getSlot, setSlot = sv.GetSealed, sv.SetSealed
+	if opaque {
+		getSlot, setSlot = s.slots()
 	}
 	now := s.stamp()
 	var updated model.Secret
 	var cur, oldPrev string
-	hadPrev, changed := false, false
-	err := s.locked(ctx, func(list []model.Secret) ([]model.Secret, error) {
+	hadPrev, changed, noted, settled := false, false, false, false
+	pass := func(list []model.Secret) ([]model.Secret, error) {
 		i := find(list, name)
 		if i < 0 {
 			return nil, notFound(name)
+		}
+		if bumped, _, err := s.finishRotation(ctx, list, i); err != nil {
+			return nil, err
+		} else if bumped {
+			// An earlier rotation landed: its version is saved on its
+			// own, so that a failure below cannot lose it.
+			settled = true
+			return list, nil
 		}
 		if list[i].NoValue {
 			// The first value of a record pulled from Julep: there is no
@@ -358,6 +404,23 @@ func (s *store) setValue(ctx context.Context, name string, opaque bool, next fun
 		}
 		var err error
 		cur, err = getSlot(ctx, name)
+		if errors.Is(err, ErrNoValue) && opaque {
+			// A lost value is no dead end: a rotation sets a new one
+			// and the record keeps its description, metadata, policy
+			// and previous value (issue 11, item 3). There is no
+			// current value to keep.
+			value, err := next("", "", false)
+			if err != nil {
+				return nil, err
+			}
+			if err := s.vals.Set(ctx, name, value); err != nil {
+				return nil, fmt.Errorf("store %s: %w", name, err)
+			}
+			list[i].Version++
+			list[i].RotatedAt, list[i].UpdatedAt = now, now
+			updated = list[i]
+			return list, nil
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -389,19 +452,28 @@ func (s *store) setValue(ctx context.Context, name string, opaque bool, next fun
 				return nil, fmt.Errorf("clear %s: %w", swapUser(name), err)
 			}
 		} else {
-			// A rotation: the old previous value is being dropped anyway.
+			// A rotation: noted, and the old previous value kept, before
+			// either slot is written (rotation.go says why). A write
+			// that times out may still land; the journal entry stays
+			// for Reconcile, which tells by comparing the slots.
+			op := pendingOp{Op: opRotateFirst, Name: name, Version: list[i].Version}
+			if hadPrev {
+				op.Op = opRotateKept
+			}
+			if err := s.note(op); err != nil {
+				return nil, err
+			}
+			noted = true
+			if hadPrev {
+				if err := setSlot(ctx, rotationUser(name), oldPrev); err != nil {
+					return nil, fmt.Errorf("keep previous value of %s: %w", name, err)
+				}
+			}
+			changed = true
 			if err := setSlot(ctx, PreviousUser(name), cur); err != nil {
 				return nil, fmt.Errorf("keep previous value of %s: %w", name, err)
 			}
-			changed = true
 			if err := s.vals.Set(ctx, name, value); err != nil {
-				if errors.Is(err, ErrTimeout) {
-					// It may land yet: Reconcile tells by comparing
-					// the value with the previous one, just written.
-					if nerr := s.note(pendingOp{Op: "rotate", Name: name, Version: list[i].Version}); nerr != nil {
-						return nil, errors.Join(fmt.Errorf("store %s: %w", name, err), nerr)
-					}
-				}
 				return nil, fmt.Errorf("store %s: %w", name, err)
 			}
 		}
@@ -409,12 +481,19 @@ func (s *store) setValue(ctx context.Context, name string, opaque bool, next fun
 		list[i].RotatedAt, list[i].UpdatedAt = now, now
 		updated = list[i]
 		return list, nil
-	})
+	}
+	err := s.locked(ctx, pass)
+	if err == nil && settled {
+		err = s.locked(ctx, pass)
+	}
 	if err != nil {
 		if changed {
 			s.restore(ctx, name, cur, oldPrev, hadPrev, setSlot)
 		}
 		return model.Secret{}, err
+	}
+	if noted {
+		s.endRotation(ctx, name, updated.Version)
 	}
 	return updated, nil
 }
@@ -437,9 +516,16 @@ func (s *store) restore(ctx context.Context, name, cur, prev string, hadPrev boo
 			err = s.vals.Delete(ctx, PreviousUser(name))
 		}
 		if err == nil {
-			// Both slots are back; a copy kept by a rollback is not
-			// needed. (When they are not, finishSwap uses it later.)
+			// Both slots are back; a copy kept by a rollback or a
+			// rotation is not needed, nor the rotation's journal
+			// entry. (When they are not, finishSwap and finishRotation
+			// use them later.)
 			_ = s.vals.Delete(ctx, swapUser(name))
+			if s.vals.Delete(ctx, rotationUser(name)) == nil {
+				if _, ok, _ := s.pendingRotation(name); ok {
+					_ = s.done(name)
+				}
+			}
 		}
 		return nil, errNoWrite
 	})

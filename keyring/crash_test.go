@@ -102,7 +102,9 @@ func crashWorld(f *faults) (*store, *memBackend) {
 		{Name: "OTHER", Version: 1, CreatedAt: t0, UpdatedAt: t0},
 	}
 	b.hook = func(op, user string) error { return f.hit(op + " " + user) }
-	return &store{vals: b, idx: &faultIndex{b: b, f: f}, now: func() time.Time { return t0.Add(time.Hour) }}, b
+	// The journal is not a fault point: like the file, it survives the
+	// crash.
+	return &store{vals: b, idx: &faultIndex{b: b, f: f}, now: func() time.Time { return t0.Add(time.Hour) }, jr: &memJournal{}}, b
 }
 
 // world is what a crash or failure left behind.
@@ -146,6 +148,31 @@ type crashOp struct {
 	name  string
 	run   func(s *store) error
 	check func(t *testing.T, s *store, w world, err error, crashed bool)
+	// settled, when set, checks the world once Reconcile (what doctor
+	// runs) has finished what the fault left: the operation happened in
+	// full or not at all.
+	settled func(t *testing.T, w world)
+}
+
+// oneOf checks that A's version, value and previous value are one of the
+// given states, and that nothing is left in the slots an operation keeps
+// copies in.
+func oneOf(t *testing.T, w world, states ...aState) {
+	t.Helper()
+	got := aState{w.recs["A"].Version, w.vals["A"], w.vals[PreviousUser("A")]}
+	if !slices.Contains(states, got) {
+		t.Errorf("A settled at version %d, value %q, previous %q; want one of %+v", got.version, got.cur, got.prev, states)
+	}
+	for _, u := range []string{swapUser("A"), rotationUser("A")} {
+		if v, ok := w.vals[u]; ok {
+			t.Errorf("%s still holds %q once settled", u, v)
+		}
+	}
+}
+
+type aState struct {
+	version   int
+	cur, prev string
 }
 
 var crashOps = []crashOp{
@@ -166,7 +193,7 @@ var crashOps = []crashOp{
 		if v, ok := w.vals[PreviousUser("NEW")]; ok {
 			t.Errorf("NEW is indexed with a stale previous value %q it could be rolled back to", v)
 		}
-	}},
+	}, nil},
 	{"rotate", func(s *store) error {
 		_, err := s.Rotate(context.Background(), "A", aNext)
 		return err
@@ -186,6 +213,10 @@ var crashOps = []crashOp{
 		if got := reachable(t, s, "A"); !slices.Contains(got, aCurrent) {
 			t.Errorf("after the fault only %q can be reached: %q is lost", got, aCurrent)
 		}
+	}, func(t *testing.T, w world) {
+		// Issue 11, item 1: never previous == current with the older
+		// value gone, never a new value without its version.
+		oneOf(t, w, aState{3, aCurrent, aPrevious}, aState{4, aNext, aCurrent})
 	}},
 	{"rollback", func(s *store) error {
 		_, err := s.Rollback(context.Background(), "A")
@@ -209,7 +240,7 @@ var crashOps = []crashOp{
 				t.Errorf("after the fault only %q can be reached: %q is lost", got, want)
 			}
 		}
-	}},
+	}, nil},
 	{"rename", func(s *store) error {
 		_, err := s.Update(context.Background(), "A", model.Patch{Rename: "B"})
 		return err
@@ -230,7 +261,7 @@ var crashOps = []crashOp{
 				}
 			}
 		}
-	}},
+	}, nil},
 	{"delete", func(s *store) error {
 		return s.Delete(context.Background(), "A")
 	}, func(t *testing.T, s *store, w world, err error, crashed bool) {
@@ -247,7 +278,7 @@ var crashOps = []crashOp{
 				}
 			}
 		}
-	}},
+	}, nil},
 	{"update description", func(s *store) error {
 		d := "changed"
 		_, err := s.Update(context.Background(), "A", model.Patch{Description: &d})
@@ -259,7 +290,7 @@ var crashOps = []crashOp{
 		if w.vals["A"] != aCurrent || w.vals[PreviousUser("A")] != aPrevious {
 			t.Errorf("an update of the record changed the values")
 		}
-	}},
+	}, nil},
 }
 
 func TestCrashOrdering(t *testing.T) {
@@ -280,7 +311,11 @@ func runCrashOps(t *testing.T, newWorld func(t *testing.T, f *faults) (*store, f
 			if err := op.run(s); err != nil {
 				t.Fatalf("without faults: %v", err)
 			}
-			op.check(t, s, snap(), nil, false)
+			w := snap()
+			if op.settled != nil {
+				op.settled(t, w)
+			}
+			op.check(t, s, w, nil, false)
 			steps := slices.Clone(f.steps)
 			if len(steps) < 1 {
 				t.Fatalf("only %d steps: %v", len(steps), steps)
@@ -298,6 +333,14 @@ func runCrashOps(t *testing.T, newWorld func(t *testing.T, f *faults) (*store, f
 						}
 						w := snap()
 						checkCommon(t, w)
+						if op.settled != nil {
+							if did, err := s.Reconcile(context.Background()); err != nil {
+								t.Fatalf("Reconcile after the fault = %q, %v", did, err)
+							}
+							settled := snap()
+							checkCommon(t, settled)
+							op.settled(t, settled)
+						}
 						op.check(t, s, w, err, crashed)
 					})
 				}

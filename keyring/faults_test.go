@@ -101,7 +101,7 @@ func TestRotateFrozenMidCommand(t *testing.T) {
 	if err != nil && strings.Contains(err.Error(), "a-value") {
 		t.Errorf("error %q contains a value", err)
 	}
-	if got := pending(t, s); len(got) != 1 || got[0] != (pendingOp{"rotate", "A", 2}) {
+	if got := pending(t, s); len(got) != 1 || got[0] != (pendingOp{opRotateKept, "A", 2}) {
 		t.Errorf("journal = %+v; want the rotation of A at version 2", got)
 	}
 	// Every later call of this command fails at once while the frozen one
@@ -159,6 +159,14 @@ func TestRotateTimedOutNotLanded(t *testing.T) {
 	}
 	if v, _ := s.Value(ctx, "A"); v != "a-value-two" {
 		t.Errorf("value %q, want a-value-two", v)
+	}
+	// The rotation wrote the current value to the previous slot before it
+	// timed out: the older value must come back there (issue 11, item 1).
+	if v, _ := kr.raw(PreviousUser("A")); v != "a-value-one" {
+		t.Errorf("previous value %q after Reconcile, want a-value-one", v)
+	}
+	if v, ok := kr.raw(rotationUser("A")); ok {
+		t.Errorf("the copy a rotation keeps is still there: %q", v)
 	}
 }
 

@@ -288,11 +288,11 @@ func TestCrashOrderingFileBackend(t *testing.T) {
 			{Name: "A", Version: 3, CreatedAt: t0, UpdatedAt: t0, RotatedAt: t0, Description: "a"},
 			{Name: "OTHER", Version: 1, CreatedAt: t0, UpdatedAt: t0},
 		}
-		s := &store{vals: faultSealer{faultValues{fv, f}, fv}, idx: &faultIndex{b: b, f: f}, now: func() time.Time { return t0.Add(time.Hour) }}
+		s := &store{vals: faultSealer{faultValues{fv, f}, fv}, idx: &faultIndex{b: b, f: f}, now: func() time.Time { return t0.Add(time.Hour) }, jr: &memJournal{}}
 		snap := func() world {
 			w := snapshot(b)
 			for _, n := range []string{"A", "B", "NEW", "OTHER"} {
-				for _, u := range []string{n, PreviousUser(n), swapUser(n)} {
+				for _, u := range []string{n, PreviousUser(n), swapUser(n), rotationUser(n)} {
 					if v, err := fv.Get(ctx, u); err == nil {
 						w.vals[u] = v
 					} else if !errors.Is(err, ErrNoValue) {

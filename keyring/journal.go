@@ -18,7 +18,7 @@ import (
 // land) or a delete that removed the record but not yet the values. It
 // holds a name and an operation, never a value. Reconcile finishes it.
 type pendingOp struct {
-	Op      string // "create", "rotate" or "delete"
+	Op      string // "create", "delete", "rotate-kept", "rotate-first" (rotation.go) or a legacy "rotate"
 	Name    string
 	Version int // the record's version when the op started
 }

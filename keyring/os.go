@@ -68,7 +68,8 @@ func NewOSStore(opts OSOptions) (*OSStore, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	vals := &osValues{service: opts.Service, timeout: opts.Timeout, kr: goKeyring{}, bus: busCheck}
+	vals := &osValues{service: opts.Service, timeout: opts.Timeout, kr: goKeyring{}, bus: busCheck,
+		mark: serviceMarkFor(opts.IndexPath, opts.Service)}
 	return &OSStore{
 		store:     store{vals: vals, idx: &fileIndex{path: opts.IndexPath}, now: opts.Now, jr: journalFor(opts.IndexPath)},
 		indexPath: opts.IndexPath,
@@ -109,6 +110,9 @@ type osValues struct {
 	// no session bus exists, so that godbus never autolaunches one. Nil
 	// means no check.
 	bus func() error
+	// mark refuses the keyring when the index records another service,
+	// and records this one at the first write. Nil means no check.
+	mark *serviceMark
 
 	mu sync.Mutex
 	// pending is closed when the last call that timed out returns at
@@ -122,6 +126,11 @@ type osValues struct {
 // call would wait as long, and its result would land in an unknown order),
 // else fn with the deadline.
 func (v *osValues) call(ctx context.Context, fn func() error) error {
+	if v.mark != nil {
+		if err := v.mark.check(); err != nil {
+			return err
+		}
+	}
 	if v.bus != nil {
 		if err := v.bus(); err != nil {
 			return &noBusError{err}
@@ -181,6 +190,9 @@ func (v *osValues) Set(ctx context.Context, user, value string) error {
 	if err != nil {
 		return v.wrap("write", user, err)
 	}
+	if v.mark != nil {
+		v.mark.record()
+	}
 	return nil
 }
 
@@ -213,6 +225,8 @@ func (v *osValues) wrap(op, user string, err error) error {
 		what = fmt.Sprintf("%s in the keyring (service %s)", model.Printable(user), model.Printable(v.service))
 	}
 	switch {
+	case errors.Is(err, ErrWrongService):
+		return err // says both services; nothing was asked of the keyring
 	case errors.Is(err, ErrTimeout) && (op == "write" || op == "delete"):
 		// The call may still land when the keyring wakes up.
 		return fmt.Errorf("%s %s: outcome unknown: %w", op, what, err)

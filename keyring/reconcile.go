@@ -51,8 +51,11 @@ func (s *store) Reconcile(ctx context.Context) ([]string, error) {
 }
 
 func (s *store) reconcile(ctx context.Context, op pendingOp) (string, error) {
-	if op.Op == "rotate" {
+	switch op.Op {
+	case "rotate":
 		return s.reconcileRotate(ctx, op)
+	case opRotateKept, opRotateFirst:
+		return s.reconcileRotation(ctx, op)
 	}
 	// create or delete: values without a record are orphans. dropOrphans
 	// keeps them if the name is indexed again (recreated since).

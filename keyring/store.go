@@ -36,7 +36,9 @@ type Store interface {
 	// the value. A rename moves the value (and the previous one) too.
 	Update(ctx context.Context, name string, p model.Patch) (model.Secret, error)
 	// Rotate keeps the current value as the previous one, stores value,
-	// bumps Version and sets RotatedAt.
+	// bumps Version and sets RotatedAt. When the current value is missing
+	// from the keyring, it stores value and keeps the previous one as it
+	// is: a lost value is set again without losing the record.
 	Rotate(ctx context.Context, name, value string) (model.Secret, error)
 	// Rollback brings the previous value back as a new version; the value
 	// it replaces becomes the previous one. It fails with ErrNoPrevious
@@ -52,6 +54,15 @@ type Store interface {
 	AddRecord(ctx context.Context, s model.Secret) (model.Secret, error)
 	// RecordSync keeps what was pushed to a Julep account in the record.
 	RecordSync(ctx context.Context, name string, st model.SyncState) (model.Secret, error)
+}
+
+// ValueChecker is a Store that can tell whether a secret's current value is
+// in the keyring without reading it (the file backend needs no passphrase
+// for that). Every store of this package is one.
+type ValueChecker interface {
+	// HasValue reports whether name's current value is in the keyring;
+	// false for a record that never had one (NoValue) too.
+	HasValue(ctx context.Context, name string) (bool, error)
 }
 
 // Errors a Store returns, wrapped with context. Match them with errors.Is.
