@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keyward/keyward/ui/internal/cells"
+
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/keyward/keyward/model"
@@ -94,7 +96,7 @@ func (d detailPane) view(st *styles, s *model.Secret, v valueView, u usage, focu
 	w := max(10, d.width)
 	labelW := 9
 	field := func(label, value string) string {
-		return st.label.Render(fitWidth(label, labelW)) + " " + value
+		return st.label.Render(cells.Fit(label, labelW)) + " " + value
 	}
 	var lines []string
 	// Blank separator lines only where there is room for them.
@@ -207,7 +209,7 @@ func (d detailPane) view(st *styles, s *model.Secret, v valueView, u usage, focu
 // usedByLines lists the task files and paths that reference the secret:
 // "file  path (line:col)", a few, then how many more.
 func usedByLines(st *styles, u usage, w, labelW int) []string {
-	label := st.label.Render(fitWidth("used by", labelW)) + " "
+	label := st.label.Render(cells.Fit("used by", labelW)) + " "
 	switch {
 	case u.err != "":
 		return []string{label + st.dim.Render(u.err)}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/keyward/keyward/ui/internal/cells"
+
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textarea"
 	"charm.land/bubbles/v2/textinput"
@@ -418,7 +420,7 @@ func (f *form) rows(st *styles, w int) (b []string, from, to int) {
 		if focused {
 			from = len(b)
 		}
-		label := fitWidth(fieldLabels[id], labelW)
+		label := cells.Fit(fieldLabels[id], labelW)
 		if focused {
 			label = st.cursorMark.Render(label)
 		} else {
@@ -476,7 +478,7 @@ func (f *form) rows(st *styles, w int) (b []string, from, to int) {
 		}
 	}
 	if f.saveErr != "" {
-		b = append(b, "", st.statusError.Render(fitWidth(model.Printable(f.saveErr), w)))
+		b = append(b, "", st.statusError.Render(cells.Fit(model.Printable(f.saveErr), w)))
 	}
 	if f.saving {
 		b = append(b, "", st.dim.Render("saving…"))

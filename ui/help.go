@@ -8,6 +8,8 @@ package ui
 import (
 	"strings"
 
+	"github.com/keyward/keyward/ui/internal/cells"
+
 	"charm.land/bubbles/v2/key"
 	"github.com/charmbracelet/x/ansi"
 )
@@ -112,7 +114,7 @@ func (a *Model) helpColumn(g []key.Binding, w int) []string {
 	descW = max(1, min(descW, w-keyW-1))
 	out := make([]string, len(bs))
 	for i, b := range bs {
-		out[i] = a.st.help.FullKey.Render(fitWidth(b.Help().Key, keyW)) + " " + a.st.help.FullDesc.Render(fitWidth(b.Help().Desc, descW))
+		out[i] = a.st.help.FullKey.Render(cells.Fit(b.Help().Key, keyW)) + " " + a.st.help.FullDesc.Render(cells.Fit(b.Help().Desc, descW))
 	}
 	return out
 }

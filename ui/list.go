@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keyward/keyward/ui/internal/cells"
+
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/keyward/keyward/model"
@@ -433,7 +435,7 @@ func (l *listPane) setSize(w, h int) {
 // marks are the marked names, drawn with a * after the cursor column.
 func (l *listPane) view(st *styles, focused, filtering bool, marks map[string]bool, now time.Time) string {
 	if len(l.all) == 0 {
-		return st.dim.Render(fitWidth("No secrets yet. Press n to add one.", l.width))
+		return st.dim.Render(cells.Fit("No secrets yet. Press n to add one.", l.width))
 	}
 	if len(l.vis) == 0 {
 		msg := "Nothing matches the filter. esc clears it."
@@ -461,14 +463,14 @@ func (l *listPane) view(st *styles, focused, filtering bool, marks map[string]bo
 		line.WriteString(mark)
 		line.WriteString(st.dim.Render(syncMark(s)))
 		line.WriteByte(' ')
-		line.WriteString(fitWidth(model.Printable(s.Name), cols.name))
+		line.WriteString(cells.Fit(model.Printable(s.Name), cols.name))
 		line.WriteByte(' ')
 		if cols.meta > 0 {
-			line.WriteString(st.dim.Render(fitWidth(compactMetadata(s.Metadata), cols.meta)))
+			line.WriteString(st.dim.Render(cells.Fit(compactMetadata(s.Metadata), cols.meta)))
 			line.WriteByte(' ')
 		}
 		if cols.desc > 0 {
-			line.WriteString(fitWidth(firstLine(s.Description), cols.desc))
+			line.WriteString(cells.Fit(firstLine(s.Description), cols.desc))
 			line.WriteByte(' ')
 		}
 		line.WriteString(padLeft(model.HumanAge(s.Age(now)), ageColW))
@@ -553,19 +555,6 @@ func firstLine(s string) string {
 // can type after /.
 func compactMetadata(md map[string]string) string {
 	return model.Printable(model.FormatMetadata(md))
-}
-
-// fitWidth truncates s to w cells (with an ellipsis) or pads it with spaces
-// to exactly w cells.
-func fitWidth(s string, w int) string {
-	if w <= 0 {
-		return ""
-	}
-	sw := ansi.StringWidth(s)
-	if sw > w {
-		return ansi.Truncate(s, w, "…")
-	}
-	return s + strings.Repeat(" ", w-sw)
 }
 
 func padLeft(s string, w int) string {

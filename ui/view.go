@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keyward/keyward/ui/internal/cells"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
@@ -131,7 +133,7 @@ func box(style lipgloss.Style, content string, w, h int) string {
 		lines = lines[:ih]
 	}
 	for i, l := range lines {
-		lines[i] = fitWidth(l, iw)
+		lines[i] = cells.Fit(l, iw)
 	}
 	for len(lines) < ih {
 		lines = append(lines, strings.Repeat(" ", iw))
@@ -252,7 +254,7 @@ func (a *Model) headerView() string {
 		gap = a.width - ansi.StringWidth(left) - ansi.StringWidth(right)
 	}
 	if gap < 1 {
-		return fitWidth(left, a.width)
+		return cells.Fit(left, a.width)
 	}
 	return left + strings.Repeat(" ", gap) + a.st.dim.Render(right)
 }

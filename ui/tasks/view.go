@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/keyward/keyward/ui/internal/cells"
+
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -39,17 +41,17 @@ func (m *Model) ListView() string {
 			mark = "> "
 		}
 		sum, dimmed := m.summary(f, false)
-		line := mark + fitWidth(model.Printable(f.Path), nameW) + "  " + sum
+		line := mark + cells.Fit(model.Printable(f.Path), nameW) + "  " + sum
 		if ansi.StringWidth(line) > m.listW {
 			sum, _ = m.summary(f, true)
-			line = mark + fitWidth(model.Printable(f.Path), nameW) + "  " + sum
+			line = mark + cells.Fit(model.Printable(f.Path), nameW) + "  " + sum
 		}
 		line = ansi.Truncate(line, m.listW, "…")
 		switch {
 		case i == m.cursor && m.focus == PaneList:
-			line = st.Selected.Render(fitWidth(ansi.Strip(line), m.listW))
+			line = st.Selected.Render(cells.Fit(ansi.Strip(line), m.listW))
 		case i == m.cursor:
-			line = st.SelectedBlur.Render(fitWidth(ansi.Strip(line), m.listW))
+			line = st.SelectedBlur.Render(cells.Fit(ansi.Strip(line), m.listW))
 		case dimmed:
 			line = st.Dim.Render(ansi.Strip(line))
 		}
@@ -355,16 +357,4 @@ func (m *Model) warningLines(wa taskpreview.Warning, w int) []string {
 		out[i] = strings.Repeat(" ", indent) + m.st.Warning.Render(part)
 	}
 	return out
-}
-
-// fitWidth pads or truncates s to exactly w cells.
-func fitWidth(s string, w int) string {
-	if w <= 0 {
-		return ""
-	}
-	sw := ansi.StringWidth(s)
-	if sw > w {
-		return ansi.Truncate(s, w, "…")
-	}
-	return s + strings.Repeat(" ", w-sw)
 }
