@@ -380,15 +380,8 @@ func (a *app) startChild(args, env []string, secrets []injected, noMask bool) er
 	case noMask:
 		fmt.Fprintln(a.stderr, "keyward: --no-mask: the command's output is not masked")
 	case maskOut || maskErr:
-		ms := make([]outmask.Secret, len(secrets))
-		for i, s := range secrets {
-			ms[i] = outmask.Secret{Name: s.name, Value: s.value}
-		}
-		m := outmask.New(ms)
-		if short := m.Short(); len(short) > 0 {
-			fmt.Fprintf(a.stderr, "keyward: note: shorter than %d bytes, so not masked in the output: %s\n", outmask.MinLen, strings.Join(short, ", "))
-		}
-		if m.Len() == 0 {
+		m := a.masker(secrets)
+		if m == nil {
 			break
 		}
 		if maskOut {
@@ -439,6 +432,29 @@ func (a *app) startChild(args, env []string, secrets []injected, noMask bool) er
 	for _, w := range closers {
 		_ = w.Close()
 	}
+	return childExit(c, waitErr)
+}
+
+// masker compiles the values to mask, noting on stderr the ones too short
+// to mask; it is nil when no value is long enough.
+func (a *app) masker(secrets []injected) *outmask.Masker {
+	ms := make([]outmask.Secret, len(secrets))
+	for i, s := range secrets {
+		ms[i] = outmask.Secret{Name: s.name, Value: s.value}
+	}
+	m := outmask.New(ms)
+	if short := m.Short(); len(short) > 0 {
+		fmt.Fprintf(a.stderr, "keyward: note: shorter than %d bytes, so not masked in the output: %s\n", outmask.MinLen, strings.Join(short, ", "))
+	}
+	if m.Len() == 0 {
+		return nil
+	}
+	return m
+}
+
+// childExit is run's result for a command that has been waited for: nil,
+// or its exit status (128+N when signal N ended it).
+func childExit(c *exec.Cmd, waitErr error) error {
 	st := c.ProcessState
 	if st == nil {
 		return waitErr
