@@ -35,12 +35,13 @@ type runFlags struct {
 	envNames []string
 	julep3   bool
 	noMask   bool
+	pty      bool
 }
 
 func (a *app) runCmd() *cobra.Command {
 	var rf runFlags
 	cmd := &cobra.Command{
-		Use:   "run [--only NAME,...] [--filter QUERY] [--task FILE|DIR] [--env-name SECRET=VAR]... [--julep3] [--no-mask] -- COMMAND [ARG...]",
+		Use:   "run [--only NAME,...] [--filter QUERY] [--task FILE|DIR] [--env-name SECRET=VAR]... [--julep3] [--no-mask] [--pty] -- COMMAND [ARG...]",
 		Short: "Run a command with secrets in its environment, masking them in its output",
 		Long: `Run COMMAND with the chosen secrets as environment variables (named like the
 secret, unless --env-name or --julep3 says otherwise). Values are read from the
@@ -63,7 +64,13 @@ that stream passes through a masker that replaces each value, and its base64
 bytes that could still start a value are held back, until the command exits.
 Values shorter than 6 bytes are not masked (keyward says which). A stream that
 is a terminal is handed to the command as it is, unmasked, so colours, prompts
-and full-screen programs work. --no-mask turns masking off. Masking is
+and full-screen programs work. --no-mask turns masking off.
+
+--pty (stdout must be a terminal) runs the command on a pseudo-terminal of its
+own instead: keyward's terminal goes into raw mode, the keys typed and window
+resizes are passed through, and everything the command shows (stdout and stderr
+alike) passes through the masker on its way to the screen. Echo is not delayed:
+only bytes that could still start a value are held back. Masking is
 accident-proofing, not a security boundary: a command that wants to print a
 value in some other form can.
 
@@ -97,6 +104,7 @@ the command.`,
 	f.StringArrayVar(&rf.envNames, "env-name", nil, "put secret SECRET in variable VAR: `SECRET=VAR` (repeatable)")
 	f.BoolVar(&rf.julep3, "julep3", false, "name variables JULEP_SECRET_<NAME> and remove JULEP_API_KEY/JULEP_API_URL (local Julep 3 runs)")
 	f.BoolVar(&rf.noMask, "no-mask", false, "do not mask values in the command's output")
+	f.BoolVar(&rf.pty, "pty", false, "run the command on a pseudo-terminal and mask its output to the terminal too")
 	_ = cmd.RegisterFlagCompletionFunc("only", func(c *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		return a.completeName(c, nil, toComplete)
 	})
@@ -113,6 +121,9 @@ func (a *app) runCommand(cmd *cobra.Command, rf *runFlags, args []string) error 
 	if len(rf.only) == 0 && !cmd.Flags().Changed("filter") && rf.task == "" {
 		return withHint(usagef("run needs to be told which secrets to inject"),
 			"choose them with --only NAME,..., --filter QUERY or --task FILE; keyward never injects every secret")
+	}
+	if rf.pty && !a.term.StdoutIsTerminal() {
+		return errPtyNeedsTerminal()
 	}
 	rename, err := parseEnvNames(rf.envNames)
 	if err != nil {
@@ -157,6 +168,9 @@ func (a *app) runCommand(cmd *cobra.Command, rf *runFlags, args []string) error 
 	}
 
 	env := childEnv(os.Environ(), secrets, rf.julep3)
+	if rf.pty {
+		return a.startChildPty(args, env, secrets, rf.noMask)
+	}
 	return a.startChild(args, env, secrets, rf.noMask)
 }
 
