@@ -57,9 +57,7 @@ func requireTmux(t *testing.T) string {
 }
 
 // TestRunPtyInTmux builds keyward and runs 'keyward --demo run --pty' in a
-// private tmux server: the command's output to the terminal is masked, the
-// keys typed reach it (with their echo), a window resize reaches it, its
-// exit status is keyward's, and keyward's terminal is left as it was.
+// private tmux server.
 func TestRunPtyInTmux(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: not under -short")
@@ -81,80 +79,117 @@ func TestRunPtyInTmux(t *testing.T) {
 	_, _ = rand.Read(rnd[:])
 	sock := "keyward-pty-" + hex.EncodeToString(rnd[:])
 	env := append(os.Environ(), "TERM=xterm-256color", "NO_COLOR=1")
-	tm := func(args ...string) string {
-		t.Helper()
-		c := exec.Command(tmux, append([]string{"-L", sock, "-f", "/dev/null"}, args...)...)
-		c.Env = env
-		out, err := c.CombinedOutput()
-		if err != nil {
-			t.Fatalf("tmux %s: %v: %s", args[0], err, out)
-		}
-		return string(out)
-	}
-	// The pane's shell records its terminal settings, runs keyward, and
-	// says how keyward ended and whether the settings are back.
-	child := `printf "%s\n" "$OPENAI_API_KEY"; read x; echo got:$x; read y; echo size:$(stty size); exit 3`
-	script := `before=$(stty -g); ` + shellQuote(bin) + ` --demo run --pty --only OPENAI_API_KEY -- sh -c ` + shellQuote(child) +
-		`; echo keyward-exit=$?; if [ "$(stty -g)" = "$before" ]; then echo tty-restored; else echo tty-changed; fi; exec sleep 60`
-	tm("new-session", "-d", "-s", "kw", "-x", "80", "-y", "24", "sh", "-c", script)
 	t.Cleanup(func() {
 		c := exec.Command(tmux, "-L", sock, "kill-server")
 		c.Env = env
 		_ = c.Run()
 	})
+	start := func(t *testing.T, child string) *ptyPane {
+		p := &ptyPane{t: t, tmux: tmux, sock: sock, env: env, name: strings.ReplaceAll(t.Name(), "/", "-"), value: value}
+		// The pane's shell records its terminal settings, runs keyward, and
+		// says how keyward ended and whether the settings are back.
+		script := `before=$(stty -g); ` + shellQuote(bin) + ` --demo run --pty --only OPENAI_API_KEY -- sh -c ` + shellQuote(child) +
+			`; echo keyward-exit=$?; if [ "$(stty -g)" = "$before" ]; then echo tty-restored; else echo tty-changed; fi; exec sleep 60`
+		p.tm("new-session", "-d", "-s", p.name, "-x", "80", "-y", "24", "sh", "-c", script)
+		return p
+	}
 
-	screen := func() string { return tm("capture-pane", "-p", "-S", "-", "-t", "kw") }
-	waitFor := func(want string) string {
-		t.Helper()
-		for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-			scr := screen()
-			if strings.Contains(scr, value) {
-				t.Fatalf("the screen shows the value of OPENAI_API_KEY while waiting for %q", want)
-			}
-			if strings.Contains(scr, want) {
-				return scr
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the screen never showed %q; last screen:\n%s", want, scr)
+	// The command's output to the terminal is masked, the keys typed reach
+	// it (with their echo), a window resize reaches it, its exit status is
+	// keyward's, and keyward's terminal is left as it was.
+	t.Run("interactive", func(t *testing.T) {
+		p := start(t, `printf "%s\n" "$OPENAI_API_KEY"; read x; echo got:$x; read y; echo size:$(stty size); exit 3`)
+		// The command has printed the value and waits for a line. The masker
+		// holds a match that ends the output until the next byte comes (the
+		// match could still grow), so the name shows with the first key's echo.
+		time.Sleep(300 * time.Millisecond)
+		if scr := p.screen(); strings.Contains(scr, value) {
+			t.Fatal("the screen shows the value of OPENAI_API_KEY")
+		}
+		p.tm("send-keys", "-t", p.name, "-l", "hello pty")
+		// The echo comes from the command's terminal, through the masker,
+		// before the line is complete.
+		scr := p.waitFor("hello pty")
+		if !strings.Contains(scr, "<keyward:OPENAI_API_KEY>\nhello pty") {
+			t.Errorf("the screen does not show the name, then the echo:\n%s", scr)
+		}
+		p.tm("send-keys", "-t", p.name, "Enter")
+		p.waitFor("got:hello pty")
+
+		p.tm("resize-window", "-t", p.name, "-x", "100", "-y", "30")
+		time.Sleep(200 * time.Millisecond) // let SIGWINCH reach keyward
+		p.tm("send-keys", "-t", p.name, "Enter")
+		p.waitFor("size:30 100")
+
+		scr = p.waitFor("tty-")
+		for _, want := range []string{"keyward-exit=3", "tty-restored"} {
+			if !strings.Contains(scr, want) {
+				t.Errorf("the screen does not show %q:\n%s", want, scr)
 			}
 		}
-	}
-
-	// The command has printed the value and waits for a line. The masker
-	// holds a match that ends the output until the next byte comes (the
-	// match could still grow), so the name shows with the first key's echo.
-	time.Sleep(300 * time.Millisecond)
-	if scr := screen(); strings.Contains(scr, value) {
-		t.Fatal("the screen shows the value of OPENAI_API_KEY")
-	}
-	tm("send-keys", "-t", "kw", "-l", "hello pty")
-	// The echo comes from the command's terminal, through the masker, before
-	// the line is complete.
-	scr := waitFor("hello pty")
-	if !strings.Contains(scr, "<keyward:OPENAI_API_KEY>\nhello pty") {
-		t.Errorf("the screen does not show the name, then the echo:\n%s", scr)
-	}
-	tm("send-keys", "-t", "kw", "Enter")
-	waitFor("got:hello pty")
-
-	tm("resize-window", "-t", "kw", "-x", "100", "-y", "30")
-	time.Sleep(200 * time.Millisecond) // let SIGWINCH reach keyward
-	tm("send-keys", "-t", "kw", "Enter")
-	waitFor("size:30 100")
-
-	scr = waitFor("tty-")
-	for _, want := range []string{"keyward-exit=3", "tty-restored"} {
-		if !strings.Contains(scr, want) {
-			t.Errorf("the screen does not show %q:\n%s", want, scr)
+		// Once as typed (the command's echo), once in got:. keyward's own
+		// terminal, in raw mode, echoes nothing itself.
+		if n := strings.Count(scr, "hello pty"); n != 2 {
+			t.Errorf("the screen shows %q %d times, want 2:\n%s", "hello pty", n, scr)
 		}
+		if n := strings.Count(scr, "<keyward:OPENAI_API_KEY>"); n != 1 {
+			t.Errorf("the screen shows <keyward:OPENAI_API_KEY> %d times, want 1:\n%s", n, scr)
+		}
+	})
+
+	// TERM sent to keyward reaches the command, keyward exits 128+15, its
+	// terminal is restored, and nothing is left running.
+	t.Run("TERM", func(t *testing.T) {
+		marker := "29.71" // a sleep no one else runs
+		p := start(t, `echo ready; kill -TERM $PPID; exec sleep `+marker)
+		scr := p.waitFor("tty-")
+		for _, want := range []string{"ready", "keyward-exit=143", "tty-restored"} {
+			if !strings.Contains(scr, want) {
+				t.Errorf("the screen does not show %q:\n%s", want, scr)
+			}
+		}
+		if out, err := exec.Command("pgrep", "-f", "sleep "+marker).Output(); err == nil {
+			t.Errorf("the command outlived keyward: pids %s", out)
+		}
+	})
+}
+
+// ptyPane is one tmux session running keyward run --pty.
+type ptyPane struct {
+	t           *testing.T
+	tmux, sock  string
+	env         []string
+	name, value string
+}
+
+func (p *ptyPane) tm(args ...string) string {
+	p.t.Helper()
+	c := exec.Command(p.tmux, append([]string{"-L", p.sock, "-f", "/dev/null"}, args...)...)
+	c.Env = p.env
+	out, err := c.CombinedOutput()
+	if err != nil {
+		p.t.Fatalf("tmux %s: %v: %s", args[0], err, out)
 	}
-	// Once as typed (the command's echo), once in got:. keyward's own
-	// terminal, in raw mode, echoes nothing itself.
-	if n := strings.Count(scr, "hello pty"); n != 2 {
-		t.Errorf("the screen shows %q %d times, want 2:\n%s", "hello pty", n, scr)
-	}
-	if n := strings.Count(scr, "<keyward:OPENAI_API_KEY>"); n != 1 {
-		t.Errorf("the screen shows <keyward:OPENAI_API_KEY> %d times, want 1:\n%s", n, scr)
+	return string(out)
+}
+
+func (p *ptyPane) screen() string { return p.tm("capture-pane", "-p", "-S", "-", "-t", p.name) }
+
+// waitFor polls the screen until it shows want, failing if it ever shows
+// the value.
+func (p *ptyPane) waitFor(want string) string {
+	p.t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		scr := p.screen()
+		if strings.Contains(scr, p.value) {
+			p.t.Fatalf("the screen shows the value of OPENAI_API_KEY while waiting for %q", want)
+		}
+		if strings.Contains(scr, want) {
+			return scr
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("the screen never showed %q; last screen:\n%s", want, scr)
+		}
 	}
 }
 
