@@ -67,10 +67,11 @@ is a terminal is handed to the command as it is, unmasked, so colours, prompts
 and full-screen programs work. --no-mask turns masking off.
 
 --pty (stdout must be a terminal) runs the command on a pseudo-terminal of its
-own instead: keyward's terminal goes into raw mode, the keys typed and window
-resizes are passed through, and everything the command shows (stdout and stderr
-alike) passes through the masker on its way to the screen. Echo is not delayed:
-only bytes that could still start a value are held back. Masking is
+own instead: keyward's terminal goes into raw mode, the keys typed, window
+resizes and signals (INT and QUIT sent to keyward too) are passed through, and
+everything the command shows (stdout and stderr alike) passes through the
+masker on its way to the screen. Echo is not delayed: only bytes that could
+still be part of a value are held back. Masking is
 accident-proofing, not a security boundary: a command that wants to print a
 value in some other form can.
 

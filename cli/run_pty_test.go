@@ -137,6 +137,28 @@ func TestRunPtyInTmux(t *testing.T) {
 		}
 	})
 
+	// A full-screen command (the alternate screen, the cursor moved) works,
+	// and what it draws is masked too.
+	t.Run("full-screen", func(t *testing.T) {
+		p := start(t, `printf '\033[?1049h\033[2J\033[5;10Hkey=%s (full-screen)' "$OPENAI_API_KEY"; read x; printf '\033[?1049l'; echo left-full-screen`)
+		// capture-pane shows the alternate screen while it is in use.
+		scr := p.waitFor("(full-screen)")
+		lines := strings.Split(scr, "\n")
+		if len(lines) < 5 || lines[4] != "         key=<keyward:OPENAI_API_KEY> (full-screen)" {
+			t.Errorf("row 5 of the alternate screen is not the masked line:\n%s", scr)
+		}
+		p.tm("send-keys", "-t", p.name, "Enter")
+		scr = p.waitFor("tty-")
+		for _, want := range []string{"left-full-screen", "keyward-exit=0", "tty-restored"} {
+			if !strings.Contains(scr, want) {
+				t.Errorf("the screen does not show %q:\n%s", want, scr)
+			}
+		}
+		if strings.Contains(scr, "(full-screen)") {
+			t.Errorf("the alternate screen's text stayed on the main screen:\n%s", scr)
+		}
+	})
+
 	// TERM sent to keyward reaches the command, keyward exits 128+15, its
 	// terminal is restored, and nothing is left running.
 	t.Run("TERM", func(t *testing.T) {
