@@ -64,16 +64,16 @@ that stream passes through a masker that replaces each value, and its base64
 bytes that could still start a value are held back, until the command exits.
 Values shorter than 6 bytes are not masked (keyward says which). A stream that
 is a terminal is handed to the command as it is, unmasked, so colours, prompts
-and full-screen programs work. --no-mask turns masking off.
+and full-screen programs work. --no-mask turns masking off. Masking is
+accident-proofing, not a security boundary: a command that wants to print a
+value in some other form can.
 
 --pty (stdout must be a terminal) runs the command on a pseudo-terminal of its
 own instead: keyward's terminal goes into raw mode, the keys typed, window
 resizes and signals (INT and QUIT sent to keyward too) are passed through, and
 everything the command shows (stdout and stderr alike) passes through the
 masker on its way to the screen. Echo is not delayed: only bytes that could
-still be part of a value are held back. Masking is
-accident-proofing, not a security boundary: a command that wants to print a
-value in some other form can.
+still be part of a value are held back.
 
 Exit status: the command's own; 128+N when a signal N ended it; 127 when the
 command is not found, 126 when it cannot be run. Before the command starts,
