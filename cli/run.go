@@ -35,12 +35,13 @@ type runFlags struct {
 	envNames []string
 	julep3   bool
 	noMask   bool
+	pty      bool
 }
 
 func (a *app) runCmd() *cobra.Command {
 	var rf runFlags
 	cmd := &cobra.Command{
-		Use:   "run [--only NAME,...] [--filter QUERY] [--task FILE|DIR] [--env-name SECRET=VAR]... [--julep3] [--no-mask] -- COMMAND [ARG...]",
+		Use:   "run [--only NAME,...] [--filter QUERY] [--task FILE|DIR] [--env-name SECRET=VAR]... [--julep3] [--no-mask] [--pty] -- COMMAND [ARG...]",
 		Short: "Run a command with secrets in its environment, masking them in its output",
 		Long: `Run COMMAND with the chosen secrets as environment variables (named like the
 secret, unless --env-name or --julep3 says otherwise). Values are read from the
@@ -66,6 +67,13 @@ is a terminal is handed to the command as it is, unmasked, so colours, prompts
 and full-screen programs work. --no-mask turns masking off. Masking is
 accident-proofing, not a security boundary: a command that wants to print a
 value in some other form can.
+
+--pty (stdout must be a terminal) runs the command on a pseudo-terminal of its
+own instead: keyward's terminal goes into raw mode, the keys typed, window
+resizes and signals (INT and QUIT sent to keyward too) are passed through, and
+everything the command shows (stdout and stderr alike) passes through the
+masker on its way to the screen. Echo is not delayed: only bytes that could
+still be part of a value are held back.
 
 Exit status: the command's own; 128+N when a signal N ended it; 127 when the
 command is not found, 126 when it cannot be run. Before the command starts,
@@ -97,6 +105,7 @@ the command.`,
 	f.StringArrayVar(&rf.envNames, "env-name", nil, "put secret SECRET in variable VAR: `SECRET=VAR` (repeatable)")
 	f.BoolVar(&rf.julep3, "julep3", false, "name variables JULEP_SECRET_<NAME> and remove JULEP_API_KEY/JULEP_API_URL (local Julep 3 runs)")
 	f.BoolVar(&rf.noMask, "no-mask", false, "do not mask values in the command's output")
+	f.BoolVar(&rf.pty, "pty", false, "run the command on a pseudo-terminal and mask its output to the terminal too")
 	_ = cmd.RegisterFlagCompletionFunc("only", func(c *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		return a.completeName(c, nil, toComplete)
 	})
@@ -113,6 +122,9 @@ func (a *app) runCommand(cmd *cobra.Command, rf *runFlags, args []string) error 
 	if len(rf.only) == 0 && !cmd.Flags().Changed("filter") && rf.task == "" {
 		return withHint(usagef("run needs to be told which secrets to inject"),
 			"choose them with --only NAME,..., --filter QUERY or --task FILE; keyward never injects every secret")
+	}
+	if rf.pty && !a.term.StdoutIsTerminal() {
+		return errPtyNeedsTerminal()
 	}
 	rename, err := parseEnvNames(rf.envNames)
 	if err != nil {
@@ -157,6 +169,9 @@ func (a *app) runCommand(cmd *cobra.Command, rf *runFlags, args []string) error 
 	}
 
 	env := childEnv(os.Environ(), secrets, rf.julep3)
+	if rf.pty {
+		return a.startChildPty(args, env, secrets, rf.noMask)
+	}
 	return a.startChild(args, env, secrets, rf.noMask)
 }
 
@@ -380,15 +395,8 @@ func (a *app) startChild(args, env []string, secrets []injected, noMask bool) er
 	case noMask:
 		fmt.Fprintln(a.stderr, "keyward: --no-mask: the command's output is not masked")
 	case maskOut || maskErr:
-		ms := make([]outmask.Secret, len(secrets))
-		for i, s := range secrets {
-			ms[i] = outmask.Secret{Name: s.name, Value: s.value}
-		}
-		m := outmask.New(ms)
-		if short := m.Short(); len(short) > 0 {
-			fmt.Fprintf(a.stderr, "keyward: note: shorter than %d bytes, so not masked in the output: %s\n", outmask.MinLen, strings.Join(short, ", "))
-		}
-		if m.Len() == 0 {
+		m := a.masker(secrets)
+		if m == nil {
 			break
 		}
 		if maskOut {
@@ -439,6 +447,29 @@ func (a *app) startChild(args, env []string, secrets []injected, noMask bool) er
 	for _, w := range closers {
 		_ = w.Close()
 	}
+	return childExit(c, waitErr)
+}
+
+// masker compiles the values to mask, noting on stderr the ones too short
+// to mask; it is nil when no value is long enough.
+func (a *app) masker(secrets []injected) *outmask.Masker {
+	ms := make([]outmask.Secret, len(secrets))
+	for i, s := range secrets {
+		ms[i] = outmask.Secret{Name: s.name, Value: s.value}
+	}
+	m := outmask.New(ms)
+	if short := m.Short(); len(short) > 0 {
+		fmt.Fprintf(a.stderr, "keyward: note: shorter than %d bytes, so not masked in the output: %s\n", outmask.MinLen, strings.Join(short, ", "))
+	}
+	if m.Len() == 0 {
+		return nil
+	}
+	return m
+}
+
+// childExit is run's result for a command that has been waited for: nil,
+// or its exit status (128+N when signal N ended it).
+func childExit(c *exec.Cmd, waitErr error) error {
 	st := c.ProcessState
 	if st == nil {
 		return waitErr
