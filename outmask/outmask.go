@@ -59,10 +59,16 @@ type Masker struct {
 	// loop tests one sign.
 	delta []int32
 	// Deep states: edges[edge[s]:edge[s+1]] are (class, child) pairs.
-	edge   []int32
-	edges  []int32
-	fail   []int32
-	depth  []int32 // length of the pattern prefix a state stands for
+	edge  []int32
+	edges []int32
+	fail  []int32
+	// hold[s] is how many of the last bytes read in state s a later match
+	// can still take in: the length of the pattern prefix the deepest
+	// state on s's failure chain (s itself first) with a child stands
+	// for. It is below s's own prefix length only when s ends a pattern
+	// that nothing extends, so a finished match is written at once
+	// instead of at the next byte.
+	hold   []int32
 	outLen []int32 // the longest pattern that ends in this state (0: none)
 	outTag []int32 // its name's index in tags
 	tags   [][]byte
@@ -172,10 +178,15 @@ func New(secrets []Secret) *Masker {
 	// A state's output is its own pattern, else its failure state's
 	// (shallower, so numbered and done before it): the longest pattern
 	// that ends here.
-	m.fail, m.depth = make([]int32, n), make([]int32, n)
+	m.fail, m.hold = make([]int32, n), make([]int32, n)
 	m.outLen, m.outTag = make([]int32, n), make([]int32, n)
 	for i, old := range order {
-		m.fail[i], m.depth[i] = id[fail[old]], depth[old]
+		m.fail[i] = id[fail[old]]
+		if first[old] >= 0 || i == 0 {
+			m.hold[i] = depth[old]
+		} else {
+			m.hold[i] = m.hold[m.fail[i]] // shallower, so done before it
+		}
 		if term[old] != 0 {
 			m.outLen[i], m.outTag[i] = term[old], termTag[old]
 		} else {
@@ -340,7 +351,8 @@ type part struct {
 }
 
 // Writer returns a Writer that masks what is written to it and passes the
-// rest on to w. Close it to write the bytes it holds back.
+// rest on to w. A match that nothing can extend or overlap is written as
+// soon as its last byte is. Close it to write the bytes it holds back.
 func (m *Masker) Writer(w io.Writer) *Writer {
 	return &Writer{m: m, w: w}
 }
@@ -395,7 +407,9 @@ func (w *Writer) Write(p []byte) (int, error) {
 	w.state = s
 	start := w.pos
 	w.pos += int64(len(p))
-	safe := w.back(w.pos, m.depth[s])
+	// A later match starts no earlier than hold[s] bytes back, so what
+	// lies before that, finished matches included, is final.
+	safe := w.back(w.pos, m.hold[s])
 	if len(w.breaks) > 0 {
 		i := 0
 		for i < len(w.breaks) && w.breaks[i] < safe {

@@ -210,7 +210,8 @@ func TestWrapped(t *testing.T) {
 }
 
 // TestHoldsBackOnlyPossibleStarts checks what reaches the underlying writer
-// before Close: everything that cannot start a match.
+// before Close: everything that cannot start a match, and finished
+// matches nothing can extend.
 func TestHoldsBackOnlyPossibleStarts(t *testing.T) {
 	var out bytes.Buffer
 	w := New([]Secret{token}).Writer(&out)
@@ -224,10 +225,11 @@ func TestHoldsBackOnlyPossibleStarts(t *testing.T) {
 		}
 	}
 	step("prompt> ", "prompt> ")
-	step("gh", "prompt> ")                          // could start the token
-	step("p_01", "prompt> ")                        // still could
-	step("x", "prompt> ghp_01x")                    // no longer can
-	step("ghp_0123456789abcdef", "prompt> ghp_01x") // its last "6" could start its hex form
+	step("gh", "prompt> ")       // could start the token
+	step("p_01", "prompt> ")     // still could
+	step("x", "prompt> ghp_01x") // no longer can
+	// Nothing can extend the token: its name is written at once.
+	step("ghp_0123456789abcdef", "prompt> ghp_01x<keyward:TOKEN>")
 	step(".", "prompt> ghp_01x<keyward:TOKEN>.")
 	step("\ngh", "prompt> ghp_01x<keyward:TOKEN>.\n")
 	if err := w.Close(); err != nil {
@@ -235,6 +237,73 @@ func TestHoldsBackOnlyPossibleStarts(t *testing.T) {
 	}
 	if want := "prompt> ghp_01x<keyward:TOKEN>.\ngh"; out.String() != want {
 		t.Fatalf("after Close the output is %q, want %q", out.String(), want)
+	}
+}
+
+// TestReleasesFinishedMatch checks that a match nothing can extend reaches
+// the underlying writer with its Write, not at the next byte or at Close
+// (a program that prints a value and waits for input on a pty), and that a
+// value that is a prefix of a longer one stays held while the longer one
+// can still match.
+func TestReleasesFinishedMatch(t *testing.T) {
+	one := Secret{"S", "hunter2-secret-value"}
+	pre := Secret{"P", "hunter2-secret"}
+	for _, tc := range []struct {
+		name    string
+		secrets []Secret
+		writes  []string
+		want    []string // the output after each Write
+		final   string   // after Close
+	}{
+		{"one value", []Secret{one},
+			[]string{"x hunter2-secret-value"},
+			[]string{"x <keyward:S>"}, "x <keyward:S>"},
+		{"and the line break after it", []Secret{one},
+			[]string{"x hunter2-secret-value\r\n", "> "},
+			[]string{"x <keyward:S>\r\n", "x <keyward:S>\r\n> "}, "x <keyward:S>\r\n> "},
+		{"in pieces", []Secret{one},
+			[]string{"x hunter2-", "secret-val", "ue"},
+			[]string{"x ", "x ", "x <keyward:S>"}, "x <keyward:S>"},
+		{"base64", []Secret{one},
+			[]string{"b64=" + base64.StdEncoding.EncodeToString([]byte(one.Value))},
+			[]string{"b64=<keyward:S>"}, "b64=<keyward:S>"},
+		{"the shorter waits for the longer", []Secret{pre, one},
+			[]string{"x hunter2-secret", "-val", "ue"},
+			[]string{"x ", "x ", "x <keyward:S>"}, "x <keyward:S>"},
+		{"the shorter, longer order", []Secret{one, pre},
+			[]string{"x hunter2-secret", "-value"},
+			[]string{"x ", "x <keyward:S>"}, "x <keyward:S>"},
+		{"the shorter once the longer cannot match", []Secret{pre, one},
+			[]string{"x hunter2-secret", "-vax"},
+			[]string{"x ", "x <keyward:P>-vax"}, "x <keyward:P>-vax"},
+		{"the shorter at Close", []Secret{pre, one},
+			[]string{"x hunter2-secret"},
+			[]string{"x "}, "x <keyward:P>"},
+		{"a value overlapping itself waits", []Secret{{"A", "aaaaaa"}},
+			[]string{"baaaaaa", "ab"},
+			[]string{"b", "b<keyward:A>b"}, "b<keyward:A>b"},
+		{"overlapping values wait for each other", []Secret{{"A", "abcdef12"}, {"B", "ef123456"}},
+			[]string{"[abcdef12", "3456", "]"},
+			[]string{"[", "[", "[<keyward:A><keyward:B>]"}, "[<keyward:A><keyward:B>]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			w := New(tc.secrets).Writer(&out)
+			for i, in := range tc.writes {
+				if _, err := w.Write([]byte(in)); err != nil {
+					t.Fatal(err)
+				}
+				if out.String() != tc.want[i] {
+					t.Fatalf("after Write(%q) the output is %q, want %q", in, out.String(), tc.want[i])
+				}
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if out.String() != tc.final {
+				t.Fatalf("after Close the output is %q, want %q", out.String(), tc.final)
+			}
+		})
 	}
 }
 
