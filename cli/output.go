@@ -30,6 +30,15 @@ type secretJSON struct {
 	NoLocalValue bool `json:"no_local_value"`
 	// Julep is what was last pushed to each Julep account; [] when none.
 	Julep []syncJSON `json:"julep"`
+	// Generated is how the current value was generated; null when it was
+	// entered by hand.
+	Generated *generatedJSON `json:"generated"`
+}
+
+// generatedJSON is a model.GenSpec as get and list --json print it.
+type generatedJSON struct {
+	Length  int  `json:"length"`
+	Symbols bool `json:"symbols"`
 }
 
 // syncJSON is one model.SyncState as get and list --json print it.
@@ -78,6 +87,9 @@ func toJSON(s *model.Secret, now time.Time) secretJSON {
 	if s.RotateEvery > 0 {
 		d := s.RotateEvery.String()
 		out.RotateEvery = &d
+	}
+	if g := s.Generated; g != nil {
+		out.Generated = &generatedJSON{Length: g.Length, Symbols: g.Symbols}
 	}
 	return out
 }

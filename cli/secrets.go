@@ -63,10 +63,11 @@ Names start with a letter and hold letters, digits and _ (at most 255).`,
 			} else if !errors.Is(err, keyring.ErrNotFound) {
 				return err
 			}
-			value, generated, err := a.readValue(cmd, &vf, name)
+			value, gen, err := a.readValue(cmd, &vf, name, nil)
 			if err != nil {
 				return err
 			}
+			sec.Generated = gen
 			got, err := st.Create(ctx, sec, value)
 			if err != nil {
 				return err
@@ -75,7 +76,7 @@ Names start with a letter and hold letters, digits and _ (at most 255).`,
 				return a.recordJSON(&got)
 			}
 			msg := fmt.Sprintf("created %s (version %d)", got.Name, got.Version)
-			if generated {
+			if gen != nil {
 				msg += fmt.Sprintf(" with a generated %d-character value (not shown; 'keyward secrets get %s --reveal' shows it)", len(value), got.Name)
 			}
 			a.done(msg)
@@ -119,9 +120,11 @@ Filter language (all terms must match; separate terms with spaces):
 (due first, then soonest due, then secrets without a policy).
 
 --json prints an array of objects with the fields name, description,
-metadata, created_at, updated_at, rotated_at, version, rotate_every, due.
-Times are RFC 3339 in UTC. rotated_at is null until the first rotation and
-rotate_every is null when there is no policy; metadata is always an object.`,
+metadata, created_at, updated_at, rotated_at, version, rotate_every, due,
+generated. Times are RFC 3339 in UTC. rotated_at is null until the first
+rotation, rotate_every is null when there is no policy, and generated
+({"length": N, "symbols": BOOL}) is null unless the value was generated;
+metadata is always an object.`,
 		Example: `  keyward secrets list
   keyward secrets list --filter 'env=prod is:due'
   keyward secrets list --filter 'stripe owner!=payments age>90d' --sort rotated
@@ -379,7 +382,9 @@ func (a *app) rotateCmd() *cobra.Command {
 (for 'keyward secrets rollback'), the version goes up by one and rotated_at
 is set. The value comes from the same places as for create: a hidden prompt
 asked twice on a terminal, else all of stdin, or --value-stdin, --value or
---generate.`,
+--generate. --generate without --length or --symbols reuses the settings
+the current value was generated with (when it was); a value given any other
+way forgets them.`,
 		Example: `  keyward secrets rotate OPENAI_API_KEY                  # prompts twice, no echo
   pbpaste | keyward secrets rotate OPENAI_API_KEY
   keyward secrets rotate SESSION_SECRET --generate --length 64`,
@@ -402,11 +407,11 @@ asked twice on a terminal, else all of stdin, or --value-stdin, --value or
 				}
 				lost = !has
 			}
-			value, generated, err := a.readValue(cmd, &vf, name)
+			value, gen, err := a.readValue(cmd, &vf, name, before.Generated)
 			if err != nil {
 				return err
 			}
-			got, err := st.Rotate(ctx, name, value)
+			got, err := st.RotateGenerated(ctx, name, value, gen)
 			if err != nil {
 				return a.notFound(ctx, err, name)
 			}
@@ -421,7 +426,7 @@ asked twice on a terminal, else all of stdin, or --value-stdin, --value or
 				msg = fmt.Sprintf("set a new value for %s (version %d): its value was missing from the keyring; "+
 					"the record and any previous value are kept", got.Name, got.Version)
 			}
-			if generated {
+			if gen != nil {
 				msg += fmt.Sprintf(" (generated %d characters, not shown)", len(value))
 			}
 			a.done(msg)

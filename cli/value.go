@@ -100,9 +100,12 @@ func (vf *valueFlags) add(cmd *cobra.Command) {
 }
 
 // readValue gets the value for name from the flags, stdin or a prompt, and
-// says how it was obtained (for the success message). It never prints the
+// returns how it was generated (nil for a value not generated), which the
+// record keeps and the success message reports. --generate without --length
+// or --symbols takes them from recorded, the spec the current value was
+// generated with (nil for none); a flag given wins. It never prints the
 // value.
-func (a *app) readValue(cmd *cobra.Command, vf *valueFlags, name string) (value string, generated bool, err error) {
+func (a *app) readValue(cmd *cobra.Command, vf *valueFlags, name string, recorded *model.GenSpec) (value string, gen *model.GenSpec, err error) {
 	f := cmd.Flags()
 	sources := 0
 	for _, n := range []string{"value-stdin", "value", "generate"} {
@@ -111,36 +114,48 @@ func (a *app) readValue(cmd *cobra.Command, vf *valueFlags, name string) (value 
 		}
 	}
 	if sources > 1 {
-		return "", false, usagef("--value-stdin, --value and --generate cannot be combined")
+		return "", nil, usagef("--value-stdin, --value and --generate cannot be combined")
 	}
 	if !vf.generate && (f.Changed("length") || f.Changed("symbols")) {
-		return "", false, usagef("--length and --symbols need --generate")
+		return "", nil, usagef("--length and --symbols need --generate")
 	}
 	switch {
 	case vf.generate:
-		v, err := model.Generate(vf.length, vf.symbols)
-		return v, true, err
+		spec := model.GenSpec{Length: vf.length, Symbols: vf.symbols}
+		if recorded != nil {
+			if !f.Changed("length") {
+				spec.Length = recorded.Length
+			}
+			if !f.Changed("symbols") {
+				spec.Symbols = recorded.Symbols
+			}
+		}
+		v, err := spec.Generate()
+		if err != nil {
+			return "", nil, err
+		}
+		return v, &spec, nil
 	case f.Changed("value"):
 		fmt.Fprintln(a.stderr, "keyward: warning: --value leaves the value in your shell history and in process listings; prefer the prompt or --value-stdin")
-		return vf.value, false, model.ValidateValue(vf.value)
+		return vf.value, nil, model.ValidateValue(vf.value)
 	case vf.stdin || !a.term.StdinIsTerminal():
 		if a.term.StdinIsTerminal() {
 			fmt.Fprintln(a.stderr, "keyward: reading the value from the terminal until ctrl-d; it echoes what you type (omit --value-stdin to be asked without echo)")
 		}
 		v, err := readStdinValue(a.stdin)
 		if err != nil {
-			return "", false, err
+			return "", nil, err
 		}
 		if err := model.ValidateValue(v); err != nil {
 			if v == "" {
-				return "", false, withHint(err, "pipe the value on stdin, use --generate, or run keyward on a terminal to be prompted")
+				return "", nil, withHint(err, "pipe the value on stdin, use --generate, or run keyward on a terminal to be prompted")
 			}
-			return "", false, err
+			return "", nil, err
 		}
-		return v, false, nil
+		return v, nil, nil
 	}
 	v, err := a.promptValue(name)
-	return v, false, err
+	return v, nil, err
 }
 
 // promptValue asks twice on the terminal, without echo.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -264,6 +265,47 @@ func runContract(t *testing.T, newEnv func(t *testing.T, c *clock) contractEnv) 
 		wantValue(t, e, s.Name, "value-two-1234567")
 		if g, _ := e.store.Get(ctx, s.Name); g.Version != 4 {
 			t.Errorf("refused Rotates changed the version to %d", g.Version)
+		}
+	})
+
+	t.Run("GeneratedSpec", func(t *testing.T) {
+		e := setup(t)
+		spec := &model.GenSpec{Length: 40, Symbols: true}
+		want := func(step string, g *model.GenSpec) {
+			t.Helper()
+			got, err := e.store.Get(ctx, "G")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got.Generated, g) {
+				t.Errorf("after %s: Generated = %+v, want %+v", step, got.Generated, g)
+			}
+		}
+		mustCreate(t, e, model.Secret{Name: "G", Generated: spec}, "generated-value-1")
+		spec.Length = 99 // the store keeps its own copy
+		want("Create", &model.GenSpec{Length: 40, Symbols: true})
+		desc := "d"
+		if _, err := e.store.Update(ctx, "G", model.Patch{Description: &desc}); err != nil {
+			t.Fatal(err)
+		}
+		want("Update", &model.GenSpec{Length: 40, Symbols: true})
+		if _, err := e.store.RotateGenerated(ctx, "G", "generated-value-2", &model.GenSpec{Length: 12}); err != nil {
+			t.Fatal(err)
+		}
+		want("RotateGenerated", &model.GenSpec{Length: 12})
+		if _, err := e.store.RotateGenerated(ctx, "G", "generated-value-3", &model.GenSpec{Length: 3}); err == nil {
+			t.Error("RotateGenerated with length 3 succeeded")
+		}
+		if _, err := e.store.Rollback(ctx, "G"); err != nil {
+			t.Fatal(err)
+		}
+		want("Rollback", &model.GenSpec{Length: 12})
+		if _, err := e.store.Rotate(ctx, "G", "typed-by-hand"); err != nil {
+			t.Fatal(err)
+		}
+		want("Rotate", nil)
+		if _, err := e.store.Create(ctx, model.Secret{Name: "BAD", Generated: &model.GenSpec{Length: 7}}, "v"); err == nil {
+			t.Error("Create with generate length 7 succeeded")
 		}
 	})
 
@@ -622,7 +664,7 @@ func mapsEqual(a, b map[string]string) bool {
 func sameSecret(a, b model.Secret) bool {
 	return a.Name == b.Name && a.Description == b.Description && mapsEqual(a.Metadata, b.Metadata) &&
 		a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt) && a.RotatedAt.Equal(b.RotatedAt) &&
-		a.Version == b.Version && a.RotateEvery == b.RotateEvery
+		a.Version == b.Version && a.RotateEvery == b.RotateEvery && reflect.DeepEqual(a.Generated, b.Generated)
 }
 
 func memRaw(b *memBackend) func(string) (string, bool) {

@@ -361,12 +361,23 @@ func (s *store) rename(ctx context.Context, name string, p model.Patch) (model.S
 // backend that can move values without reading them (a sealer) keeps the
 // current value as the previous one sealed, so that no passphrase is
 // needed.
-func (s *store) setValue(ctx context.Context, name string, opaque bool, next func(cur, prev string, hasPrev bool) (string, error)) (model.Secret, error) {
+func (s *store) setValue(ctx context.Context, name string, opaque bool, gen keepGen, next func(cur, prev string, hasPrev bool) (string, error)) (model.Secret, error) {
 	getSlot, setSlot := s.vals.Get, s.vals.Set
 	if opaque {
 		getSlot, setSlot = s.slots()
 	}
 	now := s.stamp()
+	bump := func(r *model.Secret) {
+		r.Version++
+		r.RotatedAt, r.UpdatedAt = now, now
+		if gen.set {
+			r.Generated = nil
+			if gen.spec != nil {
+				g := *gen.spec
+				r.Generated = &g
+			}
+		}
+	}
 	var updated model.Secret
 	var cur, oldPrev string
 	hadPrev, changed, noted, settled := false, false, false, false
@@ -394,8 +405,7 @@ func (s *store) setValue(ctx context.Context, name string, opaque bool, next fun
 				return nil, fmt.Errorf("store %s: %w", name, err)
 			}
 			list[i].NoValue = false
-			list[i].Version++
-			list[i].RotatedAt, list[i].UpdatedAt = now, now
+			bump(&list[i])
 			updated = list[i]
 			return list, nil
 		}
@@ -416,8 +426,7 @@ func (s *store) setValue(ctx context.Context, name string, opaque bool, next fun
 			if err := s.vals.Set(ctx, name, value); err != nil {
 				return nil, fmt.Errorf("store %s: %w", name, err)
 			}
-			list[i].Version++
-			list[i].RotatedAt, list[i].UpdatedAt = now, now
+			bump(&list[i])
 			updated = list[i]
 			return list, nil
 		}
@@ -477,8 +486,7 @@ func (s *store) setValue(ctx context.Context, name string, opaque bool, next fun
 				return nil, fmt.Errorf("store %s: %w", name, err)
 			}
 		}
-		list[i].Version++
-		list[i].RotatedAt, list[i].UpdatedAt = now, now
+		bump(&list[i])
 		updated = list[i]
 		return list, nil
 	}
@@ -564,15 +572,32 @@ func (s *store) finishSwap(ctx context.Context, name string) error {
 	return nil
 }
 
+// keepGen says what setValue does with the record's Generated: nothing
+// (a rollback: the previous value most likely came from the same spec), or
+// set it to spec (nil for a value entered by hand).
+type keepGen struct {
+	set  bool
+	spec *model.GenSpec
+}
+
 func (s *store) Rotate(ctx context.Context, name, value string) (model.Secret, error) {
+	return s.RotateGenerated(ctx, name, value, nil)
+}
+
+func (s *store) RotateGenerated(ctx context.Context, name, value string, gen *model.GenSpec) (model.Secret, error) {
 	if err := model.ValidateValue(value); err != nil {
 		return model.Secret{}, err
 	}
-	return s.setValue(ctx, name, true, func(string, string, bool) (string, error) { return value, nil })
+	if gen != nil {
+		if err := gen.Validate(); err != nil {
+			return model.Secret{}, err
+		}
+	}
+	return s.setValue(ctx, name, true, keepGen{set: true, spec: gen}, func(string, string, bool) (string, error) { return value, nil })
 }
 
 func (s *store) Rollback(ctx context.Context, name string) (model.Secret, error) {
-	return s.setValue(ctx, name, false, func(_, prev string, hasPrev bool) (string, error) {
+	return s.setValue(ctx, name, false, keepGen{}, func(_, prev string, hasPrev bool) (string, error) {
 		if !hasPrev {
 			return "", fmt.Errorf("%w: %s", ErrNoPrevious, name)
 		}

@@ -238,6 +238,13 @@ func encodeIndex(list []model.Secret) ([]byte, error) {
 		if s.NoValue {
 			b = append(b, "\nno_value = true"...)
 		}
+		if g := s.Generated; g != nil {
+			b = append(b, "\ngenerate_length = "...)
+			b = strconv.AppendInt(b, int64(g.Length), 10)
+			if g.Symbols {
+				b = append(b, "\ngenerate_symbols = true"...)
+			}
+		}
 		b = append(b, '\n')
 		if len(s.Metadata) > 0 {
 			keys = keys[:0]
@@ -465,6 +472,10 @@ type rawEntry struct {
 	rotateEvery  string
 	version      int64
 	syncVersions []int64 // of sec.Sync, in order
+	// generate_length (when genSet) and generate_symbols.
+	genLength  int64
+	genSet     bool
+	genSymbols bool
 }
 
 // place is what an error is about: a key (nil for the table's header) in
@@ -567,6 +578,15 @@ func (raw *rawIndex) check(path string) ([]model.Secret, error) {
 			return nil, at("secret %s: version %d is out of range", name, e.version)
 		}
 		e.sec.Version = int(e.version)
+		switch {
+		case e.genSet:
+			if e.genLength < model.MinGenerateLength || e.genLength > model.MaxGenerateLength {
+				return nil, at("secret %s: generate_length %d is out of range (%d to %d)", name, e.genLength, model.MinGenerateLength, model.MaxGenerateLength)
+			}
+			e.sec.Generated = &model.GenSpec{Length: int(e.genLength), Symbols: e.genSymbols}
+		case e.genSymbols:
+			return nil, at("secret %s: generate_symbols without generate_length", name)
+		}
 		if len(e.sec.Metadata) == 0 {
 			e.sec.Metadata = nil
 		}

@@ -43,6 +43,8 @@ func parseCanonical(data []byte) (raw *rawIndex, ok bool) {
 		seenVersion
 		seenRotateEvery
 		seenNoValue
+		seenGenLength
+		seenGenSymbols
 	)
 	const (
 		seenTarget = 1 << iota
@@ -163,6 +165,13 @@ func parseCanonical(data []byte) (raw *rawIndex, ok bool) {
 			case "no_value":
 				bit = seenNoValue
 				cur.sec.NoValue, j, ok = parseBool(text, j)
+			case "generate_length":
+				bit = seenGenLength
+				cur.genLength, j, ok = parseInt(text, j)
+				cur.genSet = true
+			case "generate_symbols":
+				bit = seenGenSymbols
+				cur.genSymbols, j, ok = parseBool(text, j)
 			default:
 				return nil, false
 			}

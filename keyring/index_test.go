@@ -26,6 +26,8 @@ var roundTripCases = []struct {
 	sec  model.Secret
 }{
 	{"minimal", model.Secret{Name: "A", Version: 1, CreatedAt: t0, UpdatedAt: t0}},
+	{"generated", model.Secret{Name: "G", Version: 3, CreatedAt: t0, UpdatedAt: t0, Generated: &model.GenSpec{Length: 40, Symbols: true}}},
+	{"generated without symbols", model.Secret{Name: "H", Version: 1, CreatedAt: t0, UpdatedAt: t0, Generated: &model.GenSpec{Length: 4096}}},
 	{"all fields", model.Secret{
 		Name: "OPENAI_API_KEY", Description: "OpenAI key for prod agents",
 		Metadata:  map[string]string{"env": "prod", "owner": "growth team", "service": "openai"},
@@ -154,6 +156,7 @@ func TestIndexLayout(t *testing.T) {
 		Name: "STRIPE_SECRET_KEY", Description: "live key", Version: 2,
 		Metadata:  map[string]string{"owner": "payments", "env": "prod", "team lead": "Ana"},
 		CreatedAt: t0, UpdatedAt: t0, RotatedAt: t0, RotateEvery: model.Duration(90 * model.Day),
+		Generated: &model.GenSpec{Length: 40, Symbols: true},
 	}
 	pulled := model.Secret{
 		Name: "C", Version: 2, CreatedAt: t0, UpdatedAt: t0, NoValue: true,
@@ -178,6 +181,8 @@ updated_at = 2025-03-14T09:26:53Z
 rotated_at = 2025-03-14T09:26:53Z
 version = 2
 rotate_every = "90d"
+generate_length = 40
+generate_symbols = true
 
 [secret.metadata]
 env = "prod"
@@ -269,6 +274,8 @@ var handEdited = []struct {
 	{"empty file", "", []model.Secret{}},
 	{"inline array of tables", "format = 1\nsecret = [{ name = \"A\" }, { name = \"B\", version = 3 }]\n", []model.Secret{{Name: "A"}, {Name: "B", Version: 3}}},
 	{"no_value false is the default", "[[secret]]\nname = \"A\"\nno_value = false\n", []model.Secret{{Name: "A"}}},
+	{"generate_symbols false, before the length", "[[secret]]\nname = \"A\"\ngenerate_symbols = false\ngenerate_length = 12 # hand-set\n", []model.Secret{{Name: "A", Generated: &model.GenSpec{Length: 12}}}},
+	{"inline generated", "secret = [{ name = 'A', generate_length = 20, generate_symbols = true }]\n", []model.Secret{{Name: "A", Generated: &model.GenSpec{Length: 20, Symbols: true}}}},
 	{"sync tables before metadata", "[[secret]]\nname = \"A\"\nno_value = true\n[[secret.sync]]\ntarget = \"v3 x\"\nversion = 2\n[[secret.sync]]\ntarget = \"v1 y\"\n[secret.metadata]\nk = \"v\"\n",
 		[]model.Secret{{Name: "A", NoValue: true, Metadata: map[string]string{"k": "v"}, Sync: []model.SyncState{{Target: "v3 x", Version: 2}, {Target: "v1 y"}}}}},
 	{"inline sync", "[[secret]]\nname = 'A'\nsync = [{ target = 'v3 x', generation = 9, pushed_at = 2025-03-14T10:26:53+01:00 }]\n",
@@ -336,6 +343,10 @@ var malformed = []struct {
 	{"newer format with new keys", "format = 2\n[[secret]]\nname = \"A\"\nnew_field = 'x'\n", "index.toml:1:1: unknown index format 2"},
 	{"key in the wrong case", "[[secret]]\nName = \"A\"\n", `index.toml:2:1: unknown key "Name" in [[secret]] table 1`},
 	{"metadata not a table", "[[secret]]\nname = \"A\"\nmetadata = 1\n", "index.toml:3:1: secret.metadata: incompatible types: the value is an integer; want a table"},
+	{"generate_length too short", "[[secret]]\nname = \"A\"\ngenerate_length = 4\n", "index.toml:1:1: secret A: generate_length 4 is out of range (8 to 4096)"},
+	{"generate_length zero", "[[secret]]\nname = \"A\"\ngenerate_length = 0\n", "index.toml:1:1: secret A: generate_length 0 is out of range"},
+	{"generate_symbols without a length", "[[secret]]\nname = \"A\"\ngenerate_symbols = true\n", "index.toml:1:1: secret A: generate_symbols without generate_length"},
+	{"generate_length not an integer", "[[secret]]\nname = \"A\"\ngenerate_length = \"40\"\n", "index.toml:3:1: secret.generate_length: incompatible types: the value is a string; want an integer"},
 	{"no_value not a boolean", "[[secret]]\nname = \"A\"\nno_value = \"yes\"\n", "index.toml:3:1: secret.no_value: incompatible types: the value is a string; want a boolean"},
 	{"header inside a multi-line string", "[[secret]]\nname = 'A'\n[[secret]]\nname = 'B'\ndescription = \"\"\"\n[[secret]]\n\"\"\"\n[[secret]]\nname = 'A'\n",
 		"index.toml: secret A is defined twice (tables 1 and 3)"},
@@ -739,6 +750,8 @@ func FuzzParseIndex(f *testing.F) {
 		// Two bad metadata pairs: the same one is reported every time.
 		"#\n[[secret]]\nname=\"B\"\n[secret.metadata]\n\"\"=\"7\\\\7\"\n\"88\"=\"\\t\"",
 		"[[secret]]\nname = \"B\"\nno_value = truex\n",
+		"[[secret]]\nname = \"B\"\ngenerate_length = 99999999999\ngenerate_symbols = true\n",
+		"[[secret]]\nname = \"B\"\ngenerate_length = 8\ngenerate_length = 9\n",
 		"[[secret]]\nname = \"B\"\n[[secret.sync]]\ntarget = \"t\"\n[secret.metadata]\n[[secret.sync]]\ntarget = \"t\"\n",
 		"[[secret]]\nname = \"B\"\n[[secret.sync]]\ntarget = \"t\"\nversion = 1\nversion = 2\n",
 		"[[secret.sync]]\ntarget = \"t\"\n[[secret]]\nname = \"B\"\n",

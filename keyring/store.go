@@ -30,7 +30,8 @@ type Store interface {
 	// HasPrevious reports whether a previous value is kept for rollback.
 	HasPrevious(ctx context.Context, name string) (bool, error)
 	// Create stores a new secret: the value in the keyring first, then the
-	// record in the index. Version is set to 1 and the times to now.
+	// record in the index. Version is set to 1 and the times to now;
+	// Generated is kept as the caller set it.
 	Create(ctx context.Context, s model.Secret, value string) (model.Secret, error)
 	// Update changes a record (description, metadata, policy, name); never
 	// the value. A rename moves the value (and the previous one) too.
@@ -39,7 +40,11 @@ type Store interface {
 	// bumps Version and sets RotatedAt. When the current value is missing
 	// from the keyring, it stores value and keeps the previous one as it
 	// is: a lost value is set again without losing the record.
+	// Rotate clears the record's Generated: the value was entered by hand.
 	Rotate(ctx context.Context, name, value string) (model.Secret, error)
+	// RotateGenerated is Rotate for a value made by model.Generate to gen,
+	// which the record keeps as its Generated (nil clears it).
+	RotateGenerated(ctx context.Context, name, value string, gen *model.GenSpec) (model.Secret, error)
 	// Rollback brings the previous value back as a new version; the value
 	// it replaces becomes the previous one. It fails with ErrNoPrevious
 	// when there is none.

@@ -23,6 +23,10 @@ type Secret struct {
 	NoValue bool
 	// Sync holds what was last pushed to each Julep account.
 	Sync []SyncState
+	// Generated is how the current value was generated (never the value),
+	// so that a rotation can generate the next one the same way; nil for
+	// a value entered by hand.
+	Generated *GenSpec
 }
 
 // Clone returns a copy that shares no map with s.
@@ -31,6 +35,10 @@ func (s Secret) Clone() Secret {
 		s.Metadata = maps.Clone(s.Metadata)
 	}
 	s.Sync = slices.Clone(s.Sync)
+	if s.Generated != nil {
+		g := *s.Generated
+		s.Generated = &g
+	}
 	return s
 }
 
@@ -88,6 +96,11 @@ func (s Secret) Validate() error {
 	}
 	if s.RotateEvery < 0 {
 		return invalid("rotate_every", "must not be negative")
+	}
+	if s.Generated != nil {
+		if err := s.Generated.Validate(); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -385,14 +385,14 @@ func (a *Model) formKey(msg tea.KeyPressMsg) tea.Cmd {
 			// A typed or pasted value is not thrown away unasked.
 			a.ask(confirmation{
 				prompt:  "Replace the value you entered with a generated one? y/N",
-				yes:     generateValue(a.genSeq),
+				yes:     generateValue(a.genSeq, f.genSettings()),
 				no:      "kept the value you entered",
 				back:    a.mode,
 				noWrite: true,
 			})
 			return nil
 		}
-		return generateValue(a.genSeq)
+		return generateValue(a.genSeq, f.genSettings())
 	case key.Matches(msg, k.Save):
 		return a.submitForm()
 	}
@@ -492,6 +492,7 @@ func (a *Model) submitForm() tea.Cmd {
 	switch f.kind {
 	case formNew:
 		s := f.secret()
+		s.Generated = f.value.genSpec()
 		f.saving = true
 		a.busy = opCreate.doing(s.Name)
 		return tea.Batch(createSecret(a.newWrite(), s, f.value.value()), a.setStatus(statusInfo, a.busy+"…"))
@@ -518,7 +519,7 @@ func (a *Model) submitForm() tea.Cmd {
 		n := model.Printable(f.orig.Name)
 		a.ask(confirmation{
 			prompt: "Rotate " + n + " to the new value? y/N · " + a.usedByText(f.orig.Name) + " · the current value is kept for rollback",
-			yes:    rotateSecret(a.newWrite(), f.orig.Name, f.value.value()),
+			yes:    rotateSecret(a.newWrite(), f.orig.Name, f.value.value(), f.value.genSpec()),
 			busy:   opRotate.doing(f.orig.Name),
 			no:     "not rotated yet: enter saves, esc cancels",
 			back:   modeRotate,

@@ -116,10 +116,10 @@ func clearClipboard(ctx context.Context, clip Clipboard, sum [32]byte, system bo
 	})
 }
 
-func generateValue(seq int) tea.Cmd {
+func generateValue(seq int, spec model.GenSpec) tea.Cmd {
 	return safe(func() tea.Msg {
-		v, err := model.Generate(model.DefaultGenerateLength, false)
-		return valueGeneratedMsg{seq: seq, value: v, err: err}
+		v, err := spec.Generate()
+		return valueGeneratedMsg{seq: seq, value: v, spec: spec, err: err}
 	})
 }
 
@@ -150,7 +150,8 @@ func (w writeTo) run(op writeOp, name string, do func(context.Context) (model.Se
 type batchStep struct {
 	op    writeOp
 	name  string
-	value string // opRotate only
+	value string         // opRotate only
+	gen   *model.GenSpec // opRotate: how value was generated; nil when typed
 }
 
 // writeBatch makes the Cmd of steps[i:], one write at a time: each write's
@@ -165,7 +166,9 @@ func writeBatch(w writeTo, steps []batchStep, i int) tea.Cmd {
 	var do func(context.Context) (model.Secret, error)
 	switch s.op {
 	case opRotate:
-		do = func(ctx context.Context) (model.Secret, error) { return w.st.Rotate(ctx, s.name, s.value) }
+		do = func(ctx context.Context) (model.Secret, error) {
+			return w.st.RotateGenerated(ctx, s.name, s.value, s.gen)
+		}
 	case opRollback:
 		do = func(ctx context.Context) (model.Secret, error) { return w.st.Rollback(ctx, s.name) }
 	case opDelete:
@@ -194,8 +197,10 @@ func updateSecret(w writeTo, name string, p model.Patch) tea.Cmd {
 	return w.run(opUpdate, name, func(ctx context.Context) (model.Secret, error) { return w.st.Update(ctx, name, p) })
 }
 
-func rotateSecret(w writeTo, name, value string) tea.Cmd {
-	return w.run(opRotate, name, func(ctx context.Context) (model.Secret, error) { return w.st.Rotate(ctx, name, value) })
+func rotateSecret(w writeTo, name, value string, gen *model.GenSpec) tea.Cmd {
+	return w.run(opRotate, name, func(ctx context.Context) (model.Secret, error) {
+		return w.st.RotateGenerated(ctx, name, value, gen)
+	})
 }
 
 func rollbackSecret(w writeTo, name string) tea.Cmd {

@@ -48,12 +48,23 @@ var fieldLabels = map[fieldID]string{
 type secretInput struct {
 	buf       []byte
 	generated bool
+	spec      model.GenSpec // how it was generated, when generated
 }
 
 func (s *secretInput) set(v string, generated bool) {
 	s.wipe()
 	s.buf = append(s.buf, v...)
 	s.generated = generated
+}
+
+// genSpec is how the value was generated, for the record; nil for a value
+// typed or pasted.
+func (s *secretInput) genSpec() *model.GenSpec {
+	if !s.generated {
+		return nil
+	}
+	g := s.spec
+	return &g
 }
 
 func (s *secretInput) value() string { return string(s.buf) }
@@ -162,6 +173,16 @@ func newInput(placeholder string, width int) textinput.Model {
 	in.SetStyles(st)
 	in.SetWidth(width)
 	return in
+}
+
+// genSettings is what ctrl+g generates to: in the rotate form, the spec the
+// current value was generated with, when it was (issue 13); else the
+// default.
+func (f *form) genSettings() model.GenSpec {
+	if f.kind == formRotate && f.orig.Generated != nil {
+		return *f.orig.Generated
+	}
+	return model.GenSpec{Length: model.DefaultGenerateLength}
 }
 
 func newForm(kind formKind, orig model.Secret, width int) *form {

@@ -129,6 +129,48 @@ func TestCreateGenerates(t *testing.T) {
 	if v := h.value("GENERATED"); v != gen {
 		t.Fatal("stored value is not the generated one")
 	}
+	if g := h.get("GENERATED").Generated; g == nil || *g != (model.GenSpec{Length: model.DefaultGenerateLength}) {
+		t.Fatalf("record's Generated = %+v, want the default spec", g)
+	}
+}
+
+// ctrl+g in the rotate form generates to the spec the record's value was
+// generated with, and the rotation records it; a typed value clears it
+// (issue 13).
+func TestRotateGeneratesToTheRecordsSpec(t *testing.T) {
+	seeds := fixture()
+	spec := model.GenSpec{Length: 40, Symbols: true}
+	seeds[1].s.Generated = &spec // GITHUB_TOKEN
+	h := newHarness(t, seeds)
+	h.selectName("GITHUB_TOKEN")
+	h.keys("r", "ctrl+g")
+	v := h.a.form.value.value()
+	if !h.a.form.value.generated || len(v) != 40 || !strings.ContainsFunc(v, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
+	}) {
+		t.Fatalf("ctrl+g in the rotate form: generated=%v, %d characters, want 40 with a symbol", h.a.form.value.generated, len(v))
+	}
+	if !strings.Contains(h.a.status.text, "generated a 40-character value with symbols") {
+		t.Fatalf("status = %q", h.a.status.text)
+	}
+	h.keys("enter", "y")
+	if h.value("GITHUB_TOKEN") != v {
+		t.Fatal("value not rotated to the generated one")
+	}
+	if g := h.get("GITHUB_TOKEN").Generated; g == nil || *g != spec {
+		t.Fatalf("after a generated rotation Generated = %+v, want %+v", g, spec)
+	}
+	// A typed value forgets the spec; ctrl+g then falls back to the default.
+	h.keys("r")
+	h.typeText("fake-typed-0007-TYPD")
+	h.keys("enter", "y")
+	if g := h.get("GITHUB_TOKEN").Generated; g != nil {
+		t.Fatalf("after a typed rotation Generated = %+v, want nil", g)
+	}
+	h.keys("r", "ctrl+g")
+	if n := len(h.a.form.value.buf); n != model.DefaultGenerateLength {
+		t.Fatalf("ctrl+g without a recorded spec made %d characters, want %d", n, model.DefaultGenerateLength)
+	}
 }
 
 func TestCreateKeyringErrorKeepsForm(t *testing.T) {

@@ -59,6 +59,7 @@ type clipboardCheckedMsg struct {
 type valueGeneratedMsg struct {
 	seq   int
 	value string
+	spec  model.GenSpec
 	err   error
 }
 

@@ -7,6 +7,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -24,8 +25,13 @@ func (a *Model) valueGenerated(msg valueGeneratedMsg) tea.Cmd {
 		return a.setStatus(statusError, "could not generate a value: "+msg.err.Error())
 	}
 	a.form.value.set(msg.value, true)
+	a.form.value.spec = msg.spec
 	a.form.validate(a.exists)
-	return a.setStatus(statusSuccess, "generated a 32-character value")
+	what := fmt.Sprintf("generated a %d-character value", msg.spec.Length)
+	if msg.spec.Symbols {
+		what += " with symbols"
+	}
+	return a.setStatus(statusSuccess, what)
 }
 
 // formFailed keeps the form open with the store's refusal, so the user can

@@ -25,6 +25,7 @@ type session struct {
 type sessionValue struct {
 	value     []byte // nil when skipped
 	generated bool
+	gen       *model.GenSpec // how value was generated; nil when typed
 }
 
 func (s *session) wipe() {
@@ -93,6 +94,7 @@ func (a *Model) sessionNext(skip bool) tea.Cmd {
 		}
 		v.value = append([]byte(nil), f.value.buf...)
 		v.generated = f.value.generated
+		v.gen = f.value.genSpec()
 	}
 	s.given = append(s.given, v)
 	a.closeForm()
@@ -129,7 +131,7 @@ func (a *Model) askSession() tea.Cmd {
 		if v.generated {
 			how = " (generated)"
 		}
-		steps = append(steps, batchStep{op: opRotate, name: name, value: string(v.value)})
+		steps = append(steps, batchStep{op: opRotate, name: name, value: string(v.value), gen: v.gen})
 		listed = append(listed, name+how)
 	}
 	if len(steps) == 0 {

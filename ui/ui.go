@@ -30,6 +30,7 @@ type Store interface {
 	Create(ctx context.Context, s model.Secret, value string) (model.Secret, error)
 	Update(ctx context.Context, name string, p model.Patch) (model.Secret, error)
 	Rotate(ctx context.Context, name, value string) (model.Secret, error)
+	RotateGenerated(ctx context.Context, name, value string, gen *model.GenSpec) (model.Secret, error)
 	Rollback(ctx context.Context, name string) (model.Secret, error)
 	Delete(ctx context.Context, name string) error
 	// Get and RecordSync let a push (julep.Push) read a record and keep

@@ -60,6 +60,11 @@ func (s *watchedStore) Rotate(ctx context.Context, name, value string) (model.Se
 	return s.MemStore.Rotate(ctx, name, value)
 }
 
+func (s *watchedStore) RotateGenerated(ctx context.Context, name, value string, gen *model.GenSpec) (model.Secret, error) {
+	defer s.touch()
+	return s.MemStore.RotateGenerated(ctx, name, value, gen)
+}
+
 func (s *watchedStore) Rollback(ctx context.Context, name string) (model.Secret, error) {
 	defer s.touch()
 	return s.MemStore.Rollback(ctx, name)
