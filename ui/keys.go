@@ -5,6 +5,7 @@ import (
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
+	"github.com/keyward/keyward/ui/tasks"
 )
 
 // keyMap is every key binding of the root. Bindings that do not apply in the
@@ -41,13 +42,15 @@ type keyMap struct {
 }
 
 func newKeyMap() keyMap {
+	// The moving keys are the tasks view's: one definition for both views.
+	mv := tasks.DefaultKeyMap()
 	return keyMap{
-		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Top:      key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "top")),
-		Bottom:   key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "bottom")),
-		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+f"), key.WithHelp("pgdn", "page down")),
+		Up:       mv.Up,
+		Down:     mv.Down,
+		Top:      mv.Top,
+		Bottom:   mv.Bottom,
+		PageUp:   mv.PageUp,
+		PageDown: mv.PageDown,
 		Focus:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "switch pane")),
 		Tasks:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tasks")),
 
