@@ -31,13 +31,13 @@ type Config struct {
 	DefaultSort      model.SortKey
 	TasksDir         string // tasks_dir, as written (see ResolveTasks)
 	Backend          string // backend: "auto", "keyring" or "file"; "" when not set
-	// UnlockCache is how long the file backend's unlocked identity stays
-	// in the kernel session keyring (Linux); 0 is off.
-	UnlockCache time.Duration
 	Colors           Colors
 	Julep            Julep
 	// Views are the TUI's saved filters, its tabs (1…9), in order.
 	Views []View
+	// UnlockCache is how long the file backend's unlocked identity stays
+	// in the kernel session keyring (Linux); 0 is off.
+	UnlockCache time.Duration
 }
 
 // View is one [[views]] entry: a named filter the TUI shows as a tab.
