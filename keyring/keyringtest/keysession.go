@@ -41,3 +41,21 @@ func JoinKeySession() error {
 	}
 	return nil
 }
+
+// InKeySession reports whether the calling goroutine runs in a session
+// keyring of its own (JoinKeySession), which the process's other threads do
+// not share.
+func InKeySession() bool {
+	mine, err := keyctl.SessionID()
+	if err != nil || mine == 0 {
+		return false
+	}
+	// A new goroutine never runs on a locked thread: it sees the process's
+	// session.
+	other := make(chan int)
+	go func() {
+		id, _ := keyctl.SessionID()
+		other <- id
+	}()
+	return <-other != mine
+}
