@@ -55,6 +55,18 @@ func readValue(t *testing.T, st *FileStore) {
 	}
 }
 
+// command opens the store as a new command would, reads API_KEY through
+// it, and checks that it asked for the passphrase want times.
+func command(t *testing.T, open func() (*FileStore, *int), want int, when string) *FileStore {
+	t.Helper()
+	st, asked := open()
+	readValue(t, st)
+	if *asked != want {
+		t.Errorf("%s, a command asked for the passphrase %d times, want %d", when, *asked, want)
+	}
+	return st
+}
+
 // notOutside checks that the process's own session keyring (any other
 // thread's) has no key named desc: the test's session was its own.
 func notOutside(t *testing.T, desc string) {
@@ -70,11 +82,7 @@ func notOutside(t *testing.T, desc string) {
 
 func TestUnlockCacheHit(t *testing.T) {
 	open, desc := cachedStore(t, time.Minute)
-	first, asked := open()
-	readValue(t, first)
-	if *asked != 1 {
-		t.Fatalf("the first command asked %d times, want 1", *asked)
-	}
+	command(t, open, 1, "first")
 	k, ok, err := keyctl.Find(desc)
 	if err != nil || !ok {
 		t.Fatalf("no key %s after an unlock: %v", desc, err)
@@ -86,11 +94,7 @@ func TestUnlockCacheHit(t *testing.T) {
 	if !strings.HasPrefix(string(p), "AGE-SECRET-KEY-1") || strings.Contains(string(p), "sk-cached") {
 		t.Errorf("the key holds %d bytes that are not the identity alone", len(p))
 	}
-	second, asked := open()
-	readValue(t, second)
-	if *asked != 0 {
-		t.Errorf("a second command in the session asked %d times, want 0", *asked)
-	}
+	second := command(t, open, 0, "next in the session")
 	state, err := second.UnlockState()
 	if err != nil || !state.Available || !state.Cached || state.ExpiresIn == "" {
 		t.Errorf("UnlockState = %+v, %v; want cached with a time left", state, err)
@@ -99,16 +103,11 @@ func TestUnlockCacheHit(t *testing.T) {
 
 func TestUnlockCacheOff(t *testing.T) {
 	open, desc := cachedStore(t, 0)
-	first, _ := open()
-	readValue(t, first)
+	command(t, open, 1, "first")
 	if _, ok, _ := keyctl.Find(desc); ok {
 		t.Fatal("UnlockCache 0 left a key in the session keyring")
 	}
-	second, asked := open()
-	readValue(t, second)
-	if *asked != 1 {
-		t.Errorf("without the cache the second command asked %d times, want 1", *asked)
-	}
+	command(t, open, 1, "without the cache, next")
 }
 
 // TestUnlockCacheForeign: a key under the store's description that is not
@@ -146,11 +145,7 @@ func TestUnlockCacheForeign(t *testing.T) {
 			if !ok {
 				t.Fatal("the planted key is not there")
 			}
-			st, asked := open()
-			readValue(t, st)
-			if *asked != 1 {
-				t.Errorf("with a foreign key cached, the passphrase was asked %d times, want 1", *asked)
-			}
+			command(t, open, 1, "with a foreign key cached")
 			k, ok, _ := keyctl.Find(desc)
 			if !ok || k.ID == planted.ID || k.Perm != keyctl.Perm {
 				t.Errorf("after the unlock the key is %+v (found %v), want a new one replacing %d", k, ok, planted.ID)
@@ -161,8 +156,7 @@ func TestUnlockCacheForeign(t *testing.T) {
 
 func TestUnlockCacheTwoStores(t *testing.T) {
 	open, descA := cachedStore(t, time.Minute)
-	a, _ := open()
-	readValue(t, a)
+	command(t, open, 1, "first")
 	b, asked := newFileStore(t, nil, testPassphrase)
 	rb, _, err := b.fv.meta()
 	if err != nil {
@@ -189,8 +183,7 @@ func TestUnlockCacheExpires(t *testing.T) {
 	// The kernel counts whole seconds of the wall clock: start just after
 	// one begins, so the key lives close to a second.
 	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second + 20*time.Millisecond)))
-	first, _ := open()
-	readValue(t, first)
+	command(t, open, 1, "first")
 	if _, ok, _ := keyctl.Find(desc); !ok {
 		t.Fatal("not cached after an unlock")
 	}
@@ -210,17 +203,12 @@ func TestUnlockCacheExpires(t *testing.T) {
 			t.Fatal("the cached unlock outlived its 1 s timeout by 10 s")
 		}
 	}
-	later, asked := open()
-	readValue(t, later)
-	if *asked != 1 {
-		t.Errorf("after the timeout the passphrase was asked %d times, want 1", *asked)
-	}
+	command(t, open, 1, "after the timeout")
 }
 
 func TestLock(t *testing.T) {
 	open, desc := cachedStore(t, time.Minute)
-	st, _ := open()
-	readValue(t, st)
+	st := command(t, open, 1, "first")
 	dropped, err := st.Lock()
 	if err != nil || !dropped {
 		t.Fatalf("Lock = %v, %v; want true", dropped, err)
@@ -238,9 +226,8 @@ func TestLock(t *testing.T) {
 	}
 	// Lock forgets the process's own identity too.
 	next.Lock()
-	before := *asked
 	readValue(t, next)
-	if *asked != before+1 {
+	if *asked != 2 {
 		t.Error("after Lock the same store read a value without asking")
 	}
 	state, err := next.UnlockState()
