@@ -135,7 +135,11 @@ func (a *app) store() (keyring.Store, error) {
 	}
 	a.backend = backend
 	if backend == "file" {
-		st, err := keyring.NewFileStore(keyring.FileOptions{IndexPath: a.indexPath, Now: a.now, Passphrase: a.passphrase})
+		cache, err := a.unlockCache()
+		if err != nil {
+			return nil, err
+		}
+		st, err := keyring.NewFileStore(keyring.FileOptions{IndexPath: a.indexPath, Now: a.now, Passphrase: a.passphrase, UnlockCache: cache})
 		if err != nil {
 			return nil, err
 		}
@@ -183,6 +187,20 @@ func (a *app) resolveBackend() (string, error) {
 		return "file", nil
 	}
 	return "", withHint(usagef("unknown backend %q", b), "use auto, keyring or file (--backend, KEYWARD_BACKEND, or backend in config.toml)")
+}
+
+// unlockCache is how long the file backend's unlock stays in the session
+// keyring: KEYWARD_UNLOCK_CACHE, else unlock_cache in config.toml, else 15m.
+func (a *app) unlockCache() (time.Duration, error) {
+	env := a.getenv("KEYWARD_UNLOCK_CACHE")
+	if env == "" {
+		return a.cfg.UnlockCache, nil
+	}
+	d, err := config.ParseUnlockCache(env)
+	if err != nil {
+		return 0, withHint(usagef("KEYWARD_UNLOCK_CACHE=%q: %v", env, err), "e.g. KEYWARD_UNLOCK_CACHE=5m, or off")
+	}
+	return d, nil
 }
 
 func firstNonEmpty(ss ...string) string {

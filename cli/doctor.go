@@ -49,8 +49,9 @@ problems if any.`,
 			if err := st.Ping(ctx); err != nil {
 				keyringOK, hint = false, a.hintFor(err)
 				problem(a.backend + ": " + err.Error())
-			} else if a.backend == "file" {
+			} else if fs, isFile := st.(*keyring.FileStore); isFile {
 				ok("the file store is set up")
+				ok(a.unlockLine(fs))
 			} else {
 				ok("keyring answers (" + where + ")")
 			}

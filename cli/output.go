@@ -17,6 +17,9 @@ import (
 // secretJSON is a record as list --json and get --json print it. The field
 // names are a contract with users' scripts.
 type secretJSON struct {
+	// Backend is where the value lives: "keyring", "file" or "demo" (the
+	// in-memory store of --demo).
+	Backend     string            `json:"backend"`
 	Name        string            `json:"name"`
 	Description string            `json:"description"`
 	Metadata    map[string]string `json:"metadata"`     // {} when none
@@ -61,8 +64,11 @@ type getJSON struct {
 
 func jsonTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-func toJSON(s *model.Secret, now time.Time) secretJSON {
+// toJSON is the one place a record becomes JSON, for every command's
+// --json; backend is the app's (a.backend).
+func toJSON(s *model.Secret, now time.Time, backend string) secretJSON {
 	out := secretJSON{
+		Backend:     backend,
 		Name:        s.Name,
 		Description: s.Description,
 		Metadata:    s.Metadata,
@@ -99,7 +105,7 @@ func toJSON(s *model.Secret, now time.Time) secretJSON {
 // shape. It never holds a value.
 func (a *app) recordJSON(s *model.Secret) error {
 	a.demoNote()
-	return writeJSON(a.stdout, toJSON(s, a.now()))
+	return writeJSON(a.stdout, toJSON(s, a.now(), a.backend))
 }
 
 // recordsJSON is recordJSON for commands that change several secrets
@@ -109,7 +115,7 @@ func (a *app) recordsJSON(list []model.Secret) error {
 	now := a.now()
 	out := make([]secretJSON, len(list))
 	for i := range list {
-		out[i] = toJSON(&list[i], now)
+		out[i] = toJSON(&list[i], now, a.backend)
 	}
 	return writeJSON(a.stdout, out)
 }

@@ -158,7 +158,7 @@ metadata is always an object.`,
 			if asJSON {
 				out := make([]secretJSON, len(list))
 				for i := range list {
-					out[i] = toJSON(&list[i], now)
+					out[i] = toJSON(&list[i], now, a.backend)
 				}
 				return writeJSON(a.stdout, out)
 			}
@@ -255,7 +255,7 @@ scripts and pipes. It refuses a terminal stdout unless --reveal is given too.`,
 				}
 			}
 			if asJSON {
-				out := getJSON{secretJSON: toJSON(&sec, now), HasPrevious: hasPrev}
+				out := getJSON{secretJSON: toJSON(&sec, now, a.backend), HasPrevious: hasPrev}
 				if !sec.NoValue && !missing {
 					out.MaskedValue = model.Mask(value)
 				}

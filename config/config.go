@@ -35,6 +35,9 @@ type Config struct {
 	Julep            Julep
 	// Views are the TUI's saved filters, its tabs (1…9), in order.
 	Views []View
+	// UnlockCache is how long the file backend's unlocked identity stays
+	// in the kernel session keyring (Linux); 0 is off.
+	UnlockCache time.Duration
 }
 
 // View is one [[views]] entry: a named filter the TUI shows as a tab.
@@ -78,9 +81,34 @@ func Default() Config {
 		RevealTimeout:    20 * time.Second,
 		ClipboardTimeout: 30 * time.Second,
 		StatusTimeout:    5 * time.Second,
+		UnlockCache:      DefaultUnlockCache,
 		DefaultSort:      model.SortName,
 		Views:            DefaultViews(),
 	}
+}
+
+// DefaultUnlockCache is unlock_cache when config.toml does not set it.
+const DefaultUnlockCache = 15 * time.Minute
+
+// MaxUnlockCache bounds unlock_cache: past a working day, a passphrase
+// typed once would guard nothing.
+const MaxUnlockCache = 24 * time.Hour
+
+// ParseUnlockCache reads unlock_cache (and KEYWARD_UNLOCK_CACHE): a
+// duration from 1s to 24h such as "15m", or "off" or "0" for none.
+func ParseUnlockCache(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if strings.EqualFold(s, "off") {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	switch {
+	case err == nil && d == 0:
+		return 0, nil
+	case err != nil || d < time.Second || d > MaxUnlockCache:
+		return 0, fmt.Errorf("want a duration from 1s to 24h such as \"15m\", or \"off\"")
+	}
+	return d, nil
 }
 
 // Path returns where config.toml lives for an index file: in the same
@@ -176,6 +204,18 @@ func Parse(name, text string) (Config, []string) {
 			warn("", "backend", "want \"auto\", \"keyring\" or \"file\"; using auto")
 		}
 	}
+	if v, ok := raw["unlock_cache"]; ok {
+		s, isStr := v.(string)
+		d, err := ParseUnlockCache(s)
+		if !isStr {
+			err = fmt.Errorf("want a duration in quotes such as \"15m\", or \"off\"")
+		}
+		if err != nil {
+			warn("", "unlock_cache", "%v; using %s", err, cfg.UnlockCache)
+		} else {
+			cfg.UnlockCache = d
+		}
+	}
 	if v, ok := raw["colors"]; ok {
 		tbl, isTbl := v.(map[string]any)
 		if !isTbl {
@@ -245,7 +285,7 @@ func Parse(name, text string) (Config, []string) {
 		})
 	}
 	known := map[string]bool{"reveal_timeout": true, "clipboard_timeout": true, "status_timeout": true,
-		"default_sort": true, "tasks_dir": true, "backend": true, "colors": true, "julep": true, "views": true}
+		"default_sort": true, "tasks_dir": true, "backend": true, "unlock_cache": true, "colors": true, "julep": true, "views": true}
 	var unknown []string
 	for k := range raw {
 		if !known[k] {

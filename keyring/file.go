@@ -20,6 +20,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/keyward/keyward/internal/atomicfile"
+	"github.com/keyward/keyward/keyring/internal/keyctl"
 	"github.com/keyward/keyward/model"
 )
 
@@ -132,6 +133,10 @@ type FileOptions struct {
 	Passphrase func() (string, error)
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// UnlockCache is how long the unlocked identity stays in the kernel
+	// session keyring (Linux), so that the next commands of the session
+	// need no passphrase; 0 keeps it in this process only. See Lock.
+	UnlockCache time.Duration
 }
 
 // FileStore is the Store over the encrypted file backend and the index
@@ -155,7 +160,7 @@ func NewFileStore(opts FileOptions) (*FileStore, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	fv := &fileValues{dir: ValuesDir(opts.IndexPath), passphrase: opts.Passphrase}
+	fv := &fileValues{dir: ValuesDir(opts.IndexPath), passphrase: opts.Passphrase, cacheFor: opts.UnlockCache}
 	return &FileStore{
 		store:     store{vals: fv, idx: &fileIndex{path: opts.IndexPath}, now: opts.Now, jr: journalFor(opts.IndexPath)},
 		indexPath: opts.IndexPath,
@@ -172,8 +177,9 @@ func (s *FileStore) Backend() string { return "file" }
 // ValuesDir returns the folder of the encrypted values.
 func (s *FileStore) ValuesDir() string { return s.fv.dir }
 
-// Unlock unwraps the identity now (asking for the passphrase), so that a
-// caller can time it or fail early. Later reads reuse it.
+// Unlock unwraps the identity now (from the session's unlock cache, else
+// asking for the passphrase), so that a caller can time it or fail early.
+// Later reads reuse it.
 func (s *FileStore) Unlock() error {
 	_, err := s.fv.identity()
 	return err
@@ -183,6 +189,7 @@ func (s *FileStore) Unlock() error {
 type fileValues struct {
 	dir        string
 	passphrase func() (string, error)
+	cacheFor   time.Duration // the unlock cache's timeout; 0: none
 
 	mu        sync.Mutex
 	recipient *age.X25519Recipient
@@ -221,14 +228,36 @@ func (v *fileValues) meta() (*age.X25519Recipient, []byte, error) {
 	return r, key, nil
 }
 
-// identity unwraps the identity with the passphrase, once per process.
+// identity returns the unlocked identity, once per process: from the
+// session's unlock cache when it holds this store's, else unwrapped with
+// the passphrase (and then cached for the session).
 func (v *fileValues) identity() (*age.X25519Identity, error) {
+	r, _, err := v.meta()
+	if err != nil {
+		return nil, err
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.id != nil || v.idErr != nil {
 		return v.id, v.idErr
 	}
+	desc := ""
+	if v.cacheFor > 0 {
+		desc = cacheDescription(v.dir, r)
+		if id, _ := cachedIdentity(desc, r); id != nil {
+			v.id = id
+			return id, nil
+		}
+	}
 	v.id, v.idErr = v.unwrap()
+	if v.idErr == nil && v.id.Recipient().String() != r.String() {
+		v.id, v.idErr = nil, fmt.Errorf("unlock the file store: %w (identity.age does not belong to this store)", ErrDamaged)
+	}
+	if v.idErr == nil && desc != "" {
+		// Best effort: without a session keyring the next command asks
+		// again, as it always did.
+		_ = keyctl.Put(desc, []byte(v.id.String()), v.cacheFor)
+	}
 	return v.id, v.idErr
 }
 
