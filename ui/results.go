@@ -301,6 +301,8 @@ func describeErr(err error) string {
 		return msg + " — another process may have removed it; ctrl+r reloads"
 	case errors.Is(err, keyring.ErrExists):
 		return msg + " — pick another name (ctrl+r shows secrets added elsewhere)"
+	case errors.Is(err, keyring.ErrUnchanged):
+		return "not rotated: the new value is the same as the current one — type another value, or esc"
 	case errors.Is(err, keyring.ErrNoPrevious):
 		return msg + " — only a rotated secret can be rolled back"
 	}
