@@ -566,9 +566,8 @@ func (raw *rawIndex) check(path string) ([]model.Secret, error) {
 			if err != nil {
 				return nil, at("secret %s: %v", name, err)
 			}
-			// model.ParseDuration does not catch every overflow ("217000d"
-			// wraps around); what wrapped is rarely whole hours, which is
-			// all encodeIndex can write back.
+			// model.ParseDuration keeps it within model.MaxDuration, in
+			// whole hours, which is all encodeIndex can write back.
 			if d < 0 || d%model.Duration(time.Hour) != 0 {
 				return nil, at("secret %s: rotate_every %q is too long", name, model.Printable(e.rotateEvery))
 			}

@@ -117,6 +117,47 @@ func TestValidateValue(t *testing.T) {
 	}
 }
 
+func TestDurationLimit(t *testing.T) {
+	for _, in := range []string{"107000d", "40000w", "36501d", strings.Repeat("9", 5000) + "d"} {
+		_, err := ParseDuration(in)
+		if err == nil || !strings.Contains(err.Error(), "longer than the limit of 100 years (36500d)") {
+			t.Errorf("ParseDuration(%q) error = %v, want the 100-year limit", Clip(in, 20), err)
+		}
+		if err != nil && len(err.Error()) > 200 {
+			t.Errorf("ParseDuration error is %d bytes long; want the input clipped", len(err.Error()))
+		}
+		if _, err := ParsePolicy(in); err == nil {
+			t.Errorf("ParsePolicy(%q) succeeded", Clip(in, 20))
+		}
+	}
+	for _, d := range []Duration{-1, Duration(MaxDuration + time.Hour), Duration(1<<63 - 1)} {
+		if err := (Secret{Name: "A", RotateEvery: d}).Validate(); err == nil {
+			t.Errorf("Validate with rotate_every %d succeeded", d)
+		}
+	}
+	if err := (Secret{Name: "A", RotateEvery: Duration(MaxDuration)}).Validate(); err != nil {
+		t.Errorf("Validate with rotate_every 36500d: %v", err)
+	}
+}
+
+func TestHumanAge(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, tt := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{-time.Hour, "0m"}, {5 * time.Minute, "5m"}, {3 * time.Hour, "3h"}, {12 * Day, "12d"},
+		{12 * Week, "12w"}, {3 * 365 * Day, "3y"}, {100*365*Day - time.Hour, "99y"}, {MaxDuration, ">99y"},
+		// A year-0 created_at (issue 11, item 9): Sub saturates at 292y.
+		{now.Sub(time.Time{}), ">99y"},
+		{Secret{CreatedAt: time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)}.Age(now), ">99y"},
+	} {
+		if got := HumanAge(tt.d); got != tt.want || len(got) > 4 {
+			t.Errorf("HumanAge(%v) = %q, want %q (at most 4 bytes, the table's column)", tt.d, got, tt.want)
+		}
+	}
+}
+
 func TestParseDuration(t *testing.T) {
 	tests := []struct {
 		in   string
@@ -136,6 +177,18 @@ func TestParseDuration(t *testing.T) {
 		{"5m", 0, "", false},
 		{"-3d", 0, "", false},
 		{"99999999999999999999d", 0, "", false},
+		// issue 11, item 9: nothing wraps around; 100 years is the limit.
+		{"36500d", MaxDuration, "36500d", true},
+		{"5214w", 5214 * Week, "5214w", true},
+		{"876000h", MaxDuration, "36500d", true},
+		{"36501d", 0, "", false},
+		{"876001h", 0, "", false},
+		{"107000d", 0, "", false},
+		{"40000w", 0, "", false},
+		{"36000d501d", 0, "", false},
+		{"5214w3d", 0, "", false},
+		{"2400000h", 0, "", false},
+		{"9223372036854775807h", 0, "", false},
 	}
 	for _, tt := range tests {
 		got, err := ParseDuration(tt.in)

@@ -74,13 +74,13 @@ func ValidateMetadataKey(key string) error {
 		return invalid("metadata", "key must not be empty")
 	}
 	if strings.ContainsRune(key, '=') {
-		return invalid("metadata", "key %q must not contain '='", Printable(key))
+		return invalid("metadata", "key %q must not contain '='", echo(key))
 	}
 	if hasControl(key) {
-		return invalid("metadata", "key %q must not contain control characters", Printable(key))
+		return invalid("metadata", "key %q must not contain control characters", echo(key))
 	}
 	if !utf8.ValidString(key) {
-		return invalid("metadata", "key %q is not valid UTF-8", Printable(key))
+		return invalid("metadata", "key %q is not valid UTF-8", echo(key))
 	}
 	return nil
 }
@@ -89,10 +89,10 @@ func ValidateMetadataKey(key string) error {
 // characters (metadata is shown on one line everywhere).
 func ValidateMetadataValue(key, value string) error {
 	if hasControl(value) {
-		return invalid("metadata", "value of %q must not contain control characters", Printable(key))
+		return invalid("metadata", "value of %q must not contain control characters", echo(key))
 	}
 	if !utf8.ValidString(value) {
-		return invalid("metadata", "value of %q is not valid UTF-8", Printable(key))
+		return invalid("metadata", "value of %q is not valid UTF-8", echo(key))
 	}
 	return nil
 }
@@ -102,7 +102,7 @@ func ValidateMetadataValue(key, value string) error {
 func ParseMetadataPair(pair string) (key, value string, err error) {
 	k, v, ok := strings.Cut(pair, "=")
 	if !ok {
-		return "", "", invalid("metadata", "%q is not key=value", Printable(pair))
+		return "", "", invalid("metadata", "%q is not key=value", echo(pair))
 	}
 	if err := ValidateMetadataKey(k); err != nil {
 		return "", "", err
@@ -212,7 +212,7 @@ func ParseMetadata(pairs []string) (map[string]string, error) {
 			return nil, &MetadataError{Index: i + 1, Err: err}
 		}
 		if _, dup := md[k]; dup {
-			return nil, &MetadataError{Index: i + 1, Err: invalid("metadata", "key %q is given twice", Printable(k))}
+			return nil, &MetadataError{Index: i + 1, Err: invalid("metadata", "key %q is given twice", echo(k))}
 		}
 		if md == nil {
 			md = make(map[string]string, len(pairs))

@@ -94,8 +94,8 @@ func (s Secret) Validate() error {
 	if hasControl(s.Description) && !onlyNewlinesAndTabs(s.Description) {
 		return invalid("description", "must not contain control characters other than newlines and tabs")
 	}
-	if s.RotateEvery < 0 {
-		return invalid("rotate_every", "must not be negative")
+	if err := CheckDuration(s.RotateEvery); err != nil {
+		return invalid("rotate_every", "%s", err.(*ValidationError).Msg)
 	}
 	if s.Generated != nil {
 		if err := s.Generated.Validate(); err != nil {
