@@ -19,7 +19,6 @@ func (e *QueryError) Error() string {
 	return fmt.Sprintf("filter: column %d: %s: %s", e.Column, echo(e.Term), e.Msg)
 }
 
-
 type termKind int
 
 const (
