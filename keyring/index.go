@@ -294,7 +294,7 @@ func appendSync(b []byte, st *model.SyncState) []byte {
 // checkWritable holds a record to the rules parseIndex enforces, plus what
 // the file format can represent.
 func checkWritable(s *model.Secret) error {
-	if err := s.Validate(); err != nil {
+	if err := s.ValidateStored(); err != nil {
 		return err
 	}
 	if !utf8.ValidString(s.Description) {
@@ -589,15 +589,12 @@ func (raw *rawIndex) check(path string) ([]model.Secret, error) {
 		if len(e.sec.Metadata) == 0 {
 			e.sec.Metadata = nil
 		}
-		// plainRecord answers for most records without Validate's map
-		// walk in rune steps; the name was checked above.
+		// plainRecord answers for most records without ValidateStored's
+		// map walk in rune steps; the name was checked above. A record
+		// is held to the rules keyward always had, not to the newer
+		// limits on input (model.Secret.ValidateStored says why).
 		if !plainRecord(&e.sec) {
-			if err := e.sec.Validate(); err != nil {
-				// Validate visits metadata in map order; with two bad pairs,
-				// report the first in key order, the same on every run.
-				if merr := firstMetadataError(e.sec.Metadata); merr != nil {
-					err = merr
-				}
+			if err := e.sec.ValidateStored(); err != nil {
 				return nil, at("secret %s: %v", name, err)
 			}
 		}
@@ -622,10 +619,10 @@ func (raw *rawIndex) check(path string) ([]model.Secret, error) {
 	return out, nil
 }
 
-// plainRecord reports, cheaply, that s passes model's Validate given a valid
-// name: a description and metadata of printable ASCII, keys not empty and
-// without '=', no negative policy. Anything else goes through Validate
-// (FuzzParseIndex checks that every record read passes Validate).
+// plainRecord reports, cheaply, that s passes model's ValidateStored given a
+// valid name: a description and metadata of printable ASCII, keys not empty
+// and without '=', no negative policy. Anything else goes through
+// ValidateStored (FuzzParseIndex checks that every record read passes it).
 func plainRecord(s *model.Secret) bool {
 	if s.RotateEvery < 0 || !printableASCII(s.Description) {
 		return false
@@ -647,16 +644,3 @@ func printableASCII(s string) bool {
 	return true
 }
 
-// firstMetadataError returns the error for the first invalid pair of m in
-// key order, or nil.
-func firstMetadataError(m map[string]string) error {
-	for _, k := range model.SortedKeys(m) {
-		if err := model.ValidateMetadataKey(k); err != nil {
-			return err
-		}
-		if err := model.ValidateMetadataValue(k, m[k]); err != nil {
-			return err
-		}
-	}
-	return nil
-}

@@ -119,6 +119,7 @@ func (a *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 				return cmd
 			}
 			a.form = newForm(formEdit, *sel, a.formInputWidth())
+			a.form.validate(a.exists) // its notes show at once; errors once touched
 			a.mode = modeForm
 			return nil
 		case key.Matches(msg, k.Rotate):

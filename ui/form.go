@@ -321,11 +321,16 @@ func (f *form) validate(exists func(string) bool) {
 		if _, err := model.ParsePolicy(f.policy.Value()); err != nil {
 			f.errs[fieldPolicy] = err.Error()
 		}
+		// A description an older keyward kept past today's limits may
+		// stay as it is: only a changed one is held to them.
 		s := model.Secret{Name: name, Description: f.desc.Value()}
-		if err := s.Validate(); err != nil && f.errs[fieldName] == "" {
+		if err := s.Validate(); err != nil && f.errs[fieldName] == "" && s.Description != f.orig.Description {
 			if ve, ok := err.(*model.ValidationError); ok && ve.Field == "description" {
 				f.errs[fieldDescription] = err.Error()
 			}
+		}
+		if d := f.desc.Value(); model.Visible(d) != d {
+			f.warns[fieldDescription] = "it has invisible characters, shown as \\u…: they are kept as they are"
 		}
 	}
 	if f.hasValue() {
@@ -477,7 +482,9 @@ func (f *form) rows(st *styles, w int) (b []string, from, to int) {
 				body = st.masked.Render("••••••••") + cursor + st.dim.Render(note)
 			}
 		}
-		lines := strings.Split(body, "\n")
+		// Typed or pasted text can hold characters that reorder or hide
+		// what follows (issue 11, item 10): shown escaped, as everywhere.
+		lines := strings.Split(model.Visible(body), "\n")
 		for j, l := range lines {
 			if j == 0 {
 				b = append(b, label+" "+l)
