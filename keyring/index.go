@@ -643,4 +643,3 @@ func printableASCII(s string) bool {
 	}
 	return true
 }
-
