@@ -484,8 +484,9 @@ func (f *form) rows(st *styles, w int) (b []string, from, to int) {
 		}
 		// Typed or pasted text can hold characters that reorder or hide
 		// what follows (issue 11, item 10): shown escaped, as everywhere.
-		lines := strings.Split(model.Visible(body), "\n")
+		lines := strings.Split(body, "\n")
 		for j, l := range lines {
+			l = visibleLine(l)
 			if j == 0 {
 				b = append(b, label+" "+l)
 			} else {
@@ -512,6 +513,22 @@ func (f *form) rows(st *styles, w int) (b []string, from, to int) {
 		b = append(b, "", st.dim.Render("saving…"))
 	}
 	return b, from, to
+}
+
+// visibleLine is a rendered input line with its invisible characters
+// escaped (model.Visible); an escape is wider than the character, so as
+// many of the input's padding spaces at the end go, and the line keeps its
+// width when the text leaves room.
+func visibleLine(l string) string {
+	v := model.Visible(l)
+	for over := ansi.StringWidth(v) - ansi.StringWidth(l); over > 0; over-- {
+		i := strings.LastIndexByte(v, ' ')
+		if i < 0 || ansi.StringWidth(v[i+1:]) != 0 {
+			break
+		}
+		v = v[:i] + v[i+1:]
+	}
+	return v
 }
 
 // close wipes the value buffer.

@@ -305,7 +305,7 @@ func TestRotateToTheSameValue(t *testing.T) {
 	if h.a.mode != modeRotate {
 		t.Fatalf("mode = %d, want the rotate form kept open", h.a.mode)
 	}
-	if want := "not rotated: the new value is the same as the current one"; !strings.Contains(h.a.status.text, want) {
+	if want := "not rotated: the new value is the current one"; !strings.Contains(h.a.status.text, want) {
 		t.Fatalf("status = %q, want %q", h.a.status.text, want)
 	}
 	if got := h.get("STRIPE_API_KEY").Version; got != 3 {

@@ -302,7 +302,7 @@ func describeErr(err error) string {
 	case errors.Is(err, keyring.ErrExists):
 		return msg + " — pick another name (ctrl+r shows secrets added elsewhere)"
 	case errors.Is(err, keyring.ErrUnchanged):
-		return "not rotated: the new value is the same as the current one — type another value, or esc"
+		return "not rotated: the new value is the current one — type another, or esc"
 	case errors.Is(err, keyring.ErrNoPrevious):
 		return msg + " — only a rotated secret can be rolled back"
 	}
