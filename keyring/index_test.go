@@ -897,3 +897,34 @@ func BenchmarkUpdateIndex10k(b *testing.B) {
 		}
 	}
 }
+
+// TestIndexRewriteDropsComments: a hand-edited index reads with its
+// comments, and the next write drops them, as the header (written on every
+// rewrite) and the README say (issue 11, item 14).
+func TestIndexRewriteDropsComments(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "index.toml")
+	hand := "# my notes about these secrets\nformat = 1\n\n[[secret]]\n# the prod key\nname = \"A\" # inline\nversion = 1\n"
+	if err := os.WriteFile(path, []byte(hand), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := &store{vals: &memBackend{vals: map[string]string{}}, idx: &fileIndex{path: path}, now: time.Now}
+	if list, err := s.List(context.Background()); err != nil || len(list) != 1 || list[0].Name != "A" {
+		t.Fatalf("reading the hand-edited index: %v, %v", list, err)
+	}
+	if _, err := s.Create(context.Background(), model.Secret{Name: "B"}, "value"); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	if !strings.HasPrefix(text, indexHeader) || !strings.Contains(indexHeader, "comments and blank lines added by hand are dropped") {
+		t.Errorf("the rewritten index does not open with the header that says comments go:\n%s", text)
+	}
+	for _, c := range []string{"my notes", "the prod key", "inline"} {
+		if strings.Contains(text, c) {
+			t.Errorf("comment %q kept; the header says comments are dropped", c)
+		}
+	}
+}
