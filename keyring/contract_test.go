@@ -307,6 +307,41 @@ func runContract(t *testing.T, newEnv func(t *testing.T, c *clock) contractEnv) 
 		}
 	})
 
+	t.Run("UpdateFromAStaleBase", func(t *testing.T) {
+		// issue 11, item 15: an edit made from an older copy of the
+		// record is compared, under the lock, with the record as it is.
+		e := setup(t)
+		opened := mustCreate(t, e, model.Secret{Name: "STALE", Description: "first", Metadata: map[string]string{"env": "prod"}}, "stale-value-123")
+		theirs := "changed by another process"
+		if _, err := e.store.Update(ctx, "STALE", model.Patch{Description: &theirs}); err != nil {
+			t.Fatal(err)
+		}
+		mine := "my edit"
+		_, err := e.store.Update(ctx, "STALE", model.Patch{Description: &mine, Base: &opened})
+		var ce *model.ConflictError
+		if !errors.As(err, &ce) || !strings.Contains(err.Error(), `description is now "changed by another process"`) {
+			t.Fatalf("stale Update = %v, want a conflict naming the description", err)
+		}
+		if ce.Current.Description != theirs {
+			t.Errorf("the conflict's Current = %+v", ce.Current)
+		}
+		if g, _ := e.store.Get(ctx, "STALE"); g.Description != theirs {
+			t.Errorf("after the refused edit: description %q, want %q", g.Description, theirs)
+		}
+		// A stale rename is refused the same way.
+		if _, err := e.store.Update(ctx, "STALE", model.Patch{Description: &mine, Rename: "STALE2", Base: &opened}); !errors.As(err, &ce) {
+			t.Errorf("stale rename = %v, want a conflict", err)
+		}
+		if _, err := e.store.Get(ctx, "STALE2"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("the refused rename happened: %v", err)
+		}
+		// A field nobody else changed merges with theirs.
+		got, err := e.store.Update(ctx, "STALE", model.Patch{SetMetadata: map[string]string{"env": "dev"}, Base: &opened})
+		if err != nil || got.Description != theirs || got.Metadata["env"] != "dev" {
+			t.Errorf("non-conflicting stale Update = %+v, %v; want both changes", got, err)
+		}
+	})
+
 	t.Run("GeneratedSpec", func(t *testing.T) {
 		e := setup(t)
 		spec := &model.GenSpec{Length: 40, Symbols: true}

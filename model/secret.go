@@ -153,6 +153,13 @@ type Patch struct {
 	UnsetMetadata []string
 	Rename        string
 	RotateEvery   *Duration // a pointer to zero removes the policy
+	// Base is the record the patch was made from, when the caller shows
+	// the user a copy that may be stale (the TUI's edit form). Apply then
+	// refuses, with a *ConflictError, to change a field that was changed
+	// since Base to something else; the store applies a patch under its
+	// lock, so the comparison is with the record as it is at that moment.
+	// Nil applies the patch as it is (the CLI's update).
+	Base *Secret
 }
 
 // Empty reports whether p changes nothing.
@@ -168,6 +175,11 @@ func (p Patch) Empty() bool {
 // still be renamed or given a policy. It does not check that a new name is
 // unique; the store does.
 func (p Patch) Apply(s Secret, now time.Time) (Secret, error) {
+	if p.Base != nil {
+		if changed := p.conflicts(*p.Base, s); len(changed) > 0 {
+			return Secret{}, &ConflictError{Name: s.Name, Changed: changed, Current: s.Clone()}
+		}
+	}
 	s = s.Clone()
 	if p.Description != nil {
 		if err := validateDescription(*p.Description); err != nil {

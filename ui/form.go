@@ -397,6 +397,11 @@ func (f *form) patch() model.Patch {
 	if n := f.name.Value(); n != f.orig.Name {
 		p.Rename = n
 	}
+	// The store compares, under its lock, with the record this form was
+	// opened on: a field changed elsewhere since is not overwritten
+	// (issue 11, item 15).
+	base := f.orig.Clone()
+	p.Base = &base
 	return p
 }
 

@@ -166,6 +166,13 @@ func (a *Model) rollbackMarked() tea.Cmd {
 	if cmd := a.refuseWhileBusy(); cmd != nil {
 		return cmd
 	}
+	return a.rollbackMarkedFrom(false)
+}
+
+// rollbackMarkedFrom asks to roll the marked secrets back, skipping those
+// at version 1 (no previous value), but only once their records were read
+// again (fresh, stale.go): the list's copy may predate a rotation elsewhere.
+func (a *Model) rollbackMarkedFrom(fresh bool) tea.Cmd {
 	var names, none []string
 	for _, n := range a.markedNames() {
 		if a.list.all[a.list.byName[n]].sec.Version <= 1 {
@@ -173,6 +180,9 @@ func (a *Model) rollbackMarked() tea.Cmd {
 			continue
 		}
 		names = append(names, n)
+	}
+	if len(none) > 0 && !fresh {
+		return a.recheck(none, true)
 	}
 	if len(names) == 0 {
 		return a.setStatus(statusError, "no marked secret has a previous value: only a rotated secret can be rolled back")
