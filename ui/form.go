@@ -512,7 +512,11 @@ func (f *form) rows(st *styles, w int) (b []string, from, to int) {
 		}
 	}
 	if f.saveErr != "" {
-		b = append(b, "", st.statusError.Render(cells.Fit(model.Printable(f.saveErr), w)))
+		// Wrapped, not cut: a refusal says what to do at its end.
+		b = append(b, "")
+		for _, l := range strings.Split(ansi.Wrap(model.Printable(f.saveErr), w, " "), "\n") {
+			b = append(b, st.statusError.Render(l))
+		}
 	}
 	if f.saving {
 		b = append(b, "", st.dim.Render("saving…"))

@@ -315,7 +315,7 @@ func describeErr(err error) string {
 	case errors.Is(err, keyring.ErrExists):
 		return msg + " — pick another name (ctrl+r shows secrets added elsewhere)"
 	case errors.As(err, new(*model.ConflictError)):
-		return msg + " — ctrl+s saves yours over it, esc keeps it"
+		return msg + " — ctrl+s saves yours over it, esc keeps theirs"
 	case errors.Is(err, keyring.ErrUnchanged):
 		return "not rotated: the new value is the current one — type another, or esc"
 	case errors.Is(err, keyring.ErrNoPrevious):
