@@ -7,11 +7,13 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/keyward/keyward/keyring"
 	"github.com/keyward/keyward/model"
 )
 
@@ -246,7 +248,12 @@ func (a *Model) batchDone() tea.Cmd {
 	var okNames []string
 	failed := map[string][]string{} // reason → names
 	var reasons []string
+	var unchanged []string // already held the value given: nothing written
 	for _, m := range b.done {
+		if errors.Is(m.err, keyring.ErrUnchanged) {
+			unchanged = append(unchanged, m.name)
+			continue
+		}
 		if m.err != nil {
 			r := describeErr(m.err)
 			if _, seen := failed[r]; !seen {
@@ -272,6 +279,9 @@ func (a *Model) batchDone() tea.Cmd {
 	}
 	for _, r := range reasons {
 		text += " · failed " + strings.Join(failed[r], ", ") + ": " + r
+	}
+	if len(unchanged) > 0 {
+		text += " · unchanged " + namesText(unchanged) + " (the value given is the current one)"
 	}
 	if len(b.skipped) > 0 {
 		text += " · skipped " + namesText(b.skipped)

@@ -51,11 +51,15 @@ func (a *Model) formFailed(err error) tea.Cmd {
 			a.listChanged(before)
 		}
 	}
+	text := describeErr(err)
+	if errors.Is(err, keyring.ErrUnchanged) {
+		text += " — type another, or esc"
+	}
 	if a.form != nil {
 		a.form.saving = false
-		a.form.saveErr = describeErr(err)
+		a.form.saveErr = text
 	}
-	return a.setStatus(statusError, describeErr(err))
+	return a.setStatus(statusError, text)
 }
 
 // writeOps is what differs between the writes; secretWritten does the rest
@@ -317,7 +321,7 @@ func describeErr(err error) string {
 	case errors.As(err, new(*model.ConflictError)):
 		return msg + " — ctrl+s saves yours over it, esc keeps theirs"
 	case errors.Is(err, keyring.ErrUnchanged):
-		return "not rotated: the new value is the current one — type another, or esc"
+		return "not rotated: the new value is the current one"
 	case errors.Is(err, keyring.ErrNoPrevious):
 		return msg + " — only a rotated secret can be rolled back"
 	}

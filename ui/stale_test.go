@@ -93,3 +93,23 @@ func TestRollbackMarkedAfterARotationElsewhere(t *testing.T) {
 		t.Errorf("GITHUB_TOKEN not rolled back: %q", h.value("GITHUB_TOKEN"))
 	}
 }
+
+// TestRotationSessionUnchanged: a session value equal to the current one
+// writes nothing and is named as unchanged, not as a failure (issue 11,
+// item 5).
+func TestRotationSessionUnchanged(t *testing.T) {
+	h := newHarness(t, fixture())
+	h.markNames("GITHUB_TOKEN", "SENTRY_DSN")
+	h.keys("r")
+	h.typeText("fake-session-github")
+	h.keys("enter")
+	h.typeText("fake-sentry-0004") // SENTRY_DSN's current value
+	h.keys("enter", "y")
+	want := "rotated 1 of 2: GITHUB_TOKEN v2 · unchanged SENTRY_DSN (the value given is the current one)"
+	if !strings.HasPrefix(h.a.status.text, want) || h.a.status.kind != statusSuccess {
+		t.Fatalf("summary %q (kind %v), want %q", h.a.status.text, h.a.status.kind, want)
+	}
+	if h.get("SENTRY_DSN").Version != 1 || h.a.marks["SENTRY_DSN"] {
+		t.Errorf("SENTRY_DSN: version %d, marked %v; want 1, not marked as rotated", h.get("SENTRY_DSN").Version, h.a.marks["SENTRY_DSN"])
+	}
+}
