@@ -2,12 +2,14 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/keyward/keyward/julep"
@@ -121,14 +123,41 @@ func (a *app) recordsJSON(list []model.Secret) error {
 }
 
 func writeJSON(w io.Writer, v any) error {
-	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	return bw.Flush()
+	_, err := w.Write(escapeInvisible(buf.Bytes()))
+	return err
+}
+
+// escapeInvisible writes every model.Invisible character of encoded JSON as
+// a \u escape: the text decodes to exactly what is stored, but no C1
+// control, bidi override or zero-width character reaches a terminal raw
+// (issue 11, item 10). Those characters can only be inside strings, where
+// the escape is valid JSON.
+func escapeInvisible(b []byte) []byte {
+	if !bytes.ContainsFunc(b, model.Invisible) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+32)
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		switch {
+		case !model.Invisible(r):
+			out = append(out, b[:size]...)
+		case r > 0xffff:
+			r1, r2 := utf16.EncodeRune(r)
+			out = fmt.Appendf(out, `\u%04x\u%04x`, r1, r2)
+		default:
+			out = fmt.Appendf(out, `\u%04x`, r)
+		}
+		b = b[size:]
+	}
+	return out
 }
 
 // Column widths past which table cells are cut with an ellipsis.

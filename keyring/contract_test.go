@@ -268,6 +268,80 @@ func runContract(t *testing.T, newEnv func(t *testing.T, c *clock) contractEnv) 
 		}
 	})
 
+	t.Run("RotateUnchanged", func(t *testing.T) {
+		// issue 11, item 5: a rotation to the current value writes
+		// nothing: the version and the real previous value stay.
+		e := setup(t)
+		mustCreate(t, e, model.Secret{Name: "SAME"}, "value-one-1234567")
+		if _, err := e.store.Rotate(ctx, "SAME", "value-two-1234567"); err != nil {
+			t.Fatal(err)
+		}
+		wantValue(t, e, "SAME", "value-two-1234567") // unlocks the file backend
+		e.clock.advance(time.Hour)
+		for _, rotate := range []func() (model.Secret, error){
+			func() (model.Secret, error) { return e.store.Rotate(ctx, "SAME", "value-two-1234567") },
+			func() (model.Secret, error) {
+				return e.store.RotateGenerated(ctx, "SAME", "value-two-1234567", &model.GenSpec{Length: 17})
+			},
+		} {
+			got, err := rotate()
+			if !errors.Is(err, ErrUnchanged) {
+				t.Fatalf("Rotate to the current value: %v, want ErrUnchanged", err)
+			}
+			if strings.Contains(err.Error(), "value-two") {
+				t.Errorf("the error shows the value: %v", err)
+			}
+			if got.Name != "SAME" || got.Version != 2 {
+				t.Errorf("Rotate to the current value returned %#v; want the record at version 2", got)
+			}
+		}
+		if g, _ := e.store.Get(ctx, "SAME"); g.Version != 2 || g.Generated != nil {
+			t.Errorf("after unchanged rotations: version %d, generated %+v; want 2, nil", g.Version, g.Generated)
+		}
+		wantValue(t, e, "SAME", "value-two-1234567")
+		wantRaw(t, e, PreviousUser("SAME"), "value-one-1234567", true)
+		// The previous value is not the current one: a rotation to it is
+		// a change.
+		if got, err := e.store.Rotate(ctx, "SAME", "value-one-1234567"); err != nil || got.Version != 3 {
+			t.Errorf("Rotate to the previous value = version %d, %v; want 3", got.Version, err)
+		}
+	})
+
+	t.Run("UpdateFromAStaleBase", func(t *testing.T) {
+		// issue 11, item 15: an edit made from an older copy of the
+		// record is compared, under the lock, with the record as it is.
+		e := setup(t)
+		opened := mustCreate(t, e, model.Secret{Name: "STALE", Description: "first", Metadata: map[string]string{"env": "prod"}}, "stale-value-123")
+		theirs := "changed by another process"
+		if _, err := e.store.Update(ctx, "STALE", model.Patch{Description: &theirs}); err != nil {
+			t.Fatal(err)
+		}
+		mine := "my edit"
+		_, err := e.store.Update(ctx, "STALE", model.Patch{Description: &mine, Base: &opened})
+		var ce *model.ConflictError
+		if !errors.As(err, &ce) || !strings.Contains(err.Error(), `description is now "changed by another process"`) {
+			t.Fatalf("stale Update = %v, want a conflict naming the description", err)
+		}
+		if ce.Current.Description != theirs {
+			t.Errorf("the conflict's Current = %+v", ce.Current)
+		}
+		if g, _ := e.store.Get(ctx, "STALE"); g.Description != theirs {
+			t.Errorf("after the refused edit: description %q, want %q", g.Description, theirs)
+		}
+		// A stale rename is refused the same way.
+		if _, err := e.store.Update(ctx, "STALE", model.Patch{Description: &mine, Rename: "STALE2", Base: &opened}); !errors.As(err, &ce) {
+			t.Errorf("stale rename = %v, want a conflict", err)
+		}
+		if _, err := e.store.Get(ctx, "STALE2"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("the refused rename happened: %v", err)
+		}
+		// A field nobody else changed merges with theirs.
+		got, err := e.store.Update(ctx, "STALE", model.Patch{SetMetadata: map[string]string{"env": "dev"}, Base: &opened})
+		if err != nil || got.Description != theirs || got.Metadata["env"] != "dev" {
+			t.Errorf("non-conflicting stale Update = %+v, %v; want both changes", got, err)
+		}
+	})
+
 	t.Run("GeneratedSpec", func(t *testing.T) {
 		e := setup(t)
 		spec := &model.GenSpec{Length: 40, Symbols: true}

@@ -593,7 +593,13 @@ func (s *store) RotateGenerated(ctx context.Context, name, value string, gen *mo
 			return model.Secret{}, err
 		}
 	}
-	return s.setValue(ctx, name, true, keepGen{set: true, spec: gen}, func(string, string, bool) (string, error) { return value, nil })
+	rec, err := s.setValue(ctx, name, true, keepGen{set: true, spec: gen}, func(cur, _ string, _ bool) (string, error) {
+		return value, s.sameValue(ctx, name, cur, value) // unchanged.go
+	})
+	if errors.Is(err, ErrUnchanged) {
+		rec, _ = s.Get(ctx, name)
+	}
+	return rec, err
 }
 
 func (s *store) Rollback(ctx context.Context, name string) (model.Secret, error) {

@@ -194,9 +194,13 @@ func (f *fileIndex) Update(ctx context.Context, fn func([]model.Secret) ([]model
 const staleTempAge = time.Minute
 
 // indexHeader opens every index keyward writes.
+// Keeping a user's comments through a rewrite would need a TOML editor
+// that tracks where each comment belongs; the header says plainly that
+// they go instead (issue 11, item 14).
 const indexHeader = "# keyward index: names and metadata of secrets. Values live in the OS keyring,\n" +
 	"# never in this file. Hand edits are fine; keyward will not overwrite a file it\n" +
-	"# cannot parse.\n"
+	"# cannot parse. Every change keyward makes rewrites this file in its own layout:\n" +
+	"# comments and blank lines added by hand are dropped.\n"
 
 // encodeIndex writes list in the canonical layout: format = 1, then one
 // [[secret]] table per secret with its fields in a fixed order and its
@@ -294,7 +298,7 @@ func appendSync(b []byte, st *model.SyncState) []byte {
 // checkWritable holds a record to the rules parseIndex enforces, plus what
 // the file format can represent.
 func checkWritable(s *model.Secret) error {
-	if err := s.Validate(); err != nil {
+	if err := s.ValidateStored(); err != nil {
 		return err
 	}
 	if !utf8.ValidString(s.Description) {
@@ -566,9 +570,8 @@ func (raw *rawIndex) check(path string) ([]model.Secret, error) {
 			if err != nil {
 				return nil, at("secret %s: %v", name, err)
 			}
-			// model.ParseDuration does not catch every overflow ("217000d"
-			// wraps around); what wrapped is rarely whole hours, which is
-			// all encodeIndex can write back.
+			// model.ParseDuration keeps it within model.MaxDuration, in
+			// whole hours, which is all encodeIndex can write back.
 			if d < 0 || d%model.Duration(time.Hour) != 0 {
 				return nil, at("secret %s: rotate_every %q is too long", name, model.Printable(e.rotateEvery))
 			}
@@ -590,15 +593,12 @@ func (raw *rawIndex) check(path string) ([]model.Secret, error) {
 		if len(e.sec.Metadata) == 0 {
 			e.sec.Metadata = nil
 		}
-		// plainRecord answers for most records without Validate's map
-		// walk in rune steps; the name was checked above.
+		// plainRecord answers for most records without ValidateStored's
+		// map walk in rune steps; the name was checked above. A record
+		// is held to the rules keyward always had, not to the newer
+		// limits on input (model.Secret.ValidateStored says why).
 		if !plainRecord(&e.sec) {
-			if err := e.sec.Validate(); err != nil {
-				// Validate visits metadata in map order; with two bad pairs,
-				// report the first in key order, the same on every run.
-				if merr := firstMetadataError(e.sec.Metadata); merr != nil {
-					err = merr
-				}
+			if err := e.sec.ValidateStored(); err != nil {
 				return nil, at("secret %s: %v", name, err)
 			}
 		}
@@ -623,10 +623,10 @@ func (raw *rawIndex) check(path string) ([]model.Secret, error) {
 	return out, nil
 }
 
-// plainRecord reports, cheaply, that s passes model's Validate given a valid
-// name: a description and metadata of printable ASCII, keys not empty and
-// without '=', no negative policy. Anything else goes through Validate
-// (FuzzParseIndex checks that every record read passes Validate).
+// plainRecord reports, cheaply, that s passes model's ValidateStored given a
+// valid name: a description and metadata of printable ASCII, keys not empty
+// and without '=', no negative policy. Anything else goes through
+// ValidateStored (FuzzParseIndex checks that every record read passes it).
 func plainRecord(s *model.Secret) bool {
 	if s.RotateEvery < 0 || !printableASCII(s.Description) {
 		return false
@@ -646,18 +646,4 @@ func printableASCII(s string) bool {
 		}
 	}
 	return true
-}
-
-// firstMetadataError returns the error for the first invalid pair of m in
-// key order, or nil.
-func firstMetadataError(m map[string]string) error {
-	for _, k := range model.SortedKeys(m) {
-		if err := model.ValidateMetadataKey(k); err != nil {
-			return err
-		}
-		if err := model.ValidateMetadataValue(k, m[k]); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -363,7 +363,8 @@ var malformed = []struct {
 		`index.toml:5:1: unknown key "remote" in sync 1 of secret A; a [[secret.sync]] table has target, remote_id`},
 	{"sync not an array of tables", "[[secret]]\nname = 'A'\nsync = 'x'\n", "index.toml:3:1: secret.sync: incompatible types: the value is a string; want an array of tables"},
 	{"time before the year 0 in UTC", "[[secret]]\nname=\"A\"\nrotated_at=0000-01-01 00:00+01:00", "index.toml:1:1: secret A: time -0001-12-31T23:00:00Z is outside the years 0 to 9999"},
-	{"policy that overflows", "[[secret]]\nname=\"A\"\nrotate_every=\"217000d\"", `index.toml:1:1: secret A: rotate_every "217000d" is too long`},
+	{"policy that overflows", "[[secret]]\nname=\"A\"\nrotate_every=\"217000d\"", `index.toml:1:1: secret A: duration: "217000d" is longer than the limit of 100 years (36500d)`},
+	{"policy over 100 years", "[[secret]]\nname=\"A\"\nrotate_every=\"5215w\"", `index.toml:1:1: secret A: duration: "5215w" is longer than the limit`},
 	{"two bad metadata pairs, first in key order", "[[secret]]\nname = \"A\"\n[secret.metadata]\nz = \"a\\u001bb\"\n\"\" = \"v\"\n\"a=b\" = \"v\"\n",
 		"index.toml:1:1: secret A: metadata: key must not be empty"},
 	{"sync before any secret", "[[secret.sync]]\ntarget = 'x'\n", "index.toml:1:1: secret: incompatible types: the value is a table; want an array of tables"},
@@ -793,7 +794,7 @@ func FuzzParseIndex(f *testing.F) {
 		for i := range list {
 			// check's shortcut (plainRecord) must never pass a record
 			// that Validate refuses.
-			if err := list[i].Validate(); err != nil {
+			if err := list[i].ValidateStored(); err != nil {
 				t.Fatalf("read %q from\n%q, which Validate refuses: %v", list[i].Name, data, err)
 			}
 		}
@@ -893,6 +894,37 @@ func BenchmarkUpdateIndex10k(b *testing.B) {
 		})
 		if err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestIndexRewriteDropsComments: a hand-edited index reads with its
+// comments, and the next write drops them, as the header (written on every
+// rewrite) and the README say (issue 11, item 14).
+func TestIndexRewriteDropsComments(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "index.toml")
+	hand := "# my notes about these secrets\nformat = 1\n\n[[secret]]\n# the prod key\nname = \"A\" # inline\nversion = 1\n"
+	if err := os.WriteFile(path, []byte(hand), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := &store{vals: &memBackend{vals: map[string]string{}}, idx: &fileIndex{path: path}, now: time.Now}
+	if list, err := s.List(context.Background()); err != nil || len(list) != 1 || list[0].Name != "A" {
+		t.Fatalf("reading the hand-edited index: %v, %v", list, err)
+	}
+	if _, err := s.Create(context.Background(), model.Secret{Name: "B"}, "value"); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	if !strings.HasPrefix(text, indexHeader) || !strings.Contains(indexHeader, "comments and blank lines added by hand are dropped") {
+		t.Errorf("the rewritten index does not open with the header that says comments go:\n%s", text)
+	}
+	for _, c := range []string{"my notes", "the prod key", "inline"} {
+		if strings.Contains(text, c) {
+			t.Errorf("comment %q kept; the header says comments are dropped", c)
 		}
 	}
 }
