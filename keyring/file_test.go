@@ -288,7 +288,7 @@ func TestCrashOrderingFileBackend(t *testing.T) {
 			{Name: "A", Version: 3, CreatedAt: t0, UpdatedAt: t0, RotatedAt: t0, Description: "a"},
 			{Name: "OTHER", Version: 1, CreatedAt: t0, UpdatedAt: t0},
 		}
-		s := &store{vals: faultSealer{faultValues{fv, f}, fv}, idx: &faultIndex{b: b, f: f}, now: func() time.Time { return t0.Add(time.Hour) }, jr: &memJournal{}}
+		s := &store{vals: faultSealer{faultValues{fv, f}, fv}, idx: &faultIndex{b: b, f: f}, now: func() time.Time { return t0.Add(time.Hour) }, jr: &faultJournal{&memJournal{}, f}}
 		snap := func() world {
 			w := snapshot(b)
 			for _, n := range []string{"A", "B", "NEW", "OTHER"} {
