@@ -149,7 +149,17 @@ func (a *app) checkValues(cmd *cobra.Command, st keyring.Store, list []model.Sec
 		if progress && (i%10 == 0 || i == len(list)-1) {
 			fmt.Fprintf(a.stderr, "\rchecking values %d/%s", i+1, total)
 		}
-		_, err := st.Value(ctx, list[i].Name)
+		if list[i].NoValue {
+			// Pulled from Julep, never given a value here: nothing to
+			// read (and each read would parse the index again).
+			continue
+		}
+		var err error
+		if rv, ok := st.(keyring.RecordValuer); ok {
+			_, err = rv.RecordValue(ctx, list[i])
+		} else {
+			_, err = st.Value(ctx, list[i].Name)
+		}
 		switch {
 		case err == nil:
 		case errors.Is(err, keyring.ErrNoValue):

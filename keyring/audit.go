@@ -401,3 +401,19 @@ func (v *fileValues) dropFile(p string, list []model.Secret) error {
 	}
 	return errNoWrite
 }
+
+// RecordValuer is a Store that reads the value of a record the caller
+// already holds, without looking the record up in the index again: doctor
+// checks every value of a list, and a lookup per value would read the whole
+// index each time.
+type RecordValuer interface {
+	// RecordValue reads rec's current value, as Value would.
+	RecordValue(ctx context.Context, rec model.Secret) (string, error)
+}
+
+func (s *store) RecordValue(ctx context.Context, rec model.Secret) (string, error) {
+	if rec.NoValue {
+		return "", notSet(rec.Name)
+	}
+	return s.vals.Get(ctx, rec.Name)
+}
