@@ -337,6 +337,12 @@ func (w *killWorld) loop(t *testing.T, kills int, stats killStats) {
 	t.Logf("unkilled durations: %v", took)
 	for n := 0; n < kills; {
 		kind := killKinds[w.rng.IntN(len(killKinds))]
+		switch {
+		case len(w.names(false)) < 3 && kind != "import":
+			kind = "create" // deletes and renames must keep something to work on
+		case kind == "rollback" && len(w.names(true)) == 0:
+			kind = "rotate"
+		}
 		op := w.pickOp(kind)
 		delay := time.Duration(w.rng.Int64N(int64(took[kind])*13/10 + 1))
 		cmd, out := w.start(op.stdin, op.args...)
