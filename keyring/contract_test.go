@@ -684,6 +684,70 @@ func runContract(t *testing.T, newEnv func(t *testing.T, c *clock) contractEnv) 
 			t.Errorf("Ping = %v", err)
 		}
 	})
+
+	t.Run("Orphans", func(t *testing.T) {
+		e := setup(t)
+		au, ok := e.store.(Auditor)
+		if !ok {
+			t.Skip("not an Auditor")
+		}
+		mustCreate(t, e, model.Secret{Name: "KEPT"}, "kept-one")
+		if _, err := e.store.Rotate(ctx, "KEPT", "kept-two"); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := au.Orphans(ctx); err != nil || len(got) != 0 {
+			t.Fatalf("Orphans of a healthy store = %+v, %v; want none", got, err)
+		}
+		// Left behind the store's back: a value without a record and
+		// its previous value, a lone previous value, a stale copy.
+		e.put("STRAY", "stray-value")
+		e.put(PreviousUser("STRAY"), "stray-older")
+		e.put(PreviousUser("GONE"), "gone-older")
+		e.put(rotationUser("KEPT"), "kept-zero")
+		got, err := au.Orphans(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var users []string
+		for _, o := range got {
+			users = append(users, o.User)
+		}
+		want := []string{PreviousUser("GONE"), rotationUser("KEPT"), "STRAY", PreviousUser("STRAY")}
+		if !slices.Equal(users, want) {
+			t.Fatalf("Orphans = %q, want %q", users, want)
+		}
+		if !got[2].Adoptable() || got[0].Adoptable() || got[1].Adoptable() {
+			t.Errorf("Adoptable: %+v", got)
+		}
+		rec, err := au.AdoptOrphan(ctx, "STRAY")
+		if err != nil || rec.Version != 1 || rec.Description != adoptedDescription {
+			t.Fatalf("AdoptOrphan(STRAY) = %+v, %v", rec, err)
+		}
+		wantValue(t, e, "STRAY", "stray-value")
+		if ok, err := e.store.HasPrevious(ctx, "STRAY"); !ok || err != nil {
+			t.Errorf("the adopted record lost its previous value: %v, %v", ok, err)
+		}
+		if _, err := au.AdoptOrphan(ctx, "KEPT"); !errors.Is(err, ErrExists) {
+			t.Errorf("AdoptOrphan of an indexed name = %v, want ErrExists", err)
+		}
+		if _, err := au.AdoptOrphan(ctx, "NOWHERE"); !errors.Is(err, ErrNoValue) {
+			t.Errorf("AdoptOrphan without a value = %v, want ErrNoValue", err)
+		}
+		if err := au.DropOrphan(ctx, Orphan{User: PreviousUser("KEPT")}); err == nil {
+			t.Error("DropOrphan removed the previous value of a record")
+		}
+		wantRaw(t, e, PreviousUser("KEPT"), "kept-one", true)
+		for _, o := range got[:2] {
+			if err := au.DropOrphan(ctx, o); err != nil {
+				t.Errorf("DropOrphan(%s) = %v", o.User, err)
+			}
+		}
+		wantRaw(t, e, PreviousUser("GONE"), "", false)
+		wantRaw(t, e, rotationUser("KEPT"), "", false)
+		if got, err := au.Orphans(ctx); err != nil || len(got) != 0 {
+			t.Errorf("Orphans after the repairs = %+v, %v; want none", got, err)
+		}
+	})
 }
 
 // exactValues are values that must come back byte for byte.

@@ -339,6 +339,26 @@ func (v *fileValues) Get(ctx context.Context, user string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("read %s: %w", model.Printable(user), err)
 	}
+	plain, err := v.open(data)
+	if errors.Is(err, ErrDamaged) {
+		// The error names the secret, and not age's details, which say
+		// nothing a user can act on.
+		return "", fmt.Errorf("read %s: %w", model.Printable(user), ErrDamaged)
+	}
+	if err != nil {
+		return "", err
+	}
+	value, ok := strings.CutPrefix(plain, valueHeader(user))
+	if !ok {
+		return "", fmt.Errorf("read %s: %w (it belongs to another name)", model.Printable(user), ErrDamaged)
+	}
+	return value, nil
+}
+
+// open decrypts a value file's bytes (unlocking the identity once per
+// process): its plaintext, header included. Authenticated decryption: a
+// damaged file fails with ErrDamaged, never as garbage.
+func (v *fileValues) open(data []byte) (string, error) {
 	id, err := v.identity()
 	if err != nil {
 		return "", err
@@ -348,17 +368,10 @@ func (v *fileValues) Get(ctx context.Context, user string) (string, error) {
 	if err == nil {
 		plain, err = io.ReadAll(r)
 	}
-	// Authenticated decryption: a damaged file fails here, never as
-	// garbage. The error names the secret, and not age's details, which
-	// say nothing a user can act on.
 	if err != nil {
-		return "", fmt.Errorf("read %s: %w", model.Printable(user), ErrDamaged)
+		return "", ErrDamaged
 	}
-	value, ok := strings.CutPrefix(string(plain), valueHeader(user))
-	if !ok {
-		return "", fmt.Errorf("read %s: %w (it belongs to another name)", model.Printable(user), ErrDamaged)
-	}
-	return value, nil
+	return string(plain), nil
 }
 
 func (v *fileValues) Set(ctx context.Context, user, value string) error {

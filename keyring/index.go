@@ -138,7 +138,7 @@ func (f *fileIndex) Find(ctx context.Context, name string) (model.Secret, bool, 
 	return model.Secret{}, false, nil
 }
 
-func (f *fileIndex) Update(ctx context.Context, fn func([]model.Secret) ([]model.Secret, error)) error {
+func (f *fileIndex) Update(ctx context.Context, fn func([]model.Secret) ([]model.Secret, error), after func()) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -180,6 +180,9 @@ func (f *fileIndex) Update(ctx context.Context, fn func([]model.Secret) ([]model
 	// repository, say), not the symlink.
 	if err := atomicfile.WriteFile(f.path, data, 0o600); err != nil {
 		return fmt.Errorf("write the index: %w", err)
+	}
+	if after != nil {
+		after()
 	}
 	// Under the lock no other keyward is writing the index, so temporary
 	// files are leftovers of killed writers; the age is a margin for

@@ -451,7 +451,7 @@ func TestFileIndexMissingIsEmpty(t *testing.T) {
 
 func TestFileIndexWritePermissions(t *testing.T) {
 	f := newFileIndex(t)
-	if err := f.Update(context.Background(), appendSecret("A")); err != nil {
+	if err := f.Update(context.Background(), appendSecret("A"), nil); err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Dir(f.path)
@@ -471,7 +471,7 @@ func TestFileIndexWritePermissions(t *testing.T) {
 	if err := os.Chmod(f.path, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Update(context.Background(), appendSecret("B")); err != nil {
+	if err := f.Update(context.Background(), appendSecret("B"), nil); err != nil {
 		t.Fatal(err)
 	}
 	checkMode(t, f.path, 0o600)
@@ -486,7 +486,7 @@ func TestFileIndexWritePermissions(t *testing.T) {
 // under way.
 func TestFileIndexRemovesStaleTemps(t *testing.T) {
 	f := newFileIndex(t)
-	if err := f.Update(context.Background(), appendSecret("A")); err != nil {
+	if err := f.Update(context.Background(), appendSecret("A"), nil); err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Dir(f.path)
@@ -502,7 +502,7 @@ func TestFileIndexRemovesStaleTemps(t *testing.T) {
 			}
 		}
 	}
-	if err := f.Update(context.Background(), appendSecret("B")); err != nil {
+	if err := f.Update(context.Background(), appendSecret("B"), nil); err != nil {
 		t.Fatal(err)
 	}
 	entries, _ := os.ReadDir(dir)
@@ -537,7 +537,7 @@ func TestFileIndexKeepsSymlink(t *testing.T) {
 		t.Skip("no symlinks here:", err)
 	}
 	f := &fileIndex{path: link}
-	if err := f.Update(context.Background(), appendSecret("A")); err != nil {
+	if err := f.Update(context.Background(), appendSecret("A"), nil); err != nil {
 		t.Fatal(err)
 	}
 	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
@@ -561,7 +561,7 @@ func TestFileIndexNeverOverwritesMalformed(t *testing.T) {
 	err := f.Update(context.Background(), func(list []model.Secret) ([]model.Secret, error) {
 		called = true
 		return list, nil
-	})
+	}, nil)
 	var ie *IndexError
 	if !errors.As(err, &ie) || ie.Line != 5 || ie.Path != f.path {
 		t.Errorf("Update over a malformed index = %v, want an IndexError at %s:5", err, f.path)
@@ -576,21 +576,21 @@ func TestFileIndexNeverOverwritesMalformed(t *testing.T) {
 
 func TestFileIndexUpdateErrorWritesNothing(t *testing.T) {
 	f := newFileIndex(t)
-	if err := f.Update(context.Background(), appendSecret("A")); err != nil {
+	if err := f.Update(context.Background(), appendSecret("A"), nil); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := os.ReadFile(f.path)
 	boom := errors.New("boom")
 	err := f.Update(context.Background(), func(list []model.Secret) ([]model.Secret, error) {
 		return append(list, model.Secret{Name: "B"}), boom
-	})
+	}, nil)
 	if !errors.Is(err, boom) {
 		t.Errorf("Update = %v, want fn's error", err)
 	}
 	// A record that cannot be written leaves the file alone too.
 	err = f.Update(context.Background(), func(list []model.Secret) ([]model.Secret, error) {
 		return append(list, model.Secret{Name: "bad name"}), nil
-	})
+	}, nil)
 	if err == nil {
 		t.Error("Update wrote an invalid name")
 	}
@@ -601,7 +601,7 @@ func TestFileIndexUpdateErrorWritesNothing(t *testing.T) {
 
 func TestFileIndexCancelledWhileLocked(t *testing.T) {
 	f := newFileIndex(t)
-	if err := f.Update(context.Background(), appendSecret("A")); err != nil {
+	if err := f.Update(context.Background(), appendSecret("A"), nil); err != nil {
 		t.Fatal(err)
 	}
 	entered, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
@@ -610,12 +610,12 @@ func TestFileIndexCancelledWhileLocked(t *testing.T) {
 			close(entered)
 			<-release
 			return list, nil
-		})
+		}, nil)
 	}()
 	<-entered
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	err := f.Update(ctx, appendSecret("B"))
+	err := f.Update(ctx, appendSecret("B"), nil)
 	close(release)
 	if err := <-done; err != nil {
 		t.Errorf("the lock holder's Update: %v", err)
@@ -634,7 +634,7 @@ func TestFileIndexConcurrentGoroutines(t *testing.T) {
 		wg.Go(func() {
 			f := &fileIndex{path: path} // its own lock file handle
 			for i := range each {
-				errs <- f.Update(context.Background(), appendSecret(fmt.Sprintf("W%d_%d", w, i)))
+				errs <- f.Update(context.Background(), appendSecret(fmt.Sprintf("W%d_%d", w, i)), nil)
 			}
 		})
 	}
@@ -891,7 +891,7 @@ func BenchmarkUpdateIndex10k(b *testing.B) {
 		err := f.Update(context.Background(), func(list []model.Secret) ([]model.Secret, error) {
 			list[0].Version++
 			return list, nil
-		})
+		}, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
