@@ -132,6 +132,10 @@ type FileOptions struct {
 	Passphrase func() (string, error)
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// LockWait is how long a write waits for another process's lock on
+	// the index before it fails with ErrIndexBusy; default
+	// DefaultLockWait.
+	LockWait time.Duration
 }
 
 // FileStore is the Store over the encrypted file backend and the index
@@ -157,7 +161,7 @@ func NewFileStore(opts FileOptions) (*FileStore, error) {
 	}
 	fv := &fileValues{dir: ValuesDir(opts.IndexPath), passphrase: opts.Passphrase}
 	return &FileStore{
-		store:     store{vals: fv, idx: &fileIndex{path: opts.IndexPath}, now: opts.Now, jr: journalFor(opts.IndexPath)},
+		store:     store{vals: fv, idx: &fileIndex{path: opts.IndexPath, lockWait: opts.LockWait}, now: opts.Now, jr: journalFor(opts.IndexPath)},
 		indexPath: opts.IndexPath,
 		fv:        fv,
 	}, nil
