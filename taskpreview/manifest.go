@@ -33,8 +33,11 @@ func ParseManifest(src []byte) ([]ManifestEntry, error) {
 		return nil, errors.New("julep.yaml: " + (&bounded.TooLargeError{Size: int64(len(src)), Limit: MaxManifestSize}).Error())
 	}
 	var td *bounded.TooDeepError
-	if errors.As(bounded.YAML(src, bounded.MaxNesting), &td) {
+	switch err := bounded.YAML(src, bounded.MaxNesting); {
+	case errors.As(err, &td):
 		return nil, fmt.Errorf("julep.yaml:%d: nested too deep (limit %d)", td.Line, td.Limit)
+	case err != nil:
+		return nil, errors.New("julep.yaml: " + err.Error())
 	}
 	var doc struct {
 		Secrets []any `yaml:"secrets"`

@@ -126,6 +126,36 @@ func (p *Project) readLimited(name string, limit int64) ([]byte, error) {
 	if !ok {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
+	tooLarge := func(size int64) error {
+		return &Error{File: name, Msg: (&bounded.TooLargeError{Size: size, Limit: limit}).Error(), Err: ErrLimit}
+	}
+	notRegular := func(st fs.FileInfo) error {
+		what := "not a regular file"
+		if st.IsDir() {
+			what = "a folder, not a file"
+		}
+		return &fs.PathError{Op: "open", Path: name, Err: errors.New(what)}
+	}
+	if rf, ok := p.fsys.(fs.ReadFileFS); ok {
+		// An fs.FS that reads whole files itself (in memory, say): the
+		// file is checked first, then read.
+		st, err := fs.Stat(p.fsys, full)
+		switch {
+		case err != nil:
+			return nil, err
+		case !st.Mode().IsRegular():
+			return nil, notRegular(st)
+		case st.Size() > limit:
+			return nil, tooLarge(st.Size())
+		}
+		data, err := rf.ReadFile(full)
+		if err == nil && int64(len(data)) > limit {
+			return nil, tooLarge(int64(len(data)))
+		}
+		return data, err
+	}
+	// On disk (bounded.DirFS): the file opened is the file checked, and a
+	// FIFO never blocks the open.
 	f, err := p.fsys.Open(full)
 	if err != nil {
 		return nil, err
@@ -136,16 +166,12 @@ func (p *Project) readLimited(name string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if !st.Mode().IsRegular() {
-		what := "not a regular file"
-		if st.IsDir() {
-			what = "a folder, not a file"
-		}
-		return nil, &fs.PathError{Op: "open", Path: name, Err: errors.New(what)}
+		return nil, notRegular(st)
 	}
 	data, err := bounded.ReadAll(f, limit)
 	var tl *bounded.TooLargeError
 	if errors.As(err, &tl) {
-		return nil, &Error{File: name, Msg: tl.Error(), Err: ErrLimit}
+		return nil, tooLarge(tl.Size)
 	}
 	return data, err
 }

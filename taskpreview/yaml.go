@@ -43,8 +43,12 @@ func checkLimits(file string, src []byte, isTOML bool) error {
 		scan = bounded.TOML
 	}
 	var td *bounded.TooDeepError
-	if errors.As(scan(src, bounded.MaxNesting), &td) {
+	var ce *bounded.ControlError
+	switch err := scan(src, bounded.MaxNesting); {
+	case errors.As(err, &td):
 		return &Error{File: file, Line: td.Line, Column: 1, Msg: fmt.Sprintf("nested too deep (limit %d)", td.Limit), Err: ErrLimit}
+	case errors.As(err, &ce):
+		return &Error{File: file, Msg: ce.Error(), Err: ErrSyntax}
 	}
 	return nil
 }

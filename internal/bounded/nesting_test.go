@@ -10,31 +10,33 @@ import (
 	"github.com/goccy/go-yaml/parser"
 )
 
+// The counts are one deeper than the tree where a scalar ends a branch
+// (see node): the pre-scan errs on the deep side.
 var yamlDepthTests = []struct {
 	src  string
 	want int
 }{
 	{"", 0},
-	{"a: 1\n", 1},
-	{"a:\n  b:\n    c: 1\n", 3},
-	{"a:\n- b\n- c\n", 2},                     // a sequence at its key's column
-	{"a:\n- b:\n  - c:\n    - d\n", 6},        // map, seq, map, seq, map, seq
-	{"a:\n- b\nc: 1\n", 2},                    // the key after the sequence is the outer map's
-	{"- - - a\n", 3},                          // compact sequences
-	{"- a: 1\n  b: 2\n", 2},                   // a map in a sequence entry
-	{"a: [1, [2, {b: 3}]]\n", 4},              // flow inside block
+	{"a: 1\n", 2},
+	{"a:\n  b:\n    c: 1\n", 4},
+	{"a:\n- b\n- c\n", 3},                     // a sequence at its key's column
+	{"a:\n- b:\n  - c:\n    - d\n", 7},        // map, seq, map, seq, map, seq
+	{"a:\n- b\nc: 1\n", 3},                    // the key after the sequence is the outer map's
+	{"- - - a\n", 4},                          // compact sequences
+	{"- a: 1\n  b: 2\n", 3},                   // a map in a sequence entry
+	{"a: [1, [2, {b: 3}]]\n", 5},              // flow inside block
 	{"a: [1,\n  [2,\n   [3]]]\n", 4},          // flow over lines
-	{"a: \"[[[[\"\n", 1},                      // quoted
-	{"a: '[[['' [[['\n", 1},                   // quoted with an escaped quote
-	{"a: \"x\n  [[[[ \\\"\n  y\"\nb: 1\n", 1}, // a quoted scalar over lines
-	{"a: |\n  [[[[\n  - - -\nb: 1\n", 1},      // a block scalar
+	{"a: \"[[[[\"\n", 2},                      // quoted
+	{"a: '[[['' [[['\n", 2},                   // quoted with an escaped quote
+	{"a: \"x\n  [[[[ \\\"\n  y\"\nb: 1\n", 2}, // a quoted scalar over lines
+	{"a: |\n  [[[[\n  - - -\nb: 1\n", 2},      // a block scalar
 	{"- run: >-\n    [[[\n  other: [1]\n", 3}, // the block scalar ends at its key's sibling
-	{"a: b # [[[[\n", 1},                      // a comment
-	{"a: x[0]\n", 1},                          // brackets in a plain scalar
+	{"a: b # [[[[\n", 2},                      // a comment
+	{"a: x[0]\n", 2},                          // brackets in a plain scalar
 	{"--- [[1]]\n--- a: 1\n", 2},
 	{"a: &x [1]\nb: *x\n", 2},
 	{"a: !!seq [1]\n", 2},
-	{"? [a]\n: [b]\n", 2},
+	{"? [a]\n: [b]\n", 3},
 	{"[" + strings.Repeat("[", 99) + strings.Repeat("]", 100) + "]\n", 65}, // stops past the limit
 }
 
@@ -60,8 +62,11 @@ func TestYAMLTooDeep(t *testing.T) {
 	if err := YAML([]byte(deep), MaxNesting); err == nil {
 		t.Errorf("YAML(65 compact sequences) = nil, want an error")
 	}
-	if err := YAML([]byte(strings.Repeat("- ", 64)+"a\n"), MaxNesting); err != nil {
-		t.Errorf("YAML(64 compact sequences) = %v, want nil", err)
+	if err := YAML([]byte("a: b\nc: \x01\n"), MaxNesting); err == nil || err.Error() != "control character U+0001 at line 2 (YAML does not allow it)" {
+		t.Errorf("YAML(a control character) = %v", err)
+	}
+	if err := YAML([]byte(strings.Repeat("- ", 63)+"a\n"), MaxNesting); err != nil {
+		t.Errorf("YAML(63 compact sequences) = %v, want nil", err)
 	}
 }
 
@@ -136,6 +141,10 @@ func FuzzYAML(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src string) {
 		if len(src) > 4096 {
 			return
+		}
+		var ce *ControlError
+		if errors.As(YAML([]byte(src), 1<<20), &ce) {
+			return // refused before the parser
 		}
 		got, _ := yamlDepth([]byte(src), 1<<20)
 		file, err := parser.ParseBytes([]byte(src), 0)

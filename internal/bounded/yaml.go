@@ -1,6 +1,9 @@
 package bounded
 
-import "bytes"
+import (
+	"bytes"
+	"fmt"
+)
 
 // YAML returns a *TooDeepError when data nests collections more than limit
 // deep, and nil otherwise: block mappings and sequences (by indentation,
@@ -11,11 +14,32 @@ import "bytes"
 // counts at least as deep as the YAML parser nests its tree (FuzzYAML
 // checks this against github.com/goccy/go-yaml), so a file it passes
 // cannot make the parser nest deeper than limit.
+//
+// A control character (other than tab, line feed and carriage return) is
+// refused with a *ControlError: YAML does not allow them, and goccy/go-yaml
+// reads them as separators in ways no pre-scan can follow.
 func YAML(data []byte, limit int) error {
+	if i := bytes.IndexFunc(data, isYAMLControl); i >= 0 {
+		return &ControlError{Line: 1 + bytes.Count(data[:i], []byte{'\n'}), Char: rune(data[i])}
+	}
 	if d, line := yamlDepth(data, limit); d > limit {
 		return &TooDeepError{Line: line, Limit: limit}
 	}
 	return nil
+}
+
+func isYAMLControl(r rune) bool {
+	return r < ' ' && r != '\t' && r != '\n' && r != '\r' || r == 0x7f
+}
+
+// ControlError is a YAML file holding a control character.
+type ControlError struct {
+	Line int
+	Char rune
+}
+
+func (e *ControlError) Error() string {
+	return fmt.Sprintf("control character U+%04X at line %d (YAML does not allow it)", e.Char, e.Line)
 }
 
 // yamlLevel is one open block collection: the column it starts at and
@@ -68,8 +92,10 @@ func yamlDepth(data []byte, stop int) (int, int) {
 	return s.maxDepth, s.at
 }
 
-func (s *yamlScan) note() {
-	if d := len(s.levels) + s.flow; d > s.maxDepth {
+func (s *yamlScan) note() { s.noteExtra(0) }
+
+func (s *yamlScan) noteExtra(extra int) {
+	if d := len(s.levels) + s.flow + extra; d > s.maxDepth {
 		s.maxDepth, s.at = d, s.line
 	}
 }
@@ -125,8 +151,9 @@ func sepAt(line []byte, i int) bool {
 	return i >= len(line) || line[i] <= ' '
 }
 
+// skipSpace skips spaces and tabs (and, as sepAt, control characters).
 func skipSpace(line []byte, i int) int {
-	for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+	for i < len(line) && line[i] <= ' ' {
 		i++
 	}
 	return i
@@ -197,6 +224,10 @@ func (s *yamlScan) node(line []byte, i, parent int, first bool) {
 			s.push(col, false, first)
 			first, parent = false, col
 			i = skipSpace(line, i+1)
+			if i < len(line) && line[i] != '#' {
+				// Its value may be made a key by a ":" line below.
+				s.push(col, false, false)
+			}
 			continue
 		case c == '&' || c == '!':
 			for i < len(line) && !sepAt(line, i) {
@@ -221,9 +252,7 @@ func (s *yamlScan) node(line []byte, i, parent int, first bool) {
 			// (see below).
 			j := skipSpace(line, end)
 			isKey := j < len(line) && line[j] == ':' && sepAt(line, j+1)
-			if isKey || first {
-				s.push(col, false, first)
-			}
+			s.push(col, false, first)
 			if isKey {
 				s.value(line, skipSpace(line, j+1), col)
 			}
@@ -237,9 +266,10 @@ func (s *yamlScan) node(line []byte, i, parent int, first bool) {
 			return
 		}
 		// A key (the first ": ", or ":" at the end, before a comment), or
-		// a plain scalar that starts its line, counted as a mapping too:
-		// goccy/go-yaml makes such a line a key when a line starting with
-		// ":" follows, one level deeper than that line's column says.
+		// a plain scalar, counted as a mapping too: goccy/go-yaml makes a
+		// scalar a key when a line starting with ":" follows, one level
+		// deeper than its column says. (The count is one too deep at the
+		// tips of the tree, never more.)
 		for j := i; j < len(line); j++ {
 			if line[j] == ':' && sepAt(line, j+1) {
 				s.push(col, false, first)
@@ -250,9 +280,7 @@ func (s *yamlScan) node(line []byte, i, parent int, first bool) {
 				break
 			}
 		}
-		if first {
-			s.push(col, false, first)
-		}
+		s.push(col, false, first)
 		return
 	}
 }
@@ -270,21 +298,9 @@ func (s *yamlScan) value(line []byte, i, key int) {
 			return
 		}
 	}
-	if i == len(line) {
-		return
-	}
-	switch c := line[i]; c {
-	case '[', '{':
-		s.scanFlow(line, i)
-	case '"', '\'':
-		if _, ok := skipQuoted(line, i+1, c); !ok {
-			s.quote = c
-		}
-	case '|', '>':
-		if blockHeader(line, i+1) {
-			s.inBlock, s.blockUntil = true, key
-		}
-	}
+	// Whatever follows is read as a node inside the key's (goccy/go-yaml
+	// even takes "k: - a" for a sequence).
+	s.node(line, i, key, false)
 }
 
 // blockHeader reports whether line[i:] is the rest of a block scalar's
@@ -342,6 +358,10 @@ func (s *yamlScan) scanFlow(line []byte, i int) {
 			i = end - 1
 		case c == '#' && (i == 0 || line[i-1] == ' ' || line[i-1] == '\t'):
 			return
+		case c == ':':
+			// "[a: b]" holds a mapping of one pair: one level more
+			// (counted in "{a: b}" too, where it is not).
+			s.noteExtra(1)
 		case c == ' ' || c == '\t':
 			continue
 		}
