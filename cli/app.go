@@ -13,6 +13,7 @@ import (
 	"github.com/keyward/keyward/config"
 	"github.com/keyward/keyward/demo"
 	"github.com/keyward/keyward/keyring"
+	"github.com/keyward/keyward/model"
 	"github.com/spf13/cobra"
 )
 
@@ -129,6 +130,11 @@ func (a *app) store() (keyring.Store, error) {
 	}
 	a.cfg, a.cfgWarnings = config.Load(config.Path(a.indexPath))
 	a.cfgLoaded = true
+	// Others who can write the index can change what keyward shows and
+	// does: said on every command (and by doctor), never refused.
+	for _, w := range keyring.PermissionWarnings(a.indexPath) {
+		fmt.Fprintf(a.stderr, "keyward: warning: %s\n", model.Printable(w))
+	}
 	backend, err := a.resolveBackend()
 	if err != nil {
 		return nil, err
@@ -139,7 +145,7 @@ func (a *app) store() (keyring.Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		st, err := keyring.NewFileStore(keyring.FileOptions{IndexPath: a.indexPath, Now: a.now, Passphrase: a.passphrase, UnlockCache: cache})
+		st, err := keyring.NewFileStore(keyring.FileOptions{IndexPath: a.indexPath, Now: a.now, Passphrase: a.passphrase, UnlockCache: cache, LockWait: a.cfg.LockTimeout})
 		if err != nil {
 			return nil, err
 		}
@@ -151,6 +157,7 @@ func (a *app) store() (keyring.Store, error) {
 		IndexPath: a.indexPath,
 		Service:   a.service,
 		Now:       a.now,
+		LockWait:  a.cfg.LockTimeout,
 	})
 	if err != nil {
 		return nil, err

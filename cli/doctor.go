@@ -68,6 +68,19 @@ missing stays a problem until 'keyward secrets rotate' sets one.`,
 			} else {
 				ok("keyring answers (" + where + ")")
 			}
+			// Bad config.toml settings (every one) and paths others can
+			// write (issue 11): problems, though keyward runs with them.
+			for _, w := range a.cfgWarnings {
+				problem(w)
+			}
+			if len(a.cfgWarnings) > 0 {
+				hint = firstNonEmpty(hint, "fix the config.toml lines named above; until then keyward uses the default for each")
+			}
+			if !a.demo {
+				for _, w := range keyring.PermissionWarnings(a.indexPath) {
+					problem(w)
+				}
+			}
 			indexName := "index"
 			if !a.demo {
 				indexName = a.indexPath

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -16,6 +15,8 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/keyward/keyward/internal/bounded"
+	"github.com/keyward/keyward/keyring"
 	"github.com/keyward/keyward/model"
 )
 
@@ -28,6 +29,7 @@ type Config struct {
 	RevealTimeout    time.Duration // how long a revealed value stays on screen
 	ClipboardTimeout time.Duration // when a copied value is cleared from the clipboard
 	StatusTimeout    time.Duration // how long a status message stays
+	LockTimeout      time.Duration // how long a write waits for another process's lock on the index
 	DefaultSort      model.SortKey
 	TasksDir         string // tasks_dir, as written (see ResolveTasks)
 	Backend          string // backend: "auto", "keyring" or "file"; "" when not set
@@ -82,6 +84,7 @@ func Default() Config {
 		ClipboardTimeout: 30 * time.Second,
 		StatusTimeout:    5 * time.Second,
 		UnlockCache:      DefaultUnlockCache,
+		LockTimeout:      keyring.DefaultLockWait,
 		DefaultSort:      model.SortName,
 		Views:            DefaultViews(),
 	}
@@ -122,20 +125,29 @@ func Path(indexPath string) string {
 
 var colorRe = regexp.MustCompile(`^(#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}|[0-9]{1,3})$`)
 
+// MaxSize bounds the config.toml keyward reads; a larger file gives a
+// warning and all the defaults.
+const MaxSize = 1 << 20
+
 // Load reads config.toml at path. A missing file gives the defaults
 // and no warnings. Each bad setting gives a warning naming the file and line,
-// and its default is used; a file that is not valid TOML gives one warning
-// and all the defaults.
+// and its default is used; a file that is not valid TOML (or not a regular
+// file, larger than MaxSize, or nested deeper than bounded.MaxNesting)
+// gives one warning and all the defaults.
 func Load(path string) (Config, []string) {
 	cfg := Default()
 	if path == "" {
 		return cfg, nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := bounded.ReadFile(path, MaxSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return cfg, nil
 	}
 	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the name is said once, first
+		}
 		return cfg, []string{fmt.Sprintf("%s: %v; using the defaults", filepath.Base(path), err)}
 	}
 	return Parse(filepath.Base(path), string(data))
@@ -144,6 +156,13 @@ func Load(path string) (Config, []string) {
 // Parse is Load on the text of a file called name.
 func Parse(name, text string) (Config, []string) {
 	cfg := Default()
+	if len(text) > MaxSize {
+		return cfg, []string{fmt.Sprintf("%s: %s; using the defaults", name, &bounded.TooLargeError{Size: int64(len(text)), Limit: MaxSize})}
+	}
+	var td *bounded.TooDeepError
+	if err := bounded.TOML([]byte(text), bounded.MaxNesting); errors.As(err, &td) {
+		return cfg, []string{fmt.Sprintf("%s:%d: nested too deep (limit %d); using the defaults", name, td.Line, td.Limit)}
+	}
 	var raw map[string]any
 	if _, err := toml.Decode(text, &raw); err != nil {
 		var pe toml.ParseError
@@ -181,6 +200,7 @@ func Parse(name, text string) (Config, []string) {
 	duration("reveal_timeout", &cfg.RevealTimeout, time.Second)
 	duration("clipboard_timeout", &cfg.ClipboardTimeout, time.Second)
 	duration("status_timeout", &cfg.StatusTimeout, time.Second)
+	duration("lock_timeout", &cfg.LockTimeout, time.Second)
 	if v, ok := raw["default_sort"]; ok {
 		s, _ := v.(string)
 		k, err := model.ParseSortKey(s)
@@ -284,7 +304,7 @@ func Parse(name, text string) (Config, []string) {
 			found = append(found, lineWarning{line, fmt.Sprintf("%s:%d: %s: %s", name, line, model.Printable(full), fmt.Sprintf(format, args...))})
 		})
 	}
-	known := map[string]bool{"reveal_timeout": true, "clipboard_timeout": true, "status_timeout": true,
+	known := map[string]bool{"reveal_timeout": true, "clipboard_timeout": true, "status_timeout": true, "lock_timeout": true,
 		"default_sort": true, "tasks_dir": true, "backend": true, "unlock_cache": true, "colors": true, "julep": true, "views": true}
 	var unknown []string
 	for k := range raw {

@@ -137,6 +137,10 @@ type FileOptions struct {
 	// session keyring (Linux), so that the next commands of the session
 	// need no passphrase; 0 keeps it in this process only. See Lock.
 	UnlockCache time.Duration
+	// LockWait is how long a write waits for another process's lock on
+	// the index before it fails with ErrIndexBusy; default
+	// DefaultLockWait.
+	LockWait time.Duration
 }
 
 // FileStore is the Store over the encrypted file backend and the index
@@ -162,7 +166,7 @@ func NewFileStore(opts FileOptions) (*FileStore, error) {
 	}
 	fv := &fileValues{dir: ValuesDir(opts.IndexPath), passphrase: opts.Passphrase, cacheFor: opts.UnlockCache}
 	return &FileStore{
-		store:     store{vals: fv, idx: &fileIndex{path: opts.IndexPath}, now: opts.Now, jr: journalFor(opts.IndexPath)},
+		store:     store{vals: fv, idx: &fileIndex{path: opts.IndexPath, lockWait: opts.LockWait}, now: opts.Now, jr: journalFor(opts.IndexPath)},
 		indexPath: opts.IndexPath,
 		fv:        fv,
 	}, nil

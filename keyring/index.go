@@ -16,9 +16,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/gofrs/flock"
-
 	"github.com/keyward/keyward/internal/atomicfile"
+	"github.com/keyward/keyward/internal/bounded"
 	"github.com/keyward/keyward/model"
 )
 
@@ -66,6 +65,9 @@ func (e *IndexError) Error() string {
 // changes.
 type fileIndex struct {
 	path string
+	// lockWait is how long Update waits for another process's lock;
+	// DefaultLockWait when 0.
+	lockWait time.Duration
 
 	// last is the file Find parsed last, kept so that the reads of one
 	// command (get: the record, then its value, then its previous value)
@@ -98,16 +100,33 @@ func (f *fileIndex) read() ([]model.Secret, error) {
 	return parseIndex(f.path, data)
 }
 
-// readFile returns the index's bytes, or nil when there is no index yet.
+// MaxIndexSize bounds the index file keyward reads: about 230,000
+// secrets as keyward writes them (100,000 take about 28 MB). A larger file
+// is refused before it is parsed.
+const MaxIndexSize = 64 << 20
+
+// readFile returns the index's bytes, or nil when there is no index yet. It
+// reads only a regular file (a FIFO, a device or a folder is refused, and
+// never blocks the open) of at most MaxIndexSize bytes.
 func (f *fileIndex) readFile() ([]byte, error) {
-	data, err := os.ReadFile(f.path)
+	data, err := bounded.ReadFile(f.path, MaxIndexSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("read the index: %w", err)
+	var tl *bounded.TooLargeError
+	switch {
+	case err == nil:
+		return data, nil
+	case errors.As(err, &tl):
+		return nil, &IndexError{Path: f.path, Msg: tl.Error()}
+	case errors.Is(err, bounded.ErrNotRegular):
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, &IndexError{Path: f.path, Msg: err.Error() + "; the index must be a file"}
 	}
-	return data, nil
+	return nil, fmt.Errorf("read the index: %w", err)
 }
 
 // Find returns the record named name, and false when there is none. It
@@ -146,15 +165,15 @@ func (f *fileIndex) Update(ctx context.Context, fn func([]model.Secret) ([]model
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create the index directory: %w", err)
 	}
-	lock := flock.New(f.path+".lock", flock.SetPermissions(0o600))
-	ok, err := lock.TryLockContext(ctx, 5*time.Millisecond)
+	wait := f.lockWait
+	if wait == 0 {
+		wait = DefaultLockWait
+	}
+	unlock, err := lockIndex(ctx, f.path, wait)
 	if err != nil {
-		return fmt.Errorf("lock the index: %w", err)
+		return err
 	}
-	if !ok {
-		return fmt.Errorf("lock the index: %w", context.Cause(ctx))
-	}
-	defer lock.Close() // unlocks too
+	defer unlock()
 
 	// A malformed index fails here, before fn, so it is never overwritten.
 	list, err := f.read()
@@ -502,9 +521,21 @@ func syncTable(i, j int) place             { return place{entry: i, sync: j} }
 // keep their layout) take a fast line-by-line path; anything else is decoded
 // by github.com/BurntSushi/toml, the reader of record. Both produce the same
 // result for a file the fast path accepts (FuzzParseIndex checks this).
+//
+// Both run only on a file of at most MaxIndexSize bytes, and the decoder only
+// on one nested at most bounded.MaxNesting deep: its memory grows with the
+// square of the depth (20 KB of nested inline tables took 1.1 GB).
 func parseIndex(path string, data []byte) ([]model.Secret, error) {
+	if len(data) > MaxIndexSize {
+		return nil, &IndexError{Path: path, Msg: (&bounded.TooLargeError{Size: int64(len(data)), Limit: MaxIndexSize}).Error()}
+	}
 	raw, ok := parseCanonical(data)
 	if !ok {
+		if err := bounded.TOML(data, bounded.MaxNesting); err != nil {
+			var td *bounded.TooDeepError
+			errors.As(err, &td)
+			return nil, &IndexError{Path: path, Line: td.Line, Col: 1, Msg: fmt.Sprintf("nested too deep (limit %d); the index holds [[secret]] tables, each at most 3 deep", td.Limit)}
+		}
 		var err error
 		raw, err = parseTOML(path, data)
 		if err != nil {
