@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/keyward/keyward/internal/atomicfile"
+	"github.com/keyward/keyward/internal/bounded"
 	"github.com/keyward/keyward/model"
 )
 
@@ -361,7 +362,7 @@ func (v *fileValues) entries(ctx context.Context, known []string) ([]entry, erro
 // userOf reads whose value the file at p holds: the name in its header,
 // then which of that name's users hashes to p. "" when it cannot tell.
 func (v *fileValues) userOf(p string) string {
-	data, err := os.ReadFile(p)
+	data, err := bounded.ReadFile(p, maxValueFile)
 	if err != nil {
 		return ""
 	}

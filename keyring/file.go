@@ -20,6 +20,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/keyward/keyward/internal/atomicfile"
+	"github.com/keyward/keyward/internal/bounded"
 	"github.com/keyward/keyward/keyring/internal/keyctl"
 	"github.com/keyward/keyward/model"
 )
@@ -203,13 +204,22 @@ type fileValues struct {
 	reads     int
 }
 
+// The files of the store are read only when regular and no larger than
+// what keyward writes there (a FIFO or /dev/zero planted in their place is
+// refused, never waited on): a value file holds one age-encrypted value of
+// at most model.MaxValueLen bytes; the store's key files are tiny.
+const (
+	maxValueFile = 2*model.MaxValueLen + 64<<10
+	maxSmallFile = 64 << 10
+)
+
 func (v *fileValues) meta() (*age.X25519Recipient, []byte, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.recipient != nil {
 		return v.recipient, v.nameKey, nil
 	}
-	data, err := os.ReadFile(filepath.Join(v.dir, "store"))
+	data, err := bounded.ReadFile(filepath.Join(v.dir, "store"), maxSmallFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, fmt.Errorf("%w (no %s)", ErrNotInitialized, filepath.Join(v.dir, "store"))
 	}
@@ -266,7 +276,7 @@ func (v *fileValues) identity() (*age.X25519Identity, error) {
 }
 
 func (v *fileValues) unwrap() (*age.X25519Identity, error) {
-	wrapped, err := os.ReadFile(filepath.Join(v.dir, "identity.age"))
+	wrapped, err := bounded.ReadFile(filepath.Join(v.dir, "identity.age"), maxSmallFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w (no %s)", ErrNotInitialized, filepath.Join(v.dir, "identity.age"))
 	}
@@ -336,7 +346,7 @@ func (v *fileValues) Get(ctx context.Context, user string) (string, error) {
 	v.mu.Lock()
 	v.reads++
 	v.mu.Unlock()
-	data, err := os.ReadFile(p)
+	data, err := bounded.ReadFile(p, maxValueFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", fmt.Errorf("%w: %s", ErrNoValue, model.Printable(user))
 	}
@@ -440,7 +450,7 @@ func (v *fileValues) GetSealed(ctx context.Context, user string) (string, error)
 	if err != nil {
 		return "", err
 	}
-	data, err := os.ReadFile(p)
+	data, err := bounded.ReadFile(p, maxValueFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", fmt.Errorf("%w: %s", ErrNoValue, model.Printable(user))
 	}

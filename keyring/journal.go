@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/keyward/keyward/internal/atomicfile"
+	"github.com/keyward/keyward/internal/bounded"
 )
 
 // pendingOp is the intent of a change that writes the keyring, noted before
@@ -38,7 +39,7 @@ type journal interface {
 type fileJournal struct{ path string }
 
 func (j fileJournal) Pending() ([]pendingOp, error) {
-	data, err := os.ReadFile(j.path)
+	data, err := bounded.ReadFile(j.path, MaxIndexSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
