@@ -81,6 +81,9 @@ type fileIndex struct {
 type parsedFile struct {
 	data []byte
 	list []model.Secret
+	// one is set when list holds only the record findOne read, not the
+	// whole file: another name still needs a full parse.
+	one bool
 }
 
 func (f *fileIndex) Load(ctx context.Context) ([]model.Secret, error) {
@@ -143,7 +146,14 @@ func (f *fileIndex) Find(ctx context.Context, name string) (model.Secret, bool, 
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.last != nil && f.last.one && f.last.list[0].Name != name {
+		f.last = nil
+	}
 	if f.last == nil || !bytes.Equal(f.last.data, data) {
+		if sec, ok := findOne(f.path, data, name); ok {
+			f.last = &parsedFile{data: data, list: []model.Secret{sec}, one: true}
+			return sec.Clone(), true, nil
+		}
 		list, err := parseIndex(f.path, data)
 		if err != nil {
 			f.last = nil
@@ -155,6 +165,54 @@ func (f *fileIndex) Find(ctx context.Context, name string) (model.Secret, bool, 
 		return f.last.list[i].Clone(), true, nil
 	}
 	return model.Secret{}, false, nil
+}
+
+// secretHeader is the header line of every record in a canonical index
+// (encodeIndex), with the line ends around it; its name line follows.
+const secretHeader = "\n[[secret]]\n"
+
+// findOne reads name's record out of an index without decoding the others,
+// so that `secrets get` costs a search of the file rather than a parse of
+// every record (issue 14). It answers only when it cannot be wrong, and
+// otherwise says !ok and the caller parses the whole file:
+//   - the file has no multi-line string (no triple quotes), so every line is
+//     a line of TOML and a "[[secret]]" line is a table header;
+//   - name's header is followed by its name line exactly as encodeIndex
+//     writes it, and the name in quotes nowhere else in the file (a
+//     repeated name is for the full parse to report);
+//   - the text before the first record and name's table, parsed together
+//     as an index, give one valid record of that name (the format, and
+//     every key and value of that record, checked as by the full parse).
+//
+// The other records are not checked: a mistake in one of them is reported
+// by the next command that reads them, and by every write, which parses
+// the whole file.
+func findOne(path string, data []byte, name string) (model.Secret, bool) {
+	if model.ValidateName(name) != nil || bytes.Contains(data, []byte(`"""`)) || bytes.Contains(data, []byte(`'''`)) {
+		return model.Secret{}, false
+	}
+	quoted := []byte(`"` + name + `"`)
+	if bytes.Count(data, quoted) != 1 || bytes.Contains(data, []byte(`'`+name+`'`)) {
+		return model.Secret{}, false // written twice, or in another way
+	}
+	key := []byte(secretHeader + `name = "` + name + "\"\n")
+	at := bytes.Index(data, key)
+	if at < 0 || bytes.Contains(data[at+len(key):], key) {
+		return model.Secret{}, false
+	}
+	first := bytes.Index(data, []byte(secretHeader))
+	end := len(data)
+	if next := bytes.Index(data[at+len(key)-1:], []byte(secretHeader)); next >= 0 {
+		end = at + len(key) - 1 + next + 1
+	}
+	doc := make([]byte, 0, first+1+end-at)
+	doc = append(doc, data[:first+1]...)
+	doc = append(doc, data[at+1:end]...)
+	list, err := parseIndex(path, doc)
+	if err != nil || len(list) != 1 || list[0].Name != name {
+		return model.Secret{}, false
+	}
+	return list[0], true
 }
 
 func (f *fileIndex) Update(ctx context.Context, fn func([]model.Secret) ([]model.Secret, error), after func()) error {

@@ -797,6 +797,10 @@ func FuzzParseIndex(f *testing.F) {
 			if err := list[i].ValidateStored(); err != nil {
 				t.Fatalf("read %q from\n%q, which Validate refuses: %v", list[i].Name, data, err)
 			}
+			// get's shortcut (findOne) answers as the full parse or not at all.
+			if sec, ok := findOne("f", data, list[i].Name); ok && !reflect.DeepEqual(sec, list[i]) {
+				t.Fatalf("findOne(%q) read %#v from\n%q; the full parse %#v", list[i].Name, sec, data, list[i])
+			}
 		}
 		enc, err := encodeIndex(list)
 		if err != nil {
@@ -925,6 +929,40 @@ func TestIndexRewriteDropsComments(t *testing.T) {
 	for _, c := range []string{"my notes", "the prod key", "inline"} {
 		if strings.Contains(text, c) {
 			t.Errorf("comment %q kept; the header says comments are dropped", c)
+		}
+	}
+}
+
+func TestFindOne(t *testing.T) {
+	list := genSecrets(300)
+	list[7].Sync = []model.SyncState{{Target: "v1:acct", Version: 2}}
+	data, err := encodeIndex(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range list {
+		got, ok := findOne("f", data, want.Name)
+		if !ok || !reflect.DeepEqual(got, want) {
+			t.Fatalf("findOne(%q) = %#v, %v; want %#v", want.Name, got, ok, want)
+		}
+	}
+	text := string(data)
+	first, last := list[0].Name, list[len(list)-1].Name
+	for _, tt := range []struct {
+		why, text, name string
+	}{
+		{"absent", text, "NOT_THERE"},
+		{"not a name", text, "a b"},
+		{"a multi-line string", text + "[[secret]]\nname = \"ZZ\"\ndescription = \"\"\"\nx\"\"\"\n", first},
+		{"written twice", text + "[[secret]]\nname = \"" + first + "\"\n", first},
+		{"written twice, another way", text + "[[secret]]\nname = '" + first + "'\n", first},
+		{"quoted elsewhere", strings.Replace(text, `description = "`, `description = "`+last+`"`, 1), last},
+		{"an unknown key in its table", strings.Replace(text, `name = "`+last+`"`+"\n", `name = "`+last+`"`+"\nbogus = 1\n", 1), last},
+		{"a newer format", strings.Replace(text, "format = 1", "format = 99", 1), last},
+		{"CRLF line ends", strings.ReplaceAll(text, "\n", "\r\n"), last},
+	} {
+		if got, ok := findOne("f", []byte(tt.text), tt.name); ok {
+			t.Errorf("%s: findOne(%q) = %#v, want no answer (the full parse decides)", tt.why, tt.name, got)
 		}
 	}
 }
