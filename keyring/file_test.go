@@ -3,16 +3,13 @@ package keyring
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/keyward/keyward/internal/bounded"
 	"github.com/keyward/keyward/model"
 )
 
@@ -362,49 +359,5 @@ func TestFileOrphansUnreadableAndStale(t *testing.T) {
 	}
 	if _, err := os.Stat(other); err != nil {
 		t.Errorf("a temporary file keyward did not write was removed: %v", err)
-	}
-}
-
-// A FIFO planted in place of a value file or of the journal is refused at
-// once, never waited on (issue 11, item 8).
-func TestFileStoreHostileFiles(t *testing.T) {
-	s, _ := newFileStore(t, nil, testPassphrase)
-	ctx := context.Background()
-	if _, err := s.Create(ctx, model.Secret{Name: "A"}, "a-value"); err != nil {
-		t.Fatal(err)
-	}
-	p, err := s.fv.path("A")
-	if err != nil {
-		t.Fatal(err)
-	}
-	replaceWithFIFO := func(p string) {
-		t.Helper()
-		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			t.Fatal(err)
-		}
-		if err := syscall.Mkfifo(p, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	replaceWithFIFO(p)
-	done := make(chan error, 1)
-	go func() { _, err := s.Value(ctx, "A"); done <- err }()
-	select {
-	case err := <-done:
-		if !errors.Is(err, bounded.ErrNotRegular) {
-			t.Errorf("Value with a FIFO for its file = %v, want ErrNotRegular", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Value blocked on a FIFO")
-	}
-	replaceWithFIFO(s.IndexPath() + ".pending")
-	go func() { _, err := s.jr.Pending(); done <- err }()
-	select {
-	case err := <-done:
-		if !errors.Is(err, bounded.ErrNotRegular) {
-			t.Errorf("Pending with a FIFO for the journal = %v, want ErrNotRegular", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Pending blocked on a FIFO")
 	}
 }
