@@ -19,6 +19,13 @@ type values interface {
 	Ping(ctx context.Context) error
 }
 
+// haser is a values backend that can tell whether a user's value exists
+// without reading it: one keyring search instead of a read, or a file's
+// existence instead of a decryption.
+type haser interface {
+	Has(ctx context.Context, user string) (bool, error)
+}
+
 // sealer is a values backend that can move a value between the keyring
 // users of one name without reading it: the file backend, where reading
 // needs the passphrase and a rotation must not. A sealed value is opaque;
@@ -231,6 +238,13 @@ func (s *store) HasPrevious(ctx context.Context, name string) (bool, error) {
 		return false, err
 	} else if rec.NoValue {
 		return false, nil
+	}
+	if h, ok := s.vals.(haser); ok {
+		has, err := h.Has(ctx, PreviousUser(name))
+		if err != nil {
+			return false, fmt.Errorf("read previous value of %s: %w", name, err)
+		}
+		return has, nil
 	}
 	_, err := s.vals.Get(ctx, PreviousUser(name))
 	if errors.Is(err, ErrNoValue) {

@@ -388,6 +388,25 @@ func (v *fileValues) open(data []byte) (string, error) {
 	return string(plain), nil
 }
 
+// Has reports whether user's value file exists, without the passphrase.
+func (v *fileValues) Has(_ context.Context, user string) (bool, error) {
+	p, err := v.path(user)
+	if err != nil {
+		return false, err
+	}
+	fi, err := os.Lstat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read %s: %w", model.Printable(user), err)
+	}
+	if !fi.Mode().IsRegular() {
+		return false, fmt.Errorf("read %s: %w", model.Printable(user), bounded.ErrNotRegular)
+	}
+	return true, nil
+}
+
 func (v *fileValues) Set(ctx context.Context, user, value string) error {
 	if err := ctx.Err(); err != nil {
 		return err

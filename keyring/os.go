@@ -187,6 +187,31 @@ func (v *osValues) Get(ctx context.Context, user string) (string, error) {
 	return val, nil
 }
 
+// Has reports whether the keyring holds user's value without reading it:
+// one search of the Secret Service; elsewhere, and for a stand-in keyring
+// in tests, a read.
+func (v *osValues) Has(ctx context.Context, user string) (bool, error) {
+	if _, real := v.kr.(goKeyring); real {
+		var has bool
+		err := v.call(ctx, func() error {
+			var err error
+			has, err = hasItem(v.service, user)
+			return err
+		})
+		if !errors.Is(err, errors.ErrUnsupported) {
+			if err != nil {
+				return false, v.wrap("read", user, err)
+			}
+			return has, nil
+		}
+	}
+	_, err := v.Get(ctx, user)
+	if errors.Is(err, ErrNoValue) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 func (v *osValues) Set(ctx context.Context, user, value string) error {
 	err := v.call(ctx, func() error {
 		return v.kr.Set(v.service, user, value)

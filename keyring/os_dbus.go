@@ -110,3 +110,16 @@ func listUsers(service string) ([]string, error) {
 	}
 	return users, nil
 }
+
+// hasItem reports whether the collection go-keyring writes to holds an
+// item of service and user: two calls (the collection's path, one search)
+// where go-keyring's Get makes seven, for `secrets get`'s has_previous
+// (issue 14). It does not unlock: get reads the value first, which does.
+func hasItem(service, user string) (bool, error) {
+	svc, err := ss.NewSecretService()
+	if err != nil {
+		return false, err
+	}
+	items, err := svc.SearchItems(svc.GetLoginCollection(), map[string]string{"username": user, "service": service})
+	return len(items) > 0, err
+}

@@ -24,3 +24,6 @@ func locked(error) bool { return false }
 // listUsers cannot list the Keychain or the Credential Manager through
 // go-keyring: doctor says it did not look for orphan values.
 func listUsers(string) ([]string, error) { return nil, errors.ErrUnsupported }
+
+// hasItem is left to a read of the value where go-keyring is all there is.
+func hasItem(string, string) (bool, error) { return false, errors.ErrUnsupported }
