@@ -23,6 +23,14 @@ const DefaultService = "keyward"
 // frozen daemon costs one deadline, not one per call.
 const DefaultTimeout = 10 * time.Second
 
+// MinTimeout and MaxTimeout bound the deadline a user may set
+// (KEYWARD_KEYRING_TIMEOUT): shorter would time out a keyring that answers,
+// longer is a hang.
+const (
+	MinTimeout = 100 * time.Millisecond
+	MaxTimeout = 10 * time.Minute
+)
+
 // OSOptions configures an OSStore. The zero value of each field means its
 // default.
 type OSOptions struct {
