@@ -257,7 +257,7 @@ func (d *Daemon) locked() (bool, error) {
 	}
 	b, ok := v.Value().(bool)
 	if !ok {
-		return false, errors.New("Locked is not a boolean")
+		return false, errors.New("the collection's Locked property is not a boolean")
 	}
 	return b, nil
 }
