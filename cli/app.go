@@ -153,9 +153,14 @@ func (a *app) store() (keyring.Store, error) {
 		return st, nil
 	}
 	a.service = firstNonEmpty(a.serviceFlag, a.getenv("KEYWARD_SERVICE"), keyring.DefaultService)
+	timeout, err := a.keyringTimeout()
+	if err != nil {
+		return nil, err
+	}
 	st, err := keyring.NewOSStore(keyring.OSOptions{
 		IndexPath: a.indexPath,
 		Service:   a.service,
+		Timeout:   timeout,
 		Now:       a.now,
 		LockWait:  a.cfg.LockTimeout,
 	})
@@ -206,6 +211,21 @@ func (a *app) unlockCache() (time.Duration, error) {
 	d, err := config.ParseUnlockCache(env)
 	if err != nil {
 		return 0, withHint(usagef("KEYWARD_UNLOCK_CACHE=%q: %v", env, err), "e.g. KEYWARD_UNLOCK_CACHE=5m, or off")
+	}
+	return d, nil
+}
+
+// keyringTimeout is the OS keyring's deadline (one per command, see
+// keyring.DefaultTimeout): KEYWARD_KEYRING_TIMEOUT, else the default (0).
+func (a *app) keyringTimeout() (time.Duration, error) {
+	env := a.getenv("KEYWARD_KEYRING_TIMEOUT")
+	if env == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(env)
+	if err != nil || d < keyring.MinTimeout || d > keyring.MaxTimeout {
+		return 0, withHint(usagef("KEYWARD_KEYRING_TIMEOUT=%q: want a duration from %s to %s such as \"30s\"", env, keyring.MinTimeout, keyring.MaxTimeout),
+			"e.g. KEYWARD_KEYRING_TIMEOUT=30s to wait longer for an unlock prompt; unset, it is "+keyring.DefaultTimeout.String())
 	}
 	return d, nil
 }

@@ -267,7 +267,7 @@ func (s *store) Create(ctx context.Context, sec model.Secret, value string) (mod
 	sec = sec.Clone()
 	sec.CreatedAt, sec.UpdatedAt, sec.RotatedAt, sec.Version = now, now, time.Time{}, 1
 	op := pendingOp{Op: opCreate, Name: sec.Name}
-	noted := false
+	noted, unwritten := false, false
 	err := s.locked(ctx, []string{sec.Name}, func(list []model.Secret) ([]model.Secret, error) {
 		if find(list, sec.Name) >= 0 {
 			return nil, exists(sec.Name)
@@ -277,6 +277,7 @@ func (s *store) Create(ctx context.Context, sec model.Secret, value string) (mod
 		}
 		noted = true
 		if err := s.vals.Set(ctx, sec.Name, value); err != nil {
+			unwritten = changedNothing(err)
 			return nil, fmt.Errorf("store %s: %w", sec.Name, err)
 		}
 		// A previous value left by a deleted namesake must never be
@@ -296,8 +297,15 @@ func (s *store) Create(ctx context.Context, sec model.Secret, value string) (mod
 		if noted {
 			// No record: the value (which a timed-out call may still
 			// write) is an orphan; undone now, or by the next write or
-			// doctor if the keyring does not answer.
-			s.undo(ctx, op, func([]model.Secret) error { return s.dropValues(ctx, sec.Name) })
+			// doctor if the keyring does not answer. A value the keyring
+			// certainly did not write (locked, or none to reach) leaves
+			// nothing to undo later.
+			s.undo(ctx, op, func([]model.Secret) error {
+				if err := s.dropValues(ctx, sec.Name); err != nil && !unwritten {
+					return err
+				}
+				return nil
+			})
 		}
 		return model.Secret{}, err
 	}
@@ -729,8 +737,14 @@ func (s *store) Delete(ctx context.Context, name string) error {
 		return err
 	}
 	if dropErr != nil {
-		return fmt.Errorf("removed %s from the index, but its values are still in the keyring; "+
-			"'keyward doctor' removes them once the keyring answers: %w", name, dropErr)
+		// A call that timed out may still land: only a refusal says the
+		// values are certainly there.
+		still := "may still be"
+		if changedNothing(dropErr) {
+			still = "are still"
+		}
+		return fmt.Errorf("removed %s from the index, but its values %s in the keyring; "+
+			"'keyward doctor' removes them once the keyring answers: %w", name, still, dropErr)
 	}
 	return nil
 }

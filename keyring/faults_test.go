@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	dbus "github.com/godbus/dbus/v5"
+
 	"github.com/keyward/keyward/keyring/internal/sessionbus"
 	"github.com/keyward/keyward/model"
 )
@@ -195,6 +197,47 @@ func TestCreateFrozenLeavesNoHiddenValue(t *testing.T) {
 	}
 }
 
+// TestCreateRefusedNotesNothing: a create the keyring refused (locked, or
+// no Secret Service) wrote nothing and leaves nothing to settle; one whose
+// call may have reached the keyring (no reply) stays in the journal, and
+// doctor then says whether a value had landed.
+func TestCreateRefusedNotesNothing(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		err   error
+		want  error
+		noted bool
+	}{
+		{"locked", errors.New("failed to unlock correct collection '/org/freedesktop/secrets/aliases/default'"), ErrLocked, false},
+		{"no secret service", fmt.Errorf("dbus: %w", os.ErrNotExist), ErrUnavailable, false},
+		{"no reply", dbus.Error{Name: "org.freedesktop.DBus.Error.NoReply"}, ErrUnavailable, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, kr := frozenStore(t)
+			ctx := context.Background()
+			kr.err = tc.err
+			if _, err := s.Create(ctx, model.Secret{Name: "NEW"}, "new-value-123"); !errors.Is(err, tc.want) {
+				t.Fatalf("Create = %v, want %v", err, tc.want)
+			}
+			got := pending(t, s)
+			if noted := len(got) == 1 && got[0].Op == opCreate; noted != tc.noted || len(got) > 1 {
+				t.Fatalf("journal = %+v; want the create noted: %v", got, tc.noted)
+			}
+			kr.err = nil
+			did, err := s.Reconcile(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.noted && (len(did) != 1 || !strings.Contains(did[0], "had not written its value; nothing to remove")) {
+				t.Errorf("Reconcile = %q; want it to say no value had landed", did)
+			}
+			if _, ok := kr.raw("NEW"); ok {
+				t.Error("NEW has a value")
+			}
+		})
+	}
+}
+
 func TestDeleteLockedKeepsRecord(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -231,8 +274,8 @@ func TestDeleteFrozenFinishedByReconcile(t *testing.T) {
 	ctx := context.Background()
 	thaw := kr.freezeWhen(func(op, user string) bool { return op == "delete" && user == "A" })
 	err := s.Delete(ctx, "A")
-	if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "keyward doctor") {
-		t.Errorf("Delete = %v; want ErrTimeout pointing at keyward doctor", err)
+	if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "keyward doctor") || !strings.Contains(err.Error(), "its values may still be in the keyring") {
+		t.Errorf("Delete = %v; want ErrTimeout saying the values may still be there, pointing at keyward doctor", err)
 	}
 	if got := pending(t, s); len(got) != 1 || got[0].Op != "delete" || got[0].Name != "A" {
 		t.Errorf("journal = %+v, want the delete of A", got)

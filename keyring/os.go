@@ -23,6 +23,14 @@ const DefaultService = "keyward"
 // frozen daemon costs one deadline, not one per call.
 const DefaultTimeout = 10 * time.Second
 
+// MinTimeout and MaxTimeout bound the deadline a user may set
+// (KEYWARD_KEYRING_TIMEOUT): shorter would time out a keyring that answers,
+// longer is a hang.
+const (
+	MinTimeout = 100 * time.Millisecond
+	MaxTimeout = 10 * time.Minute
+)
+
 // OSOptions configures an OSStore. The zero value of each field means its
 // default.
 type OSOptions struct {
@@ -163,6 +171,21 @@ func (v *osValues) call(ctx context.Context, fn func() error) error {
 	return err
 }
 
+// unsent marks a keyring error after which nothing can have changed: the
+// call never reached the keyring (no session bus, no connection, the index
+// of another service) or the keyring refused it before any write (locked).
+// Unlike a timeout, nothing of it can land later. It adds no text.
+type unsent struct{ error }
+
+func (e unsent) Unwrap() error { return e.error }
+
+// changedNothing reports whether err says the keyring call certainly
+// changed nothing (see unsent).
+func changedNothing(err error) bool {
+	var u unsent
+	return errors.As(err, &u)
+}
+
 // noBusError is a call refused before it reached go-keyring: no session
 // bus to talk to.
 type noBusError struct{ err error }
@@ -255,22 +278,26 @@ func (v *osValues) wrap(op, user string, err error) error {
 	}
 	switch {
 	case errors.Is(err, ErrWrongService):
-		return err // says both services; nothing was asked of the keyring
+		return unsent{err} // says both services; nothing was asked of the keyring
 	case errors.Is(err, ErrTimeout) && (op == "write" || op == "delete"):
 		// The call may still land when the keyring wakes up.
 		return fmt.Errorf("%s %s: outcome unknown: %w", op, what, err)
 	case errors.Is(err, ErrTimeout), errors.Is(err, context.Canceled):
 		return fmt.Errorf("%s %s: %w", op, what, err)
 	case errors.As(err, new(*noBusError)):
-		return fmt.Errorf("%s %s: %w: %w", op, what, ErrUnavailable, err)
+		return unsent{fmt.Errorf("%s %s: %w: %w", op, what, ErrUnavailable, err)}
 	case locked(err):
-		return fmt.Errorf("%s %s: %w: %w", op, what, ErrLocked, err)
+		return unsent{fmt.Errorf("%s %s: %w: %w", op, what, ErrLocked, err)}
 	case errors.Is(err, gokeyring.ErrNotFound):
 		return fmt.Errorf("%w: %s", ErrNoValue, model.Printable(user))
 	case errors.Is(err, gokeyring.ErrSetDataTooBig):
 		return fmt.Errorf("%s %s: %w: %w", op, what, ErrTooLarge, err)
 	case unavailable(err):
-		return fmt.Errorf("%s %s: %w: %w", op, what, ErrUnavailable, err)
+		err = fmt.Errorf("%s %s: %w: %w", op, what, ErrUnavailable, err)
+		if mayHaveLanded(err) {
+			return err
+		}
+		return unsent{err}
 	}
 	return fmt.Errorf("%s %s: %w", op, what, err)
 }

@@ -77,6 +77,23 @@ func unavailable(err error) bool {
 		strings.HasPrefix(err.Error(), "dbus: ")
 }
 
+// mayHaveLanded reports whether err, a keyring that stopped answering,
+// leaves open whether the call reached it: no reply, or the connection lost
+// mid-call. Any other error of no Secret Service means it never did.
+func mayHaveLanded(err error) bool {
+	var de dbus.Error
+	var dep *dbus.Error
+	name := ""
+	switch {
+	case errors.As(err, &de):
+		name = de.Name
+	case errors.As(err, &dep):
+		name = dep.Name
+	}
+	return errors.Is(err, dbus.ErrClosed) ||
+		name == "org.freedesktop.DBus.Error.NoReply" || name == "org.freedesktop.DBus.Error.Disconnected"
+}
+
 // listUsers returns the keyring user of every item of service in the
 // collection go-keyring writes to (the login collection): one search by the
 // service attribute, then each item's attributes. The caller has checked

@@ -13,6 +13,9 @@ func unavailable(err error) bool {
 	return errors.Is(err, gokeyring.ErrUnsupportedPlatform)
 }
 
+// mayHaveLanded is false: an unsupported platform reaches no keyring.
+func mayHaveLanded(error) bool { return false }
+
 // busCheck is nil: only D-Bus systems need a session bus.
 var busCheck func() error
 

@@ -107,11 +107,25 @@ func (s *store) finishOrphan(ctx context.Context, list []model.Secret, op pendin
 		}
 		return false, fmt.Sprintf("%s: a pending %s of a secret that exists; nothing to do", p, model.Printable(op.Op)), clear, nil
 	}
+	// Whether a create's value landed (a call that timed out may or may
+	// not have), so that doctor says what it did, not what it might have.
+	landed := true
+	if op.Op == opCreate {
+		get, _ := s.slots()
+		_, err := get(ctx, op.Name)
+		if err != nil && !errors.Is(err, ErrNoValue) {
+			return false, "", nil, err
+		}
+		landed = err == nil
+	}
 	if err := s.dropValues(ctx, op.Name); err != nil {
 		return false, "", nil, err
 	}
 	switch op.Op {
 	case opCreate:
+		if !landed {
+			return false, fmt.Sprintf("%s: an interrupted create (killed or timed out) had not written its value; nothing to remove", p), clear, nil
+		}
 		return false, fmt.Sprintf("removed the value an interrupted create of %s (killed or timed out) left in the keyring", p), clear, nil
 	case opDelete:
 		return false, fmt.Sprintf("finished deleting %s: its values are gone from the keyring", p), clear, nil
