@@ -61,7 +61,8 @@ type store struct {
 	vals values
 	idx  index
 	now  func() time.Time
-	jr   journal // nil: nothing is noted
+	jr   journal       // nil: nothing is noted
+	bk   *backendGuard // nil: no migration marks (migrate.go)
 }
 
 // note records op in the journal; it runs under the index lock.
@@ -83,7 +84,12 @@ func (s *store) done(name string) error {
 // locked runs fn under the index lock; fn returning errNoWrite means success
 // without a save.
 func (s *store) locked(ctx context.Context, fn func(list []model.Secret) ([]model.Secret, error)) error {
-	err := s.idx.Update(ctx, fn)
+	err := s.idx.Update(ctx, func(list []model.Secret) ([]model.Secret, error) {
+		if err := s.bk.check(); err != nil {
+			return nil, err
+		}
+		return fn(list)
+	})
 	if errors.Is(err, errNoWrite) {
 		return nil
 	}
