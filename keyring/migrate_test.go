@@ -47,9 +47,9 @@ var migrateSeed = map[string]string{
 // migrateWant is what every backend must hold for the world once settled.
 var migrateWant = map[string]string{
 	"A": aCur, PreviousUser("A"): aPrev,
-	"B":  bCur,
-	"C":  cPrev, PreviousUser("C"): cCur,
-	"D":  dCur, PreviousUser("D"): dPrev,
+	"B": bCur,
+	"C": cPrev, PreviousUser("C"): cCur,
+	"D": dCur, PreviousUser("D"): dPrev,
 }
 
 func migrateRecords() []model.Secret {
