@@ -100,7 +100,14 @@ func (a *app) open(cmd *cobra.Command, _ []string) error {
 	if cmd.Annotations[skipOpen] != "" {
 		return nil
 	}
-	if _, err := a.store(); err != nil {
+	st, err := a.store()
+	if err != nil {
+		return err
+	}
+	// A migration half done, or values moved to the other backend:
+	// refused before anything is read (every change checks it again
+	// under the index lock).
+	if err := keyring.CheckBackend(st); err != nil {
 		return err
 	}
 	if !a.cfgLoaded {
@@ -134,25 +141,26 @@ func (a *app) store() (keyring.Store, error) {
 		return nil, err
 	}
 	a.backend = backend
-	if backend == "file" {
-		st, err := keyring.NewFileStore(keyring.FileOptions{IndexPath: a.indexPath, Now: a.now, Passphrase: a.passphrase})
-		if err != nil {
-			return nil, err
-		}
-		a.st = st
-		return st, nil
-	}
-	a.service = firstNonEmpty(a.serviceFlag, a.getenv("KEYWARD_SERVICE"), keyring.DefaultService)
-	st, err := keyring.NewOSStore(keyring.OSOptions{
-		IndexPath: a.indexPath,
-		Service:   a.service,
-		Now:       a.now,
-	})
+	st, err := a.openStore(backend)
 	if err != nil {
 		return nil, err
 	}
 	a.st = st
 	return st, nil
+}
+
+// openStore returns the store of backend ("keyring" or "file") over the
+// index: the store of every command, and both ends of migrate.
+func (a *app) openStore(backend string) (keyring.Store, error) {
+	if backend == "file" {
+		return keyring.NewFileStore(keyring.FileOptions{IndexPath: a.indexPath, Now: a.now, Passphrase: a.passphrase})
+	}
+	a.service = firstNonEmpty(a.serviceFlag, a.getenv("KEYWARD_SERVICE"), keyring.DefaultService)
+	return keyring.NewOSStore(keyring.OSOptions{
+		IndexPath: a.indexPath,
+		Service:   a.service,
+		Now:       a.now,
+	})
 }
 
 // resolveIndex sets a.indexPath from --index, KEYWARD_INDEX or the default.

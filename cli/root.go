@@ -64,7 +64,7 @@ Environment:
 	)
 	root.Version = versionString()
 	root.SetVersionTemplate("keyward {{.Version}}\n")
-	root.AddCommand(secrets, a.initCmd(), a.runCmd(), a.versionCmd(), a.julepCmd(), a.doctorCmd(), a.previewCmd(), a.completionCmd(root))
+	root.AddCommand(secrets, a.initCmd(), a.runCmd(), a.versionCmd(), a.julepCmd(), a.doctorCmd(), a.migrateCmd(), a.previewCmd(), a.completionCmd(root))
 	return root
 }
 
