@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/keyward/keyward/internal/atomicfile"
@@ -23,8 +24,9 @@ import (
 //     either backend meanwhile would be lost or shadowed.
 //   - Per name: the source's unfinished changes are settled first (the
 //     journal, by Reconcile; a rollback cut short, by finishSwap), so that
-//     the values to move are the current value, the previous value and, if
-//     an older keyward left one, a rotation's kept copy. Each is written to
+//     the values to move are the current value and the previous value: a
+//     rotation's kept copy exists only while the journal notes it, and the
+//     rollback copy has been settled into the two. Each is written to
 //     the destination and read back and compared (a value encrypted for the
 //     file backend is compared as the bytes written, which needs no
 //     passphrase); the destination's other slots of the name are cleared,
@@ -379,16 +381,18 @@ func Migrate(ctx context.Context, from, to Store, opts MigrateOptions) (MigrateR
 }
 
 // slotsOf are the keyring users a record's values can be under once the
-// source is settled: current, previous, and a rotation's kept copy (left
-// only by a keyward that died between a rotation's two passes). The
-// rollback copy (swapUser) is settled into them first.
+// source is settled: current and previous. (A rotation's kept copy exists
+// only while the journal notes it, and Reconcile has settled those; the
+// rollback copy is settled by finishSwap. Every keyring call counts: on a
+// Secret Service with thousands of items each one is a search.)
 func slotsOf(name string) []string {
-	return []string{name, PreviousUser(name), rotationUser(name)}
+	return []string{name, PreviousUser(name)}
 }
 
 // migrateOne moves rec's values from src to dst; see Migrate.
 func migrateOne(ctx context.Context, src, dst *store, m *migration, rec *model.Secret, res *MigrateResult) error {
 	name := rec.Name
+	users := slotsOf(name)
 	if m.done[name] {
 		// Moved before an interruption: only the source's removal may
 		// be unfinished.
@@ -398,25 +402,24 @@ func migrateOne(ctx context.Context, src, dst *store, m *migration, rec *model.S
 		} else if ok {
 			res.Previous++
 		}
-		return removeAll(ctx, src.vals, name)
+		return remove(ctx, src.vals, users)
 	}
 	if err := src.finishSwap(ctx, name); err != nil {
 		return err
 	}
-	users := slotsOf(name)
 	vals := make([]string, len(users))
-	present := make([]bool, len(users))
-	found := false
+	var present []string
 	for i, u := range users {
 		v, err := src.vals.Get(ctx, u)
 		switch {
 		case err == nil:
-			vals[i], present[i], found = v, true, true
+			vals[i] = v
+			present = append(present, u)
 		case !errors.Is(err, ErrNoValue):
 			return err
 		}
 	}
-	if !found {
+	if len(present) == 0 {
 		// Nothing here: the values may be in the destination already
 		// (the backend was switched by hand before the migration).
 		ok, err := has(ctx, dst.vals, name)
@@ -430,9 +433,12 @@ func migrateOne(ctx context.Context, src, dst *store, m *migration, rec *model.S
 		}
 		return nil
 	}
-	for i, u := range users {
+	// The destination gets exactly the source's slots: one it holds from
+	// before (a stale previous value, a rollback copy that the next change
+	// would settle) must not come back.
+	for i, u := range append(users, swapUser(name)) {
 		var err error
-		if present[i] {
+		if slices.Contains(present, u) {
 			err = putVerified(ctx, dst.vals, u, vals[i])
 		} else {
 			err = dst.vals.Delete(ctx, u)
@@ -441,25 +447,22 @@ func migrateOne(ctx context.Context, src, dst *store, m *migration, rec *model.S
 			return fmt.Errorf("copy %s to %s: %w", model.Printable(u), BackendName(res.To), err)
 		}
 	}
-	if err := dst.vals.Delete(ctx, swapUser(name)); err != nil {
-		return fmt.Errorf("copy %s to %s: %w", model.Printable(name), BackendName(res.To), err)
-	}
 	if err := m.markDone(name); err != nil {
 		return err
 	}
 	res.Moved++
-	if present[1] {
+	if slices.Contains(present, PreviousUser(name)) {
 		res.Previous++
 	}
-	if !present[0] && !rec.NoValue {
+	if !slices.Contains(present, name) && !rec.NoValue {
 		res.Missing = append(res.Missing, name)
 	}
-	return removeAll(ctx, src.vals, name)
+	return remove(ctx, src.vals, present)
 }
 
-// removeAll removes every slot of name from v.
-func removeAll(ctx context.Context, v values, name string) error {
-	for _, u := range append(slotsOf(name), swapUser(name)) {
+// remove deletes users from v, the source.
+func remove(ctx context.Context, v values, users []string) error {
+	for _, u := range users {
 		if err := v.Delete(ctx, u); err != nil {
 			return fmt.Errorf("remove %s from the source: %w", model.Printable(u), err)
 		}
