@@ -88,14 +88,9 @@ only, never values); the backend the values are in, in INDEX.backend.
 			if to == "file" && !keyring.FileInitialized(a.indexPath) {
 				setUp = true
 				if !dryRun {
-					pass, err := a.newPassphrase()
-					if err != nil {
+					if err := a.setUpFile(a.stderr); err != nil {
 						return err
 					}
-					if err := keyring.InitFile(a.indexPath, pass); err != nil {
-						return err
-					}
-					fmt.Fprintf(a.stderr, "set up the file backend in %s\n", keyring.ValuesDir(a.indexPath))
 				}
 			}
 			dst, err := a.openStore(to)
