@@ -98,7 +98,11 @@ only, never values); the backend the values are in, in INDEX.backend.
 				return err
 			}
 			if fs, ok := src.(*keyring.FileStore); ok && !dryRun {
-				// The one passphrase prompt, before the index is locked.
+				// The one passphrase prompt, once the keyring answers
+				// and before the index is locked.
+				if err := dst.Ping(ctx); err != nil {
+					return fmt.Errorf("cannot migrate to %s: %w", keyring.BackendName(to), err)
+				}
 				if err := fs.Unlock(); err != nil {
 					return err
 				}
