@@ -13,6 +13,7 @@ import (
 	"github.com/keyward/keyward/config"
 	"github.com/keyward/keyward/demo"
 	"github.com/keyward/keyward/keyring"
+	"github.com/keyward/keyward/model"
 	"github.com/spf13/cobra"
 )
 
@@ -136,6 +137,11 @@ func (a *app) store() (keyring.Store, error) {
 	}
 	a.cfg, a.cfgWarnings = config.Load(config.Path(a.indexPath))
 	a.cfgLoaded = true
+	// Others who can write the index can change what keyward shows and
+	// does: said on every command (and by doctor), never refused.
+	for _, w := range keyring.PermissionWarnings(a.indexPath) {
+		fmt.Fprintf(a.stderr, "keyward: warning: %s\n", model.Printable(w))
+	}
 	backend, err := a.resolveBackend()
 	if err != nil {
 		return nil, err
@@ -153,13 +159,18 @@ func (a *app) store() (keyring.Store, error) {
 // index: the store of every command, and both ends of migrate.
 func (a *app) openStore(backend string) (keyring.Store, error) {
 	if backend == "file" {
-		return keyring.NewFileStore(keyring.FileOptions{IndexPath: a.indexPath, Now: a.now, Passphrase: a.passphrase})
+		cache, err := a.unlockCache()
+		if err != nil {
+			return nil, err
+		}
+		return keyring.NewFileStore(keyring.FileOptions{IndexPath: a.indexPath, Now: a.now, Passphrase: a.passphrase, UnlockCache: cache, LockWait: a.cfg.LockTimeout})
 	}
 	a.service = firstNonEmpty(a.serviceFlag, a.getenv("KEYWARD_SERVICE"), keyring.DefaultService)
 	return keyring.NewOSStore(keyring.OSOptions{
 		IndexPath: a.indexPath,
 		Service:   a.service,
 		Now:       a.now,
+		LockWait:  a.cfg.LockTimeout,
 	})
 }
 
@@ -191,6 +202,20 @@ func (a *app) resolveBackend() (string, error) {
 		return "file", nil
 	}
 	return "", withHint(usagef("unknown backend %q", b), "use auto, keyring or file (--backend, KEYWARD_BACKEND, or backend in config.toml)")
+}
+
+// unlockCache is how long the file backend's unlock stays in the session
+// keyring: KEYWARD_UNLOCK_CACHE, else unlock_cache in config.toml, else 15m.
+func (a *app) unlockCache() (time.Duration, error) {
+	env := a.getenv("KEYWARD_UNLOCK_CACHE")
+	if env == "" {
+		return a.cfg.UnlockCache, nil
+	}
+	d, err := config.ParseUnlockCache(env)
+	if err != nil {
+		return 0, withHint(usagef("KEYWARD_UNLOCK_CACHE=%q: %v", env, err), "e.g. KEYWARD_UNLOCK_CACHE=5m, or off")
+	}
+	return d, nil
 }
 
 func firstNonEmpty(ss ...string) string {

@@ -15,7 +15,8 @@ import (
 const progressMin = 50
 
 func (a *app) doctorCmd() *cobra.Command {
-	return &cobra.Command{
+	var rep repairOpts
+	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "Check that the keyring answers, the index parses and every secret has a value",
 		Long: `Check the store: which backend holds the values, that it answers, that the
@@ -24,8 +25,20 @@ read to check they exist, never printed (the file backend asks for its
 passphrase once). First it finishes what an interrupted or timed-out change
 left: a delete whose values were not yet removed, a value a timed-out create
 or rotation may have left, and says what it did. Exits 1 and lists the
-problems if any.`,
+problems if any.
+
+It also looks for values in the keyring that no record accounts for (orphans)
+and for temporary files that a killed keyward left. --repair lists what it
+would do, asks y/N on a terminal (--yes for scripts; without a terminal and
+without --yes it only lists), then adopts each orphan value as a record (its
+value untouched, a description saying where it came from) or, with
+--delete-orphans, deletes the orphans instead; and removes the temporary
+files. An orphan that is not a value (a lone previous value) is only deleted
+with --delete-orphans. It never makes up a value: a record whose value is
+missing stays a problem until 'keyward secrets rotate' sets one.`,
 		Example: `  keyward doctor
+  keyward doctor --repair
+  keyward doctor --repair --delete-orphans --yes
   keyward --index ./team.toml --service keyward-team doctor`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -49,10 +62,24 @@ problems if any.`,
 			if err := st.Ping(ctx); err != nil {
 				keyringOK, hint = false, a.hintFor(err)
 				problem(a.backend + ": " + err.Error())
-			} else if a.backend == "file" {
+			} else if fs, isFile := st.(*keyring.FileStore); isFile {
 				ok("the file store is set up")
+				ok(a.unlockLine(fs))
 			} else {
 				ok("keyring answers (" + where + ")")
+			}
+			// Bad config.toml settings (every one) and paths others can
+			// write (issue 11): problems, though keyward runs with them.
+			for _, w := range a.cfgWarnings {
+				problem(w)
+			}
+			if len(a.cfgWarnings) > 0 {
+				hint = firstNonEmpty(hint, "fix the config.toml lines named above; until then keyward uses the default for each")
+			}
+			if !a.demo {
+				for _, w := range keyring.PermissionWarnings(a.indexPath) {
+					problem(w)
+				}
 			}
 			indexName := "index"
 			if !a.demo {
@@ -94,6 +121,9 @@ problems if any.`,
 				default:
 					hint = keyring.Advice(keyring.ErrNoValue)
 				}
+				if h := a.doctorAudit(cmd, st, rep, problem); h != "" {
+					hint = firstNonEmpty(hint, h)
+				}
 			}
 			if len(problems) > 0 {
 				return withHint(fmt.Errorf("doctor found %d %s", len(problems), model.Plural(len(problems), "problem", "problems")), hint)
@@ -101,6 +131,8 @@ problems if any.`,
 			return nil
 		},
 	}
+	rep.flags(cmd)
+	return cmd
 }
 
 // checkValues reads every value (discarding it) and reports each one that is
@@ -131,7 +163,17 @@ func (a *app) checkValues(cmd *cobra.Command, st keyring.Store, list []model.Sec
 		if progress && (i%10 == 0 || i == len(list)-1) {
 			fmt.Fprintf(a.stderr, "\rchecking values %d/%s", i+1, total)
 		}
-		_, err := st.Value(ctx, list[i].Name)
+		if list[i].NoValue {
+			// Pulled from Julep, never given a value here: nothing to
+			// read (and each read would parse the index again).
+			continue
+		}
+		var err error
+		if rv, ok := st.(keyring.RecordValuer); ok {
+			_, err = rv.RecordValue(ctx, list[i])
+		} else {
+			_, err = st.Value(ctx, list[i].Name)
+		}
 		switch {
 		case err == nil:
 		case errors.Is(err, keyring.ErrNoValue):

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/importfile"
+	"github.com/keyward/keyward/keyring"
 	"github.com/keyward/keyward/model"
 )
 
@@ -38,7 +39,10 @@ JSON: an object of name → value, or an array of objects
 The format comes from the extension (.json, .env), else from the content;
 --format overrides. Every entry is checked first: if any name, value or
 metadata is invalid, nothing is imported. Existing names are skipped unless
---overwrite, which rotates them (the old value is kept for rollback).
+--overwrite, which rotates them (the old value is kept for rollback); an
+entry whose value is already the current one is counted as unchanged and
+keeps its version and previous value (its description and metadata are
+still applied).
 --metadata is added to every imported secret.
 
 --json prints the records created or overwritten (the fields of 'secrets list
@@ -152,10 +156,13 @@ func (a *app) importEntries(cmd *cobra.Command, entries []importfile.Entry, over
 	for i := range list {
 		exists[list[i].Name] = true
 	}
-	var created, skipped, overwritten int
+	if overwrite {
+		a.unlockIfGiven()
+	}
+	var created, skipped, overwritten, unchanged int
 	changed := []model.Secret{}
 	counts := func() string {
-		return fmt.Sprintf("%d created, %d skipped, %d overwritten", created, skipped, overwritten)
+		return fmt.Sprintf("%d created, %d skipped, %d overwritten, %d unchanged", created, skipped, overwritten, unchanged)
 	}
 	if asJSON {
 		defer func() {
@@ -178,24 +185,33 @@ func (a *app) importEntries(cmd *cobra.Command, entries []importfile.Entry, over
 			skipped++
 		default:
 			got, err := st.Rotate(ctx, e.Name, e.Value)
-			if err != nil {
+			same := errors.Is(err, keyring.ErrUnchanged) // nothing written (issue 11, item 5)
+			if err != nil && !same {
 				return fmt.Errorf("import stopped at %s (%s so far): %w", e.Name, counts(), err)
 			}
-			var p model.Patch
-			if e.Description != "" {
-				p.Description = &e.Description
+			p := recordPatch(got, e)
+			if same && p.Empty() {
+				unchanged++
+				continue
 			}
-			p.SetMetadata = e.Metadata
 			if !p.Empty() {
 				updated, err := st.Update(ctx, e.Name, p)
 				if err != nil {
 					changed = append(changed, got) // rotated all the same
-					return fmt.Errorf("import stopped at %s (%s so far; its value was rotated): %w", e.Name, counts(), err)
+					what := "its value was rotated"
+					if same {
+						what = "its value was unchanged"
+					}
+					return fmt.Errorf("import stopped at %s (%s so far; %s): %w", e.Name, counts(), what, err)
 				}
 				got = updated
 			}
 			changed = append(changed, got)
-			overwritten++
+			if same {
+				unchanged++ // the value; its description or metadata changed
+			} else {
+				overwritten++
+			}
 		}
 	}
 	if asJSON {
@@ -207,4 +223,23 @@ func (a *app) importEntries(cmd *cobra.Command, entries []importfile.Entry, over
 		fmt.Fprintln(a.stderr, "note: skipped secrets already exist; --overwrite rotates them to the imported value")
 	}
 	return nil
+}
+
+// recordPatch is what an overwriting import entry changes in rec besides
+// the value: its description when it has one, and its metadata pairs, each
+// only where it differs from the record.
+func recordPatch(rec model.Secret, e importfile.Entry) model.Patch {
+	var p model.Patch
+	if e.Description != "" && e.Description != rec.Description {
+		p.Description = &e.Description
+	}
+	for k, v := range e.Metadata {
+		if old, ok := rec.Metadata[k]; !ok || old != v {
+			if p.SetMetadata == nil {
+				p.SetMetadata = map[string]string{}
+			}
+			p.SetMetadata[k] = v
+		}
+	}
+	return p
 }

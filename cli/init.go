@@ -30,7 +30,8 @@ beside the index, so every later command uses it.
 index: for machines without an OS keyring (SSH sessions, containers, CI, WSL).
 It asks for a new passphrase twice on the terminal (or reads it once from
 KEYWARD_PASSPHRASE_FD). Writes never need the passphrase; reading a value asks
-for it once per command.
+for it once per command, or on Linux once per terminal session (unlock_cache
+in config.toml, default 15m; 'keyward lock' forgets it).
 
 --backend keyring uses the OS keyring (the default, auto) and checks it answers.`,
 		Example: `  keyward init --backend file

@@ -201,7 +201,7 @@ on it), 2 on usage errors.`,
 				}
 			}
 			if asJSON {
-				if err := writeJSON(a.stdout, statusJSON(s, rep, shown)); err != nil {
+				if err := writeJSON(a.stdout, statusJSON(s, rep, shown, a.backend)); err != nil {
 					return err
 				}
 			} else {
@@ -563,6 +563,7 @@ type settingJSON struct {
 }
 
 type julepStatusJSON struct {
+	Backend  string           `json:"backend"` // where local values live, as in every --json
 	Platform settingJSON      `json:"platform"`
 	BaseURL  settingJSON      `json:"base_url"`
 	APIKey   string           `json:"api_key"`
@@ -570,8 +571,9 @@ type julepStatusJSON struct {
 	Secrets  []syncStatusJSON `json:"secrets"`
 }
 
-func statusJSON(s julep.Settings, rep julep.Report, list []julep.Status) julepStatusJSON {
+func statusJSON(s julep.Settings, rep julep.Report, list []julep.Status, backend string) julepStatusJSON {
 	out := julepStatusJSON{
+		Backend:  backend,
 		Platform: settingJSON{s.Platform.Value, s.Platform.Source},
 		BaseURL:  settingJSON{s.BaseURL.Value, s.BaseURL.Source},
 		APIKey:   s.APIKey.String(), Target: rep.Target, Secrets: []syncStatusJSON{},

@@ -31,21 +31,28 @@ func TestMain(m *testing.M) {
 	})
 }
 
-// scripts returns the scripts in testdata/script whose name does (demo) or
-// does not start with "demo".
-func scripts(t *testing.T, demo bool) []string {
+// scripts returns the scripts in testdata/script whose name starts with
+// prefix ("demo", "file"), or with neither when prefix is "".
+func scripts(t *testing.T, prefix string) []string {
 	files, err := filepath.Glob("testdata/script/*.txtar")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []string
 	for _, f := range files {
-		if strings.HasPrefix(filepath.Base(f), "demo") == demo {
+		base := filepath.Base(f)
+		kind := ""
+		for _, p := range []string{"demo", "file"} {
+			if strings.HasPrefix(base, p) {
+				kind = p
+			}
+		}
+		if kind == prefix {
 			out = append(out, f)
 		}
 	}
 	if len(out) == 0 {
-		t.Fatalf("no scripts found (demo=%v)", demo)
+		t.Fatalf("no scripts found (prefix %q)", prefix)
 	}
 	return out
 }
@@ -56,8 +63,9 @@ func scripts(t *testing.T, demo bool) []string {
 func TestScript(t *testing.T) {
 	keyringtest.RequireSecretService(t)
 	testscript.Run(t, testscript.Params{
-		Files: scripts(t, false),
+		Files: scripts(t, ""),
 		Setup: func(env *testscript.Env) error {
+			noUnlockCache(env)
 			service := fmt.Sprintf("keyward-test-%d-%s", os.Getpid(), filepath.Base(env.WorkDir))
 			index := filepath.Join(env.WorkDir, "index.toml")
 			env.Setenv("KEYWARD_SERVICE", service)
@@ -76,10 +84,43 @@ func TestScript(t *testing.T) {
 // D-Bus address is passed to them.
 func TestDemoScript(t *testing.T) {
 	testscript.Run(t, testscript.Params{
-		Files:               scripts(t, true),
+		Files:               scripts(t, "demo"),
 		Cmds:                commands,
 		RequireExplicitExec: true,
 	})
+}
+
+// TestFileScript runs the file backend's scripts, which need no Secret
+// Service: no D-Bus address is passed to them either. Each script runs in a
+// new kernel session keyring of its own (keyringtest.JoinKeySession: the
+// script's goroutine keeps its thread, and the programs it runs inherit the
+// session), so the unlock cache never reaches the developer's session;
+// where there is none, the cache is off and [keysession] is false.
+func TestFileScript(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Files: scripts(t, "file"),
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("KEYWARD_INDEX", filepath.Join(env.WorkDir, "index.toml"))
+			if err := keyringtest.JoinKeySession(); err != nil {
+				noUnlockCache(env)
+			}
+			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			if cond == "keysession" {
+				return keyringtest.InKeySession(), nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
+		Cmds:                commands,
+		RequireExplicitExec: true,
+	})
+}
+
+// noUnlockCache keeps the file backend's unlock out of the kernel session
+// keyring, which would be the session of the developer running the tests.
+func noUnlockCache(env *testscript.Env) {
+	env.Setenv("KEYWARD_UNLOCK_CACHE", "off")
 }
 
 // passSessionEnv hands the D-Bus session (where the Secret Service answers)

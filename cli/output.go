@@ -2,12 +2,14 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/keyward/keyward/julep"
@@ -17,6 +19,9 @@ import (
 // secretJSON is a record as list --json and get --json print it. The field
 // names are a contract with users' scripts.
 type secretJSON struct {
+	// Backend is where the value lives: "keyring", "file" or "demo" (the
+	// in-memory store of --demo).
+	Backend     string            `json:"backend"`
 	Name        string            `json:"name"`
 	Description string            `json:"description"`
 	Metadata    map[string]string `json:"metadata"`     // {} when none
@@ -61,8 +66,11 @@ type getJSON struct {
 
 func jsonTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-func toJSON(s *model.Secret, now time.Time) secretJSON {
+// toJSON is the one place a record becomes JSON, for every command's
+// --json; backend is the app's (a.backend).
+func toJSON(s *model.Secret, now time.Time, backend string) secretJSON {
 	out := secretJSON{
+		Backend:     backend,
 		Name:        s.Name,
 		Description: s.Description,
 		Metadata:    s.Metadata,
@@ -99,7 +107,7 @@ func toJSON(s *model.Secret, now time.Time) secretJSON {
 // shape. It never holds a value.
 func (a *app) recordJSON(s *model.Secret) error {
 	a.demoNote()
-	return writeJSON(a.stdout, toJSON(s, a.now()))
+	return writeJSON(a.stdout, toJSON(s, a.now(), a.backend))
 }
 
 // recordsJSON is recordJSON for commands that change several secrets
@@ -109,20 +117,47 @@ func (a *app) recordsJSON(list []model.Secret) error {
 	now := a.now()
 	out := make([]secretJSON, len(list))
 	for i := range list {
-		out[i] = toJSON(&list[i], now)
+		out[i] = toJSON(&list[i], now, a.backend)
 	}
 	return writeJSON(a.stdout, out)
 }
 
 func writeJSON(w io.Writer, v any) error {
-	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	return bw.Flush()
+	_, err := w.Write(escapeInvisible(buf.Bytes()))
+	return err
+}
+
+// escapeInvisible writes every model.Invisible character of encoded JSON as
+// a \u escape: the text decodes to exactly what is stored, but no C1
+// control, bidi override or zero-width character reaches a terminal raw
+// (issue 11, item 10). Those characters can only be inside strings, where
+// the escape is valid JSON.
+func escapeInvisible(b []byte) []byte {
+	if !bytes.ContainsFunc(b, model.Invisible) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+32)
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		switch {
+		case !model.Invisible(r):
+			out = append(out, b[:size]...)
+		case r > 0xffff:
+			r1, r2 := utf16.EncodeRune(r)
+			out = fmt.Appendf(out, `\u%04x\u%04x`, r1, r2)
+		default:
+			out = fmt.Appendf(out, `\u%04x`, r)
+		}
+		b = b[size:]
+	}
+	return out
 }
 
 // Column widths past which table cells are cut with an ellipsis.

@@ -22,6 +22,7 @@ Environment:
   KEYWARD_SERVICE  keyring service (default: keyward)
   KEYWARD_BACKEND  auto, keyring or file (default: backend in config.toml, else auto)
   KEYWARD_PASSPHRASE_FD  a file descriptor to read the file backend's passphrase from
+  KEYWARD_UNLOCK_CACHE   how long a session keeps the file backend unlocked (default: unlock_cache in config.toml, else 15m; off)
   KEYWARD_TASKS    folder of Julep task files (default: the current folder)`,
 		Example: `  keyward --demo                          # the terminal UI on an in-memory demo store
   keyward --demo secrets list --filter is:due
@@ -64,7 +65,7 @@ Environment:
 	)
 	root.Version = versionString()
 	root.SetVersionTemplate("keyward {{.Version}}\n")
-	root.AddCommand(secrets, a.initCmd(), a.runCmd(), a.versionCmd(), a.julepCmd(), a.doctorCmd(), a.migrateCmd(), a.previewCmd(), a.completionCmd(root))
+	root.AddCommand(secrets, a.initCmd(), a.runCmd(), a.versionCmd(), a.julepCmd(), a.doctorCmd(), a.lockCmd(), a.migrateCmd(), a.previewCmd(), a.completionCmd(root))
 	return root
 }
 

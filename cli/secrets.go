@@ -158,7 +158,7 @@ metadata is always an object.`,
 			if asJSON {
 				out := make([]secretJSON, len(list))
 				for i := range list {
-					out[i] = toJSON(&list[i], now)
+					out[i] = toJSON(&list[i], now, a.backend)
 				}
 				return writeJSON(a.stdout, out)
 			}
@@ -255,7 +255,7 @@ scripts and pipes. It refuses a terminal stdout unless --reveal is given too.`,
 				}
 			}
 			if asJSON {
-				out := getJSON{secretJSON: toJSON(&sec, now), HasPrevious: hasPrev}
+				out := getJSON{secretJSON: toJSON(&sec, now, a.backend), HasPrevious: hasPrev}
 				if !sec.NoValue && !missing {
 					out.MaskedValue = model.Mask(value)
 				}
@@ -384,7 +384,10 @@ is set. The value comes from the same places as for create: a hidden prompt
 asked twice on a terminal, else all of stdin, or --value-stdin, --value or
 --generate. --generate without --length or --symbols reuses the settings
 the current value was generated with (when it was); a value given any other
-way forgets them.`,
+way forgets them. A value equal to the current one changes nothing: rotate
+says "unchanged", keeps the version and the previous value, and exits 0
+(on the file backend only when the passphrase comes without a prompt, from
+KEYWARD_PASSPHRASE_FD or KEYWARD_PASSPHRASE: a rotation never asks for it).`,
 		Example: `  keyward secrets rotate OPENAI_API_KEY                  # prompts twice, no echo
   pbpaste | keyward secrets rotate OPENAI_API_KEY
   keyward secrets rotate SESSION_SECRET --generate --length 64`,
@@ -411,7 +414,20 @@ way forgets them.`,
 			if err != nil {
 				return err
 			}
+			a.unlockIfGiven()
 			got, err := st.RotateGenerated(ctx, name, value, gen)
+			if errors.Is(err, keyring.ErrUnchanged) {
+				// Not an error: the secret already holds the value asked
+				// for, and nothing was written (issue 11, item 5).
+				note := fmt.Sprintf("%s unchanged: the new value is the same as the current one; "+
+					"version %d and the previous value are kept", model.Printable(got.Name), got.Version)
+				if asJSON {
+					fmt.Fprintln(a.stderr, "note: "+note)
+					return a.recordJSON(&got)
+				}
+				a.done(note)
+				return nil
+			}
 			if err != nil {
 				return a.notFound(ctx, err, name)
 			}
@@ -513,6 +529,18 @@ refuses unless --yes is given.`,
 
 // done reports a successful change on stdout, noting that --demo keeps
 // nothing. With --json, recordJSON and recordsJSON report instead.
+// unlockIfGiven unlocks the file backend before a rotation when its
+// passphrase comes without a prompt (KEYWARD_PASSPHRASE_FD,
+// KEYWARD_PASSPHRASE), so the store can tell a value that is already the
+// current one. A rotation never asks for the passphrase, and one that does
+// not unlock changes nothing here: the rotation needs none.
+func (a *app) unlockIfGiven() {
+	fs, ok := a.st.(*keyring.FileStore)
+	if ok && (a.getenv("KEYWARD_PASSPHRASE_FD") != "" || a.getenv("KEYWARD_PASSPHRASE") != "") {
+		_ = fs.Unlock()
+	}
+}
+
 func (a *app) done(msg string) {
 	fmt.Fprintln(a.stdout, msg)
 	a.demoNote()

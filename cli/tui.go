@@ -2,6 +2,9 @@ package cli
 
 import (
 	"context"
+	"os"
+
+	"golang.org/x/term"
 
 	"github.com/keyward/keyward/julep"
 	"github.com/keyward/keyward/keyring"
@@ -27,6 +30,7 @@ func (a *app) runTUI(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	defer restoreTerminal()()
 	return ui.Run(ctx, ui.Options{
 		Store:          st,
 		Now:            a.now,
@@ -50,5 +54,35 @@ func (a *app) tuiJulep() ui.JulepConnect {
 	return func(ctx context.Context) (julep.Remote, string, error) {
 		_, r, warn, err := a.julepConnect(ctx, &julepFlags{timeout: julep.DefaultTimeout})
 		return r, warn, err
+	}
+}
+
+// restoreTerminal saves the terminal's mode before the UI puts it in raw
+// mode and returns what puts it back: run on every way out of runTUI, an
+// error or a panic (which the app's run turns into a one-line error) as
+// much as a quit, so the shell is never left in raw mode. On a panic it
+// also leaves the alternate screen and shows the cursor. Bubble Tea
+// restores the terminal itself when it stops normally or on a panic it
+// catches; this is the guard for everything else. What cannot be guarded
+// from inside the process (the runtime running out of memory) is prevented
+// instead by the bounds on what keyward reads (internal/bounded).
+func restoreTerminal() func() {
+	fd := int(os.Stdin.Fd())
+	if !term.IsTerminal(fd) {
+		return func() {}
+	}
+	st, err := term.GetState(fd)
+	if err != nil {
+		return func() {}
+	}
+	return func() {
+		if r := recover(); r != nil {
+			if term.IsTerminal(int(os.Stdout.Fd())) {
+				_, _ = os.Stdout.WriteString("\x1b[?1049l\x1b[?25h")
+			}
+			_ = term.Restore(fd, st)
+			panic(r) // app.run reports it without its value
+		}
+		_ = term.Restore(fd, st)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -16,6 +15,8 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/keyward/keyward/internal/bounded"
+	"github.com/keyward/keyward/keyring"
 	"github.com/keyward/keyward/model"
 )
 
@@ -28,6 +29,7 @@ type Config struct {
 	RevealTimeout    time.Duration // how long a revealed value stays on screen
 	ClipboardTimeout time.Duration // when a copied value is cleared from the clipboard
 	StatusTimeout    time.Duration // how long a status message stays
+	LockTimeout      time.Duration // how long a write waits for another process's lock on the index
 	DefaultSort      model.SortKey
 	TasksDir         string // tasks_dir, as written (see ResolveTasks)
 	Backend          string // backend: "auto", "keyring" or "file"; "" when not set
@@ -35,6 +37,9 @@ type Config struct {
 	Julep            Julep
 	// Views are the TUI's saved filters, its tabs (1…9), in order.
 	Views []View
+	// UnlockCache is how long the file backend's unlocked identity stays
+	// in the kernel session keyring (Linux); 0 is off.
+	UnlockCache time.Duration
 }
 
 // View is one [[views]] entry: a named filter the TUI shows as a tab.
@@ -78,9 +83,35 @@ func Default() Config {
 		RevealTimeout:    20 * time.Second,
 		ClipboardTimeout: 30 * time.Second,
 		StatusTimeout:    5 * time.Second,
+		UnlockCache:      DefaultUnlockCache,
+		LockTimeout:      keyring.DefaultLockWait,
 		DefaultSort:      model.SortName,
 		Views:            DefaultViews(),
 	}
+}
+
+// DefaultUnlockCache is unlock_cache when config.toml does not set it.
+const DefaultUnlockCache = 15 * time.Minute
+
+// MaxUnlockCache bounds unlock_cache: past a working day, a passphrase
+// typed once would guard nothing.
+const MaxUnlockCache = 24 * time.Hour
+
+// ParseUnlockCache reads unlock_cache (and KEYWARD_UNLOCK_CACHE): a
+// duration from 1s to 24h such as "15m", or "off" or "0" for none.
+func ParseUnlockCache(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if strings.EqualFold(s, "off") {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	switch {
+	case err == nil && d == 0:
+		return 0, nil
+	case err != nil || d < time.Second || d > MaxUnlockCache:
+		return 0, fmt.Errorf("want a duration from 1s to 24h such as \"15m\", or \"off\"")
+	}
+	return d, nil
 }
 
 // Path returns where config.toml lives for an index file: in the same
@@ -94,20 +125,29 @@ func Path(indexPath string) string {
 
 var colorRe = regexp.MustCompile(`^(#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}|[0-9]{1,3})$`)
 
+// MaxSize bounds the config.toml keyward reads; a larger file gives a
+// warning and all the defaults.
+const MaxSize = 1 << 20
+
 // Load reads config.toml at path. A missing file gives the defaults
 // and no warnings. Each bad setting gives a warning naming the file and line,
-// and its default is used; a file that is not valid TOML gives one warning
-// and all the defaults.
+// and its default is used; a file that is not valid TOML (or not a regular
+// file, larger than MaxSize, or nested deeper than bounded.MaxNesting)
+// gives one warning and all the defaults.
 func Load(path string) (Config, []string) {
 	cfg := Default()
 	if path == "" {
 		return cfg, nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := bounded.ReadFile(path, MaxSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return cfg, nil
 	}
 	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the name is said once, first
+		}
 		return cfg, []string{fmt.Sprintf("%s: %v; using the defaults", filepath.Base(path), err)}
 	}
 	return Parse(filepath.Base(path), string(data))
@@ -116,6 +156,13 @@ func Load(path string) (Config, []string) {
 // Parse is Load on the text of a file called name.
 func Parse(name, text string) (Config, []string) {
 	cfg := Default()
+	if len(text) > MaxSize {
+		return cfg, []string{fmt.Sprintf("%s: %s; using the defaults", name, &bounded.TooLargeError{Size: int64(len(text)), Limit: MaxSize})}
+	}
+	var td *bounded.TooDeepError
+	if err := bounded.TOML([]byte(text), bounded.MaxNesting); errors.As(err, &td) {
+		return cfg, []string{fmt.Sprintf("%s:%d: nested too deep (limit %d); using the defaults", name, td.Line, td.Limit)}
+	}
 	var raw map[string]any
 	if _, err := toml.Decode(text, &raw); err != nil {
 		var pe toml.ParseError
@@ -153,6 +200,7 @@ func Parse(name, text string) (Config, []string) {
 	duration("reveal_timeout", &cfg.RevealTimeout, time.Second)
 	duration("clipboard_timeout", &cfg.ClipboardTimeout, time.Second)
 	duration("status_timeout", &cfg.StatusTimeout, time.Second)
+	duration("lock_timeout", &cfg.LockTimeout, time.Second)
 	if v, ok := raw["default_sort"]; ok {
 		s, _ := v.(string)
 		k, err := model.ParseSortKey(s)
@@ -174,6 +222,18 @@ func Parse(name, text string) (Config, []string) {
 			cfg.Backend = s
 		} else {
 			warn("", "backend", "want \"auto\", \"keyring\" or \"file\"; using auto")
+		}
+	}
+	if v, ok := raw["unlock_cache"]; ok {
+		s, isStr := v.(string)
+		d, err := ParseUnlockCache(s)
+		if !isStr {
+			err = fmt.Errorf("want a duration in quotes such as \"15m\", or \"off\"")
+		}
+		if err != nil {
+			warn("", "unlock_cache", "%v; using %s", err, cfg.UnlockCache)
+		} else {
+			cfg.UnlockCache = d
 		}
 	}
 	if v, ok := raw["colors"]; ok {
@@ -244,8 +304,8 @@ func Parse(name, text string) (Config, []string) {
 			found = append(found, lineWarning{line, fmt.Sprintf("%s:%d: %s: %s", name, line, model.Printable(full), fmt.Sprintf(format, args...))})
 		})
 	}
-	known := map[string]bool{"reveal_timeout": true, "clipboard_timeout": true, "status_timeout": true,
-		"default_sort": true, "tasks_dir": true, "backend": true, "colors": true, "julep": true, "views": true}
+	known := map[string]bool{"reveal_timeout": true, "clipboard_timeout": true, "status_timeout": true, "lock_timeout": true,
+		"default_sort": true, "tasks_dir": true, "backend": true, "unlock_cache": true, "colors": true, "julep": true, "views": true}
 	var unknown []string
 	for k := range raw {
 		if !known[k] {

@@ -161,6 +161,36 @@ func TestBackend(t *testing.T) {
 	}
 }
 
+func TestUnlockCache(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		want time.Duration
+		warn string
+	}{
+		{"", 15 * time.Minute, ""},
+		{"unlock_cache = \"5m\"\n", 5 * time.Minute, ""},
+		{"unlock_cache = \"1s\"\n", time.Second, ""},
+		{"unlock_cache = \"24h\"\n", 24 * time.Hour, ""},
+		{"unlock_cache = \"off\"\n", 0, ""},
+		{"unlock_cache = \"OFF\"\n", 0, ""},
+		{"unlock_cache = \"0\"\n", 0, ""},
+		{"unlock_cache = \"0s\"\n", 0, ""},
+		{"# x\nunlock_cache = \"15\"\n", 15 * time.Minute, `config.toml:2: unlock_cache: want a duration from 1s to 24h such as "15m", or "off"; using 15m0s`},
+		{"unlock_cache = \"500ms\"\n", 15 * time.Minute, "config.toml:1: unlock_cache: want a duration from 1s to 24h"},
+		{"unlock_cache = \"25h\"\n", 15 * time.Minute, "config.toml:1: unlock_cache: want a duration from 1s to 24h"},
+		{"unlock_cache = \"-5m\"\n", 15 * time.Minute, "config.toml:1: unlock_cache: want a duration from 1s to 24h"},
+		{"unlock_cache = 900\n", 15 * time.Minute, `config.toml:1: unlock_cache: want a duration in quotes such as "15m", or "off"; using 15m0s`},
+	} {
+		cfg, warns := Parse("config.toml", c.text)
+		if cfg.UnlockCache != c.want {
+			t.Errorf("Parse(%q).UnlockCache = %v, want %v", c.text, cfg.UnlockCache, c.want)
+		}
+		if c.warn == "" && len(warns) != 0 || c.warn != "" && (len(warns) != 1 || !strings.HasPrefix(warns[0], c.warn)) {
+			t.Errorf("Parse(%q) warnings = %q, want %q", c.text, warns, c.warn)
+		}
+	}
+}
+
 func TestParseViews(t *testing.T) {
 	if got := Default().Views; len(got) != 3 || got[0] != (View{Name: "all"}) || got[1] != (View{"due", "is:due"}) || got[2] != (View{"unused", "is:unused"}) {
 		t.Errorf("default views = %+v, want all, due, unused", got)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/keyward/keyward/demo"
+	"github.com/keyward/keyward/internal/bounded"
 )
 
 // Tasks is where keyward reads Julep task files: the task view, preview and
@@ -44,7 +45,9 @@ func ResolveTasks(flag, env string, cfg Config, isDemo bool) Tasks {
 		}
 	}
 	dir = expandHome(dir)
-	return Tasks{Dir: dir, FS: os.DirFS(dir), Label: dir, Writable: true}
+	// bounded.DirFS opens only folders and regular files, and never blocks
+	// on a FIFO named like a task file.
+	return Tasks{Dir: dir, FS: bounded.DirFS(dir), Label: dir, Writable: true}
 }
 
 // expandHome turns a leading ~ into the home folder.

@@ -50,6 +50,12 @@ func adviceFor(err error, goos string) string {
 			return "the macOS Keychain takes values of about 3 KB at most; store a smaller value"
 		}
 		return "this keyring limits the size of a value; store a smaller value"
+	case errors.Is(err, ErrIndexBusy):
+		return "another keyward (or a process holding its lock) is changing the index: wait for it to finish, or stop it, " +
+			"and try again; lock_timeout in config.toml sets how long a write waits (default 10s)"
+	case errors.Is(err, ErrLockLink):
+		return "keyward never follows a link for its lock file: remove it (the INDEX.lock file named above) and keyward creates a plain one; " +
+			"if you did not make that link, someone else may be able to write to the index folder"
 	case errors.Is(err, ErrNotInitialized):
 		return "set it up with 'keyward init --backend file' (it asks for a passphrase)"
 	case errors.Is(err, ErrWrongPassphrase):

@@ -268,6 +268,80 @@ func runContract(t *testing.T, newEnv func(t *testing.T, c *clock) contractEnv) 
 		}
 	})
 
+	t.Run("RotateUnchanged", func(t *testing.T) {
+		// issue 11, item 5: a rotation to the current value writes
+		// nothing: the version and the real previous value stay.
+		e := setup(t)
+		mustCreate(t, e, model.Secret{Name: "SAME"}, "value-one-1234567")
+		if _, err := e.store.Rotate(ctx, "SAME", "value-two-1234567"); err != nil {
+			t.Fatal(err)
+		}
+		wantValue(t, e, "SAME", "value-two-1234567") // unlocks the file backend
+		e.clock.advance(time.Hour)
+		for _, rotate := range []func() (model.Secret, error){
+			func() (model.Secret, error) { return e.store.Rotate(ctx, "SAME", "value-two-1234567") },
+			func() (model.Secret, error) {
+				return e.store.RotateGenerated(ctx, "SAME", "value-two-1234567", &model.GenSpec{Length: 17})
+			},
+		} {
+			got, err := rotate()
+			if !errors.Is(err, ErrUnchanged) {
+				t.Fatalf("Rotate to the current value: %v, want ErrUnchanged", err)
+			}
+			if strings.Contains(err.Error(), "value-two") {
+				t.Errorf("the error shows the value: %v", err)
+			}
+			if got.Name != "SAME" || got.Version != 2 {
+				t.Errorf("Rotate to the current value returned %#v; want the record at version 2", got)
+			}
+		}
+		if g, _ := e.store.Get(ctx, "SAME"); g.Version != 2 || g.Generated != nil {
+			t.Errorf("after unchanged rotations: version %d, generated %+v; want 2, nil", g.Version, g.Generated)
+		}
+		wantValue(t, e, "SAME", "value-two-1234567")
+		wantRaw(t, e, PreviousUser("SAME"), "value-one-1234567", true)
+		// The previous value is not the current one: a rotation to it is
+		// a change.
+		if got, err := e.store.Rotate(ctx, "SAME", "value-one-1234567"); err != nil || got.Version != 3 {
+			t.Errorf("Rotate to the previous value = version %d, %v; want 3", got.Version, err)
+		}
+	})
+
+	t.Run("UpdateFromAStaleBase", func(t *testing.T) {
+		// issue 11, item 15: an edit made from an older copy of the
+		// record is compared, under the lock, with the record as it is.
+		e := setup(t)
+		opened := mustCreate(t, e, model.Secret{Name: "STALE", Description: "first", Metadata: map[string]string{"env": "prod"}}, "stale-value-123")
+		theirs := "changed by another process"
+		if _, err := e.store.Update(ctx, "STALE", model.Patch{Description: &theirs}); err != nil {
+			t.Fatal(err)
+		}
+		mine := "my edit"
+		_, err := e.store.Update(ctx, "STALE", model.Patch{Description: &mine, Base: &opened})
+		var ce *model.ConflictError
+		if !errors.As(err, &ce) || !strings.Contains(err.Error(), `description is now "changed by another process"`) {
+			t.Fatalf("stale Update = %v, want a conflict naming the description", err)
+		}
+		if ce.Current.Description != theirs {
+			t.Errorf("the conflict's Current = %+v", ce.Current)
+		}
+		if g, _ := e.store.Get(ctx, "STALE"); g.Description != theirs {
+			t.Errorf("after the refused edit: description %q, want %q", g.Description, theirs)
+		}
+		// A stale rename is refused the same way.
+		if _, err := e.store.Update(ctx, "STALE", model.Patch{Description: &mine, Rename: "STALE2", Base: &opened}); !errors.As(err, &ce) {
+			t.Errorf("stale rename = %v, want a conflict", err)
+		}
+		if _, err := e.store.Get(ctx, "STALE2"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("the refused rename happened: %v", err)
+		}
+		// A field nobody else changed merges with theirs.
+		got, err := e.store.Update(ctx, "STALE", model.Patch{SetMetadata: map[string]string{"env": "dev"}, Base: &opened})
+		if err != nil || got.Description != theirs || got.Metadata["env"] != "dev" {
+			t.Errorf("non-conflicting stale Update = %+v, %v; want both changes", got, err)
+		}
+	})
+
 	t.Run("GeneratedSpec", func(t *testing.T) {
 		e := setup(t)
 		spec := &model.GenSpec{Length: 40, Symbols: true}
@@ -608,6 +682,70 @@ func runContract(t *testing.T, newEnv func(t *testing.T, c *clock) contractEnv) 
 		e := setup(t)
 		if err := e.store.Ping(ctx); err != nil {
 			t.Errorf("Ping = %v", err)
+		}
+	})
+
+	t.Run("Orphans", func(t *testing.T) {
+		e := setup(t)
+		au, ok := e.store.(Auditor)
+		if !ok {
+			t.Skip("not an Auditor")
+		}
+		mustCreate(t, e, model.Secret{Name: "KEPT"}, "kept-one")
+		if _, err := e.store.Rotate(ctx, "KEPT", "kept-two"); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := au.Orphans(ctx); err != nil || len(got) != 0 {
+			t.Fatalf("Orphans of a healthy store = %+v, %v; want none", got, err)
+		}
+		// Left behind the store's back: a value without a record and
+		// its previous value, a lone previous value, a stale copy.
+		e.put("STRAY", "stray-value")
+		e.put(PreviousUser("STRAY"), "stray-older")
+		e.put(PreviousUser("GONE"), "gone-older")
+		e.put(rotationUser("KEPT"), "kept-zero")
+		got, err := au.Orphans(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var users []string
+		for _, o := range got {
+			users = append(users, o.User)
+		}
+		want := []string{PreviousUser("GONE"), rotationUser("KEPT"), "STRAY", PreviousUser("STRAY")}
+		if !slices.Equal(users, want) {
+			t.Fatalf("Orphans = %q, want %q", users, want)
+		}
+		if !got[2].Adoptable() || got[0].Adoptable() || got[1].Adoptable() {
+			t.Errorf("Adoptable: %+v", got)
+		}
+		rec, err := au.AdoptOrphan(ctx, "STRAY")
+		if err != nil || rec.Version != 1 || rec.Description != adoptedDescription {
+			t.Fatalf("AdoptOrphan(STRAY) = %+v, %v", rec, err)
+		}
+		wantValue(t, e, "STRAY", "stray-value")
+		if ok, err := e.store.HasPrevious(ctx, "STRAY"); !ok || err != nil {
+			t.Errorf("the adopted record lost its previous value: %v, %v", ok, err)
+		}
+		if _, err := au.AdoptOrphan(ctx, "KEPT"); !errors.Is(err, ErrExists) {
+			t.Errorf("AdoptOrphan of an indexed name = %v, want ErrExists", err)
+		}
+		if _, err := au.AdoptOrphan(ctx, "NOWHERE"); !errors.Is(err, ErrNoValue) {
+			t.Errorf("AdoptOrphan without a value = %v, want ErrNoValue", err)
+		}
+		if err := au.DropOrphan(ctx, Orphan{User: PreviousUser("KEPT")}); err == nil {
+			t.Error("DropOrphan removed the previous value of a record")
+		}
+		wantRaw(t, e, PreviousUser("KEPT"), "kept-one", true)
+		for _, o := range got[:2] {
+			if err := au.DropOrphan(ctx, o); err != nil {
+				t.Errorf("DropOrphan(%s) = %v", o.User, err)
+			}
+		}
+		wantRaw(t, e, PreviousUser("GONE"), "", false)
+		wantRaw(t, e, rotationUser("KEPT"), "", false)
+		if got, err := au.Orphans(ctx); err != nil || len(got) != 0 {
+			t.Errorf("Orphans after the repairs = %+v, %v; want none", got, err)
 		}
 	})
 }

@@ -31,10 +31,11 @@ type sealer interface {
 // index is where records live: the TOML file or a slice. Update runs fn on
 // the current records under an exclusive lock (held across processes) and
 // saves what fn returns, unless fn fails; then nothing is written and fn's
-// error is returned.
+// error is returned. after, when not nil, runs once the save is done, still
+// under the lock: a change clears the intents it noted in the journal there.
 type index interface {
 	Load(ctx context.Context) ([]model.Secret, error)
-	Update(ctx context.Context, fn func(list []model.Secret) ([]model.Secret, error)) error
+	Update(ctx context.Context, fn func(list []model.Secret) ([]model.Secret, error), after func()) error
 }
 
 // errNoWrite ends a locked pass that only touched the keyring: the backend
@@ -43,20 +44,25 @@ var errNoWrite = errors.New("keyring: nothing to write")
 
 // store implements Store over a values and an index backend. All ordering
 // rules that keep a crash or a concurrent keyward process from losing a value
-// live here, once, for both the OS and the in-memory store:
+// live here, once, for every backend:
 //
 //   - every keyring write happens inside the index lock, so two processes
 //     never interleave on the same name;
-//   - create and rotate write the keyring before the index (a crash leaves
-//     an orphan value, never a record without its value);
-//   - a rotation notes itself in the journal and keeps the old previous
-//     value under rotationUser before it writes either slot, so that a
-//     crash at any point keeps the older value or completes the rotation,
-//     version included (rotation.go);
+//   - every change that writes the keyring first notes its intent in the
+//     journal (under the lock, before its first keyring write) and clears it
+//     once the index is saved (still under the lock). A process killed in
+//     between leaves the intent, and the next write (settle) or doctor
+//     (Reconcile) finishes or undoes it, per operation (pending.go), from
+//     what the keyring and the index hold; it never guesses a value;
+//   - create and rotate write the keyring before the index, so a record
+//     never points at nothing;
+//   - a rotation and a rollback keep a copy of the value they replace
+//     (rotationUser, swapUser) before they write either slot, and drop it
+//     only once the index holds the new version, so that a crash at any
+//     point keeps the older value or completes the change, version included
+//     (rotation.go);
 //   - delete and rename drop the old record before the old values, and
-//     delete does so only once the keyring has answered; a delete whose
-//     values could not be removed, and a write whose call timed out (and
-//     may still land), is noted in the journal for Reconcile to finish.
+//     delete does so only once the keyring has answered.
 type store struct {
 	vals values
 	idx  index
@@ -73,27 +79,85 @@ func (s *store) note(op pendingOp) error {
 	return s.jr.Note(op)
 }
 
-// done clears what the journal holds for name; under the index lock.
-func (s *store) done(name string) error {
+// done clears what the journal holds for names; under the index lock.
+func (s *store) done(names ...string) error {
 	if s.jr == nil {
 		return nil
 	}
-	return s.jr.Done(name)
+	return s.jr.Done(names...)
 }
 
-// locked runs fn under the index lock; fn returning errNoWrite means success
-// without a save.
-func (s *store) locked(ctx context.Context, fn func(list []model.Secret) ([]model.Secret, error)) error {
+// raw runs fn under the index lock and after once the index is saved; fn
+// returning errNoWrite means success without a save. It settles nothing:
+// it is for the store's own second passes (clean-up after a failure). Every
+// pass first checks that the index's values are in this store's backend
+// (no migration half done, none moved away: migrate.go).
+func (s *store) raw(ctx context.Context, fn func(list []model.Secret) ([]model.Secret, error), after func()) error {
 	err := s.idx.Update(ctx, func(list []model.Secret) ([]model.Secret, error) {
 		if err := s.bk.check(); err != nil {
 			return nil, err
 		}
 		return fn(list)
-	})
+	}, after)
 	if errors.Is(err, errNoWrite) {
 		return nil
 	}
 	return err
+}
+
+// maxSettlePasses bounds how often locked saves a settled journal before it
+// gives up: each pass needs another keyward killed mid-change meanwhile.
+const maxSettlePasses = 20
+
+// locked runs a change: fn under the index lock, and after once the index
+// is saved (still under the lock). First it settles what the journal holds,
+// the intents of keyward processes killed (or calls timed out) mid-change.
+// names are the names fn touches: if one of theirs cannot be settled, fn does
+// not run and the error is returned; other names' intents that cannot be
+// settled now stay for later. A settle that changed a record is saved in a
+// pass of its own, so that a failure of fn cannot lose it.
+func (s *store) locked(ctx context.Context, names []string, fn func(list []model.Secret) ([]model.Secret, error), after func()) error {
+	for range maxSettlePasses {
+		ran := false
+		var cleanups []func()
+		var settleErr error
+		err := s.raw(ctx, func(list []model.Secret) ([]model.Secret, error) {
+			changed, _, cl, err := s.settle(ctx, list, names, false, false)
+			if !changed {
+				runAll(cl)
+			}
+			switch {
+			case err != nil && changed:
+				settleErr, cleanups = err, cl
+				return list, nil
+			case err != nil:
+				return nil, err
+			case changed:
+				cleanups = cl
+				return list, nil
+			}
+			ran = true
+			return fn(list)
+		}, func() {
+			runAll(cleanups)
+			if ran && after != nil {
+				after()
+			}
+		})
+		switch {
+		case settleErr != nil:
+			return settleErr
+		case err != nil || ran:
+			return err
+		}
+	}
+	return errors.New("the index kept changing while unfinished changes were settled; try again")
+}
+
+func runAll(fns []func()) {
+	for _, f := range fns {
+		f()
+	}
 }
 
 func (s *store) stamp() time.Time { return s.now().UTC().Truncate(time.Second) }
@@ -196,23 +260,19 @@ func (s *store) Create(ctx context.Context, sec model.Secret, value string) (mod
 	now := s.stamp()
 	sec = sec.Clone()
 	sec.CreatedAt, sec.UpdatedAt, sec.RotatedAt, sec.Version = now, now, time.Time{}, 1
-	wrote := false
-	err := s.locked(ctx, func(list []model.Secret) ([]model.Secret, error) {
+	op := pendingOp{Op: opCreate, Name: sec.Name}
+	noted := false
+	err := s.locked(ctx, []string{sec.Name}, func(list []model.Secret) ([]model.Secret, error) {
 		if find(list, sec.Name) >= 0 {
 			return nil, exists(sec.Name)
 		}
+		if err := s.note(op); err != nil {
+			return nil, err
+		}
+		noted = true
 		if err := s.vals.Set(ctx, sec.Name, value); err != nil {
-			if errors.Is(err, ErrTimeout) {
-				// The value may still land, with no record: an orphan
-				// for Reconcile to remove if the clean-up below fails.
-				wrote = true
-				if nerr := s.note(pendingOp{Op: "create", Name: sec.Name}); nerr != nil {
-					return nil, errors.Join(fmt.Errorf("store %s: %w", sec.Name, err), nerr)
-				}
-			}
 			return nil, fmt.Errorf("store %s: %w", sec.Name, err)
 		}
-		wrote = true
 		// A previous value left by a deleted namesake must never be
 		// rolled back to.
 		if err := s.vals.Delete(ctx, PreviousUser(sec.Name)); err != nil {
@@ -225,47 +285,56 @@ func (s *store) Create(ctx context.Context, sec model.Secret, value string) (mod
 			return nil, fmt.Errorf("clear old values of %s: %w", sec.Name, err)
 		}
 		return append(list, sec), nil
-	})
+	}, func() { _ = s.done(sec.Name) })
 	if err != nil {
-		if wrote {
-			s.dropOrphans(ctx, sec.Name)
+		if noted {
+			// No record: the value (which a timed-out call may still
+			// write) is an orphan; undone now, or by the next write or
+			// doctor if the keyring does not answer.
+			s.undo(ctx, op, func([]model.Secret) error { return s.dropValues(ctx, sec.Name) })
 		}
 		return model.Secret{}, err
 	}
 	return sec, nil
 }
 
-// dropOrphans removes name's values if, under the lock, the index does not
-// (or no longer) hold name. It is the clean-up after a failed create and the
-// second half of delete and rename. Once it is done, nothing is pending for
-// name.
-func (s *store) dropOrphans(ctx context.Context, name string) error {
-	return s.locked(ctx, func(list []model.Secret) ([]model.Secret, error) {
-		if find(list, name) >= 0 {
-			// Recreated meanwhile: not ours to drop, and nothing left to
-			// finish.
-			if err := s.done(name); err != nil {
-				return nil, err
-			}
+// dropValues removes every keyring entry of name: its value, its previous
+// value and the copies a rollback or rotation keeps. It runs under the
+// index lock, once name has no record.
+func (s *store) dropValues(ctx context.Context, name string) error {
+	for _, u := range []string{name, PreviousUser(name), swapUser(name), rotationUser(name)} {
+		if err := s.vals.Delete(ctx, u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// undo takes back a change that failed after it noted op: in a pass of its
+// own, and only while the journal still holds op (no other keyward has
+// settled it meanwhile), it runs fn and clears op. When fn fails, op stays
+// for the next write or doctor. Best effort: the error that caused it is
+// what the caller reports.
+func (s *store) undo(ctx context.Context, op pendingOp, fn func(list []model.Secret) error) {
+	_ = s.raw(ctx, func(list []model.Secret) ([]model.Secret, error) {
+		if !s.holds(op) {
 			return nil, errNoWrite
 		}
-		if err := s.vals.Delete(ctx, name); err != nil {
-			return nil, err
+		if err := fn(list); err != nil {
+			return nil, errNoWrite
 		}
-		if err := s.vals.Delete(ctx, PreviousUser(name)); err != nil {
-			return nil, err
-		}
-		if err := s.vals.Delete(ctx, swapUser(name)); err != nil {
-			return nil, err
-		}
-		if err := s.vals.Delete(ctx, rotationUser(name)); err != nil {
-			return nil, err
-		}
-		if err := s.done(name); err != nil {
-			return nil, err
-		}
+		_ = s.done(op.Name)
 		return nil, errNoWrite
-	})
+	}, nil)
+}
+
+// holds reports whether the journal still holds op; under the index lock.
+func (s *store) holds(op pendingOp) bool {
+	if s.jr == nil {
+		return false
+	}
+	ops, err := s.jr.Pending()
+	return err == nil && slices.Contains(ops, op)
 }
 
 func (s *store) Update(ctx context.Context, name string, p model.Patch) (model.Secret, error) {
@@ -274,7 +343,7 @@ func (s *store) Update(ctx context.Context, name string, p model.Patch) (model.S
 	}
 	now := s.stamp()
 	var updated model.Secret
-	err := s.locked(ctx, func(list []model.Secret) ([]model.Secret, error) {
+	err := s.locked(ctx, []string{name}, func(list []model.Secret) ([]model.Secret, error) {
 		i := find(list, name)
 		if i < 0 {
 			return nil, notFound(name)
@@ -285,30 +354,27 @@ func (s *store) Update(ctx context.Context, name string, p model.Patch) (model.S
 		}
 		list[i], updated = u, u
 		return list, nil
-	})
+	}, nil)
 	return updated, err
 }
 
 // rename copies the values to the new name and switches the record under one
-// lock, then drops the old values: at every point each indexed name has its
-// value.
+// lock, then, once the index is saved, drops the old values: at every point
+// each indexed name has its value, and the journal says which copies to drop
+// if the process dies.
 func (s *store) rename(ctx context.Context, name string, p model.Patch) (model.Secret, error) {
 	if err := model.ValidateName(p.Rename); err != nil {
 		return model.Secret{}, err
 	}
 	now := s.stamp()
 	var updated model.Secret
-	copied, settled := false, false
-	pass := func(list []model.Secret) ([]model.Secret, error) {
+	var to pendingOp
+	noted := false
+	var dropErr error
+	err := s.locked(ctx, []string{name, p.Rename}, func(list []model.Secret) ([]model.Secret, error) {
 		i := find(list, name)
 		if i < 0 {
 			return nil, notFound(name)
-		}
-		if bumped, _, err := s.finishRotation(ctx, list, i); err != nil {
-			return nil, err
-		} else if bumped {
-			settled = true // saved on its own, as in setValue
-			return list, nil
 		}
 		if find(list, p.Rename) >= 0 {
 			return nil, exists(p.Rename)
@@ -328,7 +394,14 @@ func (s *store) rename(ctx context.Context, name string, p model.Patch) (model.S
 		if perr != nil && !errors.Is(perr, ErrNoValue) {
 			return nil, fmt.Errorf("read previous value of %s: %w", name, perr)
 		}
-		copied = true
+		to = pendingOp{Op: opRenameTo, Name: p.Rename, Version: list[i].Version}
+		if err := s.note(pendingOp{Op: opRenameFrom, Name: name, Version: list[i].Version}); err != nil {
+			return nil, err
+		}
+		if err := s.note(to); err != nil {
+			return nil, err
+		}
+		noted = true
 		if err := s.vals.Set(ctx, p.Rename, cur); err != nil {
 			return nil, fmt.Errorf("store %s: %w", p.Rename, err)
 		}
@@ -342,36 +415,42 @@ func (s *store) rename(ctx context.Context, name string, p model.Patch) (model.S
 		}
 		list[i], updated = u, u
 		return list, nil
-	}
-	err := s.locked(ctx, pass)
-	if err == nil && settled {
-		err = s.locked(ctx, pass)
-	}
+	}, func() {
+		// The index holds the new name: the old name's values are
+		// orphans.
+		if dropErr = s.dropValues(ctx, name); dropErr == nil {
+			_ = s.done(name, p.Rename)
+		}
+	})
 	if err != nil {
-		if copied {
-			s.dropOrphans(ctx, p.Rename)
+		if noted {
+			s.undo(ctx, to, func(list []model.Secret) error {
+				if err := s.dropValues(ctx, p.Rename); err != nil {
+					return err
+				}
+				return s.done(name)
+			})
 		}
 		return model.Secret{}, err
 	}
-	if err := s.dropOrphans(ctx, name); err != nil {
-		return updated, fmt.Errorf("renamed %s to %s, but could not remove the old keyring entries: %w", name, p.Rename, err)
+	if dropErr != nil {
+		return updated, fmt.Errorf("renamed %s to %s, but could not remove the old keyring entries "+
+			"('keyward doctor' removes them once the keyring answers): %w", name, p.Rename, dropErr)
 	}
 	return updated, nil
 }
 
 // setValue is the one path that changes a value: under the lock it keeps the
-// current value as the previous one, writes next, and bumps the record. If a
-// step fails, the values are put back as they were.
+// current value as the previous one, writes the new one (value, or the
+// previous value for a rollback), and bumps the record. If a step fails, the
+// values are put back as they were.
 //
-// opaque says next does not look at cur and prev (a rotation): then a
-// backend that can move values without reading them (a sealer) keeps the
-// current value as the previous one sealed, so that no passphrase is
-// needed.
-func (s *store) setValue(ctx context.Context, name string, opaque bool, gen keepGen, next func(cur, prev string, hasPrev bool) (string, error)) (model.Secret, error) {
-	getSlot, setSlot := s.vals.Get, s.vals.Set
-	if opaque {
-		getSlot, setSlot = s.slots()
-	}
+// Both slots are read and written with s.slots(): a backend that can move
+// values without reading them (a sealer) keeps the current value as the
+// previous one sealed, so that neither a rotation nor a rollback needs a
+// passphrase.
+func (s *store) setValue(ctx context.Context, name string, rollback bool, gen keepGen, value string) (model.Secret, error) {
+	getSlot, setSlot := s.slots()
 	now := s.stamp()
 	bump := func(r *model.Secret) {
 		r.Version++
@@ -386,27 +465,39 @@ func (s *store) setValue(ctx context.Context, name string, opaque bool, gen keep
 	}
 	var updated model.Secret
 	var cur, oldPrev string
-	hadPrev, changed, noted, settled := false, false, false, false
-	pass := func(list []model.Secret) ([]model.Secret, error) {
+	var op pendingOp
+	hadPrev, changed, notedFirst := false, false, false
+	err := s.locked(ctx, []string{name}, func(list []model.Secret) ([]model.Secret, error) {
 		i := find(list, name)
 		if i < 0 {
 			return nil, notFound(name)
 		}
-		if bumped, _, err := s.finishRotation(ctx, list, i); err != nil {
-			return nil, err
-		} else if bumped {
-			// An earlier rotation landed: its version is saved on its
-			// own, so that a failure below cannot lose it.
-			settled = true
-			return list, nil
-		}
-		if list[i].NoValue {
-			// The first value of a record pulled from Julep: there is no
-			// current value to keep, and no previous one to offer.
-			value, err := next("", "", false)
-			if err != nil {
+		first := list[i].NoValue // pulled from Julep: no value to keep yet
+		if !first {
+			if err := s.finishSwap(ctx, name); err != nil {
 				return nil, err
 			}
+			var err error
+			cur, err = getSlot(ctx, name)
+			switch {
+			case errors.Is(err, ErrNoValue) && !rollback:
+				// A lost value is no dead end: a rotation sets a new
+				// one and the record keeps its description, metadata,
+				// policy and previous value (issue 11, item 3).
+				first = true
+			case err != nil:
+				return nil, err
+			}
+		}
+		if first {
+			if rollback {
+				return nil, fmt.Errorf("%w: %s", ErrNoPrevious, name)
+			}
+			op = pendingOp{Op: opSetValue, Name: name, Version: list[i].Version}
+			if err := s.note(op); err != nil {
+				return nil, err
+			}
+			notedFirst = true
 			if err := s.vals.Set(ctx, name, value); err != nil {
 				return nil, fmt.Errorf("store %s: %w", name, err)
 			}
@@ -415,76 +506,58 @@ func (s *store) setValue(ctx context.Context, name string, opaque bool, gen keep
 			updated = list[i]
 			return list, nil
 		}
-		if err := s.finishSwap(ctx, name); err != nil {
-			return nil, err
-		}
 		var err error
-		cur, err = getSlot(ctx, name)
-		if errors.Is(err, ErrNoValue) && opaque {
-			// A lost value is no dead end: a rotation sets a new one
-			// and the record keeps its description, metadata, policy
-			// and previous value (issue 11, item 3). There is no
-			// current value to keep.
-			value, err := next("", "", false)
-			if err != nil {
-				return nil, err
-			}
-			if err := s.vals.Set(ctx, name, value); err != nil {
-				return nil, fmt.Errorf("store %s: %w", name, err)
-			}
-			bump(&list[i])
-			updated = list[i]
-			return list, nil
-		}
-		if err != nil {
-			return nil, err
-		}
 		oldPrev, err = getSlot(ctx, PreviousUser(name))
 		hadPrev = err == nil
 		if err != nil && !errors.Is(err, ErrNoValue) {
 			return nil, fmt.Errorf("read previous value of %s: %w", name, err)
 		}
-		value, err := next(cur, oldPrev, hadPrev)
-		if err != nil {
-			return nil, err
-		}
-		if !opaque && hadPrev && value == oldPrev {
-			// A rollback: the two values trade places, and writing either
-			// slot first would leave the other value only in memory. So
-			// the value being replaced goes to swapUser first, and leaves
-			// it last; finishSwap completes a swap cut short.
+		if rollback {
+			if !hadPrev {
+				return nil, fmt.Errorf("%w: %s", ErrNoPrevious, name)
+			}
+			// The two values trade places, and writing either slot
+			// first would leave the other value only in memory. So the
+			// value being replaced goes to swapUser first, and leaves it
+			// once the index holds the new version; finishRollback
+			// completes a rollback cut short.
+			op = pendingOp{Op: opRollback, Name: name, Version: list[i].Version}
+			if err := s.note(op); err != nil {
+				return nil, err
+			}
 			changed = true
-			if err := s.vals.Set(ctx, swapUser(name), cur); err != nil {
+			if err := setSlot(ctx, swapUser(name), cur); err != nil {
 				return nil, fmt.Errorf("keep current value of %s: %w", name, err)
 			}
-			if err := s.vals.Set(ctx, name, value); err != nil {
+			if err := setSlot(ctx, name, oldPrev); err != nil {
 				return nil, fmt.Errorf("store %s: %w", name, err)
 			}
-			if err := s.vals.Set(ctx, PreviousUser(name), cur); err != nil {
+			if err := setSlot(ctx, PreviousUser(name), cur); err != nil {
 				return nil, fmt.Errorf("keep previous value of %s: %w", name, err)
 			}
-			if err := s.vals.Delete(ctx, swapUser(name)); err != nil {
-				return nil, fmt.Errorf("clear %s: %w", swapUser(name), err)
-			}
 		} else {
+			// The same value again changes nothing (unchanged.go).
+			if err := s.sameValue(ctx, name, cur, value); err != nil {
+				return nil, err
+			}
 			// A rotation: noted, and the old previous value kept, before
 			// either slot is written (rotation.go says why). A write
 			// that times out may still land; the journal entry stays
 			// for Reconcile, which tells by comparing the slots.
-			op := pendingOp{Op: opRotateFirst, Name: name, Version: list[i].Version}
+			op = pendingOp{Op: opRotateFirst, Name: name, Version: list[i].Version}
 			if hadPrev {
 				op.Op = opRotateKept
 			}
 			if err := s.note(op); err != nil {
 				return nil, err
 			}
-			noted = true
+			// From here a failure puts both slots back (restore).
+			changed = true
 			if hadPrev {
 				if err := setSlot(ctx, rotationUser(name), oldPrev); err != nil {
 					return nil, fmt.Errorf("keep previous value of %s: %w", name, err)
 				}
 			}
-			changed = true
 			if err := setSlot(ctx, PreviousUser(name), cur); err != nil {
 				return nil, fmt.Errorf("keep previous value of %s: %w", name, err)
 			}
@@ -495,54 +568,55 @@ func (s *store) setValue(ctx context.Context, name string, opaque bool, gen keep
 		bump(&list[i])
 		updated = list[i]
 		return list, nil
-	}
-	err := s.locked(ctx, pass)
-	if err == nil && settled {
-		err = s.locked(ctx, pass)
-	}
+	}, func() {
+		// The index holds the new version: the copy kept for a crash
+		// goes, then the intent. A failure leaves both; the next
+		// settle sees the version moved on and removes them.
+		for _, u := range []string{swapUser(name), rotationUser(name)} {
+			if s.vals.Delete(ctx, u) != nil {
+				return
+			}
+		}
+		_ = s.done(name)
+	})
 	if err != nil {
-		if changed {
-			s.restore(ctx, name, cur, oldPrev, hadPrev, setSlot)
+		switch {
+		case changed:
+			s.undo(ctx, op, func(list []model.Secret) error {
+				return s.restore(ctx, list, name, cur, oldPrev, hadPrev, setSlot)
+			})
+		case notedFirst:
+			// A first value: there was none, so none is put back.
+			s.undo(ctx, op, func([]model.Secret) error { return s.vals.Delete(ctx, name) })
 		}
 		return model.Secret{}, err
-	}
-	if noted {
-		s.endRotation(ctx, name, updated.Version)
 	}
 	return updated, nil
 }
 
 // restore puts back a value and its previous value after a failed change,
-// with set (Set, or SetSealed when they were read sealed). Best effort: the
-// error that caused it is what the caller reports.
-func (s *store) restore(ctx context.Context, name, cur, prev string, hadPrev bool, set func(ctx context.Context, user, value string) error) {
-	_ = s.locked(ctx, func(list []model.Secret) ([]model.Secret, error) {
-		if find(list, name) < 0 {
-			return nil, errNoWrite
-		}
-		if err := set(ctx, name, cur); err != nil {
-			return nil, errNoWrite
-		}
-		var err error
-		if hadPrev {
-			err = set(ctx, PreviousUser(name), prev)
-		} else {
-			err = s.vals.Delete(ctx, PreviousUser(name))
-		}
-		if err == nil {
-			// Both slots are back; a copy kept by a rollback or a
-			// rotation is not needed, nor the rotation's journal
-			// entry. (When they are not, finishSwap and finishRotation
-			// use them later.)
-			_ = s.vals.Delete(ctx, swapUser(name))
-			if s.vals.Delete(ctx, rotationUser(name)) == nil {
-				if _, ok, _ := s.pendingRotation(name); ok {
-					_ = s.done(name)
-				}
-			}
-		}
-		return nil, errNoWrite
-	})
+// with set (Set, or SetSealed when they were read sealed), and removes the
+// copies the change kept. It runs under the index lock, from undo.
+func (s *store) restore(ctx context.Context, list []model.Secret, name, cur, prev string, hadPrev bool, set func(ctx context.Context, user, value string) error) error {
+	if find(list, name) < 0 {
+		return nil
+	}
+	if err := set(ctx, name, cur); err != nil {
+		return err
+	}
+	var err error
+	if hadPrev {
+		err = set(ctx, PreviousUser(name), prev)
+	} else {
+		err = s.vals.Delete(ctx, PreviousUser(name))
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.vals.Delete(ctx, swapUser(name)); err != nil {
+		return err
+	}
+	return s.vals.Delete(ctx, rotationUser(name))
 }
 
 // swapUser is the keyring user where a rollback keeps the value it replaces
@@ -550,11 +624,13 @@ func (s *store) restore(ctx context.Context, name, cur, prev string, hadPrev boo
 // cannot collide with a valid name.
 func swapUser(name string) string { return name + "@rollback" }
 
-// finishSwap completes a rollback that was cut short (by a crash or a
-// timeout) after it saved the value it replaces under swapUser: if the
-// current value was already replaced, the saved value becomes the previous
-// one, as the rollback would have left it; either way the copy is removed.
-// It runs under the index lock, before anything reads name's values.
+// finishSwap completes a rollback by an older keyward, which kept the value
+// it replaced under swapUser without noting itself in the journal, cut short
+// (by a crash or a timeout): if the current value was already replaced, the
+// saved value becomes the previous one, as the rollback would have left it;
+// either way the copy is removed. It runs under the index lock, before
+// anything reads name's values. A rollback noted in the journal was settled
+// before (finishRollback), so it finds no copy.
 func (s *store) finishSwap(ctx context.Context, name string) error {
 	saved, err := s.vals.Get(ctx, swapUser(name))
 	if errors.Is(err, ErrNoValue) {
@@ -599,25 +675,28 @@ func (s *store) RotateGenerated(ctx context.Context, name, value string, gen *mo
 			return model.Secret{}, err
 		}
 	}
-	return s.setValue(ctx, name, true, keepGen{set: true, spec: gen}, func(string, string, bool) (string, error) { return value, nil })
+	rec, err := s.setValue(ctx, name, false, keepGen{set: true, spec: gen}, value)
+	if errors.Is(err, ErrUnchanged) {
+		rec, _ = s.Get(ctx, name)
+	}
+	return rec, err
 }
 
 func (s *store) Rollback(ctx context.Context, name string) (model.Secret, error) {
-	return s.setValue(ctx, name, false, keepGen{}, func(_, prev string, hasPrev bool) (string, error) {
-		if !hasPrev {
-			return "", fmt.Errorf("%w: %s", ErrNoPrevious, name)
-		}
-		return prev, nil
-	})
+	return s.setValue(ctx, name, true, keepGen{}, "")
 }
 
 func (s *store) Delete(ctx context.Context, name string) error {
-	// Index first: a crash after this leaves an orphan value in the
-	// keyring, never an index entry pointing at nothing. But only once the
-	// keyring answers: a locked or missing keyring would otherwise leave
-	// values that no keyward command can find; and noted, so that values
-	// that cannot be removed now are removed by Reconcile.
-	err := s.locked(ctx, func(list []model.Secret) ([]model.Secret, error) {
+	// Index first: the values go once the index is saved, so no record
+	// ever points at nothing. But only once the keyring answers: a locked
+	// or missing keyring would otherwise leave values that no keyward
+	// command can find; and noted, so that values that cannot be removed
+	// now (or a process killed before it removed them) are removed by the
+	// next write or doctor.
+	var op pendingOp
+	noted := false
+	var dropErr error
+	err := s.locked(ctx, []string{name}, func(list []model.Secret) ([]model.Secret, error) {
 		i := find(list, name)
 		if i < 0 {
 			return nil, notFound(name)
@@ -625,17 +704,27 @@ func (s *store) Delete(ctx context.Context, name string) error {
 		if err := s.vals.Ping(ctx); err != nil {
 			return nil, fmt.Errorf("delete %s: nothing deleted: %w", name, err)
 		}
-		if err := s.note(pendingOp{Op: "delete", Name: name, Version: list[i].Version}); err != nil {
+		op = pendingOp{Op: opDelete, Name: name, Version: list[i].Version}
+		if err := s.note(op); err != nil {
 			return nil, err
 		}
+		noted = true
 		return slices.Delete(list, i, i+1), nil
+	}, func() {
+		if dropErr = s.dropValues(ctx, name); dropErr == nil {
+			_ = s.done(name)
+		}
 	})
 	if err != nil {
+		if noted {
+			// The record stays, so do its values; only the intent goes.
+			s.undo(ctx, op, func([]model.Secret) error { return nil })
+		}
 		return err
 	}
-	if err := s.dropOrphans(ctx, name); err != nil {
+	if dropErr != nil {
 		return fmt.Errorf("removed %s from the index, but its values are still in the keyring; "+
-			"'keyward doctor' removes them once the keyring answers: %w", name, err)
+			"'keyward doctor' removes them once the keyring answers: %w", name, dropErr)
 	}
 	return nil
 }

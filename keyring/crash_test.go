@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -67,7 +68,7 @@ func (x *faultIndex) Load(ctx context.Context) ([]model.Secret, error) {
 	return x.b.Load(ctx)
 }
 
-func (x *faultIndex) Update(ctx context.Context, fn func([]model.Secret) ([]model.Secret, error)) error {
+func (x *faultIndex) Update(ctx context.Context, fn func([]model.Secret) ([]model.Secret, error), after func()) error {
 	return x.b.Update(ctx, func(list []model.Secret) ([]model.Secret, error) {
 		next, err := fn(list)
 		if err != nil {
@@ -77,7 +78,7 @@ func (x *faultIndex) Update(ctx context.Context, fn func([]model.Secret) ([]mode
 			return nil, err
 		}
 		return next, nil
-	})
+	}, after)
 }
 
 const (
@@ -102,9 +103,34 @@ func crashWorld(f *faults) (*store, *memBackend) {
 		{Name: "OTHER", Version: 1, CreatedAt: t0, UpdatedAt: t0},
 	}
 	b.hook = func(op, user string) error { return f.hit(op + " " + user) }
-	// The journal is not a fault point: like the file, it survives the
-	// crash.
-	return &store{vals: b, idx: &faultIndex{b: b, f: f}, now: func() time.Time { return t0.Add(time.Hour) }, jr: &memJournal{}}, b
+	return &store{vals: b, idx: &faultIndex{b: b, f: f}, now: func() time.Time { return t0.Add(time.Hour) }, jr: &faultJournal{&memJournal{}, f}}, b
+}
+
+// faultJournal is the journal with a fault at each write: a crash there is
+// a process killed before the entry was noted (or cleared). What it holds
+// survives the crash, like the file.
+type faultJournal struct {
+	j *memJournal
+	f *faults
+}
+
+func (x *faultJournal) Pending() ([]pendingOp, error) { return x.j.Pending() }
+
+func (x *faultJournal) Note(op pendingOp) error {
+	if err := x.f.hit("note " + op.Op + " " + op.Name); err != nil {
+		return err
+	}
+	return x.j.Note(op)
+}
+
+func (x *faultJournal) Done(names ...string) error {
+	if ops, _ := x.j.Pending(); !slices.ContainsFunc(ops, func(op pendingOp) bool { return slices.Contains(names, op.Name) }) {
+		return nil // nothing to clear: no write, no step
+	}
+	if err := x.f.hit(fmt.Sprint("clear ", names)); err != nil {
+		return err
+	}
+	return x.j.Done(names...)
 }
 
 // world is what a crash or failure left behind.
@@ -193,7 +219,15 @@ var crashOps = []crashOp{
 		if v, ok := w.vals[PreviousUser("NEW")]; ok {
 			t.Errorf("NEW is indexed with a stale previous value %q it could be rolled back to", v)
 		}
-	}, nil},
+	}, func(t *testing.T, w world) {
+		// Created in full, or not at all: never a value without its
+		// record (issue 11, item 2).
+		if _, ok := w.recs["NEW"]; !ok {
+			if v, ok := w.vals["NEW"]; ok {
+				t.Errorf("NEW is not indexed, but its value %q is still in the keyring", v)
+			}
+		}
+	}},
 	{"rotate", func(s *store) error {
 		_, err := s.Rotate(context.Background(), "A", aNext)
 		return err
@@ -240,7 +274,10 @@ var crashOps = []crashOp{
 				t.Errorf("after the fault only %q can be reached: %q is lost", got, want)
 			}
 		}
-	}, nil},
+	}, func(t *testing.T, w world) {
+		// Never a value changed without its version (issue 11, item 2).
+		oneOf(t, w, aState{3, aCurrent, aPrevious}, aState{4, aPrevious, aCurrent})
+	}},
 	{"rename", func(s *store) error {
 		_, err := s.Update(context.Background(), "A", model.Patch{Rename: "B"})
 		return err
@@ -261,7 +298,13 @@ var crashOps = []crashOp{
 				}
 			}
 		}
-	}, nil},
+	}, func(t *testing.T, w world) {
+		_, hasA := w.recs["A"]
+		name := map[bool]string{true: "A", false: "B"}[hasA]
+		if r := w.recs[name]; r.Version != 3 || w.vals[name] != aCurrent || w.vals[PreviousUser(name)] != aPrevious {
+			t.Errorf("%s settled at version %d, value %q, previous %q", name, r.Version, w.vals[name], w.vals[PreviousUser(name)])
+		}
+	}},
 	{"delete", func(s *store) error {
 		return s.Delete(context.Background(), "A")
 	}, func(t *testing.T, s *store, w world, err error, crashed bool) {
@@ -278,7 +321,11 @@ var crashOps = []crashOp{
 				}
 			}
 		}
-	}, nil},
+	}, func(t *testing.T, w world) {
+		if _, ok := w.recs["A"]; ok {
+			oneOf(t, w, aState{3, aCurrent, aPrevious})
+		}
+	}},
 	{"update description", func(s *store) error {
 		d := "changed"
 		_, err := s.Update(context.Background(), "A", model.Patch{Description: &d})
@@ -290,7 +337,9 @@ var crashOps = []crashOp{
 		if w.vals["A"] != aCurrent || w.vals[PreviousUser("A")] != aPrevious {
 			t.Errorf("an update of the record changed the values")
 		}
-	}, nil},
+	}, func(t *testing.T, w world) {
+		oneOf(t, w, aState{3, aCurrent, aPrevious})
+	}},
 }
 
 func TestCrashOrdering(t *testing.T) {
@@ -339,6 +388,7 @@ func runCrashOps(t *testing.T, newWorld func(t *testing.T, f *faults) (*store, f
 							}
 							settled := snap()
 							checkCommon(t, settled)
+							checkSettled(t, s, settled)
 							op.settled(t, settled)
 						}
 						op.check(t, s, w, err, crashed)
@@ -372,5 +422,22 @@ func checkCommon(t *testing.T, w world) {
 		if _, ok := w.vals[name]; !ok {
 			t.Errorf("%s is indexed but has no value", name)
 		}
+	}
+}
+
+// checkSettled holds once Reconcile has run: nothing is pending, and no
+// value is left that keyward cannot see (a value of a name without a
+// record), but the stale previous value of NEW the world starts with.
+func checkSettled(t *testing.T, s *store, w world) {
+	t.Helper()
+	if ops, _ := s.jr.Pending(); len(ops) > 0 {
+		t.Errorf("still pending after Reconcile: %+v", ops)
+	}
+	for u, v := range w.vals {
+		name, _, _ := strings.Cut(u, "@")
+		if _, ok := w.recs[name]; ok || (u == PreviousUser("NEW") && v == staleVal) {
+			continue
+		}
+		t.Errorf("%s = %q is in the keyring, but %s has no record", u, v, name)
 	}
 }

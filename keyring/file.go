@@ -20,6 +20,8 @@ import (
 	"filippo.io/age"
 
 	"github.com/keyward/keyward/internal/atomicfile"
+	"github.com/keyward/keyward/internal/bounded"
+	"github.com/keyward/keyward/keyring/internal/keyctl"
 	"github.com/keyward/keyward/model"
 )
 
@@ -132,6 +134,14 @@ type FileOptions struct {
 	Passphrase func() (string, error)
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// UnlockCache is how long the unlocked identity stays in the kernel
+	// session keyring (Linux), so that the next commands of the session
+	// need no passphrase; 0 keeps it in this process only. See Lock.
+	UnlockCache time.Duration
+	// LockWait is how long a write waits for another process's lock on
+	// the index before it fails with ErrIndexBusy; default
+	// DefaultLockWait.
+	LockWait time.Duration
 }
 
 // FileStore is the Store over the encrypted file backend and the index
@@ -155,9 +165,9 @@ func NewFileStore(opts FileOptions) (*FileStore, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	fv := &fileValues{dir: ValuesDir(opts.IndexPath), passphrase: opts.Passphrase}
+	fv := &fileValues{dir: ValuesDir(opts.IndexPath), passphrase: opts.Passphrase, cacheFor: opts.UnlockCache}
 	return &FileStore{
-		store: store{vals: fv, idx: &fileIndex{path: opts.IndexPath}, now: opts.Now, jr: journalFor(opts.IndexPath),
+		store: store{vals: fv, idx: &fileIndex{path: opts.IndexPath, lockWait: opts.LockWait}, now: opts.Now, jr: journalFor(opts.IndexPath),
 			bk: &backendGuard{index: opts.IndexPath, kind: "file"}},
 		indexPath: opts.IndexPath,
 		fv:        fv,
@@ -173,8 +183,9 @@ func (s *FileStore) Backend() string { return "file" }
 // ValuesDir returns the folder of the encrypted values.
 func (s *FileStore) ValuesDir() string { return s.fv.dir }
 
-// Unlock unwraps the identity now (asking for the passphrase), so that a
-// caller can time it or fail early. Later reads reuse it.
+// Unlock unwraps the identity now (from the session's unlock cache, else
+// asking for the passphrase), so that a caller can time it or fail early.
+// Later reads reuse it.
 func (s *FileStore) Unlock() error {
 	_, err := s.fv.identity()
 	return err
@@ -184,6 +195,7 @@ func (s *FileStore) Unlock() error {
 type fileValues struct {
 	dir        string
 	passphrase func() (string, error)
+	cacheFor   time.Duration // the unlock cache's timeout; 0: none
 
 	mu        sync.Mutex
 	recipient *age.X25519Recipient
@@ -193,13 +205,22 @@ type fileValues struct {
 	reads     int
 }
 
+// The files of the store are read only when regular and no larger than
+// what keyward writes there (a FIFO or /dev/zero planted in their place is
+// refused, never waited on): a value file holds one age-encrypted value of
+// at most model.MaxValueLen bytes; the store's key files are tiny.
+const (
+	maxValueFile = 2*model.MaxValueLen + 64<<10
+	maxSmallFile = 64 << 10
+)
+
 func (v *fileValues) meta() (*age.X25519Recipient, []byte, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.recipient != nil {
 		return v.recipient, v.nameKey, nil
 	}
-	data, err := os.ReadFile(filepath.Join(v.dir, "store"))
+	data, err := bounded.ReadFile(filepath.Join(v.dir, "store"), maxSmallFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, fmt.Errorf("%w (no %s)", ErrNotInitialized, filepath.Join(v.dir, "store"))
 	}
@@ -222,19 +243,41 @@ func (v *fileValues) meta() (*age.X25519Recipient, []byte, error) {
 	return r, key, nil
 }
 
-// identity unwraps the identity with the passphrase, once per process.
+// identity returns the unlocked identity, once per process: from the
+// session's unlock cache when it holds this store's, else unwrapped with
+// the passphrase (and then cached for the session).
 func (v *fileValues) identity() (*age.X25519Identity, error) {
+	r, _, err := v.meta()
+	if err != nil {
+		return nil, err
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.id != nil || v.idErr != nil {
 		return v.id, v.idErr
 	}
+	desc := ""
+	if v.cacheFor > 0 {
+		desc = cacheDescription(v.dir, r)
+		if id, _ := cachedIdentity(desc, r); id != nil {
+			v.id = id
+			return id, nil
+		}
+	}
 	v.id, v.idErr = v.unwrap()
+	if v.idErr == nil && v.id.Recipient().String() != r.String() {
+		v.id, v.idErr = nil, fmt.Errorf("unlock the file store: %w (identity.age does not belong to this store)", ErrDamaged)
+	}
+	if v.idErr == nil && desc != "" {
+		// Best effort: without a session keyring the next command asks
+		// again, as it always did.
+		_ = keyctl.Put(desc, []byte(v.id.String()), v.cacheFor)
+	}
 	return v.id, v.idErr
 }
 
 func (v *fileValues) unwrap() (*age.X25519Identity, error) {
-	wrapped, err := os.ReadFile(filepath.Join(v.dir, "identity.age"))
+	wrapped, err := bounded.ReadFile(filepath.Join(v.dir, "identity.age"), maxSmallFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w (no %s)", ErrNotInitialized, filepath.Join(v.dir, "identity.age"))
 	}
@@ -304,13 +347,33 @@ func (v *fileValues) Get(ctx context.Context, user string) (string, error) {
 	v.mu.Lock()
 	v.reads++
 	v.mu.Unlock()
-	data, err := os.ReadFile(p)
+	data, err := bounded.ReadFile(p, maxValueFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", fmt.Errorf("%w: %s", ErrNoValue, model.Printable(user))
 	}
 	if err != nil {
 		return "", fmt.Errorf("read %s: %w", model.Printable(user), err)
 	}
+	plain, err := v.open(data)
+	if errors.Is(err, ErrDamaged) {
+		// The error names the secret, and not age's details, which say
+		// nothing a user can act on.
+		return "", fmt.Errorf("read %s: %w", model.Printable(user), ErrDamaged)
+	}
+	if err != nil {
+		return "", err
+	}
+	value, ok := strings.CutPrefix(plain, valueHeader(user))
+	if !ok {
+		return "", fmt.Errorf("read %s: %w (it belongs to another name)", model.Printable(user), ErrDamaged)
+	}
+	return value, nil
+}
+
+// open decrypts a value file's bytes (unlocking the identity once per
+// process): its plaintext, header included. Authenticated decryption: a
+// damaged file fails with ErrDamaged, never as garbage.
+func (v *fileValues) open(data []byte) (string, error) {
 	id, err := v.identity()
 	if err != nil {
 		return "", err
@@ -320,17 +383,10 @@ func (v *fileValues) Get(ctx context.Context, user string) (string, error) {
 	if err == nil {
 		plain, err = io.ReadAll(r)
 	}
-	// Authenticated decryption: a damaged file fails here, never as
-	// garbage. The error names the secret, and not age's details, which
-	// say nothing a user can act on.
 	if err != nil {
-		return "", fmt.Errorf("read %s: %w", model.Printable(user), ErrDamaged)
+		return "", ErrDamaged
 	}
-	value, ok := strings.CutPrefix(string(plain), valueHeader(user))
-	if !ok {
-		return "", fmt.Errorf("read %s: %w (it belongs to another name)", model.Printable(user), ErrDamaged)
-	}
-	return value, nil
+	return string(plain), nil
 }
 
 func (v *fileValues) Set(ctx context.Context, user, value string) error {
@@ -405,7 +461,7 @@ func (v *fileValues) GetSealed(ctx context.Context, user string) (string, error)
 	if err != nil {
 		return "", err
 	}
-	data, err := os.ReadFile(p)
+	data, err := bounded.ReadFile(p, maxValueFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", fmt.Errorf("%w: %s", ErrNoValue, model.Printable(user))
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -288,7 +289,7 @@ func TestCrashOrderingFileBackend(t *testing.T) {
 			{Name: "A", Version: 3, CreatedAt: t0, UpdatedAt: t0, RotatedAt: t0, Description: "a"},
 			{Name: "OTHER", Version: 1, CreatedAt: t0, UpdatedAt: t0},
 		}
-		s := &store{vals: faultSealer{faultValues{fv, f}, fv}, idx: &faultIndex{b: b, f: f}, now: func() time.Time { return t0.Add(time.Hour) }, jr: &memJournal{}}
+		s := &store{vals: faultSealer{faultValues{fv, f}, fv}, idx: &faultIndex{b: b, f: f}, now: func() time.Time { return t0.Add(time.Hour) }, jr: &faultJournal{&memJournal{}, f}}
 		snap := func() world {
 			w := snapshot(b)
 			for _, n := range []string{"A", "B", "NEW", "OTHER"} {
@@ -304,4 +305,59 @@ func TestCrashOrderingFileBackend(t *testing.T) {
 		}
 		return s, snap
 	})
+}
+
+// TestFileOrphansUnreadableAndStale: a value file no passphrase opens is
+// listed by its file and can be dropped; leftover temporary files of the
+// index and of value files are listed and removed.
+func TestFileOrphansUnreadableAndStale(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newFileStore(t, nil, testPassphrase)
+	if _, err := s.Create(ctx, model.Secret{Name: "A"}, "a-value-1"); err != nil {
+		t.Fatal(err)
+	}
+	junk := filepath.Join(s.fv.dir, strings.Repeat("ab", 16)+".age")
+	if err := os.WriteFile(junk, []byte("not age"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Orphans(ctx)
+	if err != nil || len(got) != 1 || got[0].User != "" || got[0].File != junk || got[0].Adoptable() {
+		t.Fatalf("Orphans = %+v, %v; want the unreadable file only", got, err)
+	}
+	if err := s.DropOrphan(ctx, Orphan{File: filepath.Join(s.fv.dir, "store")}); err == nil {
+		t.Error("DropOrphan removed the store file")
+	}
+	if err := s.DropOrphan(ctx, got[0]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(junk); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the dropped file is still there: %v", err)
+	}
+	temps := []string{
+		filepath.Join(filepath.Dir(s.indexPath), ".index.toml.tmp-123"),
+		filepath.Join(filepath.Dir(s.indexPath), ".index.toml.pending.tmp-9"),
+		filepath.Join(s.fv.dir, "."+strings.Repeat("cd", 16)+".age.tmp-77"),
+	}
+	other := filepath.Join(filepath.Dir(s.indexPath), ".notes.txt.tmp-1")
+	for _, p := range append(temps, other) {
+		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stale, err := s.StaleFiles()
+	slices.Sort(stale)
+	slices.Sort(temps)
+	if err != nil || !slices.Equal(stale, temps) {
+		t.Fatalf("StaleFiles = %q, %v; want %q", stale, err, temps)
+	}
+	removed, err := s.RemoveStaleFiles(ctx)
+	if err != nil || len(removed) != 3 {
+		t.Fatalf("RemoveStaleFiles = %q, %v", removed, err)
+	}
+	if stale, _ := s.StaleFiles(); len(stale) != 0 {
+		t.Errorf("still stale: %q", stale)
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("a temporary file keyward did not write was removed: %v", err)
+	}
 }

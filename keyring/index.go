@@ -16,9 +16,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/gofrs/flock"
-
 	"github.com/keyward/keyward/internal/atomicfile"
+	"github.com/keyward/keyward/internal/bounded"
 	"github.com/keyward/keyward/model"
 )
 
@@ -66,19 +65,27 @@ func (e *IndexError) Error() string {
 // changes.
 type fileIndex struct {
 	path string
+	// lockWait is how long Update waits for another process's lock;
+	// DefaultLockWait when 0.
+	lockWait time.Duration
 
 	// last is the file Find parsed last, kept so that the reads of one
 	// command (get: the record, then its value, then its previous value)
 	// parse the index once. It is used only while the file's bytes are
 	// the same, so it can never answer for a changed or foreign index.
-	mu   sync.Mutex
-	last *parsedFile
+	mu    sync.Mutex
+	last  *parsedFile
+	reads int // the files Find read (tests)
 }
 
 // parsedFile is an index file's bytes and the records read from them.
 type parsedFile struct {
-	data []byte
-	list []model.Secret
+	data  []byte
+	stamp fileStamp // of the file when data was read; see Find
+	list  []model.Secret
+	// one is set when list holds only the record findOne read, not the
+	// whole file: another name still needs a full parse.
+	one bool
 }
 
 func (f *fileIndex) Load(ctx context.Context) ([]model.Secret, error) {
@@ -98,33 +105,68 @@ func (f *fileIndex) read() ([]model.Secret, error) {
 	return parseIndex(f.path, data)
 }
 
-// readFile returns the index's bytes, or nil when there is no index yet.
+// MaxIndexSize bounds the index file keyward reads: about 230,000
+// secrets as keyward writes them (100,000 take about 28 MB). A larger file
+// is refused before it is parsed.
+const MaxIndexSize = 64 << 20
+
+// readFile returns the index's bytes, or nil when there is no index yet. It
+// reads only a regular file (a FIFO, a device or a folder is refused, and
+// never blocks the open) of at most MaxIndexSize bytes.
 func (f *fileIndex) readFile() ([]byte, error) {
-	data, err := os.ReadFile(f.path)
+	data, err := bounded.ReadFile(f.path, MaxIndexSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("read the index: %w", err)
+	var tl *bounded.TooLargeError
+	switch {
+	case err == nil:
+		return data, nil
+	case errors.As(err, &tl):
+		return nil, &IndexError{Path: f.path, Msg: tl.Error()}
+	case errors.Is(err, bounded.ErrNotRegular):
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, &IndexError{Path: f.path, Msg: err.Error() + "; the index must be a file"}
 	}
-	return data, nil
+	return nil, fmt.Errorf("read the index: %w", err)
 }
 
 // Find returns the record named name, and false when there is none. It
-// reads the whole file every time (so it sees every write, and a file that
-// no longer parses fails as it would for Load) but parses it only when its
-// bytes differ from the last file Find parsed. The record is a copy.
+// parses the file only when its bytes differ from the last file Find read,
+// and reads the file again unless its stamp (stampFile: device, inode,
+// size, modification and change times) is that of the last read and the
+// file had not been changed for a second when it was stamped; so the three
+// reads of one `secrets get` read a 28 MB index once, and every write,
+// hand edit or replacement is seen. The record is a copy.
 func (f *fileIndex) Find(ctx context.Context, name string) (model.Secret, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return model.Secret{}, false, err
 	}
-	data, err := f.readFile()
-	if err != nil || data == nil {
-		return model.Secret{}, false, err
-	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	stamp := stampFile(f.path, time.Now())
+	var data []byte
+	if f.last != nil && stamp.ok && stamp == f.last.stamp {
+		data = f.last.data
+	} else {
+		var err error
+		f.reads++
+		if data, err = f.readFile(); err != nil || data == nil {
+			f.last = nil
+			return model.Secret{}, false, err
+		}
+	}
+	if f.last != nil && f.last.one && f.last.list[0].Name != name {
+		f.last = nil
+	}
 	if f.last == nil || !bytes.Equal(f.last.data, data) {
+		if sec, ok := findOne(f.path, data, name); ok {
+			f.last = &parsedFile{data: data, stamp: stamp, list: []model.Secret{sec}, one: true}
+			return sec.Clone(), true, nil
+		}
 		list, err := parseIndex(f.path, data)
 		if err != nil {
 			f.last = nil
@@ -132,13 +174,75 @@ func (f *fileIndex) Find(ctx context.Context, name string) (model.Secret, bool, 
 		}
 		f.last = &parsedFile{data: data, list: list}
 	}
+	f.last.stamp = stamp
 	if i := find(f.last.list, name); i >= 0 {
 		return f.last.list[i].Clone(), true, nil
 	}
 	return model.Secret{}, false, nil
 }
 
-func (f *fileIndex) Update(ctx context.Context, fn func([]model.Secret) ([]model.Secret, error)) error {
+// fileStamp is what stampFile saw of a file; ok is false when it could not
+// stamp it or the file changed too recently for the stamp to tell.
+type fileStamp struct {
+	dev, ino     uint64
+	size         int64
+	mtime, ctime int64
+	ok           bool
+}
+
+// stampSettle is how long a file must have been left alone before its
+// stamp is trusted: far more than any file system's timestamp tick.
+const stampSettle = time.Second
+
+// secretHeader is the header line of every record in a canonical index
+// (encodeIndex), with the line ends around it; its name line follows.
+const secretHeader = "\n[[secret]]\n"
+
+// findOne reads name's record out of an index without decoding the others,
+// so that `secrets get` costs a search of the file rather than a parse of
+// every record (issue 14). It answers only when it cannot be wrong, and
+// otherwise says !ok and the caller parses the whole file:
+//   - the file has no multi-line string (no triple quotes), so every line is
+//     a line of TOML and a "[[secret]]" line is a table header;
+//   - name's header is followed by its name line exactly as encodeIndex
+//     writes it, and the name in quotes nowhere else in the file (a
+//     repeated name is for the full parse to report);
+//   - the text before the first record and name's table, parsed together
+//     as an index, give one valid record of that name (the format, and
+//     every key and value of that record, checked as by the full parse).
+//
+// The other records are not checked: a mistake in one of them is reported
+// by the next command that reads them, and by every write, which parses
+// the whole file.
+func findOne(path string, data []byte, name string) (model.Secret, bool) {
+	if model.ValidateName(name) != nil || bytes.Contains(data, []byte(`"""`)) || bytes.Contains(data, []byte(`'''`)) {
+		return model.Secret{}, false
+	}
+	quoted := []byte(`"` + name + `"`)
+	if bytes.Count(data, quoted) != 1 || bytes.Contains(data, []byte(`'`+name+`'`)) {
+		return model.Secret{}, false // written twice, or in another way
+	}
+	key := []byte(secretHeader + `name = "` + name + "\"\n")
+	at := bytes.Index(data, key)
+	if at < 0 || bytes.Contains(data[at+len(key):], key) {
+		return model.Secret{}, false
+	}
+	first := bytes.Index(data, []byte(secretHeader))
+	end := len(data)
+	if next := bytes.Index(data[at+len(key)-1:], []byte(secretHeader)); next >= 0 {
+		end = at + len(key) - 1 + next + 1
+	}
+	doc := make([]byte, 0, first+1+end-at)
+	doc = append(doc, data[:first+1]...)
+	doc = append(doc, data[at+1:end]...)
+	list, err := parseIndex(path, doc)
+	if err != nil || len(list) != 1 || list[0].Name != name {
+		return model.Secret{}, false
+	}
+	return list[0], true
+}
+
+func (f *fileIndex) Update(ctx context.Context, fn func([]model.Secret) ([]model.Secret, error), after func()) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -146,15 +250,15 @@ func (f *fileIndex) Update(ctx context.Context, fn func([]model.Secret) ([]model
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create the index directory: %w", err)
 	}
-	lock := flock.New(f.path+".lock", flock.SetPermissions(0o600))
-	ok, err := lock.TryLockContext(ctx, 5*time.Millisecond)
+	wait := f.lockWait
+	if wait == 0 {
+		wait = DefaultLockWait
+	}
+	unlock, err := lockIndex(ctx, f.path, wait)
 	if err != nil {
-		return fmt.Errorf("lock the index: %w", err)
+		return err
 	}
-	if !ok {
-		return fmt.Errorf("lock the index: %w", context.Cause(ctx))
-	}
-	defer lock.Close() // unlocks too
+	defer unlock()
 
 	// A malformed index fails here, before fn, so it is never overwritten.
 	list, err := f.read()
@@ -181,6 +285,9 @@ func (f *fileIndex) Update(ctx context.Context, fn func([]model.Secret) ([]model
 	if err := atomicfile.WriteFile(f.path, data, 0o600); err != nil {
 		return fmt.Errorf("write the index: %w", err)
 	}
+	if after != nil {
+		after()
+	}
 	// Under the lock no other keyward is writing the index, so temporary
 	// files are leftovers of killed writers; the age is a margin for
 	// writers that do not lock. Failing to remove them is not this
@@ -194,9 +301,13 @@ func (f *fileIndex) Update(ctx context.Context, fn func([]model.Secret) ([]model
 const staleTempAge = time.Minute
 
 // indexHeader opens every index keyward writes.
+// Keeping a user's comments through a rewrite would need a TOML editor
+// that tracks where each comment belongs; the header says plainly that
+// they go instead (issue 11, item 14).
 const indexHeader = "# keyward index: names and metadata of secrets. Values live in the OS keyring,\n" +
 	"# never in this file. Hand edits are fine; keyward will not overwrite a file it\n" +
-	"# cannot parse.\n"
+	"# cannot parse. Every change keyward makes rewrites this file in its own layout:\n" +
+	"# comments and blank lines added by hand are dropped.\n"
 
 // encodeIndex writes list in the canonical layout: format = 1, then one
 // [[secret]] table per secret with its fields in a fixed order and its
@@ -294,7 +405,7 @@ func appendSync(b []byte, st *model.SyncState) []byte {
 // checkWritable holds a record to the rules parseIndex enforces, plus what
 // the file format can represent.
 func checkWritable(s *model.Secret) error {
-	if err := s.Validate(); err != nil {
+	if err := s.ValidateStored(); err != nil {
 		return err
 	}
 	if !utf8.ValidString(s.Description) {
@@ -495,9 +606,21 @@ func syncTable(i, j int) place             { return place{entry: i, sync: j} }
 // keep their layout) take a fast line-by-line path; anything else is decoded
 // by github.com/BurntSushi/toml, the reader of record. Both produce the same
 // result for a file the fast path accepts (FuzzParseIndex checks this).
+//
+// Both run only on a file of at most MaxIndexSize bytes, and the decoder only
+// on one nested at most bounded.MaxNesting deep: its memory grows with the
+// square of the depth (20 KB of nested inline tables took 1.1 GB).
 func parseIndex(path string, data []byte) ([]model.Secret, error) {
+	if len(data) > MaxIndexSize {
+		return nil, &IndexError{Path: path, Msg: (&bounded.TooLargeError{Size: int64(len(data)), Limit: MaxIndexSize}).Error()}
+	}
 	raw, ok := parseCanonical(data)
 	if !ok {
+		if err := bounded.TOML(data, bounded.MaxNesting); err != nil {
+			var td *bounded.TooDeepError
+			errors.As(err, &td)
+			return nil, &IndexError{Path: path, Line: td.Line, Col: 1, Msg: fmt.Sprintf("nested too deep (limit %d); the index holds [[secret]] tables, each at most 3 deep", td.Limit)}
+		}
 		var err error
 		raw, err = parseTOML(path, data)
 		if err != nil {
@@ -566,9 +689,8 @@ func (raw *rawIndex) check(path string) ([]model.Secret, error) {
 			if err != nil {
 				return nil, at("secret %s: %v", name, err)
 			}
-			// model.ParseDuration does not catch every overflow ("217000d"
-			// wraps around); what wrapped is rarely whole hours, which is
-			// all encodeIndex can write back.
+			// model.ParseDuration keeps it within model.MaxDuration, in
+			// whole hours, which is all encodeIndex can write back.
 			if d < 0 || d%model.Duration(time.Hour) != 0 {
 				return nil, at("secret %s: rotate_every %q is too long", name, model.Printable(e.rotateEvery))
 			}
@@ -590,15 +712,12 @@ func (raw *rawIndex) check(path string) ([]model.Secret, error) {
 		if len(e.sec.Metadata) == 0 {
 			e.sec.Metadata = nil
 		}
-		// plainRecord answers for most records without Validate's map
-		// walk in rune steps; the name was checked above.
+		// plainRecord answers for most records without ValidateStored's
+		// map walk in rune steps; the name was checked above. A record
+		// is held to the rules keyward always had, not to the newer
+		// limits on input (model.Secret.ValidateStored says why).
 		if !plainRecord(&e.sec) {
-			if err := e.sec.Validate(); err != nil {
-				// Validate visits metadata in map order; with two bad pairs,
-				// report the first in key order, the same on every run.
-				if merr := firstMetadataError(e.sec.Metadata); merr != nil {
-					err = merr
-				}
+			if err := e.sec.ValidateStored(); err != nil {
 				return nil, at("secret %s: %v", name, err)
 			}
 		}
@@ -623,10 +742,10 @@ func (raw *rawIndex) check(path string) ([]model.Secret, error) {
 	return out, nil
 }
 
-// plainRecord reports, cheaply, that s passes model's Validate given a valid
-// name: a description and metadata of printable ASCII, keys not empty and
-// without '=', no negative policy. Anything else goes through Validate
-// (FuzzParseIndex checks that every record read passes Validate).
+// plainRecord reports, cheaply, that s passes model's ValidateStored given a
+// valid name: a description and metadata of printable ASCII, keys not empty
+// and without '=', no negative policy. Anything else goes through
+// ValidateStored (FuzzParseIndex checks that every record read passes it).
 func plainRecord(s *model.Secret) bool {
 	if s.RotateEvery < 0 || !printableASCII(s.Description) {
 		return false
@@ -646,18 +765,4 @@ func printableASCII(s string) bool {
 		}
 	}
 	return true
-}
-
-// firstMetadataError returns the error for the first invalid pair of m in
-// key order, or nil.
-func firstMetadataError(m map[string]string) error {
-	for _, k := range model.SortedKeys(m) {
-		if err := model.ValidateMetadataKey(k); err != nil {
-			return err
-		}
-		if err := model.ValidateMetadataValue(k, m[k]); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -363,7 +363,8 @@ var malformed = []struct {
 		`index.toml:5:1: unknown key "remote" in sync 1 of secret A; a [[secret.sync]] table has target, remote_id`},
 	{"sync not an array of tables", "[[secret]]\nname = 'A'\nsync = 'x'\n", "index.toml:3:1: secret.sync: incompatible types: the value is a string; want an array of tables"},
 	{"time before the year 0 in UTC", "[[secret]]\nname=\"A\"\nrotated_at=0000-01-01 00:00+01:00", "index.toml:1:1: secret A: time -0001-12-31T23:00:00Z is outside the years 0 to 9999"},
-	{"policy that overflows", "[[secret]]\nname=\"A\"\nrotate_every=\"217000d\"", `index.toml:1:1: secret A: rotate_every "217000d" is too long`},
+	{"policy that overflows", "[[secret]]\nname=\"A\"\nrotate_every=\"217000d\"", `index.toml:1:1: secret A: duration: "217000d" is longer than the limit of 100 years (36500d)`},
+	{"policy over 100 years", "[[secret]]\nname=\"A\"\nrotate_every=\"5215w\"", `index.toml:1:1: secret A: duration: "5215w" is longer than the limit`},
 	{"two bad metadata pairs, first in key order", "[[secret]]\nname = \"A\"\n[secret.metadata]\nz = \"a\\u001bb\"\n\"\" = \"v\"\n\"a=b\" = \"v\"\n",
 		"index.toml:1:1: secret A: metadata: key must not be empty"},
 	{"sync before any secret", "[[secret.sync]]\ntarget = 'x'\n", "index.toml:1:1: secret: incompatible types: the value is a table; want an array of tables"},
@@ -450,7 +451,7 @@ func TestFileIndexMissingIsEmpty(t *testing.T) {
 
 func TestFileIndexWritePermissions(t *testing.T) {
 	f := newFileIndex(t)
-	if err := f.Update(context.Background(), appendSecret("A")); err != nil {
+	if err := f.Update(context.Background(), appendSecret("A"), nil); err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Dir(f.path)
@@ -470,7 +471,7 @@ func TestFileIndexWritePermissions(t *testing.T) {
 	if err := os.Chmod(f.path, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Update(context.Background(), appendSecret("B")); err != nil {
+	if err := f.Update(context.Background(), appendSecret("B"), nil); err != nil {
 		t.Fatal(err)
 	}
 	checkMode(t, f.path, 0o600)
@@ -485,7 +486,7 @@ func TestFileIndexWritePermissions(t *testing.T) {
 // under way.
 func TestFileIndexRemovesStaleTemps(t *testing.T) {
 	f := newFileIndex(t)
-	if err := f.Update(context.Background(), appendSecret("A")); err != nil {
+	if err := f.Update(context.Background(), appendSecret("A"), nil); err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Dir(f.path)
@@ -501,7 +502,7 @@ func TestFileIndexRemovesStaleTemps(t *testing.T) {
 			}
 		}
 	}
-	if err := f.Update(context.Background(), appendSecret("B")); err != nil {
+	if err := f.Update(context.Background(), appendSecret("B"), nil); err != nil {
 		t.Fatal(err)
 	}
 	entries, _ := os.ReadDir(dir)
@@ -536,7 +537,7 @@ func TestFileIndexKeepsSymlink(t *testing.T) {
 		t.Skip("no symlinks here:", err)
 	}
 	f := &fileIndex{path: link}
-	if err := f.Update(context.Background(), appendSecret("A")); err != nil {
+	if err := f.Update(context.Background(), appendSecret("A"), nil); err != nil {
 		t.Fatal(err)
 	}
 	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
@@ -560,7 +561,7 @@ func TestFileIndexNeverOverwritesMalformed(t *testing.T) {
 	err := f.Update(context.Background(), func(list []model.Secret) ([]model.Secret, error) {
 		called = true
 		return list, nil
-	})
+	}, nil)
 	var ie *IndexError
 	if !errors.As(err, &ie) || ie.Line != 5 || ie.Path != f.path {
 		t.Errorf("Update over a malformed index = %v, want an IndexError at %s:5", err, f.path)
@@ -575,21 +576,21 @@ func TestFileIndexNeverOverwritesMalformed(t *testing.T) {
 
 func TestFileIndexUpdateErrorWritesNothing(t *testing.T) {
 	f := newFileIndex(t)
-	if err := f.Update(context.Background(), appendSecret("A")); err != nil {
+	if err := f.Update(context.Background(), appendSecret("A"), nil); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := os.ReadFile(f.path)
 	boom := errors.New("boom")
 	err := f.Update(context.Background(), func(list []model.Secret) ([]model.Secret, error) {
 		return append(list, model.Secret{Name: "B"}), boom
-	})
+	}, nil)
 	if !errors.Is(err, boom) {
 		t.Errorf("Update = %v, want fn's error", err)
 	}
 	// A record that cannot be written leaves the file alone too.
 	err = f.Update(context.Background(), func(list []model.Secret) ([]model.Secret, error) {
 		return append(list, model.Secret{Name: "bad name"}), nil
-	})
+	}, nil)
 	if err == nil {
 		t.Error("Update wrote an invalid name")
 	}
@@ -600,7 +601,7 @@ func TestFileIndexUpdateErrorWritesNothing(t *testing.T) {
 
 func TestFileIndexCancelledWhileLocked(t *testing.T) {
 	f := newFileIndex(t)
-	if err := f.Update(context.Background(), appendSecret("A")); err != nil {
+	if err := f.Update(context.Background(), appendSecret("A"), nil); err != nil {
 		t.Fatal(err)
 	}
 	entered, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
@@ -609,12 +610,12 @@ func TestFileIndexCancelledWhileLocked(t *testing.T) {
 			close(entered)
 			<-release
 			return list, nil
-		})
+		}, nil)
 	}()
 	<-entered
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	err := f.Update(ctx, appendSecret("B"))
+	err := f.Update(ctx, appendSecret("B"), nil)
 	close(release)
 	if err := <-done; err != nil {
 		t.Errorf("the lock holder's Update: %v", err)
@@ -633,7 +634,7 @@ func TestFileIndexConcurrentGoroutines(t *testing.T) {
 		wg.Go(func() {
 			f := &fileIndex{path: path} // its own lock file handle
 			for i := range each {
-				errs <- f.Update(context.Background(), appendSecret(fmt.Sprintf("W%d_%d", w, i)))
+				errs <- f.Update(context.Background(), appendSecret(fmt.Sprintf("W%d_%d", w, i)), nil)
 			}
 		})
 	}
@@ -793,8 +794,12 @@ func FuzzParseIndex(f *testing.F) {
 		for i := range list {
 			// check's shortcut (plainRecord) must never pass a record
 			// that Validate refuses.
-			if err := list[i].Validate(); err != nil {
+			if err := list[i].ValidateStored(); err != nil {
 				t.Fatalf("read %q from\n%q, which Validate refuses: %v", list[i].Name, data, err)
+			}
+			// get's shortcut (findOne) answers as the full parse or not at all.
+			if sec, ok := findOne("f", data, list[i].Name); ok && !reflect.DeepEqual(sec, list[i]) {
+				t.Fatalf("findOne(%q) read %#v from\n%q; the full parse %#v", list[i].Name, sec, data, list[i])
 			}
 		}
 		enc, err := encodeIndex(list)
@@ -890,9 +895,74 @@ func BenchmarkUpdateIndex10k(b *testing.B) {
 		err := f.Update(context.Background(), func(list []model.Secret) ([]model.Secret, error) {
 			list[0].Version++
 			return list, nil
-		})
+		}, nil)
 		if err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestIndexRewriteDropsComments: a hand-edited index reads with its
+// comments, and the next write drops them, as the header (written on every
+// rewrite) and the README say (issue 11, item 14).
+func TestIndexRewriteDropsComments(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "index.toml")
+	hand := "# my notes about these secrets\nformat = 1\n\n[[secret]]\n# the prod key\nname = \"A\" # inline\nversion = 1\n"
+	if err := os.WriteFile(path, []byte(hand), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := &store{vals: &memBackend{vals: map[string]string{}}, idx: &fileIndex{path: path}, now: time.Now}
+	if list, err := s.List(context.Background()); err != nil || len(list) != 1 || list[0].Name != "A" {
+		t.Fatalf("reading the hand-edited index: %v, %v", list, err)
+	}
+	if _, err := s.Create(context.Background(), model.Secret{Name: "B"}, "value"); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	if !strings.HasPrefix(text, indexHeader) || !strings.Contains(indexHeader, "comments and blank lines added by hand are dropped") {
+		t.Errorf("the rewritten index does not open with the header that says comments go:\n%s", text)
+	}
+	for _, c := range []string{"my notes", "the prod key", "inline"} {
+		if strings.Contains(text, c) {
+			t.Errorf("comment %q kept; the header says comments are dropped", c)
+		}
+	}
+}
+
+func TestFindOne(t *testing.T) {
+	list := genSecrets(300)
+	list[7].Sync = []model.SyncState{{Target: "v1:acct", Version: 2}}
+	data, err := encodeIndex(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range list {
+		got, ok := findOne("f", data, want.Name)
+		if !ok || !reflect.DeepEqual(got, want) {
+			t.Fatalf("findOne(%q) = %#v, %v; want %#v", want.Name, got, ok, want)
+		}
+	}
+	text := string(data)
+	first, last := list[0].Name, list[len(list)-1].Name
+	for _, tt := range []struct {
+		why, text, name string
+	}{
+		{"absent", text, "NOT_THERE"},
+		{"not a name", text, "a b"},
+		{"a multi-line string", text + "[[secret]]\nname = \"ZZ\"\ndescription = \"\"\"\nx\"\"\"\n", first},
+		{"written twice", text + "[[secret]]\nname = \"" + first + "\"\n", first},
+		{"written twice, another way", text + "[[secret]]\nname = '" + first + "'\n", first},
+		{"quoted elsewhere", strings.Replace(text, `description = "`, `description = "`+last+`"`, 1), last},
+		{"an unknown key in its table", strings.Replace(text, `name = "`+last+`"`+"\n", `name = "`+last+`"`+"\nbogus = 1\n", 1), last},
+		{"a newer format", strings.Replace(text, "format = 1", "format = 99", 1), last},
+		{"CRLF line ends", strings.ReplaceAll(text, "\n", "\r\n"), last},
+	} {
+		if got, ok := findOne("f", []byte(tt.text), tt.name); ok {
+			t.Errorf("%s: findOne(%q) = %#v, want no answer (the full parse decides)", tt.why, tt.name, got)
 		}
 	}
 }

@@ -11,14 +11,16 @@ import (
 	"sync"
 
 	"github.com/keyward/keyward/internal/atomicfile"
+	"github.com/keyward/keyward/internal/bounded"
 )
 
-// pendingOp is a keyring change whose outcome the store does not know, or
-// whose second half did not happen: a call that timed out (and may still
-// land) or a delete that removed the record but not yet the values. It
-// holds a name and an operation, never a value. Reconcile finishes it.
+// pendingOp is the intent of a change that writes the keyring, noted before
+// its first keyring write and cleared once the index is saved: while it is
+// in the journal, the change may be half done (the process was killed, or a
+// call timed out and may still land). It holds a name and an operation,
+// never a value. settle and Reconcile finish or undo it (pending.go).
 type pendingOp struct {
-	Op      string // "create", "delete", "rotate-kept", "rotate-first" (rotation.go) or a legacy "rotate"
+	Op      string // one of the op* constants (pending.go), or a legacy "rotate"
 	Name    string
 	Version int // the record's version when the op started
 }
@@ -28,7 +30,7 @@ type pendingOp struct {
 type journal interface {
 	Pending() ([]pendingOp, error)
 	Note(op pendingOp) error
-	Done(name string) error
+	Done(names ...string) error
 }
 
 // fileJournal keeps pendingOps in a small text file beside the index, one
@@ -37,7 +39,7 @@ type journal interface {
 type fileJournal struct{ path string }
 
 func (j fileJournal) Pending() ([]pendingOp, error) {
-	data, err := os.ReadFile(j.path)
+	data, err := bounded.ReadFile(j.path, MaxIndexSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -81,7 +83,7 @@ func (j fileJournal) Note(op pendingOp) error {
 	return j.write(append(ops, op))
 }
 
-func (j fileJournal) Done(name string) error {
+func (j fileJournal) Done(names ...string) error {
 	if _, err := os.Stat(j.path); errors.Is(err, fs.ErrNotExist) {
 		return nil // the usual case: one stat, no read
 	}
@@ -89,7 +91,7 @@ func (j fileJournal) Done(name string) error {
 	if err != nil {
 		return err
 	}
-	kept := slices.DeleteFunc(slices.Clone(ops), func(op pendingOp) bool { return op.Name == name })
+	kept := slices.DeleteFunc(slices.Clone(ops), func(op pendingOp) bool { return slices.Contains(names, op.Name) })
 	if len(kept) == len(ops) {
 		return nil
 	}
@@ -119,9 +121,9 @@ func (j *memJournal) Note(op pendingOp) error {
 	return nil
 }
 
-func (j *memJournal) Done(name string) error {
+func (j *memJournal) Done(names ...string) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	j.ops = slices.DeleteFunc(j.ops, func(op pendingOp) bool { return op.Name == name })
+	j.ops = slices.DeleteFunc(j.ops, func(op pendingOp) bool { return slices.Contains(names, op.Name) })
 	return nil
 }

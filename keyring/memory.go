@@ -138,7 +138,7 @@ func (b *memBackend) Load(ctx context.Context) ([]model.Secret, error) {
 	return out, nil
 }
 
-func (b *memBackend) Update(ctx context.Context, fn func([]model.Secret) ([]model.Secret, error)) error {
+func (b *memBackend) Update(ctx context.Context, fn func([]model.Secret) ([]model.Secret, error), after func()) error {
 	b.idxMu.Lock()
 	defer b.idxMu.Unlock()
 	work := make([]model.Secret, len(b.list))
@@ -150,5 +150,8 @@ func (b *memBackend) Update(ctx context.Context, fn func([]model.Secret) ([]mode
 		return err
 	}
 	b.list = next
+	if after != nil {
+		after()
+	}
 	return nil
 }

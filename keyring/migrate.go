@@ -339,7 +339,7 @@ func Migrate(ctx context.Context, from, to Store, opts MigrateOptions) (MigrateR
 		}
 		m = cur
 		return nil, errNoWrite
-	})
+	}, nil)
 	if err != nil && !errors.Is(err, errNoWrite) {
 		return res, err
 	}
@@ -373,7 +373,7 @@ func Migrate(ctx context.Context, from, to Store, opts MigrateOptions) (MigrateR
 			return nil, err
 		}
 		return nil, errNoWrite
-	})
+	}, nil)
 	if err != nil && !errors.Is(err, errNoWrite) {
 		return res, fmt.Errorf("%w (nothing is lost: run the migration again to continue)", err)
 	}
@@ -571,7 +571,7 @@ func dryRun(ctx context.Context, src, dst *store, destReady bool, m *migration, 
 			}
 		}
 		return nil, errNoWrite
-	})
+	}, nil)
 	if errors.Is(err, errNoWrite) {
 		return nil
 	}

@@ -35,6 +35,10 @@ type OSOptions struct {
 	// Now is the clock for created_at, updated_at and rotated_at; default
 	// time.Now.
 	Now func() time.Time
+	// LockWait is how long a write waits for another process's lock on
+	// the index before it fails with ErrIndexBusy; default
+	// DefaultLockWait.
+	LockWait time.Duration
 }
 
 // OSStore is the real Store: values in the OS keyring (the Secret Service on
@@ -71,7 +75,7 @@ func NewOSStore(opts OSOptions) (*OSStore, error) {
 	vals := &osValues{service: opts.Service, timeout: opts.Timeout, kr: goKeyring{}, bus: busCheck,
 		mark: serviceMarkFor(opts.IndexPath, opts.Service)}
 	return &OSStore{
-		store: store{vals: vals, idx: &fileIndex{path: opts.IndexPath}, now: opts.Now, jr: journalFor(opts.IndexPath),
+		store: store{vals: vals, idx: &fileIndex{path: opts.IndexPath, lockWait: opts.LockWait}, now: opts.Now, jr: journalFor(opts.IndexPath),
 			bk: &backendGuard{index: opts.IndexPath, kind: "keyring"}},
 		indexPath: opts.IndexPath,
 		service:   opts.Service,

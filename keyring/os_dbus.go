@@ -4,6 +4,7 @@ package keyring
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -12,6 +13,7 @@ import (
 
 	dbus "github.com/godbus/dbus/v5"
 	gokeyring "github.com/zalando/go-keyring"
+	ss "github.com/zalando/go-keyring/secret_service"
 
 	"github.com/keyward/keyward/keyring/internal/sessionbus"
 )
@@ -73,4 +75,38 @@ func unavailable(err error) bool {
 	return errors.As(err, &execErr) || errors.As(err, &exitErr) || errors.As(err, &opErr) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, os.ErrNotExist) ||
 		strings.HasPrefix(err.Error(), "dbus: ")
+}
+
+// listUsers returns the keyring user of every item of service in the
+// collection go-keyring writes to (the login collection): one search by the
+// service attribute, then each item's attributes. The caller has checked
+// the session bus (busCheck), so nothing autolaunches one.
+func listUsers(service string) ([]string, error) {
+	svc, err := ss.NewSecretService()
+	if err != nil {
+		return nil, err
+	}
+	collection := svc.GetLoginCollection()
+	if err := svc.Unlock(collection.Path()); err != nil {
+		return nil, err
+	}
+	items, err := svc.SearchItems(collection, map[string]string{"service": service})
+	if err != nil {
+		return nil, err
+	}
+	users := make([]string, 0, len(items))
+	for _, item := range items {
+		v, err := svc.Object("org.freedesktop.secrets", item).GetProperty("org.freedesktop.Secret.Item.Attributes")
+		if err != nil {
+			return nil, err
+		}
+		attrs, ok := v.Value().(map[string]string)
+		if !ok {
+			return nil, fmt.Errorf("item %s: attributes of an unexpected type %T", item, v.Value())
+		}
+		if attrs["service"] == service { // the search matched it; checked all the same
+			users = append(users, attrs["username"])
+		}
+	}
+	return users, nil
 }

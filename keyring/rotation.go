@@ -45,33 +45,25 @@ func (s *store) slots() (get func(context.Context, string) (string, error), set 
 	return s.vals.Get, s.vals.Set
 }
 
-// pendingRotation returns the journal's unfinished rotation of name, if any.
-// It runs under the index lock.
-func (s *store) pendingRotation(name string) (pendingOp, bool, error) {
-	if s.jr == nil {
-		return pendingOp{}, false, nil
-	}
-	ops, err := s.jr.Pending()
-	if err != nil {
-		return pendingOp{}, false, err
-	}
-	for _, op := range ops {
-		if op.Name == name && (op.Op == opRotateKept || op.Op == opRotateFirst) {
-			return op, true, nil
+// finishRotation settles an unfinished rotation noted as op, under the
+// index lock: it puts the old previous value back, or, when the new value
+// landed, records the version the rotation would have given it (changed
+// says the record was bumped). cleanup removes the kept copy and the journal
+// entry; the caller runs it once a bumped record is saved, so that a crash
+// before the save still finds both.
+func (s *store) finishRotation(ctx context.Context, list []model.Secret, op pendingOp) (changed bool, msg string, cleanup func() error, err error) {
+	name := op.Name
+	p := model.Printable(name)
+	dropKept := func() error {
+		if err := s.vals.Delete(ctx, rotationUser(name)); err != nil {
+			return err
 		}
+		return s.done(name)
 	}
-	return pendingOp{}, false, nil
-}
-
-// finishRotation settles an unfinished rotation of list[i] noted in the
-// journal, under the index lock. It reports whether it changed the record
-// (a landed rotation gets its version) and what it did, "" when nothing was
-// pending.
-func (s *store) finishRotation(ctx context.Context, list []model.Secret, i int) (changed bool, msg string, err error) {
-	name := list[i].Name
-	op, ok, err := s.pendingRotation(name)
-	if err != nil || !ok {
-		return false, "", err
+	i := find(list, name)
+	if i < 0 {
+		// Deleted since: its values are orphans, removed with it.
+		return false, fmt.Sprintf("%s was deleted since an unfinished rotation; nothing to settle", p), dropKept, nil
 	}
 	get, set := s.slots()
 	read := func(user string) (string, bool, error) {
@@ -87,22 +79,25 @@ func (s *store) finishRotation(ctx context.Context, list []model.Secret, i int) 
 	kept, hasKept := "", false
 	if op.Op == opRotateKept {
 		if kept, hasKept, err = read(rotationUser(name)); err != nil {
-			return false, "", err
+			return false, "", nil, err
 		}
 		if !hasKept {
 			// The copy never landed, so the rotation wrote nothing
-			// else (or it was finished and only its journal entry
-			// is left).
-			return false, fmt.Sprintf("%s: an unfinished rotation had not started; nothing changed", name), s.done(name)
+			// else; or it was finished and only its journal entry is
+			// left.
+			if list[i].Version == op.Version+1 {
+				return false, fmt.Sprintf("%s: its last rotation had finished", p), dropKept, nil
+			}
+			return false, fmt.Sprintf("%s: an unfinished rotation had not started; nothing changed", p), dropKept, nil
 		}
 	}
 	cur, hasCur, err := read(name)
 	if err != nil {
-		return false, "", err
+		return false, "", nil, err
 	}
 	prev, hasPrev, err := read(PreviousUser(name))
 	if err != nil {
-		return false, "", err
+		return false, "", nil, err
 	}
 	landed := false
 	switch {
@@ -120,78 +115,21 @@ func (s *store) finishRotation(ctx context.Context, list []model.Secret, i int) 
 			err = s.vals.Delete(ctx, PreviousUser(name))
 		}
 		if err != nil {
-			return false, "", fmt.Errorf("settle the unfinished rotation of %s: %w", name, err)
+			return false, "", nil, fmt.Errorf("settle the unfinished rotation of %s: %w", name, err)
 		}
 	case hasKept && prev == kept:
 		// Cut short before the previous slot was written.
 	default:
 		landed = true
 	}
-	if hasKept {
-		if err := s.vals.Delete(ctx, rotationUser(name)); err != nil {
-			return false, "", fmt.Errorf("settle the unfinished rotation of %s: %w", name, err)
-		}
-	}
-	if err := s.done(name); err != nil {
-		return false, "", err
-	}
-	p := model.Printable(name)
 	switch {
 	case landed && list[i].Version == op.Version && !list[i].NoValue:
 		now := s.stamp()
 		list[i].Version++
 		list[i].RotatedAt, list[i].UpdatedAt = now, now
-		return true, fmt.Sprintf("%s: the rotation that was cut short (killed or timed out) landed after all; recorded as version %d", p, list[i].Version), nil
+		return true, fmt.Sprintf("%s: the rotation that was cut short (killed or timed out) landed after all; recorded as version %d", p, list[i].Version), dropKept, nil
 	case landed:
-		return false, fmt.Sprintf("%s: its last rotation had finished; removed the copy it kept", p), nil
+		return false, fmt.Sprintf("%s: its last rotation had finished; removed the copy it kept", p), dropKept, nil
 	}
-	return false, fmt.Sprintf("%s: the rotation that was cut short (killed or timed out) did not land; its value and previous value are unchanged", p), nil
-}
-
-// reconcileRotation is Reconcile's part for an unfinished rotation.
-func (s *store) reconcileRotation(ctx context.Context, op pendingOp) (string, error) {
-	msg := ""
-	err := s.locked(ctx, func(list []model.Secret) ([]model.Secret, error) {
-		i := find(list, op.Name)
-		if i < 0 {
-			// Deleted since: its values are orphans, removed with it.
-			msg = fmt.Sprintf("%s was deleted since an unfinished rotation; nothing to settle", model.Printable(op.Name))
-			if err := s.vals.Delete(ctx, rotationUser(op.Name)); err != nil {
-				return nil, err
-			}
-			return nil, s.doneNoWrite(op.Name)
-		}
-		changed, m, err := s.finishRotation(ctx, list, i)
-		if err != nil {
-			return nil, err
-		}
-		msg = m
-		if !changed {
-			return nil, errNoWrite
-		}
-		return list, nil
-	})
-	return msg, err
-}
-
-// endRotation removes the copy a rotation kept and its journal entry, once
-// the index holds the new version: a second locked pass after the save. It
-// leaves both when the record moved on meanwhile (finishRotation has already
-// settled it then) and is best effort: what it leaves, the next change of the
-// name or doctor removes.
-func (s *store) endRotation(ctx context.Context, name string, version int) {
-	_ = s.locked(ctx, func(list []model.Secret) ([]model.Secret, error) {
-		i := find(list, name)
-		op, ok, err := s.pendingRotation(name)
-		if err != nil || !ok || i < 0 || op.Version+1 != version || list[i].Version != version {
-			return nil, errNoWrite
-		}
-		if op.Op == opRotateKept {
-			if err := s.vals.Delete(ctx, rotationUser(name)); err != nil {
-				return nil, errNoWrite
-			}
-		}
-		_ = s.done(name)
-		return nil, errNoWrite
-	})
+	return false, fmt.Sprintf("%s: the rotation that was cut short (killed or timed out) did not land; its value and previous value are unchanged", p), dropKept, nil
 }

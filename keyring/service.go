@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/keyward/keyward/internal/atomicfile"
+	"github.com/keyward/keyward/internal/bounded"
 	"github.com/keyward/keyward/model"
 )
 
@@ -41,7 +42,7 @@ func serviceMarkFor(indexPath, service string) *serviceMark {
 // reads the file once per process.
 func (m *serviceMark) check() error {
 	m.once.Do(func() {
-		data, err := os.ReadFile(m.path)
+		data, err := bounded.ReadFile(m.path, maxSmallFile)
 		if errors.Is(err, fs.ErrNotExist) {
 			return
 		}

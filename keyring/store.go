@@ -41,6 +41,10 @@ type Store interface {
 	// from the keyring, it stores value and keeps the previous one as it
 	// is: a lost value is set again without losing the record.
 	// Rotate clears the record's Generated: the value was entered by hand.
+	// A value equal to the current one changes nothing (no new version,
+	// the previous value kept): Rotate returns the record as it is and an
+	// error wrapping ErrUnchanged. The file backend can tell only once it
+	// is unlocked; until then it rotates as before (see sameValue).
 	Rotate(ctx context.Context, name, value string) (model.Secret, error)
 	// RotateGenerated is Rotate for a value made by model.Generate to gen,
 	// which the record keeps as its Generated (nil clears it).
@@ -80,6 +84,7 @@ var (
 	ErrUnavailable = errors.New("no keyring is available")
 	ErrLocked      = errors.New("the keyring is locked")
 	ErrTooLarge    = errors.New("value too large for this keyring")
+	ErrUnchanged   = errors.New("the new value is the same as the current one")
 )
 
 // PreviousUser is the keyring user under which the previous value of name is

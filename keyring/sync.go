@@ -21,7 +21,7 @@ func (s *store) RecordSync(ctx context.Context, name string, st model.SyncState)
 		return model.Secret{}, errors.New("keyring: a sync state needs a target")
 	}
 	var updated model.Secret
-	err := s.locked(ctx, func(list []model.Secret) ([]model.Secret, error) {
+	err := s.locked(ctx, []string{name}, func(list []model.Secret) ([]model.Secret, error) {
 		i := find(list, name)
 		if i < 0 {
 			return nil, notFound(name)
@@ -29,7 +29,7 @@ func (s *store) RecordSync(ctx context.Context, name string, st model.SyncState)
 		list[i] = list[i].WithSync(st)
 		updated = list[i]
 		return list, nil
-	})
+	}, nil)
 	return updated, err
 }
 
@@ -50,12 +50,12 @@ func (s *store) AddRecord(ctx context.Context, sec model.Secret) (model.Secret, 
 	if sec.UpdatedAt.IsZero() {
 		sec.UpdatedAt = now
 	}
-	err := s.locked(ctx, func(list []model.Secret) ([]model.Secret, error) {
+	err := s.locked(ctx, []string{sec.Name}, func(list []model.Secret) ([]model.Secret, error) {
 		if find(list, sec.Name) >= 0 {
 			return nil, exists(sec.Name)
 		}
 		return append(list, sec), nil
-	})
+	}, nil)
 	if err != nil {
 		return model.Secret{}, err
 	}

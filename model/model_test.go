@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestMask(t *testing.T) {
@@ -81,6 +82,10 @@ func TestParseMetadataPair(t *testing.T) {
 		{"novalue", "", "", false},
 		{"bad\x01key=v", "", "", false},
 		{"k=line\nbreak", "", "", false},
+		{"k=c1\u0085", "", "", false},
+		{"k=zero\u200bwidth", "", "", false},
+		{"k\u202e=v", "", "", false},
+		{"k=" + strings.Repeat("v", MaxMetadataValueLen+1), "", "", false},
 	}
 	for _, tt := range tests {
 		k, v, err := ParseMetadataPair(tt.in)
@@ -117,6 +122,47 @@ func TestValidateValue(t *testing.T) {
 	}
 }
 
+func TestDurationLimit(t *testing.T) {
+	for _, in := range []string{"107000d", "40000w", "36501d", strings.Repeat("9", 5000) + "d"} {
+		_, err := ParseDuration(in)
+		if err == nil || !strings.Contains(err.Error(), "longer than the limit of 100 years (36500d)") {
+			t.Errorf("ParseDuration(%q) error = %v, want the 100-year limit", Clip(in, 20), err)
+		}
+		if err != nil && len(err.Error()) > 200 {
+			t.Errorf("ParseDuration error is %d bytes long; want the input clipped", len(err.Error()))
+		}
+		if _, err := ParsePolicy(in); err == nil {
+			t.Errorf("ParsePolicy(%q) succeeded", Clip(in, 20))
+		}
+	}
+	for _, d := range []Duration{-1, Duration(MaxDuration + time.Hour), Duration(1<<63 - 1)} {
+		if err := (Secret{Name: "A", RotateEvery: d}).Validate(); err == nil {
+			t.Errorf("Validate with rotate_every %d succeeded", d)
+		}
+	}
+	if err := (Secret{Name: "A", RotateEvery: Duration(MaxDuration)}).Validate(); err != nil {
+		t.Errorf("Validate with rotate_every 36500d: %v", err)
+	}
+}
+
+func TestHumanAge(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, tt := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{-time.Hour, "0m"}, {5 * time.Minute, "5m"}, {3 * time.Hour, "3h"}, {12 * Day, "12d"},
+		{12 * Week, "12w"}, {3 * 365 * Day, "3y"}, {100*365*Day - time.Hour, "99y"}, {MaxDuration, ">99y"},
+		// A year-0 created_at (issue 11, item 9): Sub saturates at 292y.
+		{now.Sub(time.Time{}), ">99y"},
+		{Secret{CreatedAt: time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)}.Age(now), ">99y"},
+	} {
+		if got := HumanAge(tt.d); got != tt.want || len(got) > 4 {
+			t.Errorf("HumanAge(%v) = %q, want %q (at most 4 bytes, the table's column)", tt.d, got, tt.want)
+		}
+	}
+}
+
 func TestParseDuration(t *testing.T) {
 	tests := []struct {
 		in   string
@@ -136,6 +182,18 @@ func TestParseDuration(t *testing.T) {
 		{"5m", 0, "", false},
 		{"-3d", 0, "", false},
 		{"99999999999999999999d", 0, "", false},
+		// issue 11, item 9: nothing wraps around; 100 years is the limit.
+		{"36500d", MaxDuration, "36500d", true},
+		{"5214w", 5214 * Week, "5214w", true},
+		{"876000h", MaxDuration, "36500d", true},
+		{"36501d", 0, "", false},
+		{"876001h", 0, "", false},
+		{"107000d", 0, "", false},
+		{"40000w", 0, "", false},
+		{"36000d501d", 0, "", false},
+		{"5214w3d", 0, "", false},
+		{"2400000h", 0, "", false},
+		{"9223372036854775807h", 0, "", false},
 	}
 	for _, tt := range tests {
 		got, err := ParseDuration(tt.in)
@@ -272,10 +330,125 @@ func TestPrintable(t *testing.T) {
 		{"bad\xffutf8", `bad\xffutf8`},
 		{"bell\a", `bell\x07`},
 		{"c1\u009b", `c1\u009b`},
+		{"nel\u0085", `nel\u0085`},
+		// issue 11, item 10: every invisible or reordering character.
+		{"zero\u200bwidth\u200c\u200d\u2060", `zero\u200bwidth\u200c\u200d\u2060`},
+		{"soft\u00adhyphen", `soft\u00adhyphen`},
+		{"line\u2028para\u2029", `line\u2028para\u2029`},
+		{"marks\u200e\u200f\u061c", `marks\u200e\u200f\u061c`},
+		{"isolates\u2066\u2067\u2068\u2069", `isolates\u2066\u2067\u2068\u2069`},
+		{"bom\ufeff", `bom\ufeff`},
+		{"tag\U000e0041", `tag\U000e0041`},
+		{"filler\u3164\u115f", `filler\u3164\u115f`},
+		{"nbsp\u00a0é漢字🙂", "nbsp\u00a0é漢字🙂"},
 	}
 	for _, tt := range tests {
 		if got := Printable(tt.in); got != tt.want {
 			t.Errorf("Printable(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestVisible(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain", "plain"},
+		{"\x1b[1mbold\x1b[0m\n", "\x1b[1mbold\x1b[0m\n"}, // styling stays
+		{"\x1b[7mr\u202eevil\x1b[0m", "\x1b[7mr\\u202eevil\x1b[0m"},
+		{"c1\u009b[31m", `c1\u009b[31m`},
+		{"zw\u200bj", `zw\u200bj`},
+	}
+	for _, tt := range tests {
+		if got := Visible(tt.in); got != tt.want {
+			t.Errorf("Visible(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func FuzzPrintable(f *testing.F) {
+	for _, s := range []string{"plain", "a\u202eb", "\x1b[31m", "\u0085\u009b", "\u200b\u00ad\u2028", "\xff\xfe", "\U000e0041"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, out := range []string{Printable(s), Visible(Printable(s))} {
+			if !utf8.ValidString(out) {
+				t.Fatalf("Printable(%q) = %q is not UTF-8", s, out)
+			}
+			for _, r := range out {
+				if r < 0x20 || r == 0x7f || Invisible(r) {
+					t.Fatalf("Printable(%q) = %q keeps %U", s, out, r)
+				}
+			}
+		}
+		for _, r := range Visible(s) {
+			if Invisible(r) {
+				t.Fatalf("Visible(%q) keeps %U", s, r)
+			}
+		}
+	})
+}
+
+// TestInputRules: C1 controls are refused like C0, invisible characters in
+// metadata, and the sizes are bounded (issue 11, items 10 and 11); a record
+// an older keyward wrote still passes ValidateStored.
+func TestInputRules(t *testing.T) {
+	long := func(n int) string { return strings.Repeat("é", n) } // characters, not bytes
+	tests := []struct {
+		name   string
+		s      Secret
+		want   string // in the error; "" for valid
+		stored bool   // passes ValidateStored
+	}{
+		{"plain", Secret{Name: "A", Description: "multi\nline\tdesc", Metadata: map[string]string{"env": "prod"}}, "", true},
+		{"bidi in a description is shown, not refused", Secret{Name: "A", Description: "a\u202eb\u200b"}, "", true},
+		{"C1 in a description", Secret{Name: "A", Description: "x\u0085y"}, `description: must not contain control characters other than newlines and tabs (it has \u0085)`, true},
+		{"CSI in a description", Secret{Name: "A", Description: "x\u009b31m"}, "control characters", true},
+		{"C0 in a description", Secret{Name: "A", Description: "x\x1by"}, "control characters", false},
+		{"C1 in a metadata value", Secret{Name: "A", Metadata: map[string]string{"k": "\u009d"}}, "control characters", false},
+		{"zero-width in a key", Secret{Name: "A", Metadata: map[string]string{"en\u200bv": "prod"}}, `key "en\u200bv" has the invisible character \u200b`, true},
+		{"bidi in a value", Secret{Name: "A", Metadata: map[string]string{"env": "pro\u202ed"}}, `value of "env" has the invisible character \u202e`, true},
+		{"soft hyphen in a value", Secret{Name: "A", Metadata: map[string]string{"env": "pro\u00add"}}, "invisible character", true},
+		{"line separator in a key", Secret{Name: "A", Metadata: map[string]string{"a\u2028b": "v"}}, "invisible character", true},
+		{"description at the limit", Secret{Name: "A", Description: long(MaxDescriptionLen)}, "", true},
+		{"description over the limit", Secret{Name: "A", Description: long(MaxDescriptionLen + 1)}, "description: is 1001 characters long; the limit is 1000", true},
+		{"huge description", Secret{Name: "A", Description: strings.Repeat("d", 120000)}, "is 120000 characters long", true},
+		{"key at the limit", Secret{Name: "A", Metadata: map[string]string{long(MaxMetadataKeyLen): "v"}}, "", true},
+		{"key over the limit", Secret{Name: "A", Metadata: map[string]string{long(MaxMetadataKeyLen + 1): "v"}}, "is 101 characters long; the limit is 100", true},
+		{"value at the limit", Secret{Name: "A", Metadata: map[string]string{"k": long(MaxMetadataValueLen)}}, "", true},
+		{"value over the limit", Secret{Name: "A", Metadata: map[string]string{"k": long(MaxMetadataValueLen + 1)}}, `value of "k" is 501 characters long; the limit is 500`, true},
+	}
+	for _, tt := range tests {
+		err := tt.s.Validate()
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%s: Validate() = %v, want nil", tt.name, err)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%s: Validate() = %v, want %q", tt.name, err, tt.want)
+		}
+		if err != nil && len(err.Error()) > 200 {
+			t.Errorf("%s: the error is %d bytes long", tt.name, len(err.Error()))
+		}
+		if serr := tt.s.ValidateStored(); (serr == nil) != tt.stored {
+			t.Errorf("%s: ValidateStored() = %v, want ok=%v", tt.name, serr, tt.stored)
+		}
+	}
+}
+
+// TestPatchHoldsOnlyItsFieldsToInputRules: what a patch sets meets the
+// input rules; what it leaves of an older record need not.
+func TestPatchHoldsOnlyItsFieldsToInputRules(t *testing.T) {
+	old := Secret{Name: "OLD", Description: strings.Repeat("d", 5000), Metadata: map[string]string{"k": "a\u200bb"}}
+	week := Duration(Week)
+	if _, err := (Patch{RotateEvery: &week, Rename: "NEW"}).Apply(old, time.Now()); err != nil {
+		t.Errorf("renaming an older over-limit record: %v", err)
+	}
+	long := strings.Repeat("d", MaxDescriptionLen+1)
+	for _, p := range []Patch{
+		{Description: &long},
+		{SetMetadata: map[string]string{"k2": "x\u202ey"}},
+		{SetMetadata: map[string]string{"k\u0085": "v"}},
+	} {
+		if _, err := p.Apply(old, time.Now()); err == nil {
+			t.Errorf("Apply(%+v) succeeded", p)
 		}
 	}
 }

@@ -67,32 +67,73 @@ func nameRuneAt(s string, i int) rune {
 	return r
 }
 
-// ValidateMetadataKey checks a metadata key: non-empty, no '=', no control
-// characters.
+// Limits on the text of a record, in characters (runes): a record is shown
+// on one screen and its metadata on one line, and the index is read whole.
+// They apply to what a user enters (ValidateMetadataKey,
+// ValidateMetadataValue, Secret.Validate); a record an older keyward wrote
+// beyond them still reads (Secret.ValidateStored).
+const (
+	MaxDescriptionLen   = 1000
+	MaxMetadataKeyLen   = 100
+	MaxMetadataValueLen = 500
+)
+
+// ValidateMetadataKey checks a metadata key as a user enters it: not empty,
+// no '=', no control or invisible characters (no key may look like another,
+// see Invisible), at most MaxMetadataKeyLen characters.
 func ValidateMetadataKey(key string) error {
-	if key == "" {
-		return invalid("metadata", "key must not be empty")
+	if err := checkStoredKey(key); err != nil {
+		return err
 	}
-	if strings.ContainsRune(key, '=') {
-		return invalid("metadata", "key %q must not contain '='", Printable(key))
+	if n := utf8.RuneCountInString(key); n > MaxMetadataKeyLen {
+		return invalid("metadata", "key %q is %d characters long; the limit is %d", echo(key), n, MaxMetadataKeyLen)
 	}
-	if hasControl(key) {
-		return invalid("metadata", "key %q must not contain control characters", Printable(key))
-	}
-	if !utf8.ValidString(key) {
-		return invalid("metadata", "key %q is not valid UTF-8", Printable(key))
+	if r, ok := firstInvisible(key); ok {
+		return invalid("metadata", "key \"%s\" has the invisible character %s; type the key without it", echo(key), runeName(r))
 	}
 	return nil
 }
 
-// ValidateMetadataValue checks a metadata value: any text without control
-// characters (metadata is shown on one line everywhere).
+// checkStoredKey is what every metadata key keyward ever wrote passes.
+func checkStoredKey(key string) error {
+	if key == "" {
+		return invalid("metadata", "key must not be empty")
+	}
+	if strings.ContainsRune(key, '=') {
+		return invalid("metadata", "key %q must not contain '='", echo(key))
+	}
+	if hasControl(key) {
+		return invalid("metadata", "key %q must not contain control characters", echo(key))
+	}
+	if !utf8.ValidString(key) {
+		return invalid("metadata", "key %q is not valid UTF-8", echo(key))
+	}
+	return nil
+}
+
+// ValidateMetadataValue checks a metadata value as a user enters it: any
+// text without control or invisible characters (metadata is shown on one
+// line everywhere, and filtered by exact value), at most
+// MaxMetadataValueLen characters.
 func ValidateMetadataValue(key, value string) error {
+	if err := checkStoredValue(key, value); err != nil {
+		return err
+	}
+	if n := utf8.RuneCountInString(value); n > MaxMetadataValueLen {
+		return invalid("metadata", "value of %q is %d characters long; the limit is %d", echo(key), n, MaxMetadataValueLen)
+	}
+	if r, ok := firstInvisible(value); ok {
+		return invalid("metadata", "value of \"%s\" has the invisible character %s; type the value without it", echo(key), runeName(r))
+	}
+	return nil
+}
+
+func checkStoredValue(key, value string) error {
 	if hasControl(value) {
-		return invalid("metadata", "value of %q must not contain control characters", Printable(key))
+		return invalid("metadata", "value of %q must not contain control characters", echo(key))
 	}
 	if !utf8.ValidString(value) {
-		return invalid("metadata", "value of %q is not valid UTF-8", Printable(key))
+		return invalid("metadata", "value of %q is not valid UTF-8", echo(key))
 	}
 	return nil
 }
@@ -102,7 +143,7 @@ func ValidateMetadataValue(key, value string) error {
 func ParseMetadataPair(pair string) (key, value string, err error) {
 	k, v, ok := strings.Cut(pair, "=")
 	if !ok {
-		return "", "", invalid("metadata", "%q is not key=value", Printable(pair))
+		return "", "", invalid("metadata", "%q is not key=value", echo(pair))
 	}
 	if err := ValidateMetadataKey(k); err != nil {
 		return "", "", err
@@ -148,13 +189,18 @@ func hasControl(s string) bool {
 	return false
 }
 
-// Printable returns s with control characters, escape sequences and invalid
-// UTF-8 made visible (as \x1b, \n, \u202e, ...), so that text from an index
-// or a task file can be shown on a terminal without being interpreted by it.
+// Printable returns s with control characters, escape sequences, invalid
+// UTF-8 and invisible characters (Invisible) made visible (as \x1b, \n,
+// \u202e, ...), so that text from an index or a task file can be shown on a
+// terminal without being interpreted by it, and nothing in it hides or
+// reorders what follows. It is the one rendering of stored text on every
+// surface: the CLI's table and record, the TUI's list, detail and status
+// line, the task preview. Visible is the same for text that already
+// carries styling.
 func Printable(s string) string {
 	clean := true
 	for _, r := range s {
-		if r == utf8.RuneError || unicode.IsControl(r) || isBidiOrInvisible(r) {
+		if r == utf8.RuneError || r < 0x20 || r == 0x7f || Invisible(r) {
 			clean = false
 			break
 		}
@@ -174,27 +220,16 @@ func Printable(s string) string {
 			b.WriteString(`\t`)
 		case r == '\r':
 			b.WriteString(`\r`)
-		case r < 0x80 && unicode.IsControl(r):
+		case r < 0x20 || r == 0x7f:
 			fmt.Fprintf(&b, `\x%02x`, r)
-		case unicode.IsControl(r) || isBidiOrInvisible(r):
-			fmt.Fprintf(&b, `\u%04x`, r)
+		case Invisible(r):
+			b.WriteString(runeName(r))
 		default:
 			b.WriteRune(r)
 		}
 		i += size
 	}
 	return b.String()
-}
-
-// isBidiOrInvisible reports format characters that can reorder or hide text
-// on a terminal (Trojan Source style).
-func isBidiOrInvisible(r rune) bool {
-	switch {
-	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069,
-		r == 0x200e, r == 0x200f, r == 0x061c, r == 0xfeff:
-		return true
-	}
-	return false
 }
 
 // ParseMetadata reads key=value pairs, one per element (a --metadata flag, a
@@ -212,7 +247,7 @@ func ParseMetadata(pairs []string) (map[string]string, error) {
 			return nil, &MetadataError{Index: i + 1, Err: err}
 		}
 		if _, dup := md[k]; dup {
-			return nil, &MetadataError{Index: i + 1, Err: invalid("metadata", "key %q is given twice", Printable(k))}
+			return nil, &MetadataError{Index: i + 1, Err: invalid("metadata", "key %q is given twice", echo(k))}
 		}
 		if md == nil {
 			md = make(map[string]string, len(pairs))

@@ -15,7 +15,8 @@ type QueryError struct {
 }
 
 func (e *QueryError) Error() string {
-	return fmt.Sprintf("filter: column %d: %s: %s", e.Column, Printable(e.Term), e.Msg)
+	// A term can be as long as the query: only its start is echoed.
+	return fmt.Sprintf("filter: column %d: %s: %s", e.Column, echo(e.Term), e.Msg)
 }
 
 type termKind int
@@ -343,6 +344,9 @@ func parseTerm(tk token) (term, string) {
 			kind = termAgeLT
 		}
 		d, err := ParseDuration(rest[1:])
+		if isTooLong(err) {
+			return term{}, "age " + overLimit
+		}
 		if err != nil {
 			return term{}, "age needs a duration such as age>90d or age<7d (units h, d, w)"
 		}

@@ -47,6 +47,8 @@ func TestQueryMatch(t *testing.T) {
 		{"age<7d", "STRIPE_TEST_KEY,SLACK_BOT_TOKEN"},
 		{"age<1d", ""},
 		{"age>1d age<2d", "SLACK_BOT_TOKEN"},
+		{"age>36500d", ""},
+		{"age<36500d", "STRIPE_SECRET_KEY,STRIPE_TEST_KEY,OPENAI_API_KEY,SLACK_BOT_TOKEN"},
 		{`"live key"`, "STRIPE_SECRET_KEY"},
 		{`k="*"`, ""},
 	}
@@ -74,6 +76,8 @@ func TestQueryErrors(t *testing.T) {
 		{"stripe =prod", 8, "=prod"},
 		{`owner="payments team`, 7, `owner="payments team`},
 		{`a!=* ""`, 6, `""`},
+		{"stripe age>107000d", 8, "age>107000d"},
+		{"age<40000w", 1, "age<40000w"},
 	}
 	for _, tt := range tests {
 		_, err := ParseQuery(tt.q)
@@ -88,6 +92,26 @@ func TestQueryErrors(t *testing.T) {
 		if !strings.Contains(err.Error(), "column") {
 			t.Errorf("ParseQuery(%q) error %q does not point at a column", tt.q, err)
 		}
+	}
+}
+
+// TestQueryErrorIsBounded: an error echoes at most a prefix of a huge
+// term, and an age over the limit says so (issue 11, items 9 and 11).
+func TestQueryErrorIsBounded(t *testing.T) {
+	huge := strings.Repeat("x", 100000)
+	for _, q := range []string{`"` + huge, "age>" + huge, "age>" + strings.Repeat("9", 100000) + "d", huge + "\x01=v", `a="` + huge} {
+		_, err := ParseQuery(q)
+		if err == nil {
+			t.Errorf("ParseQuery(%q) succeeded", Clip(q, 20))
+			continue
+		}
+		if n := len(err.Error()); n > 300 {
+			t.Errorf("ParseQuery(%q) error is %d bytes: %.120s", Clip(q, 20), n, err)
+		}
+	}
+	_, err := ParseQuery("age>107000d")
+	if err == nil || !strings.Contains(err.Error(), "longer than the limit of 100 years") {
+		t.Errorf("ParseQuery(age>107000d) error = %v, want the limit", err)
 	}
 }
 
@@ -137,6 +161,11 @@ func FuzzParseQuery(f *testing.F) {
 			}
 			return
 		}
+		for _, tm := range q.terms {
+			if (tm.kind == termAgeGT || tm.kind == termAgeLT) && (tm.age < 0 || tm.age > MaxDuration) {
+				t.Fatalf("ParseQuery(%q) has an age of %v, outside 0..MaxDuration", s, tm.age)
+			}
+		}
 		// Matching must never panic, and a query always refines itself.
 		for i := range querySecrets {
 			q.Match(&querySecrets[i], Env{Now: now})
@@ -148,13 +177,16 @@ func FuzzParseQuery(f *testing.F) {
 }
 
 func FuzzParseDuration(f *testing.F) {
-	for _, s := range []string{"90d", "12w", "36h", "1w2d", "", "x", "9999999d"} {
+	for _, s := range []string{"90d", "12w", "36h", "1w2d", "", "x", "9999999d", "107000d", "40000w", "36500d", "5214w2d", "876000h"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		d, err := ParseDuration(s)
 		if err != nil || d == 0 {
 			return
+		}
+		if d < 0 || time.Duration(d) > MaxDuration {
+			t.Fatalf("ParseDuration(%q) = %d, outside 0..MaxDuration", s, d)
 		}
 		back, err := ParseDuration(d.String())
 		if err != nil || back != d {

@@ -74,28 +74,54 @@ func (s Secret) Due(now time.Time) bool {
 	return s.Age(now) > time.Duration(s.RotateEvery)
 }
 
-// Validate checks every field a user can set: the name, each metadata pair
-// and the rotation policy.
+// Validate checks every field a user can set against the rules for input:
+// the name, each metadata pair (ValidateMetadataKey, ValidateMetadataValue),
+// the description (no control characters but newlines and tabs, C1
+// included; at most MaxDescriptionLen characters; invisible characters are
+// allowed and shown escaped), the rotation policy and the generator spec.
+// Pairs are checked in key order, so the error is the same on every run.
 func (s Secret) Validate() error {
-	if err := ValidateName(s.Name); err != nil {
+	if err := s.ValidateStored(); err != nil {
 		return err
 	}
-	for k, v := range s.Metadata {
+	for _, k := range SortedKeys(s.Metadata) {
 		if err := ValidateMetadataKey(k); err != nil {
 			return err
 		}
-		if err := ValidateMetadataValue(k, v); err != nil {
+		if err := ValidateMetadataValue(k, s.Metadata[k]); err != nil {
+			return err
+		}
+	}
+	return validateDescription(s.Description)
+}
+
+// ValidateStored checks what every record keyward ever wrote passes: the
+// rules of Validate without those added later (the size limits, C1
+// controls in a description, invisible characters in metadata), so that an
+// index written by an older keyward still reads and can be written back.
+// What the user changes is held to Validate (Patch.Apply, Create).
+func (s Secret) ValidateStored() error {
+	if err := ValidateName(s.Name); err != nil {
+		return err
+	}
+	for _, k := range SortedKeys(s.Metadata) {
+		if err := checkStoredKey(k); err != nil {
+			return err
+		}
+		if err := checkStoredValue(k, s.Metadata[k]); err != nil {
 			return err
 		}
 	}
 	if !utf8.ValidString(s.Description) {
 		return invalid("description", "is not valid UTF-8")
 	}
-	if hasControl(s.Description) && !onlyNewlinesAndTabs(s.Description) {
-		return invalid("description", "must not contain control characters other than newlines and tabs")
+	for _, r := range s.Description {
+		if r < 0x20 && r != '\n' && r != '\t' || r == 0x7f {
+			return invalid("description", "must not contain control characters other than newlines and tabs")
+		}
 	}
-	if s.RotateEvery < 0 {
-		return invalid("rotate_every", "must not be negative")
+	if err := CheckDuration(s.RotateEvery); err != nil {
+		return invalid("rotate_every", "%s", err.(*ValidationError).Msg)
 	}
 	if s.Generated != nil {
 		if err := s.Generated.Validate(); err != nil {
@@ -105,13 +131,18 @@ func (s Secret) Validate() error {
 	return nil
 }
 
-func onlyNewlinesAndTabs(s string) bool {
-	for _, r := range s {
-		if r < 0x20 && r != '\n' && r != '\t' || r == 0x7f {
-			return false
+// validateDescription holds a description a user enters to the rules on
+// top of ValidateStored's.
+func validateDescription(d string) error {
+	for _, r := range d {
+		if r >= 0x80 && r <= 0x9f {
+			return invalid("description", "must not contain control characters other than newlines and tabs (it has %s)", runeName(r))
 		}
 	}
-	return true
+	if n := utf8.RuneCountInString(d); n > MaxDescriptionLen {
+		return invalid("description", "is %d characters long; the limit is %d", n, MaxDescriptionLen)
+	}
+	return nil
 }
 
 // Patch is a change to a secret's record (never its value). Nil or empty
@@ -122,6 +153,13 @@ type Patch struct {
 	UnsetMetadata []string
 	Rename        string
 	RotateEvery   *Duration // a pointer to zero removes the policy
+	// Base is the record the patch was made from, when the caller shows
+	// the user a copy that may be stale (the TUI's edit form). Apply then
+	// refuses, with a *ConflictError, to change a field that was changed
+	// since Base to something else; the store applies a patch under its
+	// lock, so the comparison is with the record as it is at that moment.
+	// Nil applies the patch as it is (the CLI's update).
+	Base *Secret
 }
 
 // Empty reports whether p changes nothing.
@@ -131,12 +169,31 @@ func (p Patch) Empty() bool {
 }
 
 // Apply returns s with p applied and UpdatedAt set to now, or a
-// ValidationError when the result would break a rule. It does not check that
-// a new name is unique; the store does.
+// ValidationError when the result would break a rule. What p sets is held
+// to the rules for input (Validate); what it leaves is held only to
+// ValidateStored, so a record an older keyward wrote past a newer limit can
+// still be renamed or given a policy. It does not check that a new name is
+// unique; the store does.
 func (p Patch) Apply(s Secret, now time.Time) (Secret, error) {
+	if p.Base != nil {
+		if changed := p.conflicts(*p.Base, s); len(changed) > 0 {
+			return Secret{}, &ConflictError{Name: s.Name, Changed: changed, Current: s.Clone()}
+		}
+	}
 	s = s.Clone()
 	if p.Description != nil {
+		if err := validateDescription(*p.Description); err != nil {
+			return Secret{}, err
+		}
 		s.Description = *p.Description
+	}
+	for _, k := range SortedKeys(p.SetMetadata) {
+		if err := ValidateMetadataKey(k); err != nil {
+			return Secret{}, err
+		}
+		if err := ValidateMetadataValue(k, p.SetMetadata[k]); err != nil {
+			return Secret{}, err
+		}
 	}
 	for _, k := range p.UnsetMetadata {
 		delete(s.Metadata, k)
@@ -156,7 +213,7 @@ func (p Patch) Apply(s Secret, now time.Time) (Secret, error) {
 	if p.RotateEvery != nil {
 		s.RotateEvery = *p.RotateEvery
 	}
-	if err := s.Validate(); err != nil {
+	if err := s.ValidateStored(); err != nil {
 		return Secret{}, err
 	}
 	s.UpdatedAt = now

@@ -34,7 +34,7 @@ func ParseSortKey(s string) (SortKey, error) {
 	for i, k := range SortKeys {
 		names[i] = string(k)
 	}
-	return "", invalid("sort", "%q is not one of %s", Printable(s), strings.Join(names, ", "))
+	return "", invalid("sort", "%q is not one of %s", echo(s), strings.Join(names, ", "))
 }
 
 // Sort orders secrets in place. Times sort newest first; ties fall back to

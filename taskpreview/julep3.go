@@ -80,6 +80,9 @@ func validV3Name(name string) bool {
 // Julep 3 project: the error matches ErrNotTask.
 func PreviewJulep3(file string, src []byte, opts Options) ([]*Result, error) {
 	base := path.Base(file)
+	if err := checkLimits(file, src, true); err != nil {
+		return nil, err
+	}
 	var doc map[string]any
 	if _, err := toml.Decode(string(src), &doc); err != nil {
 		e := &Error{File: file, Msg: "invalid TOML", Err: ErrSyntax}
@@ -317,5 +320,5 @@ func julep3Skippable(name string, err error, src []byte) bool {
 	}
 	// A pyproject.toml that does not parse is only Julep's problem when it
 	// has a [tool.julep] table; julep.toml always is.
-	return errors.Is(err, ErrSyntax) && path.Base(name) == PyprojectName && !strings.Contains(string(src), "tool.julep")
+	return (errors.Is(err, ErrSyntax) || errors.Is(err, ErrLimit)) && path.Base(name) == PyprojectName && !strings.Contains(string(src), "tool.julep")
 }

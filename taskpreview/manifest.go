@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/keyward/keyward/internal/bounded"
 )
 
 // ManifestEntry is one secret a project's julep.yaml declares.
@@ -27,6 +29,16 @@ type ManifestReport struct {
 // julep-ai/library: a list of {name, link}; bare names are accepted too).
 // A file without the key declares nothing.
 func ParseManifest(src []byte) ([]ManifestEntry, error) {
+	if len(src) > MaxManifestSize {
+		return nil, errors.New("julep.yaml: " + (&bounded.TooLargeError{Size: int64(len(src)), Limit: MaxManifestSize}).Error())
+	}
+	var td *bounded.TooDeepError
+	switch err := bounded.YAML(src, bounded.MaxNesting); {
+	case errors.As(err, &td):
+		return nil, fmt.Errorf("julep.yaml:%d: nested too deep (limit %d)", td.Line, td.Limit)
+	case err != nil:
+		return nil, errors.New("julep.yaml: " + err.Error())
+	}
 	var doc struct {
 		Secrets []any `yaml:"secrets"`
 	}

@@ -14,11 +14,15 @@ var taskFields = setOf("name", "canonical_name", "description", "input_schema", 
 // Preview parses one task file and previews each YAML document in it.
 // file names the file in results and errors; src is its content. A syntax
 // error, or YAML that is not a task, gives an *Error (match ErrSyntax or
-// ErrNotTask with errors.Is). Each distinct secret's value is read from
+// ErrNotTask with errors.Is); a file over MaxTaskSize or nested too deep
+// gives one that matches ErrLimit, before the parser runs. Each distinct secret's value is read from
 // opts.Lookup at most once per call.
 func Preview(file string, src []byte, opts Options) ([]*Result, error) {
 	if opts.Mapping == "" {
 		opts.Mapping = MappingCurrent
+	}
+	if err := checkLimits(file, src, false); err != nil {
+		return nil, err
 	}
 	f := newSrcFile(file, src)
 	docs, err := parseDocuments(f)

@@ -4,11 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/keyward/keyward/internal/bounded"
 )
 
 // ManifestName is the file in which a Julep project (as in julep-ai/library)
@@ -25,8 +26,8 @@ var skipDirs = map[string]bool{"vendor": true, "node_modules": true, "third_part
 // Project is a tasks folder as keyward reads it, for the command line and
 // the terminal UI alike. It owns the two rules every surface needs: which
 // files are tasks (Tasks) and which julep.yaml applies to a task (the
-// nearest one in the task's folder or above, up to the top of the file
-// system the project sees).
+// nearest one in the task's folder or above, up to the project root: see
+// nearest).
 //
 // Names are slash paths relative to the project's folder; a julep.yaml
 // above the folder is named with "../". A project made by DirProject also
@@ -40,14 +41,17 @@ type Project struct {
 }
 
 // NewProject is the project whose folder is root in fsys. A julep.yaml is
-// looked for in a task's folder and each parent up to fsys's top, never
-// beyond: for the demo's embedded tasks, pass them with root ".".
+// looked for in a task's folder and each parent up to the project root
+// (see nearest), never beyond fsys's top: for the demo's embedded tasks,
+// pass them with root "."
 func NewProject(fsys fs.FS, root string) *Project {
 	return &Project{fsys: fsys, root: path.Clean(root)}
 }
 
 // DirProject is the project of the folder dir on disk. Its julep.yaml
-// lookup goes above dir, up to the root of the file system.
+// lookup may go above dir, up to the project root (see nearest). It opens
+// only folders and regular files (bounded.DirFS), so a FIFO named like a
+// task file cannot block it.
 func DirProject(dir string) (*Project, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -58,7 +62,7 @@ func DirProject(dir string) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Project{fsys: os.DirFS(top), root: filepath.ToSlash(rel), top: top}, nil
+	return &Project{fsys: bounded.DirFS(top), root: filepath.ToSlash(rel), top: top}, nil
 }
 
 // OpenProject is the rule for a resolved tasks folder (config.Tasks): with
@@ -110,13 +114,66 @@ func (p *Project) name(full string) string {
 	return back + strings.TrimPrefix(full, up+"/")
 }
 
-// ReadFile reads the file name.
+// ReadFile reads the file name: a regular file of at most MaxTaskSize
+// bytes. A larger one is an *Error matching ErrLimit; a folder, FIFO or
+// device is refused (on disk, without blocking on a FIFO).
 func (p *Project) ReadFile(name string) ([]byte, error) {
-	f, ok := p.full(name)
+	return p.readLimited(name, MaxTaskSize)
+}
+
+func (p *Project) readLimited(name string, limit int64) ([]byte, error) {
+	full, ok := p.full(name)
 	if !ok {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
-	return fs.ReadFile(p.fsys, f)
+	tooLarge := func(size int64) error {
+		return &Error{File: name, Msg: (&bounded.TooLargeError{Size: size, Limit: limit}).Error(), Err: ErrLimit}
+	}
+	notRegular := func(st fs.FileInfo) error {
+		what := "not a regular file"
+		if st.IsDir() {
+			what = "a folder, not a file"
+		}
+		return &fs.PathError{Op: "open", Path: name, Err: errors.New(what)}
+	}
+	if rf, ok := p.fsys.(fs.ReadFileFS); ok {
+		// An fs.FS that reads whole files itself (in memory, say): the
+		// file is checked first, then read.
+		st, err := fs.Stat(p.fsys, full)
+		switch {
+		case err != nil:
+			return nil, err
+		case !st.Mode().IsRegular():
+			return nil, notRegular(st)
+		case st.Size() > limit:
+			return nil, tooLarge(st.Size())
+		}
+		data, err := rf.ReadFile(full)
+		if err == nil && int64(len(data)) > limit {
+			return nil, tooLarge(int64(len(data)))
+		}
+		return data, err
+	}
+	// On disk (bounded.DirFS): the file opened is the file checked, and a
+	// FIFO never blocks the open.
+	f, err := p.fsys.Open(full)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, notRegular(st)
+	}
+	data, err := bounded.ReadAll(f, limit)
+	var tl *bounded.TooLargeError
+	if errors.As(err, &tl) {
+		return nil, tooLarge(tl.Size)
+	}
+	return data, err
 }
 
 // Stat describes the file name.
@@ -201,28 +258,67 @@ func (l *limitFS) ReadDir(name string) ([]fs.DirEntry, error) {
 }
 
 // nearest is the one rule for which julep.yaml applies to the task file
-// name: the first for which has is true of the file's own folder, then each
-// parent up to the top of the project's file system. It returns the
-// manifest's path in fsys, or "".
-func (p *Project) nearest(name string, has func(full string) bool) string {
+// name: the first for which has is true of the file's own folder, then of
+// each parent up to the project root. The project root is the first folder
+// that holds .git (a repository's top: what is above it belongs to
+// something else); without one, the search never leaves the file system
+// the task is on (a mount point is not crossed), nor fsys's top. A parent
+// that every user may write (a shared temporary folder such as /tmp) ends
+// the search before it is searched: anyone could have put a julep.yaml
+// there. It returns the manifest's path in fsys, or "". stops caches, for
+// one pass over many files, whether the search goes on above a folder.
+func (p *Project) nearest(name string, has func(full string) bool, stops map[string]bool) string {
 	f, ok := p.full(name)
 	if !ok {
 		return ""
 	}
-	for dir := path.Dir(f); ; dir = path.Dir(dir) {
+	dir := path.Dir(f)
+	for {
 		if m := path.Join(dir, ManifestName); has(m) {
 			return m
 		}
-		if dir == "." {
+		stop, known := stops[dir]
+		if !known {
+			stop = p.stopAbove(dir)
+			stops[dir] = stop
+		}
+		if stop {
 			return ""
 		}
+		dir = path.Dir(dir)
 	}
+}
+
+// stopAbove reports whether the julep.yaml search ends at dir: dir is the
+// top of fsys or holds .git, or its parent is on another file system or
+// writable by every user (see nearest).
+func (p *Project) stopAbove(dir string) bool {
+	if dir == "." {
+		return true
+	}
+	if _, err := fs.Stat(p.fsys, path.Join(dir, ".git")); err == nil {
+		return true
+	}
+	up, err := fs.Stat(p.fsys, path.Dir(dir))
+	if err != nil {
+		return false // nothing to find there, but maybe above
+	}
+	if up.Mode().Perm()&0o002 != 0 {
+		return true
+	}
+	here, err := fs.Stat(p.fsys, dir)
+	if err != nil {
+		return false
+	}
+	d1, ok1 := deviceOf(here)
+	d2, ok2 := deviceOf(up)
+	return ok1 && ok2 && d1 != d2
 }
 
 // Manifests returns the julep.yaml that applies to each of the task files
 // names, once each and sorted. It stats each candidate folder at most once.
 func (p *Project) Manifests(names []string) []string {
-	seen := map[string]bool{}
+	seen, stops := map[string]bool{}, map[string]bool{}
 	var out []string
 	for _, n := range names {
 		m := p.nearest(n, func(full string) bool {
@@ -232,7 +328,7 @@ func (p *Project) Manifests(names []string) []string {
 			st, err := fs.Stat(p.fsys, full)
 			seen[full] = err == nil && st.Mode().IsRegular()
 			return seen[full]
-		})
+		}, stops)
 		if m != "" && !slices.Contains(out, p.name(m)) {
 			out = append(out, p.name(m))
 		}
@@ -248,17 +344,14 @@ type Manifest struct {
 	Err  error
 }
 
-// ReadManifest reads the julep.yaml name, refusing one over
-// MaxManifestSize.
+// ReadManifest reads the julep.yaml name, a regular file of at most
+// MaxManifestSize bytes.
 func (p *Project) ReadManifest(name string) Manifest {
-	st, err := p.Stat(name)
-	switch {
-	case err != nil:
-		return Manifest{Err: err}
-	case st.Size() > MaxManifestSize:
-		return Manifest{Err: errors.New("larger than 1 MiB")}
+	data, err := p.readLimited(name, MaxManifestSize)
+	var e *Error
+	if errors.As(err, &e) {
+		err = errors.New(e.Msg) // "too large (…)": the caller names the file
 	}
-	data, err := p.ReadFile(name)
 	return Manifest{Data: data, Err: err}
 }
 
@@ -355,6 +448,10 @@ func LooksLikeTask(src []byte) bool {
 
 // readError says why name could not be read, naming it as the caller did.
 func readError(name string, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return err // too large: it names the file already
+	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("%s: no such file", name)
@@ -403,6 +500,7 @@ func (p *Project) ManifestWarnings(manifests map[string]Manifest, files []FilePr
 		}
 	}
 	has := func(full string) bool { _, ok := byFull[full]; return ok }
+	stops := map[string]bool{}
 	out := map[string][]Warning{}
 	type group struct {
 		first string
@@ -415,7 +513,7 @@ func (p *Project) ManifestWarnings(manifests map[string]Manifest, files []FilePr
 		if f.Err != nil || len(f.Results) == 0 || IsJulep3Config(f.Path) {
 			continue // a julep.yaml lists the secrets of v1 YAML tasks only
 		}
-		m, ok := byFull[p.nearest(f.Path, has)]
+		m, ok := byFull[p.nearest(f.Path, has, stops)]
 		if !ok {
 			continue
 		}

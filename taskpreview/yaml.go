@@ -11,14 +11,47 @@ import (
 	"github.com/goccy/go-yaml/parser"
 	ytoken "github.com/goccy/go-yaml/token"
 
+	"github.com/keyward/keyward/internal/bounded"
 	"github.com/keyward/keyward/model"
 )
 
-// ErrSyntax and ErrNotTask classify an [Error]: match them with errors.Is.
+// ErrSyntax, ErrNotTask and ErrLimit classify an [Error]: match them with
+// errors.Is.
 var (
 	ErrSyntax  = errors.New("invalid YAML")
 	ErrNotTask = errors.New("not a Julep task")
+	// ErrLimit is a file larger than MaxTaskSize or nested deeper than
+	// bounded.MaxNesting: it is refused before a parser reads it.
+	ErrLimit = errors.New("beyond keyward's limits for a task file")
 )
+
+// MaxTaskSize bounds a task file (YAML, or a Julep 3 TOML configuration):
+// a Julep task is rarely over 50 KB, and the YAML parser takes up to 500
+// times a file's size in memory (a 1 MiB file of short flow sequences took
+// 460 MB), whatever the nesting.
+const MaxTaskSize = 512 << 10
+
+// checkLimits refuses src before a parser reads it: larger than
+// MaxTaskSize, or nested deeper than bounded.MaxNesting (the parsers'
+// memory grows with the square of the depth). isTOML picks the pre-scan.
+func checkLimits(file string, src []byte, isTOML bool) error {
+	if len(src) > MaxTaskSize {
+		return &Error{File: file, Msg: (&bounded.TooLargeError{Size: int64(len(src)), Limit: MaxTaskSize}).Error(), Err: ErrLimit}
+	}
+	scan := bounded.YAML
+	if isTOML {
+		scan = bounded.TOML
+	}
+	var td *bounded.TooDeepError
+	var ce *bounded.ControlError
+	switch err := scan(src, bounded.MaxNesting); {
+	case errors.As(err, &td):
+		return &Error{File: file, Line: td.Line, Column: 1, Msg: fmt.Sprintf("nested too deep (limit %d)", td.Limit), Err: ErrLimit}
+	case errors.As(err, &ce):
+		return &Error{File: file, Msg: ce.Error(), Err: ErrSyntax}
+	}
+	return nil
+}
 
 // Error is a task file that cannot be previewed: invalid YAML, with the
 // line and column of the problem, or YAML that is not a Julep task.
@@ -28,7 +61,7 @@ type Error struct {
 	Column  int
 	Msg     string
 	Excerpt string // the offending line with a caret under the column
-	Err     error  // ErrSyntax or ErrNotTask
+	Err     error  // ErrSyntax, ErrNotTask or ErrLimit
 }
 
 // Error formats the problem as file:line:col: message.
@@ -39,7 +72,7 @@ func (e *Error) Error() string {
 	return e.File + ": " + e.Msg
 }
 
-// Unwrap returns ErrSyntax or ErrNotTask.
+// Unwrap returns ErrSyntax, ErrNotTask or ErrLimit.
 func (e *Error) Unwrap() error { return e.Err }
 
 type nodeKind uint8

@@ -119,6 +119,7 @@ func (a *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 				return cmd
 			}
 			a.form = newForm(formEdit, *sel, a.formInputWidth())
+			a.form.validate(a.exists) // its notes show at once; errors once touched
 			a.mode = modeForm
 			return nil
 		case key.Matches(msg, k.Rotate):
@@ -132,20 +133,7 @@ func (a *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 			if cmd := a.refuseWhileBusy(); cmd != nil {
 				return cmd
 			}
-			if sel.Version <= 1 {
-				// Only a value change keeps a previous value (create
-				// clears any), so a version-1 secret has none: say so
-				// before asking anything.
-				return a.setStatus(statusError, model.Printable(name)+" has no previous value: only a rotated secret can be rolled back")
-			}
-			n := model.Printable(name)
-			a.ask(confirmation{
-				prompt: "Roll " + n + " back to its previous value? y/N · " + a.usedByText(name) + " · the current value becomes the previous one",
-				yes:    rollbackSecret(a.newWrite(), name),
-				busy:   opRollback.doing(name),
-				no:     "kept " + n + " as it was",
-			})
-			return nil
+			return a.rollbackSelected(*sel, false) // stale.go
 		case key.Matches(msg, k.Delete):
 			if cmd := a.refuseWhileBusy(); cmd != nil {
 				return cmd

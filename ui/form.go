@@ -321,11 +321,16 @@ func (f *form) validate(exists func(string) bool) {
 		if _, err := model.ParsePolicy(f.policy.Value()); err != nil {
 			f.errs[fieldPolicy] = err.Error()
 		}
+		// A description an older keyward kept past today's limits may
+		// stay as it is: only a changed one is held to them.
 		s := model.Secret{Name: name, Description: f.desc.Value()}
-		if err := s.Validate(); err != nil && f.errs[fieldName] == "" {
+		if err := s.Validate(); err != nil && f.errs[fieldName] == "" && s.Description != f.orig.Description {
 			if ve, ok := err.(*model.ValidationError); ok && ve.Field == "description" {
 				f.errs[fieldDescription] = err.Error()
 			}
+		}
+		if d := f.desc.Value(); model.Visible(d) != d {
+			f.warns[fieldDescription] = "it has invisible characters, shown as \\u…: they are kept as they are"
 		}
 	}
 	if f.hasValue() {
@@ -392,6 +397,11 @@ func (f *form) patch() model.Patch {
 	if n := f.name.Value(); n != f.orig.Name {
 		p.Rename = n
 	}
+	// The store compares, under its lock, with the record this form was
+	// opened on: a field changed elsewhere since is not overwritten
+	// (issue 11, item 15).
+	base := f.orig.Clone()
+	p.Base = &base
 	return p
 }
 
@@ -477,8 +487,11 @@ func (f *form) rows(st *styles, w int) (b []string, from, to int) {
 				body = st.masked.Render("••••••••") + cursor + st.dim.Render(note)
 			}
 		}
+		// Typed or pasted text can hold characters that reorder or hide
+		// what follows (issue 11, item 10): shown escaped, as everywhere.
 		lines := strings.Split(body, "\n")
 		for j, l := range lines {
+			l = visibleLine(l)
 			if j == 0 {
 				b = append(b, label+" "+l)
 			} else {
@@ -499,12 +512,32 @@ func (f *form) rows(st *styles, w int) (b []string, from, to int) {
 		}
 	}
 	if f.saveErr != "" {
-		b = append(b, "", st.statusError.Render(cells.Fit(model.Printable(f.saveErr), w)))
+		// Wrapped, not cut: a refusal says what to do at its end.
+		b = append(b, "")
+		for _, l := range strings.Split(ansi.Wrap(model.Printable(f.saveErr), w, " "), "\n") {
+			b = append(b, st.statusError.Render(l))
+		}
 	}
 	if f.saving {
 		b = append(b, "", st.dim.Render("saving…"))
 	}
 	return b, from, to
+}
+
+// visibleLine is a rendered input line with its invisible characters
+// escaped (model.Visible); an escape is wider than the character, so as
+// many of the input's padding spaces at the end go, and the line keeps its
+// width when the text leaves room.
+func visibleLine(l string) string {
+	v := model.Visible(l)
+	for over := ansi.StringWidth(v) - ansi.StringWidth(l); over > 0; over-- {
+		i := strings.LastIndexByte(v, ' ')
+		if i < 0 || ansi.StringWidth(v[i+1:]) != 0 {
+			break
+		}
+		v = v[:i] + v[i+1:]
+	}
+	return v
 }
 
 // close wipes the value buffer.

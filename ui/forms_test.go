@@ -293,6 +293,31 @@ func TestRotateConfirmsAndKeepsOld(t *testing.T) {
 	}
 }
 
+// TestRotateToTheSameValue: the store refuses a rotation to the current
+// value; the form stays open and says why, and nothing changed (issue 11,
+// item 5).
+func TestRotateToTheSameValue(t *testing.T) {
+	h := newHarness(t, fixture())
+	h.selectName("STRIPE_API_KEY")
+	h.keys("r")
+	h.typeText("fake-stripe-value-0001-WXYZ")
+	h.keys("enter", "y")
+	if h.a.mode != modeRotate {
+		t.Fatalf("mode = %d, want the rotate form kept open", h.a.mode)
+	}
+	if want := "not rotated: the new value is the current one"; !strings.Contains(h.a.status.text, want) {
+		t.Fatalf("status = %q, want %q", h.a.status.text, want)
+	}
+	if got := h.get("STRIPE_API_KEY").Version; got != 3 {
+		t.Errorf("version = %d, want 3", got)
+	}
+	h.keys("esc")
+	h.keys("R", "y")
+	if h.value("STRIPE_API_KEY") != "fake-stripe-previous-0000-PREV" {
+		t.Error("the previous value was not kept")
+	}
+}
+
 func TestRollback(t *testing.T) {
 	h := newHarness(t, fixture())
 	h.selectName("STRIPE_API_KEY")

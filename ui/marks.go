@@ -7,11 +7,13 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/keyward/keyward/keyring"
 	"github.com/keyward/keyward/model"
 )
 
@@ -166,6 +168,13 @@ func (a *Model) rollbackMarked() tea.Cmd {
 	if cmd := a.refuseWhileBusy(); cmd != nil {
 		return cmd
 	}
+	return a.rollbackMarkedFrom(false)
+}
+
+// rollbackMarkedFrom asks to roll the marked secrets back, skipping those
+// at version 1 (no previous value), but only once their records were read
+// again (fresh, stale.go): the list's copy may predate a rotation elsewhere.
+func (a *Model) rollbackMarkedFrom(fresh bool) tea.Cmd {
 	var names, none []string
 	for _, n := range a.markedNames() {
 		if a.list.all[a.list.byName[n]].sec.Version <= 1 {
@@ -173,6 +182,9 @@ func (a *Model) rollbackMarked() tea.Cmd {
 			continue
 		}
 		names = append(names, n)
+	}
+	if len(none) > 0 && !fresh {
+		return a.recheck(none, true)
 	}
 	if len(names) == 0 {
 		return a.setStatus(statusError, "no marked secret has a previous value: only a rotated secret can be rolled back")
@@ -236,7 +248,12 @@ func (a *Model) batchDone() tea.Cmd {
 	var okNames []string
 	failed := map[string][]string{} // reason → names
 	var reasons []string
+	var unchanged []string // already held the value given: nothing written
 	for _, m := range b.done {
+		if errors.Is(m.err, keyring.ErrUnchanged) {
+			unchanged = append(unchanged, m.name)
+			continue
+		}
 		if m.err != nil {
 			r := describeErr(m.err)
 			if _, seen := failed[r]; !seen {
@@ -262,6 +279,9 @@ func (a *Model) batchDone() tea.Cmd {
 	}
 	for _, r := range reasons {
 		text += " · failed " + strings.Join(failed[r], ", ") + ": " + r
+	}
+	if len(unchanged) > 0 {
+		text += " · unchanged " + namesText(unchanged) + " (the value given is the current one)"
 	}
 	if len(b.skipped) > 0 {
 		text += " · skipped " + namesText(b.skipped)

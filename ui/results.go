@@ -35,14 +35,31 @@ func (a *Model) valueGenerated(msg valueGeneratedMsg) tea.Cmd {
 }
 
 // formFailed keeps the form open with the store's refusal, so the user can
-// fix it and try again: nothing was half-applied.
+// fix it and try again: nothing was half-applied. An edit refused because
+// the record changed elsewhere shows what changed; the form then stands on
+// the record as it is now, so saving again puts the user's fields over it,
+// knowingly.
 func (a *Model) formFailed(err error) tea.Cmd {
 	a.busy = ""
+	var ce *model.ConflictError
+	if errors.As(err, &ce) && a.form != nil && a.form.kind == formEdit && ce.Current.Name == a.form.orig.Name {
+		a.form.orig = ce.Current.Clone()
+		if a.loaded && !a.loading {
+			before := a.list.selectedName()
+			a.list.put(ce.Current.Name, ce.Current, a.env())
+			a.list.selectName(before)
+			a.listChanged(before)
+		}
+	}
+	text := describeErr(err)
+	if errors.Is(err, keyring.ErrUnchanged) {
+		text += " — type another, or esc"
+	}
 	if a.form != nil {
 		a.form.saving = false
-		a.form.saveErr = describeErr(err)
+		a.form.saveErr = text
 	}
-	return a.setStatus(statusError, describeErr(err))
+	return a.setStatus(statusError, text)
 }
 
 // writeOps is what differs between the writes; secretWritten does the rest
@@ -301,6 +318,10 @@ func describeErr(err error) string {
 		return msg + " — another process may have removed it; ctrl+r reloads"
 	case errors.Is(err, keyring.ErrExists):
 		return msg + " — pick another name (ctrl+r shows secrets added elsewhere)"
+	case errors.As(err, new(*model.ConflictError)):
+		return msg + " — ctrl+s saves yours over it, esc keeps theirs"
+	case errors.Is(err, keyring.ErrUnchanged):
+		return "not rotated: the new value is the current one"
 	case errors.Is(err, keyring.ErrNoPrevious):
 		return msg + " — only a rotated secret can be rolled back"
 	}

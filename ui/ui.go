@@ -159,6 +159,8 @@ type Model struct {
 	clipSeq  int
 	genSeq   int
 
+	recheckSeq int // the records read again before a rollback (stale.go)
+
 	view     int             // the active view: an index into cfg.Views
 	helpOff  int             // the help screen's scroll
 	helpMore bool            // the help screen is taller than the screen: it scrolls
@@ -278,6 +280,8 @@ func (a *Model) update(msg tea.Msg) tea.Cmd {
 		return a.indexChecked(msg)
 	case valueReadMsg:
 		return a.valueRead(msg)
+	case recheckedMsg:
+		return a.rechecked(msg)
 	case valueCopiedMsg:
 		return a.valueCopied(msg)
 	case clipboardTickMsg:

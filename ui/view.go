@@ -239,7 +239,7 @@ func (a *Model) headerView() string {
 	case a.mode == modeFilter:
 		// The box is sized to the room (sizeFilter); the padding it draws
 		// after the text is cut silently, never with an ellipsis.
-		left += "  " + ansi.Truncate(a.filter.View(), max(1, room), "")
+		left += "  " + ansi.Truncate(model.Visible(a.filter.View()), max(1, room), "")
 	case a.filter.Value() != "":
 		left += "  " + a.st.label.Render("filter ") + ansi.Truncate(model.Printable(a.filter.Value()), max(1, room-7), "…")
 	}

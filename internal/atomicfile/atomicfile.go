@@ -99,20 +99,49 @@ func createTemp(dir, base string, mode fs.FileMode) (*os.File, error) {
 // looks beside the file a symlink at path points to. It returns how many
 // files it removed; a missing directory is not an error.
 func CleanStale(path string, olderThan time.Duration) (removed int, err error) {
+	stale, err := Stale(path, olderThan)
+	var errs []error
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for _, p := range stale {
+		switch err := os.Remove(p); {
+		case err == nil:
+			removed++
+		case !errors.Is(err, fs.ErrNotExist):
+			errs = append(errs, err)
+		}
+	}
+	return removed, errors.Join(errs...)
+}
+
+// Stale lists (as paths) the temporary files of writers of path that were
+// last modified more than olderThan ago, as CleanStale would remove them.
+// A caller that holds the lock every writer of path takes can pass 0: then
+// no write is under way, and every temporary file is a leftover.
+func Stale(path string, olderThan time.Duration) ([]string, error) {
 	target := followSymlinks(path)
-	dir := filepath.Dir(target)
-	prefix := tempPrefix(filepath.Base(target))
+	base := filepath.Base(target)
+	return StaleIn(filepath.Dir(target), olderThan, func(b string) bool { return b == base })
+}
+
+// StaleIn lists (as paths) the temporary files in dir of the writes of
+// every file whose base name match accepts, last modified more than
+// olderThan ago. A missing directory is not an error.
+func StaleIn(dir string, olderThan time.Duration, match func(base string) bool) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return 0, nil
+		return nil, nil
 	}
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	cutoff := time.Now().Add(-olderThan)
+	var out []string
 	var errs []error
 	for _, e := range entries {
-		if !e.Type().IsRegular() || !isTempName(e.Name(), prefix) {
+		base, ok := tempTarget(e.Name())
+		if !e.Type().IsRegular() || !ok || !match(base) {
 			continue
 		}
 		info, err := e.Info()
@@ -123,17 +152,26 @@ func CleanStale(path string, olderThan time.Duration) (removed int, err error) {
 			errs = append(errs, err)
 			continue
 		}
-		if !info.ModTime().Before(cutoff) {
+		if olderThan > 0 && !info.ModTime().Before(cutoff) {
 			continue
 		}
-		switch err := os.Remove(filepath.Join(dir, e.Name())); {
-		case err == nil:
-			removed++
-		case !errors.Is(err, fs.ErrNotExist):
-			errs = append(errs, err)
-		}
+		out = append(out, filepath.Join(dir, e.Name()))
 	}
-	return removed, errors.Join(errs...)
+	return out, errors.Join(errs...)
+}
+
+// tempTarget returns the base name of the file a temporary file named name
+// (tempPrefix(base)+digits) was to replace.
+func tempTarget(name string) (base string, ok bool) {
+	rest, ok := strings.CutPrefix(name, ".")
+	if !ok {
+		return "", false
+	}
+	i := strings.LastIndex(rest, ".tmp-")
+	if i <= 0 || !isTempName(name, tempPrefix(rest[:i])) {
+		return "", false
+	}
+	return rest[:i], true
 }
 
 // isTempName reports whether name is prefix followed by decimal digits only,

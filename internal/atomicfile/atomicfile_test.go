@@ -312,3 +312,27 @@ func symlink(t *testing.T, dest, link string) string {
 	}
 	return link
 }
+
+func TestStaleLists(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{".x.tmp-123", ".x.tmp-12a", ".x.tmp-", "x.tmp-1", ".xy.tmp-7", ".ab.age.tmp-5", ".ab.age.tmp-6", "x"} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := Stale(filepath.Join(dir, "x"), 0)
+	if err != nil || len(got) != 1 || filepath.Base(got[0]) != ".x.tmp-123" {
+		t.Errorf("Stale(x, 0) = %q, %v; want only .x.tmp-123", got, err)
+	}
+	got, err = StaleIn(dir, 0, func(base string) bool { return strings.HasSuffix(base, ".age") })
+	if err != nil || len(got) != 2 {
+		t.Errorf("StaleIn(*.age) = %q, %v; want the two .ab.age temporary files", got, err)
+	}
+	// Files just written may belong to a write under way.
+	if got, err := Stale(filepath.Join(dir, "x"), time.Hour); err != nil || len(got) != 0 {
+		t.Errorf("Stale(x, 1h) = %q, %v; want none", got, err)
+	}
+	if got, err := Stale(filepath.Join(dir, "missing", "x"), 0); err != nil || len(got) != 0 {
+		t.Errorf("Stale in a missing folder = %q, %v", got, err)
+	}
+}

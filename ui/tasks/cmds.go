@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -17,6 +16,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/keyward/keyward/internal/atomicfile"
+	"github.com/keyward/keyward/internal/bounded"
 	"github.com/keyward/keyward/model"
 	"github.com/keyward/keyward/taskpreview"
 	"github.com/keyward/keyward/ui/internal/safecmd"
@@ -222,7 +222,7 @@ func rewriteTaskFile(dir string, lit Literal, name string, opts taskpreview.Opti
 		if err != nil {
 			return done(err)
 		}
-		src, err := os.ReadFile(p)
+		src, err := bounded.ReadFile(p, taskpreview.MaxTaskSize) // a regular file, bounded
 		if err != nil {
 			return done(err)
 		}

@@ -133,7 +133,7 @@ func TestTasksShowManifestFindings(t *testing.T) {
 	if got := codes(h.m.findings[task]); strings.Join(got, " ") != "manifest_invalid" {
 		t.Fatalf("findings with an unreadable julep.yaml = %v, want manifest_invalid alone", got)
 	}
-	if scr := h.screen(); !strings.Contains(scr, "manifest_invalid: cannot read proj/julep.yaml: larger than 1 MiB") {
+	if scr := h.screen(); !strings.Contains(scr, "manifest_invalid: cannot read proj/julep.yaml: too large (1048577 bytes, limit 1 MiB)") {
 		t.Fatalf("the preview lacks the unreadable julep.yaml:\n%s", scr)
 	}
 
