@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/keyward/keyward/internal/atomicfile"
+	"github.com/keyward/keyward/internal/bounded"
 	"github.com/keyward/keyward/model"
 )
 
@@ -22,17 +23,17 @@ import (
 //     names moved so far, never a value) makes every other store of the
 //     index refuse to change anything (backendGuard): a value written to
 //     either backend meanwhile would be lost or shadowed.
-//   - Per name: the source's unfinished changes are settled first (the
-//     journal, by Reconcile; a rollback cut short, by finishSwap), so that
-//     the values to move are the current value and the previous value: a
-//     rotation's kept copy exists only while the journal notes it, and the
-//     rollback copy has been settled into the two. Each is written to
-//     the destination and read back and compared (a value encrypted for the
-//     file backend is compared as the bytes written, which needs no
-//     passphrase); the destination's other slots of the name are cleared,
-//     so that it holds exactly what the source held. Only then is the name
-//     appended to the progress file (fsynced), and only then are the
-//     source's values removed.
+//   - The source's unfinished changes are settled first (the journal, by
+//     Reconcile; a rollback by an older keyward, per name by finishSwap),
+//     and the journal must then be empty (settled): so the values to move
+//     are the current value and the previous value, as a rotation's or a
+//     rollback's kept copy exists only while the journal notes it. Per
+//     name, each is written to the destination and read back and compared
+//     (a value encrypted for the file backend is compared as the bytes
+//     written, which needs no passphrase); the destination's other slots
+//     of the name are cleared, so that it holds exactly what the source
+//     held. Only then is the name appended to the progress file (fsynced),
+//     and only then are the source's values removed.
 //   - A kill at any point loses nothing: a name not in the progress file
 //     still has all its values in the source and is copied again; a name in
 //     it has them all in the destination, and only its removal from the
@@ -149,7 +150,9 @@ type migration struct {
 
 func readMigration(index string) (*migration, error) {
 	path := migrationPath(index)
-	data, err := os.ReadFile(path)
+	// Bounded, regular files only (a FIFO planted there is refused, never
+	// waited on): it holds at most the index's names.
+	data, err := bounded.ReadFile(path, MaxIndexSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -222,14 +225,19 @@ func (m *migration) finish(index string) error {
 }
 
 func readMark(index string) (string, error) {
-	data, err := os.ReadFile(markPath(index))
+	path := markPath(index)
+	data, err := bounded.ReadFile(path, maxSmallFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", nil
 	}
 	if err != nil {
 		return "", fmt.Errorf("read the index's backend: %w", err)
 	}
-	return strings.TrimSpace(string(data)), nil
+	kind := strings.TrimSpace(string(data))
+	if !knownBackend(kind) {
+		return "", fmt.Errorf("%s names no keyward backend (keyring or file); it is written by 'keyward migrate'", path)
+	}
+	return kind, nil
 }
 
 // MigrateOptions configures Migrate.
@@ -357,6 +365,14 @@ func Migrate(ctx context.Context, from, to Store, opts MigrateOptions) (MigrateR
 	}
 
 	err = src.idx.Update(ctx, func(list []model.Secret) ([]model.Secret, error) {
+		// Settled means the journal is empty: the values to move are
+		// then the current and previous ones (slotsOf). Reconcile leaves
+		// an entry when its clean-up (removing a rotation's or a
+		// rollback's kept copy) failed; nothing else can add one now,
+		// as every other store refuses while the progress file exists.
+		if err := settled(&src); err != nil {
+			return nil, err
+		}
 		res.Total = len(list)
 		for i := range list {
 			if err := ctx.Err(); err != nil {
@@ -380,11 +396,32 @@ func Migrate(ctx context.Context, from, to Store, opts MigrateOptions) (MigrateR
 	return res, nil
 }
 
+// errUnsettled: the source's journal still notes a change after Reconcile.
+var errUnsettled = errors.New("the source still notes an unfinished change")
+
+// settled reports errUnsettled, naming the change, when s's journal is not
+// empty; under the index lock.
+func settled(s *store) error {
+	if s.jr == nil {
+		return nil
+	}
+	ops, err := s.jr.Pending()
+	if err != nil {
+		return err
+	}
+	if len(ops) > 0 {
+		return fmt.Errorf("%w of %s (a copy it kept could not be removed); nothing moved yet",
+			errUnsettled, model.Printable(ops[0].Name))
+	}
+	return nil
+}
+
 // slotsOf are the keyring users a record's values can be under once the
-// source is settled: current and previous. (A rotation's kept copy exists
-// only while the journal notes it, and Reconcile has settled those; the
-// rollback copy is settled by finishSwap. Every keyring call counts: on a
-// Secret Service with thousands of items each one is a search.)
+// source is settled: current and previous. (A rotation's or a rollback's
+// kept copy exists only while the journal notes it, and Reconcile has
+// settled those, which settled checks; a rollback by an older keyward,
+// which noted nothing, is settled by finishSwap. Every keyring call counts:
+// on a Secret Service with thousands of items each one is a search.)
 func slotsOf(name string) []string {
 	return []string{name, PreviousUser(name)}
 }
