@@ -93,6 +93,11 @@ func (a *app) run(args []string) (code int) {
 // store nor config.toml: open leaves them alone.
 const skipOpen = "keyward:skip-open"
 
+// anyBackend marks a command (by its Annotations) that touches neither the
+// index nor the values, and so runs while a migration is half done or
+// after one: lock, which must always be able to drop a cached unlock.
+const anyBackend = "keyward:any-backend"
+
 // open is the root command's PersistentPreRunE, the one precondition of
 // every command: it opens the store the global flags select, reads
 // config.toml beside the index once, and resolves the tasks folder, so
@@ -108,8 +113,10 @@ func (a *app) open(cmd *cobra.Command, _ []string) error {
 	// A migration half done, or values moved to the other backend:
 	// refused before anything is read (every change checks it again
 	// under the index lock).
-	if err := keyring.CheckBackend(st); err != nil {
-		return err
+	if cmd.Annotations[anyBackend] == "" {
+		if err := keyring.CheckBackend(st); err != nil {
+			return err
+		}
 	}
 	if !a.cfgLoaded {
 		a.cfg, a.cfgWarnings = config.Default(), nil

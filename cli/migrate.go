@@ -50,8 +50,8 @@ the file backend asks for its passphrase once.
 
 A migration that is interrupted (killed, or a keyring that stops answering)
 loses nothing: run the same command again and it continues where it stopped.
-Until it is finished every other keyward command refuses to run, and once it
-is, the old backend refuses changes. Progress is kept in INDEX.migrate (names
+Until it is finished every other keyward command but lock refuses to run, and
+once it is, the old backend refuses changes. Progress is kept in INDEX.migrate (names
 only, never values); the backend the values are in, in INDEX.backend.
 
 --dry-run counts what would move and changes nothing; it needs no passphrase.`,
