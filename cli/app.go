@@ -93,6 +93,11 @@ func (a *app) run(args []string) (code int) {
 // store nor config.toml: open leaves them alone.
 const skipOpen = "keyward:skip-open"
 
+// anyBackend marks a command (by its Annotations) that touches neither the
+// index nor the values, and so runs while a migration is half done or
+// after one: lock, which must always be able to drop a cached unlock.
+const anyBackend = "keyward:any-backend"
+
 // open is the root command's PersistentPreRunE, the one precondition of
 // every command: it opens the store the global flags select, reads
 // config.toml beside the index once, and resolves the tasks folder, so
@@ -101,8 +106,17 @@ func (a *app) open(cmd *cobra.Command, _ []string) error {
 	if cmd.Annotations[skipOpen] != "" {
 		return nil
 	}
-	if _, err := a.store(); err != nil {
+	st, err := a.store()
+	if err != nil {
 		return err
+	}
+	// A migration half done, or values moved to the other backend:
+	// refused before anything is read (every change checks it again
+	// under the index lock).
+	if cmd.Annotations[anyBackend] == "" {
+		if err := keyring.CheckBackend(st); err != nil {
+			return err
+		}
 	}
 	if !a.cfgLoaded {
 		a.cfg, a.cfgWarnings = config.Default(), nil
@@ -140,35 +154,36 @@ func (a *app) store() (keyring.Store, error) {
 		return nil, err
 	}
 	a.backend = backend
+	st, err := a.openStore(backend)
+	if err != nil {
+		return nil, err
+	}
+	a.st = st
+	return st, nil
+}
+
+// openStore returns the store of backend ("keyring" or "file") over the
+// index: the store of every command, and both ends of migrate.
+func (a *app) openStore(backend string) (keyring.Store, error) {
 	if backend == "file" {
 		cache, err := a.unlockCache()
 		if err != nil {
 			return nil, err
 		}
-		st, err := keyring.NewFileStore(keyring.FileOptions{IndexPath: a.indexPath, Now: a.now, Passphrase: a.passphrase, UnlockCache: cache, LockWait: a.cfg.LockTimeout})
-		if err != nil {
-			return nil, err
-		}
-		a.st = st
-		return st, nil
+		return keyring.NewFileStore(keyring.FileOptions{IndexPath: a.indexPath, Now: a.now, Passphrase: a.passphrase, UnlockCache: cache, LockWait: a.cfg.LockTimeout})
 	}
 	a.service = firstNonEmpty(a.serviceFlag, a.getenv("KEYWARD_SERVICE"), keyring.DefaultService)
 	timeout, err := a.keyringTimeout()
 	if err != nil {
 		return nil, err
 	}
-	st, err := keyring.NewOSStore(keyring.OSOptions{
+	return keyring.NewOSStore(keyring.OSOptions{
 		IndexPath: a.indexPath,
 		Service:   a.service,
 		Timeout:   timeout,
 		Now:       a.now,
 		LockWait:  a.cfg.LockTimeout,
 	})
-	if err != nil {
-		return nil, err
-	}
-	a.st = st
-	return st, nil
 }
 
 // resolveIndex sets a.indexPath from --index, KEYWARD_INDEX or the default.

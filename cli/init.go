@@ -45,15 +45,8 @@ in config.toml, default 15m; 'keyward lock' forgets it).
 			case "file":
 				if keyring.FileInitialized(a.indexPath) {
 					fmt.Fprintf(a.stdout, "the file backend is already set up in %s\n", keyring.ValuesDir(a.indexPath))
-				} else {
-					pass, err := a.newPassphrase()
-					if err != nil {
-						return err
-					}
-					if err := keyring.InitFile(a.indexPath, pass); err != nil {
-						return err
-					}
-					fmt.Fprintf(a.stdout, "set up the file backend in %s\n", keyring.ValuesDir(a.indexPath))
+				} else if err := a.setUpFile(a.stdout); err != nil {
+					return err
 				}
 			case "keyring":
 				a.backendFlag = "keyring"
@@ -77,6 +70,20 @@ in config.toml, default 15m; 'keyward lock' forgets it).
 	}
 	cmd.Flags().StringVar(&backend, "backend", "", "`file` or keyring")
 	return cmd
+}
+
+// setUpFile sets up the file backend of the index with a new passphrase
+// and says so on w: init, and migrate --to file on its way.
+func (a *app) setUpFile(w io.Writer) error {
+	pass, err := a.newPassphrase()
+	if err != nil {
+		return err
+	}
+	if err := keyring.InitFile(a.indexPath, pass); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "set up the file backend in %s\n", keyring.ValuesDir(a.indexPath))
+	return nil
 }
 
 var backendLine = regexp.MustCompile(`(?m)^[ \t]*backend[ \t]*=.*$`)

@@ -32,7 +32,8 @@ the keyring backend, and where there is no session keyring: there each
 command asks). --json prints {"backend": ..., "dropped": true|false}.`,
 		Example: `  keyward lock
   keyward --index ./team.toml lock --json`,
-		Args: noArgs,
+		Args:        noArgs,
+		Annotations: map[string]string{anyBackend: "yes"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dropped := false
 			if fs, ok := a.st.(*keyring.FileStore); ok {

@@ -65,7 +65,7 @@ Environment:
 	)
 	root.Version = versionString()
 	root.SetVersionTemplate("keyward {{.Version}}\n")
-	root.AddCommand(secrets, a.initCmd(), a.runCmd(), a.versionCmd(), a.julepCmd(), a.doctorCmd(), a.lockCmd(), a.previewCmd(), a.completionCmd(root))
+	root.AddCommand(secrets, a.initCmd(), a.runCmd(), a.versionCmd(), a.julepCmd(), a.doctorCmd(), a.lockCmd(), a.migrateCmd(), a.previewCmd(), a.completionCmd(root))
 	return root
 }
 

@@ -2,6 +2,7 @@ package keyring
 
 import (
 	"errors"
+	"fmt"
 	"runtime"
 )
 
@@ -15,7 +16,14 @@ func Advice(err error) string {
 }
 
 func adviceFor(err error, goos string) string {
+	var me *MigrationError
 	switch {
+	case errors.As(err, &me) && me.Pending:
+		return fmt.Sprintf("run 'keyward migrate --to %s' to finish it: it continues where it stopped and loses nothing; "+
+			"until then no other command changes anything", me.To)
+	case errors.As(err, &me):
+		return fmt.Sprintf("use %s (--backend %s, KEYWARD_BACKEND, or backend in config.toml), or move the values back with 'keyward migrate --to %s'",
+			BackendName(me.To), me.To, me.From)
 	case errors.Is(err, ErrUnavailable):
 		switch goos {
 		case "linux", "freebsd", "openbsd", "netbsd":

@@ -74,7 +74,8 @@ type store struct {
 	vals values
 	idx  index
 	now  func() time.Time
-	jr   journal // nil: nothing is noted
+	jr   journal       // nil: nothing is noted
+	bk   *backendGuard // nil: no migration marks (migrate.go)
 }
 
 // note records op in the journal; it runs under the index lock.
@@ -95,9 +96,16 @@ func (s *store) done(names ...string) error {
 
 // raw runs fn under the index lock and after once the index is saved; fn
 // returning errNoWrite means success without a save. It settles nothing:
-// it is for the store's own second passes (clean-up after a failure).
+// it is for the store's own second passes (clean-up after a failure). Every
+// pass first checks that the index's values are in this store's backend
+// (no migration half done, none moved away: migrate.go).
 func (s *store) raw(ctx context.Context, fn func(list []model.Secret) ([]model.Secret, error), after func()) error {
-	err := s.idx.Update(ctx, fn, after)
+	err := s.idx.Update(ctx, func(list []model.Secret) ([]model.Secret, error) {
+		if err := s.bk.check(); err != nil {
+			return nil, err
+		}
+		return fn(list)
+	}, after)
 	if errors.Is(err, errNoWrite) {
 		return nil
 	}

@@ -167,7 +167,8 @@ func NewFileStore(opts FileOptions) (*FileStore, error) {
 	}
 	fv := &fileValues{dir: ValuesDir(opts.IndexPath), passphrase: opts.Passphrase, cacheFor: opts.UnlockCache}
 	return &FileStore{
-		store:     store{vals: fv, idx: &fileIndex{path: opts.IndexPath, lockWait: opts.LockWait}, now: opts.Now, jr: journalFor(opts.IndexPath)},
+		store: store{vals: fv, idx: &fileIndex{path: opts.IndexPath, lockWait: opts.LockWait}, now: opts.Now, jr: journalFor(opts.IndexPath),
+			bk: &backendGuard{index: opts.IndexPath, kind: "file"}},
 		indexPath: opts.IndexPath,
 		fv:        fv,
 	}, nil
@@ -411,7 +412,7 @@ func (v *fileValues) Set(ctx context.Context, user, value string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	r, _, err := v.meta()
+	sealed, err := v.Seal(user, value)
 	if err != nil {
 		return err
 	}
@@ -419,21 +420,31 @@ func (v *fileValues) Set(ctx context.Context, user, value string) error {
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	w, err := age.Encrypt(&buf, r)
-	if err != nil {
-		return fmt.Errorf("encrypt %s: %w", model.Printable(user), err)
-	}
-	if _, err := io.WriteString(w, valueHeader(user)+value); err != nil {
-		return fmt.Errorf("encrypt %s: %w", model.Printable(user), err)
-	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("encrypt %s: %w", model.Printable(user), err)
-	}
-	if err := atomicfile.WriteFile(p, buf.Bytes(), 0o600); err != nil {
+	if err := atomicfile.WriteFile(p, []byte(sealed), 0o600); err != nil {
 		return fmt.Errorf("write %s: %w", model.Printable(user), err)
 	}
 	return nil
+}
+
+// Seal returns the value file Set would write for user, without writing
+// it: a migration writes it with SetSealed and compares what it reads back.
+func (v *fileValues) Seal(user, value string) (string, error) {
+	r, _, err := v.meta()
+	if err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	w, err := age.Encrypt(&buf, r)
+	if err != nil {
+		return "", fmt.Errorf("encrypt %s: %w", model.Printable(user), err)
+	}
+	if _, err := io.WriteString(w, valueHeader(user)+value); err != nil {
+		return "", fmt.Errorf("encrypt %s: %w", model.Printable(user), err)
+	}
+	if err := w.Close(); err != nil {
+		return "", fmt.Errorf("encrypt %s: %w", model.Printable(user), err)
+	}
+	return buf.String(), nil
 }
 
 func (v *fileValues) Delete(ctx context.Context, user string) error {

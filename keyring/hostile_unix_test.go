@@ -58,6 +58,26 @@ func TestFileStoreHostileFiles(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Pending blocked on a FIFO")
 	}
+	if err := os.Remove(s.IndexPath() + ".pending"); err != nil {
+		t.Fatal(err)
+	}
+	// The migration's progress file and the backend mark, read by every
+	// change's guard.
+	for _, p := range []string{migrationPath(s.IndexPath()), markPath(s.IndexPath())} {
+		replaceWithFIFO(p)
+		go func() { done <- CheckBackend(s) }()
+		select {
+		case err := <-done:
+			if !errors.Is(err, bounded.ErrNotRegular) {
+				t.Errorf("CheckBackend with a FIFO for %s = %v, want ErrNotRegular", filepath.Base(p), err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("CheckBackend blocked on a FIFO for %s", filepath.Base(p))
+		}
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // Find reads the index once while its stamp holds, and sees every change:

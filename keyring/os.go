@@ -83,7 +83,8 @@ func NewOSStore(opts OSOptions) (*OSStore, error) {
 	vals := &osValues{service: opts.Service, timeout: opts.Timeout, kr: goKeyring{}, bus: busCheck,
 		mark: serviceMarkFor(opts.IndexPath, opts.Service)}
 	return &OSStore{
-		store:     store{vals: vals, idx: &fileIndex{path: opts.IndexPath, lockWait: opts.LockWait}, now: opts.Now, jr: journalFor(opts.IndexPath)},
+		store: store{vals: vals, idx: &fileIndex{path: opts.IndexPath, lockWait: opts.LockWait}, now: opts.Now, jr: journalFor(opts.IndexPath),
+			bk: &backendGuard{index: opts.IndexPath, kind: "keyring"}},
 		indexPath: opts.IndexPath,
 		service:   opts.Service,
 	}, nil
