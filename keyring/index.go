@@ -224,7 +224,7 @@ func findOne(path string, data []byte, name string) (model.Secret, bool) {
 	}
 	key := []byte(secretHeader + `name = "` + name + "\"\n")
 	at := bytes.Index(data, key)
-	if at < 0 || bytes.Contains(data[at+len(key):], key) {
+	if at < 0 { // once at most: key holds quoted
 		return model.Secret{}, false
 	}
 	first := bytes.Index(data, []byte(secretHeader))
