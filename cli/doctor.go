@@ -182,6 +182,10 @@ func (a *app) checkValues(cmd *cobra.Command, st keyring.Store, list []model.Sec
 		case errors.Is(err, keyring.ErrNotSet):
 			// Pulled from Julep, never given a value here: nothing is
 			// lost (rotate sets the first one).
+		case errors.Is(err, keyring.ErrNoPassphrase), errors.Is(err, keyring.ErrWrongPassphrase):
+			// Not this secret's problem: no value can be read.
+			problem("values not checked: " + err.Error())
+			return missing, true
 		default:
 			problem(list[i].Name + ": " + err.Error() + " (stopped checking)")
 			return missing, true
