@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/keyward/keyward/internal/testkit"
 )
 
 // TestHostileInputs drives the built program with hostile files (issue 11,
@@ -25,10 +27,7 @@ func TestHostileInputs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the program: not under -short")
 	}
-	bin := filepath.Join(t.TempDir(), "keyward")
-	if out, err := exec.Command("go", "build", "-o", bin, "..").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testkit.Binary(t)
 	deepTOML := "format = 1\nx = " + strings.Repeat("{a=", 20000) + "1" + strings.Repeat("}", 20000) + "\n"
 	deepYAML := "main:\n- evaluate:\n    x: " + strings.Repeat("[", 40000) + strings.Repeat("]", 40000) + "\n"
 	goodTask := "main:\n- log: $ secrets.API_KEY\n"

@@ -16,14 +16,16 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/keyward/keyward/internal/testkit"
 	"github.com/keyward/keyward/keyring"
 	"github.com/keyward/keyward/keyring/keyringtest"
 )
 
 // TestMain lets the scripts run this test binary as the keyward command, so
-// they drive the real program: flags, stdin, exit codes and all.
+// they drive the real program: flags, stdin, exit codes and all. testkit.M
+// removes the keyward binary the tests built.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(testkit.M{M: m}, map[string]func(){
 		"keyward":    func() { os.Exit(newApp().run(os.Args[1:])) },
 		"printforms": func() { os.Exit(printForms()) },
 		"envcheck":   func() { os.Exit(envCheck()) },

@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +10,7 @@ import (
 	"time"
 
 	"github.com/keyward/keyward/demo"
+	"github.com/keyward/keyward/internal/testkit"
 	"github.com/keyward/keyward/model"
 )
 
@@ -41,56 +40,29 @@ func TestRunPtyNeedsATerminal(t *testing.T) {
 	}
 }
 
-// requireTmux skips when tmux is missing, or fails when
-// KEYWARD_REQUIRE_TMUX=1 (as in CI), as ui's end-to-end test does.
-func requireTmux(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("tmux")
-	if err == nil {
-		return path
-	}
-	if os.Getenv("KEYWARD_REQUIRE_TMUX") == "1" {
-		t.Fatal("KEYWARD_REQUIRE_TMUX=1, but tmux is not installed (apt-get install tmux)")
-	}
-	t.Skip("tmux is not installed; the --pty test drives the binary in tmux")
-	return ""
-}
-
 // TestRunPtyInTmux builds keyward and runs 'keyward --demo run --pty' in a
 // private tmux server.
 func TestRunPtyInTmux(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: not under -short")
 	}
-	tmux := requireTmux(t)
+	testkit.RequireTmux(t)
 	value, err := demo.NewStore(time.Now).Value(context.Background(), "OPENAI_API_KEY")
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "keyward")
-	build := exec.Command("go", "build", "-o", bin, "..")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-
-	var rnd [4]byte
-	_, _ = rand.Read(rnd[:])
-	sock := "keyward-pty-" + hex.EncodeToString(rnd[:])
-	env := append(os.Environ(), "TERM=xterm-256color", "NO_COLOR=1")
-	t.Cleanup(func() {
-		c := exec.Command(tmux, "-L", sock, "kill-server")
-		c.Env = env
-		_ = c.Run()
-	})
-	start := func(t *testing.T, child string) *ptyPane {
-		p := &ptyPane{t: t, tmux: tmux, sock: sock, env: env, name: strings.ReplaceAll(t.Name(), "/", "-"), value: value}
+	bin := testkit.Binary(t)
+	srv := testkit.NewTmux(t, append(os.Environ(), "TERM=xterm-256color", "NO_COLOR=1"))
+	// Each pane fails if a capture of its whole history shows the value.
+	start := func(t *testing.T, child string) *testkit.Pane {
 		// The pane's shell records its terminal settings, runs keyward, and
 		// says how keyward ended and whether the settings are back.
 		script := `before=$(stty -g); ` + shellQuote(bin) + ` --demo run --pty --only OPENAI_API_KEY -- sh -c ` + shellQuote(child) +
 			`; echo keyward-exit=$?; if [ "$(stty -g)" = "$before" ]; then echo tty-restored; else echo tty-changed; fi; exec sleep 60`
-		p.tm("new-session", "-d", "-s", p.name, "-x", "80", "-y", "24", "sh", "-c", script)
+		p := srv.Start(t, strings.ReplaceAll(t.Name(), "/", "-"), testkit.PaneOptions{Width: 80, Height: 24, Command: []string{"sh", "-c", script}})
+		p.Scrollback = true
+		p.Secrets = []string{value}
 		return p
 	}
 
@@ -102,23 +74,23 @@ func TestRunPtyInTmux(t *testing.T) {
 		// The command has printed the value and waits for a line: the
 		// masker releases a finished match at once, so the name shows
 		// before any key is typed.
-		p.waitFor("<keyward:OPENAI_API_KEY>")
-		p.tm("send-keys", "-t", p.name, "-l", "hello pty")
+		p.WaitFor("<keyward:OPENAI_API_KEY>")
+		p.Text("hello pty")
 		// The echo comes from the command's terminal, through the masker,
 		// before the line is complete.
-		scr := p.waitFor("hello pty")
+		scr := p.WaitFor("hello pty")
 		if !strings.Contains(scr, "<keyward:OPENAI_API_KEY>\nhello pty") {
 			t.Errorf("the screen does not show the name, then the echo:\n%s", scr)
 		}
-		p.tm("send-keys", "-t", p.name, "Enter")
-		p.waitFor("got:hello pty")
+		p.Send("Enter")
+		p.WaitFor("got:hello pty")
 
-		p.tm("resize-window", "-t", p.name, "-x", "100", "-y", "30")
+		p.Resize(100, 30)
 		time.Sleep(200 * time.Millisecond) // let SIGWINCH reach keyward
-		p.tm("send-keys", "-t", p.name, "Enter")
-		p.waitFor("size:30 100")
+		p.Send("Enter")
+		p.WaitFor("size:30 100")
 
-		scr = p.waitFor("tty-")
+		scr = p.WaitFor("tty-")
 		for _, want := range []string{"keyward-exit=3", "tty-restored"} {
 			if !strings.Contains(scr, want) {
 				t.Errorf("the screen does not show %q:\n%s", want, scr)
@@ -139,13 +111,13 @@ func TestRunPtyInTmux(t *testing.T) {
 	t.Run("full-screen", func(t *testing.T) {
 		p := start(t, `printf '\033[?1049h\033[2J\033[5;10Hkey=%s (full-screen)' "$OPENAI_API_KEY"; read x; printf '\033[?1049l'; echo left-full-screen`)
 		// capture-pane shows the alternate screen while it is in use.
-		scr := p.waitFor("(full-screen)")
+		scr := p.WaitFor("(full-screen)")
 		lines := strings.Split(scr, "\n")
 		if len(lines) < 5 || lines[4] != "         key=<keyward:OPENAI_API_KEY> (full-screen)" {
 			t.Errorf("row 5 of the alternate screen is not the masked line:\n%s", scr)
 		}
-		p.tm("send-keys", "-t", p.name, "Enter")
-		scr = p.waitFor("tty-")
+		p.Send("Enter")
+		scr = p.WaitFor("tty-")
 		for _, want := range []string{"left-full-screen", "keyward-exit=0", "tty-restored"} {
 			if !strings.Contains(scr, want) {
 				t.Errorf("the screen does not show %q:\n%s", want, scr)
@@ -161,7 +133,7 @@ func TestRunPtyInTmux(t *testing.T) {
 	t.Run("TERM", func(t *testing.T) {
 		marker := "29.71" // a sleep no one else runs
 		p := start(t, `echo ready; kill -TERM $PPID; exec sleep `+marker)
-		scr := p.waitFor("tty-")
+		scr := p.WaitFor("tty-")
 		for _, want := range []string{"ready", "keyward-exit=143", "tty-restored"} {
 			if !strings.Contains(scr, want) {
 				t.Errorf("the screen does not show %q:\n%s", want, scr)
@@ -171,45 +143,6 @@ func TestRunPtyInTmux(t *testing.T) {
 			t.Errorf("the command outlived keyward: pids %s", out)
 		}
 	})
-}
-
-// ptyPane is one tmux session running keyward run --pty.
-type ptyPane struct {
-	t           *testing.T
-	tmux, sock  string
-	env         []string
-	name, value string
-}
-
-func (p *ptyPane) tm(args ...string) string {
-	p.t.Helper()
-	c := exec.Command(p.tmux, append([]string{"-L", p.sock, "-f", "/dev/null"}, args...)...)
-	c.Env = p.env
-	out, err := c.CombinedOutput()
-	if err != nil {
-		p.t.Fatalf("tmux %s: %v: %s", args[0], err, out)
-	}
-	return string(out)
-}
-
-func (p *ptyPane) screen() string { return p.tm("capture-pane", "-p", "-S", "-", "-t", p.name) }
-
-// waitFor polls the screen until it shows want, failing if it ever shows
-// the value.
-func (p *ptyPane) waitFor(want string) string {
-	p.t.Helper()
-	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		scr := p.screen()
-		if strings.Contains(scr, p.value) {
-			p.t.Fatalf("the screen shows the value of OPENAI_API_KEY while waiting for %q", want)
-		}
-		if strings.Contains(scr, want) {
-			return scr
-		}
-		if time.Now().After(deadline) {
-			p.t.Fatalf("the screen never showed %q; last screen:\n%s", want, scr)
-		}
-	}
 }
 
 // shellQuote quotes s for sh.

@@ -12,11 +12,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/keyward/keyward/internal/testkit"
 	"github.com/keyward/keyward/keyring/keyringtest"
 	"github.com/keyward/keyward/model"
 )
@@ -56,35 +56,6 @@ var killPlan = []struct {
 // few real secrets the loop works on. The index write is what grows with it.
 const bigIndexN = 10_000
 
-var builtKeyward struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-// buildKeyward builds the binary once per test process.
-func buildKeyward(t *testing.T) string {
-	t.Helper()
-	builtKeyward.once.Do(func() {
-		dir, err := os.MkdirTemp("", "keyward-bin-")
-		if err != nil {
-			builtKeyward.err = err
-			return
-		}
-		bin := filepath.Join(dir, "keyward")
-		cmd := exec.Command("go", "build", "-o", bin, "..")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			builtKeyward.err = fmt.Errorf("go build: %v\n%s", err, out)
-			return
-		}
-		builtKeyward.path = bin
-	})
-	if builtKeyward.err != nil {
-		t.Fatal(builtKeyward.err)
-	}
-	return builtKeyward.path
-}
-
 // slot is one secret as the loop knows it.
 type slot struct {
 	Exists    bool
@@ -108,7 +79,7 @@ type killWorld struct {
 }
 
 func newKillWorld(t *testing.T, backend string, big bool, rng *rand.Rand) *killWorld {
-	bin := buildKeyward(t)
+	bin := testkit.Binary(t)
 	dir := t.TempDir()
 	index := filepath.Join(dir, "keyward", "index.toml")
 	if err := os.MkdirAll(filepath.Dir(index), 0o700); err != nil {
@@ -484,7 +455,7 @@ func TestKillLoop(t *testing.T) {
 			t.Logf("replay with KEYWARD_KILL_SEED=%d", seed)
 		}
 	})
-	buildKeyward(t)
+	testkit.Binary(t)
 	for i, p := range killPlan {
 		size := "small"
 		if p.big {

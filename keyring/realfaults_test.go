@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyward/keyward/internal/testkit"
 	"github.com/keyward/keyward/keyring/keyringtest"
 	"github.com/keyward/keyward/model"
 )
@@ -382,7 +383,7 @@ func TestNoSecretServiceBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the built binary")
 	}
-	bin := buildKeyward(t)
+	bin := testkit.Binary(t)
 	dir := t.TempDir()
 	index := filepath.Join(dir, "keyward", "index.toml")
 	if err := os.MkdirAll(filepath.Dir(index), 0o700); err != nil {

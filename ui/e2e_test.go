@@ -10,79 +10,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/keyward/keyward/internal/testkit"
 	"github.com/keyward/keyward/julep/juleptest"
 	"github.com/keyward/keyward/keyring/keyringtest"
 )
-
-// requireTmux skips when tmux is missing, or fails when
-// KEYWARD_REQUIRE_TMUX=1 (as in CI), so the end-to-end test cannot silently
-// stop running there.
-func requireTmux(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("tmux")
-	if err == nil {
-		return path
-	}
-	if os.Getenv("KEYWARD_REQUIRE_TMUX") == "1" {
-		t.Fatal("KEYWARD_REQUIRE_TMUX=1, but tmux is not installed (apt-get install tmux)")
-	}
-	t.Skip("tmux is not installed; the end-to-end test drives the binary in tmux")
-	return ""
-}
-
-// tmuxSession is the built keyward running in a private tmux server.
-type tmuxSession struct {
-	t    *testing.T
-	tmux string
-	sock string
-	env  []string
-}
-
-func (s *tmuxSession) cmd(args ...string) string {
-	s.t.Helper()
-	c := exec.Command(s.tmux, append([]string{"-L", s.sock}, args...)...)
-	c.Env = s.env
-	out, err := c.CombinedOutput()
-	if err != nil {
-		// tmux output never holds a value: the test types them with send-keys,
-		// whose argv is ours, and tmux does not echo it.
-		s.t.Fatalf("tmux %s: %v: %s", args[0], err, out)
-	}
-	return string(out)
-}
-
-// send types keys; literal text goes with -l so tmux does not read key names
-// in it.
-func (s *tmuxSession) send(keys ...string) {
-	s.cmd(append([]string{"send-keys", "-t", "kw"}, keys...)...)
-}
-func (s *tmuxSession) text(text string) { s.cmd("send-keys", "-t", "kw", "-l", text) }
-
-func (s *tmuxSession) screen() string { return s.cmd("capture-pane", "-p", "-t", "kw") }
-
-// waitFor polls the screen until it shows want, failing if it ever shows one
-// of the secret values.
-func (s *tmuxSession) waitFor(want string, secrets ...string) string {
-	s.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		scr := s.screen()
-		for _, v := range secrets {
-			if strings.Contains(scr, v) {
-				s.t.Fatalf("the screen shows a secret value while waiting for %q", want)
-			}
-		}
-		if strings.Contains(scr, want) {
-			return scr
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("the screen never showed %q; last screen:\n%s", want, scr)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
 
 // TestEndToEndInTmux builds keyward, drives its TUI in tmux against the real
 // Secret Service (create, filter, rotate, preview a task, quit), then checks with the CLI
@@ -92,11 +24,11 @@ func TestEndToEndInTmux(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: not under -short")
 	}
-	tmux := requireTmux(t)
+	testkit.RequireTmux(t)
 	service := keyringtest.Service(t)
 
 	dir := t.TempDir()
-	bin := buildKeyward(t, dir)
+	bin := testkit.Binary(t)
 
 	var rnd [4]byte
 	_, _ = rand.Read(rnd[:])
@@ -119,56 +51,54 @@ func TestEndToEndInTmux(t *testing.T) {
 
 	// P pushes to a stand-in for Julep's v1 secrets API on loopback.
 	julepSrv := juleptest.NewV1(t)
-	s := &tmuxSession{t: t, tmux: tmux, sock: "keyward-e2e-" + hex.EncodeToString(rnd[:]), env: env}
-	t.Cleanup(func() { _ = exec.Command(tmux, "-L", s.sock, "kill-server").Run() })
 	// The shell line after keyward shows its exit status and keeps the pane
 	// open, so the scrollback can be read after it quits.
-	s.cmd("new-session", "-d", "-s", "kw", "-x", "100", "-y", "30",
-		"-e", "KEYWARD_SERVICE="+service, "-e", "KEYWARD_INDEX="+index, "-e", "NO_COLOR=1",
-		"-e", "JULEP_BASE_URL="+julepSrv.URL, "-e", "JULEP_API_KEY="+juleptest.DefaultKey,
-		bin+" --tasks "+tasks+"; echo keyward-exited-$?; sleep 60")
+	s := testkit.NewTmux(t, env).Start(t, "kw", testkit.PaneOptions{Width: 100, Height: 30,
+		Env: []string{"KEYWARD_SERVICE=" + service, "KEYWARD_INDEX=" + index, "NO_COLOR=1",
+			"JULEP_BASE_URL=" + julepSrv.URL, "JULEP_API_KEY=" + juleptest.DefaultKey},
+		Command: []string{bin + " --tasks " + tasks + "; echo keyward-exited-$?; sleep 60"}})
 
-	s.waitFor("0 of 0")
+	s.WaitFor("0 of 0")
 
 	// Create a secret through the keys.
-	s.send("n")
-	s.waitFor("New secret")
-	s.text("E2E_TOKEN")
-	s.send("Tab")
-	s.text(value1)
-	s.send("Tab")
-	s.text("made by the e2e test")
-	s.send("Tab")
-	s.text("env=e2e")
-	s.send("Tab")
-	s.text("30d")
-	s.send("C-s")
-	s.waitFor("created E2E_TOKEN", value1)
+	s.Send("n")
+	s.WaitFor("New secret")
+	s.Text("E2E_TOKEN")
+	s.Send("Tab")
+	s.Text(value1)
+	s.Send("Tab")
+	s.Text("made by the e2e test")
+	s.Send("Tab")
+	s.Text("env=e2e")
+	s.Send("Tab")
+	s.Text("30d")
+	s.Send("C-s")
+	s.WaitFor("created E2E_TOKEN", value1)
 
 	// Filter by its metadata.
-	s.send("/")
-	s.text("env=e2e")
-	s.send("Enter")
-	s.waitFor("1 of 1", value1)
+	s.Send("/")
+	s.Text("env=e2e")
+	s.Send("Enter")
+	s.WaitFor("1 of 1", value1)
 
 	// Rotate it.
-	s.send("r")
-	s.waitFor("Rotate E2E_TOKEN", value1)
-	s.text(value2)
-	s.send("Enter")
-	s.waitFor("y/N", value1, value2)
-	s.send("y")
-	scr := s.waitFor("rotated E2E_TOKEN to version 2", value1, value2)
+	s.Send("r")
+	s.WaitFor("Rotate E2E_TOKEN", value1)
+	s.Text(value2)
+	s.Send("Enter")
+	s.WaitFor("y/N", value1, value2)
+	s.Send("y")
+	scr := s.WaitFor("rotated E2E_TOKEN to version 2", value1, value2)
 	if !strings.Contains(scr, "version   2") {
 		t.Fatalf("the detail pane does not say version 2:\n%s", scr)
 	}
 
 	// P pushes what the filter shows (E2E_TOKEN) to the Julep account,
 	// after a y/N that names the plan; the list marks it as pushed.
-	s.send("P")
-	s.waitFor("Push to v1 "+julepSrv.URL+"? y/N", value1, value2)
-	s.send("y")
-	scr = s.waitFor("pushed 1 of 1 to v1", value1, value2)
+	s.Send("P")
+	s.WaitFor("Push to v1 "+julepSrv.URL+"? y/N", value1, value2)
+	s.Send("y")
+	scr = s.WaitFor("pushed 1 of 1 to v1", value1, value2)
 	if !strings.Contains(scr, "✓ E2E_TOKEN") {
 		t.Fatalf("the list does not mark E2E_TOKEN as pushed:\n%s", scr)
 	}
@@ -177,34 +107,33 @@ func TestEndToEndInTmux(t *testing.T) {
 	}
 	// The task view resolves the task against the real keyring: the
 	// rotated value's mask, and the missing secret flagged.
-	s.send("t")
-	s.waitFor("1 missing", value1, value2)
-	s.send("Enter")
-	scr = s.waitFor("Bearer ••••••••TWO2", value1, value2)
+	s.Send("t")
+	s.WaitFor("1 missing", value1, value2)
+	s.Send("Enter")
+	scr = s.WaitFor("Bearer ••••••••TWO2", value1, value2)
 	if !strings.Contains(scr, "E2E_MISSING_ONE") {
 		t.Fatalf("the preview does not flag the missing secret:\n%s", scr)
 	}
-	s.send("t")
+	s.Send("t")
 
 	// A multi-line value pasted the way tmux pastes (every newline sent as
 	// \r, inside a bracketed paste) is stored with its newlines.
 	pemLine := hex.EncodeToString(rnd[:]) + "-PEM-LINE"
 	pem := "-----BEGIN E2E KEY-----\n" + pemLine + "\n-----END E2E KEY-----\n"
-	s.send("n")
-	s.waitFor("New secret", value1, value2)
-	s.text("E2E_PEM")
-	s.send("Tab")
-	s.cmd("set-buffer", "-b", "kwpem", "--", pem)
-	s.cmd("paste-buffer", "-p", "-d", "-b", "kwpem", "-t", "kw")
-	s.waitFor("entered · 3 lines", value1, value2, pemLine)
-	s.send("C-s")
-	s.waitFor("created E2E_PEM", value1, value2, pemLine)
+	s.Send("n")
+	s.WaitFor("New secret", value1, value2)
+	s.Text("E2E_PEM")
+	s.Send("Tab")
+	s.Paste(pem)
+	s.WaitFor("entered · 3 lines", value1, value2, pemLine)
+	s.Send("C-s")
+	s.WaitFor("created E2E_PEM", value1, value2, pemLine)
 
-	s.send("q")
-	s.waitFor("keyward-exited-0", value1, value2)
+	s.Send("q")
+	s.WaitFor("keyward-exited-0", value1, value2)
 
 	// The whole pane history, scrollback included, holds no value.
-	history := s.cmd("capture-pane", "-p", "-S", "-", "-t", "kw")
+	history := s.History()
 	for _, v := range []string{value1, value2, "-PEM-LINE"} {
 		if strings.Contains(history, v) {
 			t.Fatal("the tmux scrollback holds a secret value")
@@ -259,22 +188,6 @@ func TestEndToEndInTmux(t *testing.T) {
 	}
 }
 
-// buildKeyward builds the binary under test into dir.
-func buildKeyward(t *testing.T, dir string) string {
-	t.Helper()
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "keyward")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // cliValue reads name's record and value through the CLI.
 func cliValue(t *testing.T, bin string, env []string, name string) (value string, version int) {
 	t.Helper()
@@ -304,10 +217,10 @@ func TestEndToEndRotationSessionInTmux(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: not under -short")
 	}
-	tmux := requireTmux(t)
+	testkit.RequireTmux(t)
 	service := keyringtest.Service(t)
 	dir := t.TempDir()
-	bin := buildKeyward(t, dir)
+	bin := testkit.Binary(t)
 	index := filepath.Join(dir, "index.toml")
 	env := append(os.Environ(), "KEYWARD_SERVICE="+service, "KEYWARD_INDEX="+index, "TERM=xterm-256color", "NO_COLOR=1")
 
@@ -333,38 +246,35 @@ func TestEndToEndRotationSessionInTmux(t *testing.T) {
 	if err := os.MkdirAll(tasks, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	s := &tmuxSession{t: t, tmux: tmux, sock: "keyward-e2e-session-" + tag, env: env}
-	t.Cleanup(func() { _ = exec.Command(tmux, "-L", s.sock, "kill-server").Run() })
-	s.cmd("new-session", "-d", "-s", "kw", "-x", "100", "-y", "30",
-		"-e", "KEYWARD_SERVICE="+service, "-e", "KEYWARD_INDEX="+index, "-e", "NO_COLOR=1",
-		bin+" --tasks "+tasks+"; echo keyward-exited-$?; sleep 60")
-	s.waitFor("3 of 3", values...)
+	s := testkit.NewTmux(t, env).Start(t, "kw", testkit.PaneOptions{Width: 100, Height: 30,
+		Env:     []string{"KEYWARD_SERVICE=" + service, "KEYWARD_INDEX=" + index, "NO_COLOR=1"},
+		Command: []string{bin + " --tasks " + tasks + "; echo keyward-exited-$?; sleep 60"}})
+	s.WaitFor("3 of 3", values...)
 
 	// Mark all three: space marks and moves down.
-	s.send("Space")
-	s.waitFor("1 marked", values...)
-	s.send("Space")
-	s.waitFor("2 marked", values...)
-	s.send("Space")
-	s.waitFor("3 marked", values...)
+	s.Send("Space")
+	s.WaitFor("1 marked", values...)
+	s.Send("Space")
+	s.WaitFor("2 marked", values...)
+	s.Send("Space")
+	s.WaitFor("3 marked", values...)
 
-	s.send("r")
-	s.waitFor("Rotate E2E_SESSION_A · 1 of 3", values...)
-	s.text(typed)
-	s.waitFor("entered", values...)
-	s.send("Enter")
-	s.waitFor("Rotate E2E_SESSION_B · 2 of 3", values...)
-	s.send("C-g")
-	s.waitFor("generated", values...)
-	s.send("Enter")
-	s.waitFor("Rotate E2E_SESSION_C · 3 of 3", values...)
-	s.cmd("set-buffer", "-b", "kwsession", "--", pasted)
-	s.cmd("paste-buffer", "-p", "-d", "-b", "kwsession", "-t", "kw")
-	s.waitFor("entered", values...)
-	s.send("Enter")
-	s.waitFor("Rotate 3 secrets: E2E_SESSION_A (entered), E2E_SESSION_B (generated),", values...)
-	s.send("y")
-	s.waitFor("rotated 3 of 3: E2E_SESSION_A v2, E2E_SESSION_B v2, E2E_SESSION_C v2", values...)
+	s.Send("r")
+	s.WaitFor("Rotate E2E_SESSION_A · 1 of 3", values...)
+	s.Text(typed)
+	s.WaitFor("entered", values...)
+	s.Send("Enter")
+	s.WaitFor("Rotate E2E_SESSION_B · 2 of 3", values...)
+	s.Send("C-g")
+	s.WaitFor("generated", values...)
+	s.Send("Enter")
+	s.WaitFor("Rotate E2E_SESSION_C · 3 of 3", values...)
+	s.Paste(pasted)
+	s.WaitFor("entered", values...)
+	s.Send("Enter")
+	s.WaitFor("Rotate 3 secrets: E2E_SESSION_A (entered), E2E_SESSION_B (generated),", values...)
+	s.Send("y")
+	s.WaitFor("rotated 3 of 3: E2E_SESSION_A v2, E2E_SESSION_B v2, E2E_SESSION_C v2", values...)
 
 	// The CLI (another process, the same keyring) sees each new value, and
 	// the old ones are kept for rollback.
@@ -396,19 +306,19 @@ func TestEndToEndRotationSessionInTmux(t *testing.T) {
 	values = append(values, generated)
 
 	// The rotated stay marked: R rolls the session back after one y/N.
-	s.send("R")
-	s.waitFor("Roll back 3 marked secrets: E2E_SESSION_A, E2E_SESSION_B, E2E_SESSION_C? y/N", values...)
-	s.send("y")
-	s.waitFor("rolled back 3 of 3", values...)
+	s.Send("R")
+	s.WaitFor("Roll back 3 marked secrets: E2E_SESSION_A, E2E_SESSION_B, E2E_SESSION_C? y/N", values...)
+	s.Send("y")
+	s.WaitFor("rolled back 3 of 3", values...)
 	for _, n := range names {
 		if v, version := cliValue(t, bin, env, n); v != old[n] || version != 3 {
 			t.Errorf("%s after R: version %d, old value back %v", n, version, v == old[n])
 		}
 	}
 
-	s.send("q")
-	s.waitFor("keyward-exited-0", values...)
-	history := s.cmd("capture-pane", "-p", "-S", "-", "-t", "kw")
+	s.Send("q")
+	s.WaitFor("keyward-exited-0", values...)
+	history := s.History()
 	for _, v := range values {
 		if strings.Contains(history, v) {
 			t.Fatal("the tmux scrollback holds a secret value")

@@ -9,12 +9,14 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/keyward/keyward/internal/testkit"
 )
 
 func TestMain(m *testing.M) {
 	// Golden screens show times; pin the zone so they match everywhere.
 	time.Local = time.UTC
-	os.Exit(m.Run())
+	os.Exit(testkit.M{M: m}.Run())
 }
 
 // Golden screens: the plain text of View at 100×30 (and smaller where the

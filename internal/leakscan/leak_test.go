@@ -2,8 +2,6 @@ package leakscan
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,9 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/keyward/keyward/importfile"
+	"github.com/keyward/keyward/internal/testkit"
 	"github.com/keyward/keyward/julep/juleptest"
 	"github.com/keyward/keyward/keyring/keyringtest"
 )
@@ -25,7 +23,7 @@ import (
 // backend, and then searches everything keyward wrote or showed for every
 // value: see session.scan.
 func TestLeakScan(t *testing.T) {
-	bin := buildKeyward(t, t.TempDir())
+	bin := testkit.Binary(t)
 	t.Run("keyring", func(t *testing.T) {
 		service := keyringtest.Service(t)
 		s := newSession(t, bin, "keyring")
@@ -43,31 +41,6 @@ func TestLeakScan(t *testing.T) {
 		s.kw(ok, "", "init", "--backend", "file")
 		s.runAll()
 	})
-}
-
-func randomHex(t *testing.T, n int) string {
-	t.Helper()
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b)
-}
-
-// buildKeyward builds the binary under test into dir.
-func buildKeyward(t *testing.T, dir string) string {
-	t.Helper()
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "keyward")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
 }
 
 // A session is one backend's run of keyward in a fresh HOME, XDG folders
@@ -395,109 +368,78 @@ func (s *session) tui() {
 		t.Log("the terminal UI part is skipped under -short")
 		return
 	}
-	tmux, err := exec.LookPath("tmux")
-	if err != nil {
-		if os.Getenv("KEYWARD_REQUIRE_TMUX") == "1" {
-			t.Fatal("KEYWARD_REQUIRE_TMUX=1, but tmux is not installed")
-		}
+	if !testkit.HaveTmux(t) {
 		t.Log("tmux is not installed: the terminal UI part is skipped")
 		return
 	}
-	tm := &tmuxSession{t: t, tmux: tmux, sock: "keyward-leak-" + randomHex(t, 6), env: s.env, sc: s.sc}
-	t.Cleanup(func() { _ = exec.Command(tmux, "-L", tm.sock, "kill-server").Run() })
 	cmdline := s.bin + " --tasks " + s.tasks
 	if s.passphrase != "" {
 		cmdline += " 3<" + s.passFile
 	}
-	tm.cmd("new-session", "-d", "-s", "kw", "-x", "120", "-y", "32", "-c", s.work,
-		cmdline+"; echo keyward-exited-$?; sleep 60")
+	tm := &tmuxSession{t: t, sc: s.sc, Pane: testkit.NewTmux(t, s.env).Start(t, "kw", testkit.PaneOptions{
+		Width: 120, Height: 32, Dir: s.work, Command: []string{cmdline + "; echo keyward-exited-$?; sleep 60"}})}
 
 	secrets := s.secrets
 	tm.waitFor(fmt.Sprintf("%d of %d", secrets, secrets))
-	tm.send("j")
-	tm.send("j")
-	tm.send("k")
-	tm.send("G")
-	tm.send("g")
-	tm.send("/")
-	tm.text("alpha")
-	tm.send("Enter")
+	tm.Send("j")
+	tm.Send("j")
+	tm.Send("k")
+	tm.Send("G")
+	tm.Send("g")
+	tm.Send("/")
+	tm.Text("alpha")
+	tm.Send("Enter")
 	tm.waitFor("1 of " + fmt.Sprint(secrets))
 
 	// Reveal once, deliberately: the screen shows the value (so a screen
 	// is a place that could hold one), then v hides it.
 	alpha := s.values["LEAK_ALPHA"]
-	tm.send("v")
+	tm.Send("v")
 	tm.waitForReveal(alpha)
-	tm.send("v")
+	tm.Send("v")
 	tm.waitFor("v reveal")
 
-	tm.send("c")
+	tm.Send("c")
 	tm.waitFor("copied")
 
 	rotated := newValue(t)
 	s.value("LEAK_ALPHA", "rotated in the UI", rotated)
-	tm.send("r")
+	tm.Send("r")
 	tm.waitFor("Rotate LEAK_ALPHA")
-	tm.text(rotated)
-	tm.send("Enter")
+	tm.Text(rotated)
+	tm.Send("Enter")
 	tm.waitFor("y/N")
-	tm.send("y")
+	tm.Send("y")
 	tm.waitFor("rotated LEAK_ALPHA to version")
-	tm.send("q")
+	tm.Send("q")
 	tm.waitFor("keyward-exited-0")
 
-	s.sc.addPlace("the tmux scrollback after keyward exited", []byte(tm.cmd("capture-pane", "-p", "-S", "-", "-t", "kw")))
+	s.sc.addPlace("the tmux scrollback after keyward exited", []byte(tm.History()))
 	var rec struct{ Value string }
 	if err := json.Unmarshal([]byte(s.kw(reveal, "", "secrets", "get", "LEAK_ALPHA", "--reveal", "--json")), &rec); err != nil || rec.Value != rotated {
 		t.Errorf("LEAK_ALPHA does not hold the value the UI rotated to (%v)", err)
 	}
 }
 
-// tmuxSession is keyward's TUI in a private tmux server.
+// tmuxSession is keyward's TUI in a private tmux server, whose screens are
+// places to search.
 type tmuxSession struct {
-	t          *testing.T
-	tmux, sock string
-	env        []string
-	sc         *scanner
-	screens    int
+	*testkit.Pane
+	t       *testing.T
+	sc      *scanner
+	screens int
 }
-
-func (s *tmuxSession) cmd(args ...string) string {
-	s.t.Helper()
-	c := exec.Command(s.tmux, append([]string{"-L", s.sock}, args...)...)
-	c.Env = s.env
-	out, err := c.CombinedOutput()
-	if err != nil {
-		s.t.Fatalf("tmux %s: %v: %s", args[0], err, out)
-	}
-	return string(out)
-}
-
-func (s *tmuxSession) send(keys ...string) {
-	s.cmd(append([]string{"send-keys", "-t", "kw"}, keys...)...)
-}
-
-// text types literal text (-l: no key names).
-func (s *tmuxSession) text(text string) { s.cmd("send-keys", "-t", "kw", "-l", text) }
 
 // waitFor polls the screen until it shows want; that screen is searched.
 func (s *tmuxSession) waitFor(want string) {
 	s.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		scr := s.cmd("capture-pane", "-p", "-t", "kw")
-		if strings.Contains(scr, want) {
-			s.screens++
-			s.sc.addPlace(fmt.Sprintf("the screen showing %q", want), []byte(scr))
-			return
-		}
-		if time.Now().After(deadline) {
-			// The screen is not shown: it may hold a value.
-			s.t.Fatalf("the screen never showed %q", want)
-		}
-		time.Sleep(50 * time.Millisecond)
+	scr, ok := s.Poll(func(scr string) bool { return strings.Contains(scr, want) })
+	if !ok {
+		// The screen is not shown: it may hold a value.
+		s.t.Fatalf("the screen never showed %q", want)
 	}
+	s.screens++
+	s.sc.addPlace(fmt.Sprintf("the screen showing %q", want), []byte(scr))
 }
 
 // waitForReveal waits for the screen to show value, asked for with v (the
@@ -505,11 +447,7 @@ func (s *tmuxSession) waitFor(want string) {
 // not searched.
 func (s *tmuxSession) waitForReveal(value string) {
 	s.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !strings.Contains(s.cmd("capture-pane", "-p", "-t", "kw"), value[:12]) {
-		if time.Now().After(deadline) {
-			s.t.Fatal("v never showed the value")
-		}
-		time.Sleep(50 * time.Millisecond)
+	if _, ok := s.Poll(func(scr string) bool { return strings.Contains(scr, value[:12]) }); !ok {
+		s.t.Fatal("v never showed the value")
 	}
 }
