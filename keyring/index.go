@@ -304,10 +304,11 @@ const staleTempAge = time.Minute
 // Keeping a user's comments through a rewrite would need a TOML editor
 // that tracks where each comment belongs; the header says plainly that
 // they go instead (issue 11, item 14).
-const indexHeader = "# keyward index: names and metadata of secrets. Values live in the OS keyring,\n" +
-	"# never in this file. Hand edits are fine; keyward will not overwrite a file it\n" +
-	"# cannot parse. Every change keyward makes rewrites this file in its own layout:\n" +
-	"# comments and blank lines added by hand are dropped.\n"
+const indexHeader = "# keyward index: names and metadata of secrets. Values live in the OS keyring\n" +
+	"# or in keyward's encrypted value files, never in this file. Hand edits are\n" +
+	"# fine; keyward will not overwrite a file it cannot parse. Every change keyward\n" +
+	"# makes rewrites this file in its own layout: comments and blank lines added by\n" +
+	"# hand are dropped.\n"
 
 // encodeIndex writes list in the canonical layout: format = 1, then one
 // [[secret]] table per secret with its fields in a fixed order and its
