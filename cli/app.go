@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/keyward/keyward/config"
@@ -228,6 +229,21 @@ func (a *app) unlockCache() (time.Duration, error) {
 		return 0, withHint(usagef("KEYWARD_UNLOCK_CACHE=%q: %v", env, err), "e.g. KEYWARD_UNLOCK_CACHE=5m, or off")
 	}
 	return d, nil
+}
+
+// workFactor is the scrypt work factor for a new file store:
+// KEYWARD_SCRYPT_WORK_FACTOR, else the default (0).
+func (a *app) workFactor() (int, error) {
+	env := a.getenv("KEYWARD_SCRYPT_WORK_FACTOR")
+	if env == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(env)
+	if err != nil || n < keyring.MinWorkFactor || n > keyring.MaxWorkFactor {
+		return 0, withHint(usagef("KEYWARD_SCRYPT_WORK_FACTOR=%q: want a whole number from %d to %d", env, keyring.MinWorkFactor, keyring.MaxWorkFactor),
+			"unset, it is 18 (about a second and 256 MiB per unlock); each step down halves what guessing the passphrase costs")
+	}
+	return n, nil
 }
 
 // keyringTimeout is the OS keyring's deadline (one per command, see

@@ -179,7 +179,7 @@ func TestHostileInputs(t *testing.T) {
 	}
 	base := func(home string) []string {
 		return []string{"HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config"), "KEYWARD_BACKEND=file",
-			"KEYWARD_PASSPHRASE=hostile-test-pass", "PATH=" + os.Getenv("PATH"), "NO_COLOR=1"}
+			"KEYWARD_PASSPHRASE=hostile-test-pass", "KEYWARD_SCRYPT_WORK_FACTOR=10", "PATH=" + os.Getenv("PATH"), "NO_COLOR=1"}
 	}
 	run := func(t *testing.T, home string, extra []string, args ...string) (string, string, int) {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

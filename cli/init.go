@@ -75,11 +75,15 @@ in config.toml, default 15m; 'keyward lock' forgets it).
 // setUpFile sets up the file backend of the index with a new passphrase
 // and says so on w: init, and migrate --to file on its way.
 func (a *app) setUpFile(w io.Writer) error {
+	wf, err := a.workFactor()
+	if err != nil {
+		return err
+	}
 	pass, err := a.newPassphrase()
 	if err != nil {
 		return err
 	}
-	if err := keyring.InitFile(a.indexPath, pass); err != nil {
+	if err := keyring.InitFile(a.indexPath, pass, wf); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "set up the file backend in %s\n", keyring.ValuesDir(a.indexPath))

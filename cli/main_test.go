@@ -67,7 +67,7 @@ func TestScript(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Files: scripts(t, ""),
 		Setup: func(env *testscript.Env) error {
-			noUnlockCache(env)
+			fileStoreEnv(env)
 			service := fmt.Sprintf("keyward-test-%d-%s", os.Getpid(), filepath.Base(env.WorkDir))
 			index := filepath.Join(env.WorkDir, "index.toml")
 			env.Setenv("KEYWARD_SERVICE", service)
@@ -104,7 +104,7 @@ func TestFileScript(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("KEYWARD_INDEX", filepath.Join(env.WorkDir, "index.toml"))
 			if err := keyringtest.JoinKeySession(); err != nil {
-				noUnlockCache(env)
+				fileStoreEnv(env)
 			}
 			return nil
 		},
@@ -119,10 +119,14 @@ func TestFileScript(t *testing.T) {
 	})
 }
 
-// noUnlockCache keeps the file backend's unlock out of the kernel session
-// keyring, which would be the session of the developer running the tests.
-func noUnlockCache(env *testscript.Env) {
+// fileStoreEnv keeps the file backend's unlock out of the kernel session
+// keyring, which would be the session of the developer running the tests,
+// and makes the file stores the scripts set up quick to unlock.
+func fileStoreEnv(env *testscript.Env) {
 	env.Setenv("KEYWARD_UNLOCK_CACHE", "off")
+	// A file store made here unlocks in milliseconds, not a second (which
+	// is many under -race): what the scripts test is not scrypt's cost.
+	env.Setenv("KEYWARD_SCRYPT_WORK_FACTOR", "10")
 }
 
 // passSessionEnv hands the D-Bus session (where the Secret Service answers)

@@ -23,6 +23,7 @@ Environment:
   KEYWARD_BACKEND  auto, keyring or file (default: backend in config.toml, else auto)
   KEYWARD_PASSPHRASE_FD  a file descriptor to read the file backend's passphrase from
   KEYWARD_UNLOCK_CACHE   how long a session keeps the file backend unlocked (default: unlock_cache in config.toml, else 15m; off)
+  KEYWARD_SCRYPT_WORK_FACTOR  scrypt's work factor for a new file store's passphrase (10-22, default 18; lower is weaker)
   KEYWARD_TASKS    folder of Julep task files (default: the current folder)`,
 		Example: `  keyward --demo                          # the terminal UI on an in-memory demo store
   keyward --demo secrets list --filter is:due

@@ -55,8 +55,16 @@ var (
 const fileStoreVersion = "keyward file store 1"
 
 // scryptWorkFactor is the log2 of scrypt's cost for the passphrase: age's
-// own default (about a second). Tests lower it.
+// own default (about a second, 256 MiB). Tests lower it.
 var scryptWorkFactor = 18
+
+// MinWorkFactor and MaxWorkFactor bound the scrypt work factor a new file
+// store may be given (InitFile). Unlocking accepts what age accepts (up
+// to 22), so every store keyward makes can be opened again.
+const (
+	MinWorkFactor = 10
+	MaxWorkFactor = 22
+)
 
 // ValuesDir returns the folder of the file backend's values for an index
 // file: beside it, named after it.
@@ -72,11 +80,18 @@ func FileInitialized(indexPath string) bool {
 }
 
 // InitFile sets up the file backend for indexPath: a new identity, wrapped
-// with passphrase. It refuses to replace one that exists: that would make
-// every stored value unreadable.
-func InitFile(indexPath, passphrase string) error {
+// with passphrase at scrypt's workFactor (0 for the default, 18; otherwise
+// MinWorkFactor to MaxWorkFactor). It refuses to replace one that exists:
+// that would make every stored value unreadable.
+func InitFile(indexPath, passphrase string, workFactor int) error {
 	if passphrase == "" {
 		return ErrNoPassphrase
+	}
+	if workFactor == 0 {
+		workFactor = scryptWorkFactor
+	}
+	if workFactor < MinWorkFactor || workFactor > MaxWorkFactor {
+		return fmt.Errorf("scrypt work factor %d: must be %d to %d", workFactor, MinWorkFactor, MaxWorkFactor)
 	}
 	dir := ValuesDir(indexPath)
 	if FileInitialized(indexPath) {
@@ -96,7 +111,7 @@ func InitFile(indexPath, passphrase string) error {
 	if err != nil {
 		return err
 	}
-	sr.SetWorkFactor(scryptWorkFactor)
+	sr.SetWorkFactor(workFactor)
 	var wrapped bytes.Buffer
 	w, err := age.Encrypt(&wrapped, sr)
 	if err != nil {

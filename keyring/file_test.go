@@ -25,7 +25,7 @@ func init() {
 func newFileStore(t testing.TB, c *clock, pass string) (*FileStore, *int) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "keyward", "index.toml")
-	if err := InitFile(path, testPassphrase); err != nil {
+	if err := InitFile(path, testPassphrase, 0); err != nil {
 		t.Fatal(err)
 	}
 	asked := new(int)
@@ -209,10 +209,10 @@ func TestFileStoreNotInitialized(t *testing.T) {
 	if !strings.Contains(Advice(ErrNotInitialized), "keyward init --backend file") {
 		t.Errorf("advice %q does not say how to set it up", Advice(ErrNotInitialized))
 	}
-	if err := InitFile(path, testPassphrase); err != nil {
+	if err := InitFile(path, testPassphrase, 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := InitFile(path, "another"); err == nil {
+	if err := InitFile(path, "another", 0); err == nil {
 		t.Error("a second InitFile replaced the identity")
 	}
 }

@@ -104,7 +104,7 @@ func newKillWorld(t *testing.T, backend string, big bool, rng *rand.Rand) *killW
 		}
 		w.st = &s.store
 	case "file":
-		if err := InitFile(index, testPassphrase); err != nil {
+		if err := InitFile(index, testPassphrase, 0); err != nil {
 			t.Fatal(err)
 		}
 		w.env = append(w.env, "KEYWARD_PASSPHRASE="+testPassphrase)
