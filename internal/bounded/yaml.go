@@ -58,6 +58,11 @@ type yamlScan struct {
 	stop       int
 	levels     []yamlLevel
 	flow       int  // open flow brackets
+	// pairs[d] is an implicit "key: value" pair open in the flow
+	// collection d deep ("[a: [b]]": the value nests inside it); open
+	// counts them.
+	pairs []bool
+	open  int
 	quote      byte // the quote of a quoted scalar that goes on past a line
 	lastSig    byte // the last significant byte in flow context
 	blockUntil int  // in a block scalar: its lines are indented more than this
@@ -95,7 +100,7 @@ func yamlDepth(data []byte, stop int) (int, int) {
 func (s *yamlScan) note() { s.noteExtra(0) }
 
 func (s *yamlScan) noteExtra(extra int) {
-	if d := len(s.levels) + s.flow + extra; d > s.maxDepth {
+	if d := len(s.levels) + s.flow + s.open + extra; d > s.maxDepth {
 		s.maxDepth, s.at = d, s.line
 	}
 }
@@ -207,8 +212,14 @@ func (s *yamlScan) scanLine(line []byte) {
 // block scalar's lines must be indented past; first is whether it is the
 // first node of the line.
 func (s *yamlScan) node(line []byte, i, parent int, first bool) {
+	props := -1 // the column of the properties (tag, anchor) before a node
 	for i < len(line) {
 		col := i
+		if props >= 0 {
+			// A node with properties on its line starts where they do:
+			// goccy/go-yaml takes "! k:\n -" at column 1 for k's value.
+			col, props = props, -1
+		}
 		switch c := line[i]; {
 		case (c == '-' || c == '?') && sepAt(line, i+1):
 			s.push(col, c == '-', first)
@@ -230,6 +241,9 @@ func (s *yamlScan) node(line []byte, i, parent int, first bool) {
 			}
 			continue
 		case c == '&' || c == '!':
+			if props < 0 {
+				props = col
+			}
 			for i < len(line) && !sepAt(line, i) {
 				i++
 			}
@@ -331,6 +345,14 @@ func skipQuoted(line []byte, i int, q byte) (int, bool) {
 
 // scanFlow reads flow context from line[i] to the end of the line or of
 // the outermost flow collection.
+// closePair ends the implicit pair open in the innermost flow collection.
+func (s *yamlScan) closePair() {
+	if s.flow < len(s.pairs) && s.pairs[s.flow] {
+		s.pairs[s.flow] = false
+		s.open--
+	}
+}
+
 func (s *yamlScan) scanFlow(line []byte, i int) {
 	if s.flow == 0 {
 		s.lastSig = '['
@@ -345,10 +367,13 @@ func (s *yamlScan) scanFlow(line []byte, i int) {
 				return
 			}
 		case c == ']' || c == '}':
+			s.closePair()
 			s.flow = max(s.flow-1, 0)
 			if s.flow == 0 {
 				return
 			}
+		case c == ',':
+			s.closePair()
 		case (c == '"' || c == '\'') && (s.lastSig == '[' || s.lastSig == '{' || s.lastSig == ',' || s.lastSig == ':'):
 			end, ok := skipQuoted(line, i+1, c)
 			if !ok {
@@ -359,9 +384,17 @@ func (s *yamlScan) scanFlow(line []byte, i int) {
 		case c == '#' && (i == 0 || line[i-1] == ' ' || line[i-1] == '\t'):
 			return
 		case c == ':':
-			// "[a: b]" holds a mapping of one pair: one level more
-			// (counted in "{a: b}" too, where it is not).
-			s.noteExtra(1)
+			// "[a: b]" holds a mapping of one pair: one level more, for
+			// its value too, until the "," or bracket that ends it
+			// (counted in "{a: b}" as well, where it is not).
+			for len(s.pairs) <= s.flow {
+				s.pairs = append(s.pairs, false)
+			}
+			if !s.pairs[s.flow] {
+				s.pairs[s.flow] = true
+				s.open++
+			}
+			s.note()
 		case c == ' ' || c == '\t':
 			continue
 		}
