@@ -55,14 +55,14 @@ type yamlLevel struct {
 }
 
 type yamlScan struct {
-	stop       int
-	levels     []yamlLevel
-	flow       int  // open flow brackets
+	stop   int
+	levels []yamlLevel
+	flow   int // open flow brackets
 	// pairs[d] is an implicit "key: value" pair open in the flow
 	// collection d deep ("[a: [b]]": the value nests inside it); open
 	// counts them.
-	pairs []bool
-	open  int
+	pairs      []bool
+	open       int
 	quote      byte // the quote of a quoted scalar that goes on past a line
 	lastSig    byte // the last significant byte in flow context
 	blockUntil int  // in a block scalar: its lines are indented more than this
