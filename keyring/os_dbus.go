@@ -22,19 +22,25 @@ import (
 // godbus would autolaunch one.
 var busCheck = sessionbus.Check
 
+// dbusErrorName is the D-Bus error name err carries (godbus returns the
+// error by value or by pointer), or "".
+func dbusErrorName(err error) string {
+	var de dbus.Error
+	var dep *dbus.Error
+	switch {
+	case errors.As(err, &de):
+		return de.Name
+	case errors.As(err, &dep):
+		return dep.Name
+	}
+	return ""
+}
+
 // locked reports whether err means the collection is locked and was not
 // unlocked: the Secret Service said so, or go-keyring's unlock came back
 // without it (a prompt dismissed, or none could be shown).
 func locked(err error) bool {
-	var de dbus.Error
-	var dep *dbus.Error
-	name := ""
-	switch {
-	case errors.As(err, &de):
-		name = de.Name
-	case errors.As(err, &dep):
-		name = dep.Name
-	}
+	name := dbusErrorName(err)
 	return name == "org.freedesktop.Secret.Error.IsLocked" ||
 		strings.HasPrefix(err.Error(), "failed to unlock correct collection")
 }
@@ -46,15 +52,7 @@ func unavailable(err error) bool {
 	if errors.Is(err, gokeyring.ErrUnsupportedPlatform) || errors.Is(err, dbus.ErrClosed) {
 		return true
 	}
-	var de dbus.Error
-	var dep *dbus.Error
-	name := ""
-	switch {
-	case errors.As(err, &de):
-		name = de.Name
-	case errors.As(err, &dep):
-		name = dep.Name
-	}
+	name := dbusErrorName(err)
 	if name != "" {
 		switch name {
 		case "org.freedesktop.DBus.Error.ServiceUnknown",
@@ -81,15 +79,7 @@ func unavailable(err error) bool {
 // leaves open whether the call reached it: no reply, or the connection lost
 // mid-call. Any other error of no Secret Service means it never did.
 func mayHaveLanded(err error) bool {
-	var de dbus.Error
-	var dep *dbus.Error
-	name := ""
-	switch {
-	case errors.As(err, &de):
-		name = de.Name
-	case errors.As(err, &dep):
-		name = dep.Name
-	}
+	name := dbusErrorName(err)
 	return errors.Is(err, dbus.ErrClosed) ||
 		name == "org.freedesktop.DBus.Error.NoReply" || name == "org.freedesktop.DBus.Error.Disconnected"
 }
