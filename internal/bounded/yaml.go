@@ -11,9 +11,9 @@ import (
 // brackets inside them. It reads the bytes once, in constant memory (the
 // block levels kept are at most limit+1), skipping quoted scalars, block
 // scalars (| and >) and comments; it does not check that data is YAML. It
-// counts at least as deep as the YAML parser nests its tree (FuzzYAML
-// checks this against github.com/goccy/go-yaml), so a file it passes
-// cannot make the parser nest deeper than limit.
+// follows how github.com/goccy/go-yaml nests its tree, quirks included, as
+// far as they are known; FuzzYAML checks that the parser never nests more
+// than 2×limit+2 deep in a file it passes.
 //
 // A control character (other than tab, line feed and carriage return) is
 // refused with a *ControlError: YAML does not allow them, and goccy/go-yaml
@@ -57,7 +57,8 @@ type yamlLevel struct {
 type yamlScan struct {
 	stop   int
 	levels []yamlLevel
-	flow   int // open flow brackets
+	flow   int    // open flow brackets
+	opens  []byte // their opening brackets, innermost last
 	// pairs[d] is an implicit "key: value" pair open in the flow
 	// collection d deep ("[a: [b]]": the value nests inside it); open
 	// counts them.
@@ -362,13 +363,17 @@ func (s *yamlScan) scanFlow(line []byte, i int) {
 		switch {
 		case c == '[' || c == '{':
 			s.flow++
+			s.opens = append(s.opens, c)
 			s.note()
 			if s.maxDepth > s.stop {
 				return
 			}
-		case c == ']' || c == '}':
+		case (c == ']' || c == '}') && s.flow > 0 && s.opens[s.flow-1] == c-2:
+			// Only the closer of the innermost bracket closes it:
+			// goccy/go-yaml reads "[[}, []]]" three deep.
 			s.closePair()
-			s.flow = max(s.flow-1, 0)
+			s.flow--
+			s.opens = s.opens[:s.flow]
 			if s.flow == 0 {
 				return
 			}
