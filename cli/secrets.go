@@ -140,20 +140,15 @@ metadata is always an object.`,
 			if err != nil {
 				return err
 			}
-			list, err := a.st.List(cmd.Context())
+			var keep func(*model.Secret) bool
+			if !q.Empty() {
+				keep = func(s *model.Secret) bool { return q.Match(s, env) }
+			}
+			list, err := a.st.ListMatching(cmd.Context(), keep)
 			if err != nil {
 				return err
 			}
 			now := env.Now
-			if !q.Empty() {
-				kept := list[:0]
-				for i := range list {
-					if q.Match(&list[i], env) {
-						kept = append(kept, list[i])
-					}
-				}
-				list = kept
-			}
 			model.Sort(list, key, now)
 			if asJSON {
 				out := make([]secretJSON, len(list))

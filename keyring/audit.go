@@ -112,7 +112,7 @@ func (s *store) Orphans(ctx context.Context) ([]Orphan, error) {
 	if !ok {
 		return nil, errors.ErrUnsupported
 	}
-	list, err := s.idx.Load(ctx)
+	list, err := s.idx.Load(ctx, nil)
 	if err != nil {
 		return nil, err
 	}

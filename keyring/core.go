@@ -41,7 +41,10 @@ type sealer interface {
 // error is returned. after, when not nil, runs once the save is done, still
 // under the lock: a change clears the intents it noted in the journal there.
 type index interface {
-	Load(ctx context.Context) ([]model.Secret, error)
+	// Load returns the records keep accepts (every one when keep is nil),
+	// in index order. keep must not retain the record it is given: its
+	// metadata map may be reused for the next one.
+	Load(ctx context.Context, keep func(*model.Secret) bool) ([]model.Secret, error)
 	Update(ctx context.Context, fn func(list []model.Secret) ([]model.Secret, error), after func()) error
 }
 
@@ -170,7 +173,11 @@ func runAll(fns []func()) {
 func (s *store) stamp() time.Time { return s.now().UTC().Truncate(time.Second) }
 
 func (s *store) List(ctx context.Context) ([]model.Secret, error) {
-	return s.idx.Load(ctx)
+	return s.idx.Load(ctx, nil)
+}
+
+func (s *store) ListMatching(ctx context.Context, keep func(*model.Secret) bool) ([]model.Secret, error) {
+	return s.idx.Load(ctx, keep)
 }
 
 func find(list []model.Secret, name string) int {
@@ -199,7 +206,7 @@ func (s *store) Get(ctx context.Context, name string) (model.Secret, error) {
 		}
 		return sec, err
 	}
-	list, err := s.idx.Load(ctx)
+	list, err := s.idx.Load(ctx, nil)
 	if err != nil {
 		return model.Secret{}, err
 	}

@@ -61,11 +61,11 @@ type faultIndex struct {
 	f *faults
 }
 
-func (x *faultIndex) Load(ctx context.Context) ([]model.Secret, error) {
+func (x *faultIndex) Load(ctx context.Context, keep func(*model.Secret) bool) ([]model.Secret, error) {
 	if err := x.f.hit("load index"); err != nil {
 		return nil, err
 	}
-	return x.b.Load(ctx)
+	return x.b.Load(ctx, keep)
 }
 
 func (x *faultIndex) Update(ctx context.Context, fn func([]model.Secret) ([]model.Secret, error), after func()) error {

@@ -3,6 +3,7 @@ package keyring
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -75,7 +76,8 @@ type fileIndex struct {
 	// the same, so it can never answer for a changed or foreign index.
 	mu    sync.Mutex
 	last  *parsedFile
-	reads int // the files Find read (tests)
+	cache *indexCache // the cache file Find read last
+	reads int         // the files Find read (tests)
 }
 
 // parsedFile is an index file's bytes and the records read from them.
@@ -86,24 +88,19 @@ type parsedFile struct {
 	// one is set when list holds only the record findOne read, not the
 	// whole file: another name still needs a full parse.
 	one bool
+	// cache, when set, is the index cache made from data (its hash is
+	// data's), which answers instead of list.
+	cache *indexCache
 }
 
-func (f *fileIndex) Load(ctx context.Context) ([]model.Secret, error) {
+func (f *fileIndex) Load(ctx context.Context, keep func(*model.Secret) bool) ([]model.Secret, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return f.read()
+	return f.cachedRead(keep)
 }
 
-func (f *fileIndex) read() ([]model.Secret, error) {
-	data, err := f.readFile()
-	if err != nil || data == nil {
-		// No index yet is an empty store. A non-nil slice, so callers that
-		// print JSON print [] rather than null.
-		return []model.Secret{}, err
-	}
-	return parseIndex(f.path, data)
-}
+func (f *fileIndex) read() ([]model.Secret, error) { return f.cachedRead(nil) }
 
 // MaxIndexSize bounds the index file keyward reads: about 230,000
 // secrets as keyward writes them (100,000 take about 28 MB). A larger file
@@ -148,6 +145,20 @@ func (f *fileIndex) Find(ctx context.Context, name string) (model.Secret, bool, 
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	stamp := stampFile(f.path, time.Now())
+	// The cache answers without a read of the index when its stamp is the
+	// index's (see index_cache.go); it is read once per command.
+	if f.cache == nil || !sameFile(f.cache.stamp, stamp) {
+		f.cache = nil
+		if c, ok := readIndexCache(f.path); ok {
+			f.cache = &c
+		}
+	}
+	if c := f.cache; c != nil && c.trusted && stamp.ok && sameFile(c.stamp, stamp) {
+		if sec, found, ok := c.find(name); ok {
+			return sec, found, nil
+		}
+		f.cache = nil
+	}
 	var data []byte
 	if f.last != nil && stamp.ok && stamp == f.last.stamp {
 		data = f.last.data
@@ -162,7 +173,22 @@ func (f *fileIndex) Find(ctx context.Context, name string) (model.Secret, bool, 
 	if f.last != nil && f.last.one && f.last.list[0].Name != name {
 		f.last = nil
 	}
+	if f.last != nil && f.last.cache != nil && bytes.Equal(f.last.data, data) {
+		f.last.stamp = stamp
+		if sec, found, ok := f.last.cache.find(name); ok {
+			return sec, found, nil
+		}
+		f.last = nil
+	}
 	if f.last == nil || !bytes.Equal(f.last.data, data) {
+		// A cache made from these very bytes (the hash says so) answers
+		// too, for a file changed too recently for its stamp to tell.
+		if c := f.cache; c != nil && c.sum == sha256.Sum256(data) {
+			if sec, found, ok := c.find(name); ok {
+				f.last = &parsedFile{data: data, stamp: stamp, cache: c}
+				return sec, found, nil
+			}
+		}
 		if sec, ok := findOne(f.path, data, name); ok {
 			f.last = &parsedFile{data: data, stamp: stamp, list: []model.Secret{sec}, one: true}
 			return sec.Clone(), true, nil
@@ -172,6 +198,7 @@ func (f *fileIndex) Find(ctx context.Context, name string) (model.Secret, bool, 
 			f.last = nil
 			return model.Secret{}, false, err
 		}
+		f.saveCache(list, stamp, sha256.Sum256(data))
 		f.last = &parsedFile{data: data, list: list}
 	}
 	f.last.stamp = stamp
@@ -285,6 +312,9 @@ func (f *fileIndex) Update(ctx context.Context, fn func([]model.Secret) ([]model
 	if err := atomicfile.WriteFile(f.path, data, 0o600); err != nil {
 		return fmt.Errorf("write the index: %w", err)
 	}
+	// The next read finds the records in the cache (index_cache.go) and
+	// checks it against these bytes until the file has settled.
+	f.saveCache(next, stampFile(f.path, time.Now()), sha256.Sum256(data))
 	if after != nil {
 		after()
 	}
@@ -293,6 +323,7 @@ func (f *fileIndex) Update(ctx context.Context, fn func([]model.Secret) ([]model
 	// writers that do not lock. Failing to remove them is not this
 	// write's failure.
 	_, _ = atomicfile.CleanStale(f.path, staleTempAge)
+	_, _ = atomicfile.CleanStale(cachePath(f.path), staleTempAge)
 	return nil
 }
 

@@ -440,7 +440,7 @@ func appendSecret(name string) func([]model.Secret) ([]model.Secret, error) {
 
 func TestFileIndexMissingIsEmpty(t *testing.T) {
 	f := newFileIndex(t)
-	list, err := f.Load(context.Background())
+	list, err := f.Load(context.Background(), nil)
 	if err != nil || list == nil || len(list) != 0 {
 		t.Fatalf("Load of a missing index = %#v, %v; want an empty list, no error", list, err)
 	}
@@ -463,7 +463,7 @@ func TestFileIndexWritePermissions(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if want := []string{"index.toml", "index.toml.lock"}; !slices.Equal(names, want) {
+	if want := []string{"index.toml", "index.toml.cache", "index.toml.lock"}; !slices.Equal(names, want) {
 		t.Errorf("directory holds %v, want %v (no temporary files left behind)", names, want)
 	}
 	// A second write replaces the file and keeps its mode, even when
@@ -475,7 +475,7 @@ func TestFileIndexWritePermissions(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkMode(t, f.path, 0o600)
-	list, err := f.Load(context.Background())
+	list, err := f.Load(context.Background(), nil)
 	if err != nil || len(list) != 2 || list[0].Name != "A" || list[1].Name != "B" {
 		t.Errorf("after two writes Load = %v, %v; want A, B", list, err)
 	}
@@ -510,7 +510,7 @@ func TestFileIndexRemovesStaleTemps(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if want := []string{".index.toml.tmp-99", "index.toml", "index.toml.lock"}; !slices.Equal(names, want) {
+	if want := []string{".index.toml.tmp-99", "index.toml", "index.toml.cache", "index.toml.lock"}; !slices.Equal(names, want) {
 		t.Errorf("after an Update the directory holds %q, want %q", names, want)
 	}
 }
@@ -543,7 +543,7 @@ func TestFileIndexKeepsSymlink(t *testing.T) {
 	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
 		t.Errorf("the symlink was replaced (%v)", err)
 	}
-	if list, err := (&fileIndex{path: real}).Load(context.Background()); err != nil || len(list) != 1 {
+	if list, err := (&fileIndex{path: real}).Load(context.Background(), nil); err != nil || len(list) != 1 {
 		t.Errorf("the file behind the symlink holds %v, %v; want A", list, err)
 	}
 }
@@ -650,7 +650,7 @@ func TestFileIndexConcurrentGoroutines(t *testing.T) {
 
 func checkAllPresent(t *testing.T, path string, workers, each int, prefix string) {
 	t.Helper()
-	list, err := (&fileIndex{path: path}).Load(context.Background())
+	list, err := (&fileIndex{path: path}).Load(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -813,6 +813,8 @@ func FuzzParseIndex(f *testing.F) {
 		if err != nil || !reflect.DeepEqual(again, list) {
 			t.Fatalf("round trip changed\n%#v\nto\n%#v (%v)", list, again, err)
 		}
+		// The cache gives back exactly what the parse read.
+		checkCacheRoundTrip(t, list)
 	})
 }
 

@@ -123,7 +123,7 @@ func TestIndexHostileFiles(t *testing.T) {
 		{deep, deep + ":2:1: nested too deep (limit 64); the index holds [[secret]] tables, each at most 3 deep"},
 		{big, big + ": too large (67108865 bytes, limit 64 MiB)"},
 	} {
-		_, err := (&fileIndex{path: tt.path}).Load(context.Background())
+		_, err := (&fileIndex{path: tt.path}).Load(context.Background(), nil)
 		var ie *IndexError
 		if !errors.As(err, &ie) || err.Error() != tt.want {
 			t.Errorf("Load(%s) = %v, want IndexError %q", tt.path, err, tt.want)

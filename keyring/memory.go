@@ -128,12 +128,14 @@ func (b *memBackend) Delete(ctx context.Context, user string) error {
 
 func (b *memBackend) Ping(ctx context.Context) error { return b.callHook("ping", "") }
 
-func (b *memBackend) Load(ctx context.Context) ([]model.Secret, error) {
+func (b *memBackend) Load(ctx context.Context, keep func(*model.Secret) bool) ([]model.Secret, error) {
 	b.idxMu.Lock()
 	defer b.idxMu.Unlock()
-	out := make([]model.Secret, len(b.list))
+	out := make([]model.Secret, 0, len(b.list))
 	for i := range b.list {
-		out[i] = b.list[i].Clone()
+		if s := b.list[i].Clone(); keep == nil || keep(&s) {
+			out = append(out, s)
+		}
 	}
 	return out, nil
 }

@@ -23,6 +23,11 @@ type Store interface {
 	// List returns every secret's record, in index order. It never touches
 	// the keyring.
 	List(ctx context.Context) ([]model.Secret, error)
+	// ListMatching is List of the records keep accepts, which may cost
+	// far less than List on a large index (no record keep refuses is
+	// built in full). keep must not retain the record it is given: its
+	// metadata map may be reused for the next one.
+	ListMatching(ctx context.Context, keep func(*model.Secret) bool) ([]model.Secret, error)
 	// Get returns one record, or an error wrapping ErrNotFound.
 	Get(ctx context.Context, name string) (model.Secret, error)
 	// Value reads the current value from the keyring.

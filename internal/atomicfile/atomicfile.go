@@ -221,3 +221,33 @@ func syncDir(dir string) error {
 	defer d.Close()
 	return d.Sync()
 }
+
+// Replace puts data at path for a file that may be lost but must never be
+// seen half written, such as a cache: a new private file (mode 0600 less
+// nothing: the umask cannot widen it) renamed over path, without the syncs
+// of WriteFile. Unlike WriteFile it never follows a symlink at path: the
+// rename replaces the link itself, so a link planted there cannot redirect
+// the write. On error the temporary file is removed.
+func Replace(path string, data []byte) (err error) {
+	tmp, err := createTemp(filepath.Dir(path), filepath.Base(path), 0o600)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return err
+	}
+	// The umask can only narrow 0600; Chmod makes sure of the exact mode.
+	if err = tmp.Chmod(0o600); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -336,3 +336,44 @@ func TestStaleLists(t *testing.T) {
 		t.Errorf("Stale in a missing folder = %q, %v", got, err)
 	}
 }
+
+func TestReplace(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "cache")
+	if err := Replace(path, []byte("one")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := Replace(path, []byte("two")); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != "two" {
+		t.Fatalf("read %q, %v", b, err)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v, want 0600 whatever the old file's", fi.Mode().Perm())
+	}
+	// A symlink at path is replaced, never followed.
+	victim := filepath.Join(t.TempDir(), "victim")
+	write(t, victim, "keep", 0o600)
+	link := filepath.Join(dir, "link")
+	symlink(t, victim, link)
+	if err := Replace(link, []byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "keep" {
+		t.Fatalf("the symlink's target became %q", b)
+	}
+	if fi, err := os.Lstat(link); err != nil || !fi.Mode().IsRegular() {
+		t.Fatalf("link not replaced by a file: %v %v", fi.Mode(), err)
+	}
+	if names := dirNames(t, dir); !slices.Equal(names, []string{"cache", "link"}) {
+		t.Fatalf("directory holds %v", names)
+	}
+	// A failed write leaves nothing behind.
+	if err := Replace(filepath.Join(dir, "missing", "x"), []byte("x")); err == nil {
+		t.Fatal("Replace into a missing directory succeeded")
+	}
+}

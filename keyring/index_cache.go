@@ -1,0 +1,500 @@
+package keyring
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+	"time"
+	"unsafe"
+
+	"github.com/keyward/keyward/internal/atomicfile"
+	"github.com/keyward/keyward/internal/bounded"
+	"github.com/keyward/keyward/model"
+)
+
+// The index cache (issue 14) is a binary copy of the records parseIndex
+// read from the index, kept beside it as INDEX.cache, so that a command
+// that reads the index decodes a compact file instead of parsing and
+// checking TOML: a 100,000-secret list reads in a fraction of the parse's
+// time, and get finds its one record by a binary search. The TOML file
+// stays the only source of truth: the cache is a function of the index's
+// bytes, rebuilt from them whenever it cannot prove it was made from the
+// bytes the index holds now, and losing it (or deleting it) costs only the
+// next read's parse.
+//
+// It answers for the index only when:
+//   - its header, checksum and layout are whole (a truncated, torn or
+//     garbled cache is a miss), and
+//   - either the SHA-256 of the index's bytes is the one it was made from,
+//   - or, without reading the index, the index's stamp (stampFile: device,
+//     inode, size, modification and change times) is the one it was made
+//     from, and the index had been left alone for stampSettle when the
+//     cache was made. A change within the file system's timestamp tick
+//     after that is not possible without changing the stamp: it would be
+//     a second after the last one. A cache made from an index changed less
+//     than stampSettle before (every write's own cache, say) is checked by
+//     its hash until a later read finds the index settled and stamps it.
+//
+// So a hand edit within the same second, a copy of another index (of the
+// same size, or with its times kept) and a cache from another index are
+// each seen as a change (index_cache_test.go).
+//
+// The cache is written without fsync (a lost or torn cache is a miss), as
+// a private file renamed into place, never through a symlink. It holds what
+// the index holds: names and metadata, never a value.
+
+// indexCacheMagic opens every cache file; the number is the layout's
+// version. Change it whenever the layout, model.Secret or the rules
+// parseIndex holds records to change, so that no cache made by another
+// keyward is read (TestIndexCacheFields notices new fields).
+const indexCacheMagic = "keyward index cache 1\n"
+
+// cacheHeaderSize is the magic, a flags byte, the stamp (five 8-byte
+// numbers), the SHA-256 of the index, the payload's CRC-32C and its length.
+const cacheHeaderSize = len(indexCacheMagic) + 1 + 5*8 + sha256.Size + 4 + 8
+
+const cacheTrusted = 1 // flags: the stamp alone proves the cache current
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// cachePath is where the cache of the index at path lives.
+func cachePath(path string) string { return path + ".cache" }
+
+// indexCache is a cache file read whole and checked.
+type indexCache struct {
+	trusted bool
+	stamp   fileStamp
+	sum     [sha256.Size]byte
+	payload []byte
+}
+
+// sameFile reports whether two stamps are of the same file unchanged.
+func sameFile(a, b fileStamp) bool {
+	return a.dev == b.dev && a.ino == b.ino && a.size == b.size && a.mtime == b.mtime && a.ctime == b.ctime
+}
+
+// readIndexCache reads and checks the cache of the index at path; false
+// when there is none, or it is not whole.
+func readIndexCache(path string) (indexCache, bool) {
+	p := cachePath(path)
+	// bounded.ReadFile refuses what is not a regular file; a symlink is
+	// refused here, so that nothing but keyward's own file is read.
+	if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() {
+		return indexCache{}, false
+	}
+	data, err := bounded.ReadFile(p, 2*MaxIndexSize)
+	if err != nil {
+		return indexCache{}, false
+	}
+	return parseIndexCache(data)
+}
+
+func parseIndexCache(data []byte) (indexCache, bool) {
+	if len(data) < cacheHeaderSize || string(data[:len(indexCacheMagic)]) != indexCacheMagic {
+		return indexCache{}, false
+	}
+	h := data[len(indexCacheMagic):]
+	var c indexCache
+	c.trusted = h[0]&cacheTrusted != 0
+	h = h[1:]
+	le := binary.LittleEndian
+	c.stamp = fileStamp{
+		dev: le.Uint64(h), ino: le.Uint64(h[8:]), size: int64(le.Uint64(h[16:])),
+		mtime: int64(le.Uint64(h[24:])), ctime: int64(le.Uint64(h[32:])),
+	}
+	h = h[40:]
+	copy(c.sum[:], h)
+	h = h[sha256.Size:]
+	crc, n := le.Uint32(h), le.Uint64(h[4:])
+	c.payload = data[cacheHeaderSize:]
+	if uint64(len(c.payload)) != n || crc32.Checksum(c.payload, castagnoli) != crc {
+		return indexCache{}, false
+	}
+	return c, true
+}
+
+// encodeIndexCache lays out a cache of list, read from an index whose
+// bytes hash to sum and which stamp describes.
+//
+// The payload is the number of records, the records in the index's order,
+// then the payload offset of each record (4 bytes) in the order of their
+// names, for Find's binary search. A record is its fields in the order of
+// model.Secret: strings as a length and bytes, numbers as varints, times
+// as a flag byte (0 for the zero time) then seconds and nanoseconds.
+func encodeIndexCache(list []model.Secret, stamp fileStamp, sum [sha256.Size]byte, trusted bool) []byte {
+	b := make([]byte, cacheHeaderSize, cacheHeaderSize+len(list)*160)
+	b = binary.AppendUvarint(b, uint64(len(list)))
+	offsets := make([]uint32, len(list))
+	for i := range list {
+		offsets[i] = uint32(len(b) - cacheHeaderSize)
+		b = appendCacheRecord(b, &list[i])
+	}
+	order := make([]int, len(list))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(x, y int) int { return strings.Compare(list[x].Name, list[y].Name) })
+	for _, i := range order {
+		b = binary.LittleEndian.AppendUint32(b, offsets[i])
+	}
+
+	h := b[:0]
+	h = append(h, indexCacheMagic...)
+	if trusted {
+		h = append(h, cacheTrusted)
+	} else {
+		h = append(h, 0)
+	}
+	le := binary.LittleEndian
+	h = le.AppendUint64(h, stamp.dev)
+	h = le.AppendUint64(h, stamp.ino)
+	h = le.AppendUint64(h, uint64(stamp.size))
+	h = le.AppendUint64(h, uint64(stamp.mtime))
+	h = le.AppendUint64(h, uint64(stamp.ctime))
+	h = append(h, sum[:]...)
+	payload := b[cacheHeaderSize:]
+	h = le.AppendUint32(h, crc32.Checksum(payload, castagnoli))
+	le.AppendUint64(h, uint64(len(payload)))
+	return b
+}
+
+func appendCacheString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendCacheTime(b []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return append(b, 0)
+	}
+	b = append(b, 1)
+	b = binary.AppendVarint(b, t.Unix())
+	return binary.AppendUvarint(b, uint64(t.Nanosecond()))
+}
+
+// The flags byte of a record.
+const (
+	cacheNoValue = 1 << iota
+	cacheGenerated
+	cacheSymbols
+)
+
+func appendCacheRecord(b []byte, s *model.Secret) []byte {
+	b = appendCacheString(b, s.Name)
+	b = appendCacheString(b, s.Description)
+	b = binary.AppendUvarint(b, uint64(len(s.Metadata)))
+	for _, k := range model.SortedKeys(s.Metadata) {
+		b = appendCacheString(b, k)
+		b = appendCacheString(b, s.Metadata[k])
+	}
+	b = appendCacheTime(b, s.CreatedAt)
+	b = appendCacheTime(b, s.UpdatedAt)
+	b = appendCacheTime(b, s.RotatedAt)
+	b = binary.AppendVarint(b, int64(s.Version))
+	b = binary.AppendVarint(b, int64(s.RotateEvery))
+	var flags byte
+	if s.NoValue {
+		flags |= cacheNoValue
+	}
+	if g := s.Generated; g != nil {
+		flags |= cacheGenerated
+		if g.Symbols {
+			flags |= cacheSymbols
+		}
+	}
+	b = append(b, flags)
+	if g := s.Generated; g != nil {
+		b = binary.AppendVarint(b, int64(g.Length))
+	}
+	b = binary.AppendUvarint(b, uint64(len(s.Sync)))
+	for i := range s.Sync {
+		st := &s.Sync[i]
+		b = appendCacheString(b, st.Target)
+		b = appendCacheString(b, st.RemoteID)
+		b = binary.AppendVarint(b, int64(st.Version))
+		b = appendCacheString(b, st.Fingerprint)
+		b = appendCacheTime(b, st.RemoteUpdatedAt)
+		b = binary.AppendVarint(b, st.Generation)
+		b = appendCacheTime(b, st.PushedAt)
+	}
+	return b
+}
+
+// cacheReader decodes a payload. Strings are substrings of one string over
+// the payload's bytes, which are never written again: no copy per string.
+type cacheReader struct {
+	b   []byte
+	s   string
+	i   int
+	bad bool
+}
+
+func newCacheReader(payload []byte) *cacheReader {
+	return &cacheReader{b: payload, s: unsafe.String(unsafe.SliceData(payload), len(payload))}
+}
+
+func (r *cacheReader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b[min(r.i, len(r.b)):])
+	if n <= 0 {
+		r.bad = true
+		return 0
+	}
+	r.i += n
+	return v
+}
+
+func (r *cacheReader) varint() int64 {
+	v, n := binary.Varint(r.b[min(r.i, len(r.b)):])
+	if n <= 0 {
+		r.bad = true
+		return 0
+	}
+	r.i += n
+	return v
+}
+
+// count reads a number of items, each at least one byte long.
+func (r *cacheReader) count() int {
+	n := r.uvarint()
+	if n > uint64(len(r.b)-min(r.i, len(r.b))) {
+		r.bad = true
+		return 0
+	}
+	return int(n)
+}
+
+func (r *cacheReader) int32() int {
+	v := r.varint()
+	if v < 0 || v > 1<<31-1 {
+		r.bad = true
+		return 0
+	}
+	return int(v)
+}
+
+func (r *cacheReader) byte() byte {
+	if r.i >= len(r.b) {
+		r.bad = true
+		return 0
+	}
+	r.i++
+	return r.b[r.i-1]
+}
+
+func (r *cacheReader) str() string {
+	n := r.count()
+	if r.bad {
+		return ""
+	}
+	s := r.s[r.i : r.i+n]
+	r.i += n
+	return s
+}
+
+func (r *cacheReader) time() time.Time {
+	if r.byte() == 0 {
+		return time.Time{}
+	}
+	sec := r.varint()
+	nsec := r.uvarint()
+	if nsec >= 1e9 {
+		r.bad = true
+		return time.Time{}
+	}
+	return time.Unix(sec, int64(nsec)).UTC()
+}
+
+// record decodes one record into s. With scratch not nil, the metadata is
+// put in scratch (cleared first) rather than a new map.
+func (r *cacheReader) record(s *model.Secret, scratch map[string]string) {
+	s.Name = r.str()
+	s.Description = r.str()
+	if n := r.count(); n > 0 {
+		if scratch != nil {
+			clear(scratch)
+			s.Metadata = scratch
+		} else {
+			s.Metadata = make(map[string]string, n)
+		}
+		for range n {
+			k := r.str()
+			s.Metadata[k] = r.str()
+		}
+	}
+	s.CreatedAt = r.time()
+	s.UpdatedAt = r.time()
+	s.RotatedAt = r.time()
+	s.Version = r.int32()
+	s.RotateEvery = model.Duration(r.varint())
+	flags := r.byte()
+	s.NoValue = flags&cacheNoValue != 0
+	if flags&cacheGenerated != 0 {
+		s.Generated = &model.GenSpec{Length: r.int32(), Symbols: flags&cacheSymbols != 0}
+	}
+	if n := r.count(); n > 0 {
+		s.Sync = make([]model.SyncState, n)
+		for i := range s.Sync {
+			st := &s.Sync[i]
+			st.Target = r.str()
+			st.RemoteID = r.str()
+			st.Version = r.int32()
+			st.Fingerprint = r.str()
+			st.RemoteUpdatedAt = r.time()
+			st.Generation = r.varint()
+			st.PushedAt = r.time()
+		}
+	}
+}
+
+// list decodes the records keep accepts (all when keep is nil); false
+// when the payload is not whole. A record keep refuses costs no
+// allocation: it is decoded into one scratch record.
+func (c *indexCache) list(keep func(*model.Secret) bool) ([]model.Secret, bool) {
+	r := newCacheReader(c.payload)
+	n := r.count()
+	if r.bad {
+		return nil, false
+	}
+	if keep == nil {
+		list := make([]model.Secret, n)
+		for i := range list {
+			if r.record(&list[i], nil); r.bad {
+				return nil, false
+			}
+		}
+		return list, len(r.b)-r.i == 4*n
+	}
+	var list []model.Secret
+	scratch := map[string]string{}
+	for range n {
+		var s model.Secret
+		if r.record(&s, scratch); r.bad {
+			return nil, false
+		}
+		if keep(&s) {
+			list = append(list, s.Clone())
+		}
+	}
+	if list == nil {
+		list = []model.Secret{}
+	}
+	return list, len(r.b)-r.i == 4*n
+}
+
+// find decodes the record named name alone, by a binary search of the
+// offsets in name order; ok is false when the payload is not whole.
+func (c *indexCache) find(name string) (sec model.Secret, found, ok bool) {
+	r := newCacheReader(c.payload)
+	n := r.count()
+	if r.bad || len(r.b)-r.i < 4*n {
+		return model.Secret{}, false, false
+	}
+	first, end := r.i, len(r.b)-4*n // the records' bytes
+	offsets := r.b[end:]
+	at := func(k int) (*cacheReader, bool) {
+		rr := *r
+		rr.i = int(binary.LittleEndian.Uint32(offsets[4*k:]))
+		return &rr, rr.i >= first && rr.i < end
+	}
+	nameAt := func(k int) (string, bool) {
+		rr, good := at(k)
+		if !good {
+			return "", false
+		}
+		s := rr.str()
+		return s, !rr.bad
+	}
+	lo, hi := 0, n
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		s, good := nameAt(mid)
+		if !good {
+			return model.Secret{}, false, false
+		}
+		if s < name {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	if lo == n {
+		return model.Secret{}, false, true
+	}
+	rr, good := at(lo)
+	if !good {
+		return model.Secret{}, false, false
+	}
+	rr.record(&sec, nil)
+	if rr.bad {
+		return model.Secret{}, false, false
+	}
+	if sec.Name != name {
+		return model.Secret{}, false, true
+	}
+	return sec, true, true
+}
+
+// cachedRead returns the index's records through its cache when the cache
+// is current, and otherwise parses the index and leaves a cache for the
+// next read.
+func (f *fileIndex) cachedRead(keep func(*model.Secret) bool) (list []model.Secret, err error) {
+	before := stampFile(f.path, time.Now())
+	c, cached := readIndexCache(f.path)
+	if cached && c.trusted && before.ok && sameFile(c.stamp, before) {
+		if list, ok := c.list(keep); ok {
+			return list, nil
+		}
+		cached = false
+	}
+	data, err := f.readFile()
+	if err != nil || data == nil {
+		// No index yet is an empty store. A non-nil slice, so callers that
+		// print JSON print [] rather than null.
+		return []model.Secret{}, err
+	}
+	sum := sha256.Sum256(data)
+	if cached && c.sum == sum {
+		// Stamp it afresh when that lets the next read skip the hash.
+		if !sameFile(c.stamp, before) || (!c.trusted && before.ok) {
+			if all, ok := c.list(nil); ok {
+				f.saveCache(all, before, sum)
+			}
+		}
+		if list, ok := c.list(keep); ok {
+			return list, nil
+		}
+	}
+	list, err = parseIndex(f.path, data)
+	if err != nil {
+		return nil, err
+	}
+	f.saveCache(list, before, sum)
+	if keep != nil {
+		list = slices.DeleteFunc(list, func(s model.Secret) bool { return !keep(&s) })
+	}
+	return list, nil
+}
+
+// saveCache writes the cache of list, read from the index whose bytes hash
+// to sum, stamped before before it was read. It writes nothing when the
+// index's stamp changed meanwhile (the bytes read may be of either
+// version) or could not be taken. A cache is a speed-up: failing to write
+// one is not an error.
+func (f *fileIndex) saveCache(list []model.Secret, before fileStamp, sum [sha256.Size]byte) {
+	after := stampFile(f.path, time.Now())
+	if before.ino == 0 || !sameFile(before, after) {
+		return
+	}
+	p := cachePath(f.path)
+	if fi, err := os.Lstat(p); err == nil && !fi.Mode().IsRegular() {
+		return // not keyward's: leave it alone
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	_ = atomicfile.Replace(p, encodeIndexCache(list, before, sum, before.ok))
+}

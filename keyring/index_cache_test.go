@@ -1,0 +1,396 @@
+package keyring
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keyward/keyward/model"
+)
+
+// checkCacheRoundTrip fails t unless a cache of list decodes to list, every
+// record is found by name, and a name not in list is not.
+func checkCacheRoundTrip(t *testing.T, list []model.Secret) {
+	t.Helper()
+	data := encodeIndexCache(list, fileStamp{dev: 1, ino: 2, size: 3, mtime: 4, ctime: 5}, sha256.Sum256([]byte("x")), true)
+	c, ok := parseIndexCache(data)
+	if !ok {
+		t.Fatalf("cache of %d records does not read back", len(list))
+	}
+	if c.stamp != (fileStamp{dev: 1, ino: 2, size: 3, mtime: 4, ctime: 5}) || !c.trusted || c.sum != sha256.Sum256([]byte("x")) {
+		t.Fatalf("cache header read back as %+v", c)
+	}
+	got, ok := c.list(nil)
+	if len(list) == 0 && len(got) == 0 {
+		got = list // nil and empty alike
+	}
+	if !ok || !reflect.DeepEqual(got, list) {
+		t.Fatalf("cache read back\n%#v\nwant\n%#v", got, list)
+	}
+	for i := range list {
+		sec, found, ok := c.find(list[i].Name)
+		if !ok || !found || !reflect.DeepEqual(sec, list[i]) {
+			t.Fatalf("find(%q) = %#v, %v, %v; want %#v", list[i].Name, sec, found, ok, list[i])
+		}
+	}
+	if _, found, ok := c.find("NOT_IN_THE_CACHE_" + strings.Repeat("Z", 3)); !ok || found {
+		t.Fatalf("find of a missing name: found %v ok %v", found, ok)
+	}
+	// keep sees every record, in order, and what it keeps is whole.
+	var seen []string
+	odd, ok := c.list(func(s *model.Secret) bool {
+		seen = append(seen, s.Name)
+		return len(seen)%2 == 1
+	})
+	if !ok || len(seen) != len(list) {
+		t.Fatalf("keep saw %d of %d records", len(seen), len(list))
+	}
+	for i, s := range odd {
+		if !reflect.DeepEqual(s, list[2*i]) {
+			t.Fatalf("kept record %d = %#v, want %#v", i, s, list[2*i])
+		}
+	}
+}
+
+// TestIndexCacheFields fails when a record gains a field the cache does
+// not carry: add it to appendCacheRecord and cacheReader.record, and
+// change indexCacheMagic's number.
+func TestIndexCacheFields(t *testing.T) {
+	for typ, n := range map[reflect.Type]int{
+		reflect.TypeFor[model.Secret]():    11,
+		reflect.TypeFor[model.SyncState](): 7,
+		reflect.TypeFor[model.GenSpec]():   2,
+	} {
+		if typ.NumField() != n {
+			t.Errorf("%s has %d fields; the index cache carries %d", typ, typ.NumField(), n)
+		}
+	}
+}
+
+func TestIndexCacheRoundTrip(t *testing.T) {
+	var list []model.Secret
+	for _, tc := range roundTripCases {
+		list = append(list, tc.sec)
+	}
+	// roundTripCases hold records as parseIndex reads them; one index of
+	// all of them (names made unique) is read and cached.
+	for i := range list {
+		list[i].Name = fmt.Sprintf("%.240s_%d", list[i].Name, i)
+	}
+	data, err := encodeIndex(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read, err := parseIndex("f", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCacheRoundTrip(t, read)
+	checkCacheRoundTrip(t, genSecrets(1000))
+	checkCacheRoundTrip(t, nil)
+}
+
+// cachedIndex is an index file of list in a fresh directory.
+func cachedIndex(t *testing.T, list []model.Secret) *fileIndex {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "index.toml")
+	data, err := encodeIndex(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &fileIndex{path: path}
+}
+
+func loadNames(t *testing.T, f *fileIndex) []string {
+	t.Helper()
+	list, err := f.Load(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range list {
+		names = append(names, s.Name+"="+s.Description)
+	}
+	return names
+}
+
+func findDesc(t *testing.T, f *fileIndex, name string) string {
+	t.Helper()
+	f2 := &fileIndex{path: f.path} // a new process: no memo
+	sec, found, err := f2.Find(context.Background(), name)
+	if err != nil || !found {
+		t.Fatalf("Find(%q): %v %v", name, found, err)
+	}
+	return sec.Description
+}
+
+func readCacheFile(t *testing.T, f *fileIndex) indexCache {
+	t.Helper()
+	c, ok := readIndexCache(f.path)
+	if !ok {
+		t.Fatal("no whole cache beside the index")
+	}
+	return c
+}
+
+// settle waits until a file written now is past stampSettle, so that the
+// next read makes a cache trusted on its stamp alone.
+func settle() { time.Sleep(stampSettle + 100*time.Millisecond) }
+
+func twoRecords(descA, descB string) []model.Secret {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	return []model.Secret{
+		{Name: "A", Description: descA, CreatedAt: at, UpdatedAt: at, Version: 1},
+		{Name: "B", Description: descB, CreatedAt: at, UpdatedAt: at, Version: 1},
+	}
+}
+
+// TestIndexCacheNeverStale changes the index behind the cache in the ways
+// a stale or foreign cache could be served: each read must see the file.
+func TestIndexCacheNeverStale(t *testing.T) {
+	edit := func(t *testing.T, f *fileIndex, descA string, keepTimes bool) {
+		t.Helper()
+		fi, err := os.Stat(f.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := encodeIndex(twoRecords(descA, "b"))
+		if len(data) != int(fi.Size()) {
+			t.Fatalf("test edit changes the size: %d to %d", fi.Size(), len(data))
+		}
+		// In place: the same inode, the same size.
+		if err := os.WriteFile(f.path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if keepTimes {
+			if err := os.Chtimes(f.path, fi.ModTime(), fi.ModTime()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	t.Run("hand edit in the same second, times put back", func(t *testing.T) {
+		f := cachedIndex(t, twoRecords("one", "b"))
+		if got := loadNames(t, f); !slices.Equal(got, []string{"A=one", "B=b"}) {
+			t.Fatal(got)
+		}
+		if c := readCacheFile(t, f); c.trusted {
+			t.Fatal("a cache of a file changed just now must not be trusted on its stamp")
+		}
+		edit(t, f, "two", true)
+		if got := loadNames(t, f); !slices.Equal(got, []string{"A=two", "B=b"}) {
+			t.Fatalf("read %v after the edit", got)
+		}
+		edit(t, f, "six", true)
+		if got := findDesc(t, f, "A"); got != "six" {
+			t.Fatalf("Find read %q after the edit", got)
+		}
+	})
+	t.Run("hand edit after a trusted cache", func(t *testing.T) {
+		f := cachedIndex(t, twoRecords("one", "b"))
+		settle()
+		loadNames(t, f)
+		if c := readCacheFile(t, f); !c.trusted {
+			t.Fatal("a cache of a settled file should be trusted on its stamp")
+		}
+		edit(t, f, "two", true)
+		if got := loadNames(t, f); !slices.Equal(got, []string{"A=two", "B=b"}) {
+			t.Fatalf("read %v after the edit", got)
+		}
+		settle()
+		loadNames(t, f)
+		edit(t, f, "six", false)
+		if got := findDesc(t, f, "A"); got != "six" {
+			t.Fatalf("Find read %q after the edit", got)
+		}
+	})
+	t.Run("another index of the same size copied over it", func(t *testing.T) {
+		f := cachedIndex(t, twoRecords("one", "b"))
+		settle()
+		loadNames(t, f)
+		other := cachedIndex(t, twoRecords("two", "b"))
+		data, _ := os.ReadFile(other.path)
+		fi, _ := os.Stat(other.path)
+		// cp -p: a new file with the other's bytes and times, renamed in.
+		tmp := f.path + ".new"
+		if err := os.WriteFile(tmp, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(tmp, fi.ModTime(), fi.ModTime()); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, f.path); err != nil {
+			t.Fatal(err)
+		}
+		if got := loadNames(t, f); !slices.Equal(got, []string{"A=two", "B=b"}) {
+			t.Fatalf("read %v after the copy", got)
+		}
+	})
+	t.Run("a cache from another index", func(t *testing.T) {
+		a := cachedIndex(t, twoRecords("one", "b"))
+		b := cachedIndex(t, twoRecords("two", "b"))
+		settle()
+		loadNames(t, a)
+		data, err := os.ReadFile(cachePath(a.path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(cachePath(b.path), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if got := loadNames(t, b); !slices.Equal(got, []string{"A=two", "B=b"}) {
+			t.Fatalf("read %v through a foreign cache", got)
+		}
+		if got := findDesc(t, b, "A"); got != "two" {
+			t.Fatalf("Find read %q through a foreign cache", got)
+		}
+	})
+	t.Run("a truncated or garbled cache", func(t *testing.T) {
+		f := cachedIndex(t, genSecrets(50))
+		settle()
+		want := loadNames(t, f)
+		full, err := os.ReadFile(cachePath(f.path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bad := range [][]byte{
+			full[:len(full)/2],
+			full[:cacheHeaderSize],
+			full[:10],
+			{},
+			append(bytes.Clone(full[:len(full)-1]), full[len(full)-1]^1),
+			append(bytes.Clone(full[:cacheHeaderSize+3]), append([]byte{full[cacheHeaderSize+3] ^ 0x40}, full[cacheHeaderSize+4:]...)...),
+		} {
+			if err := os.WriteFile(cachePath(f.path), bad, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := readIndexCache(f.path); ok {
+				t.Fatalf("a damaged cache (%d of %d bytes) was read as whole", len(bad), len(full))
+			}
+			if got := loadNames(t, f); !slices.Equal(got, want) {
+				t.Fatalf("read %d records through a damaged cache, want %d", len(got), len(want))
+			}
+			if got := findDesc(t, f, want[7][:strings.IndexByte(want[7], '=')]); got != want[7][strings.IndexByte(want[7], '=')+1:] {
+				t.Fatalf("Find read %q through a damaged cache", got)
+			}
+		}
+		// The read after damage left a whole cache again.
+		readCacheFile(t, f)
+	})
+}
+
+// TestIndexCacheAnswers proves that a trusted cache is what answers (the
+// index is not read): a cache doctored to say something else, with the
+// index's stamp, is believed. It is the reason for the rules above.
+func TestIndexCacheAnswers(t *testing.T) {
+	f := cachedIndex(t, twoRecords("one", "b"))
+	settle()
+	loadNames(t, f)
+	c := readCacheFile(t, f)
+	doctored := encodeIndexCache(twoRecords("from the cache", "b"), c.stamp, c.sum, true)
+	if err := os.WriteFile(cachePath(f.path), doctored, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := loadNames(t, f); !slices.Equal(got, []string{"A=from the cache", "B=b"}) {
+		t.Fatalf("read %v; the trusted cache did not answer", got)
+	}
+	if got := findDesc(t, f, "A"); got != "from the cache" {
+		t.Fatalf("Find read %q; the trusted cache did not answer", got)
+	}
+	// Untrusted, the same cache answers only for the bytes it was made from.
+	doctored = encodeIndexCache(twoRecords("from the cache", "b"), c.stamp, c.sum, false)
+	if err := os.WriteFile(cachePath(f.path), doctored, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := loadNames(t, f); !slices.Equal(got, []string{"A=from the cache", "B=b"}) {
+		t.Fatalf("read %v; the cache with the index's hash did not answer", got)
+	}
+	doctored = encodeIndexCache(twoRecords("from the cache", "b"), c.stamp, sha256.Sum256(nil), false)
+	if err := os.WriteFile(cachePath(f.path), doctored, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := loadNames(t, f); !slices.Equal(got, []string{"A=one", "B=b"}) {
+		t.Fatalf("read %v through a cache of other bytes", got)
+	}
+}
+
+// TestIndexCacheWrites: a write leaves a cache of what it wrote, checked
+// by hash; a symlink where the cache goes is neither followed nor
+// replaced; the cache is private.
+func TestIndexCacheWrites(t *testing.T) {
+	f := cachedIndex(t, twoRecords("one", "b"))
+	err := f.Update(context.Background(), func(list []model.Secret) ([]model.Secret, error) {
+		list[0].Description = "written"
+		return list, nil
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := readCacheFile(t, f)
+	data, _ := os.ReadFile(f.path)
+	if c.trusted || c.sum != sha256.Sum256(data) {
+		t.Fatalf("the write's cache: trusted %v, hash of the index %v", c.trusted, c.sum == sha256.Sum256(data))
+	}
+	if got, _ := c.list(nil); len(got) != 2 || got[0].Description != "written" {
+		t.Fatalf("the write's cache holds %#v", got)
+	}
+	if fi, err := os.Stat(cachePath(f.path)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("cache mode %v (%v), want 0600", fi.Mode().Perm(), err)
+	}
+
+	g := cachedIndex(t, twoRecords("one", "b"))
+	victim := filepath.Join(t.TempDir(), "victim")
+	if err := os.WriteFile(victim, []byte("keep me"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, cachePath(g.path)); err != nil {
+		t.Fatal(err)
+	}
+	settle()
+	if got := loadNames(t, g); !slices.Equal(got, []string{"A=one", "B=b"}) {
+		t.Fatal(got)
+	}
+	if err := g.Update(context.Background(), func(list []model.Secret) ([]model.Secret, error) { return list, nil }, nil); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "keep me" {
+		t.Fatalf("the file behind a symlinked cache was changed to %q", b)
+	}
+	if fi, err := os.Lstat(cachePath(g.path)); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the symlink was replaced: %v %v", fi.Mode(), err)
+	}
+}
+
+func FuzzIndexCache(f *testing.F) {
+	f.Add(encodeIndexCache(genSecrets(3), fileStamp{}, [32]byte{}, false))
+	list := twoRecords("x", "y")
+	list[0].Sync = []model.SyncState{{Target: "t", Version: 1, PushedAt: time.Unix(5, 6)}}
+	list[1].Generated = &model.GenSpec{Length: 20, Symbols: true}
+	list[1].Metadata = map[string]string{"k": "v"}
+	f.Add(encodeIndexCache(list, fileStamp{}, [32]byte{}, true))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		// Any bytes: no panic, and what reads as whole decodes without one.
+		if c, ok := parseIndexCache(data); ok {
+			c.list(nil)
+			c.list(func(*model.Secret) bool { return true })
+			c.find("A")
+			c.find("B")
+		}
+		// A payload whose checksum is right but whose layout is not.
+		if len(data) > 0 {
+			c := indexCache{payload: data}
+			c.list(nil)
+			c.find("A")
+		}
+	})
+}
