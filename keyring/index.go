@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -198,7 +199,7 @@ func (f *fileIndex) Find(ctx context.Context, name string) (model.Secret, bool, 
 			f.last = nil
 			return model.Secret{}, false, err
 		}
-		f.saveCache(list, stamp, sha256.Sum256(data))
+		f.saveCache(list, stamp, sha256.Sum256(data), false)
 		f.last = &parsedFile{data: data, list: list}
 	}
 	f.last.stamp = stamp
@@ -288,15 +289,23 @@ func (f *fileIndex) Update(ctx context.Context, fn func([]model.Secret) ([]model
 	defer unlock()
 
 	// A malformed index fails here, before fn, so it is never overwritten.
-	list, err := f.read()
+	list, old, canonical, err := f.readForWrite()
 	if err != nil {
 		return err
+	}
+	var prev []model.Secret
+	if canonical {
+		// fn may change list's records in place: keep what they were.
+		prev = make([]model.Secret, len(list))
+		for i := range list {
+			prev[i] = list[i].Clone()
+		}
 	}
 	next, err := fn(list)
 	if err != nil {
 		return err
 	}
-	data, err := encodeIndex(next)
+	data, err := encodeIndexReusing(next, prev, old)
 	if err != nil {
 		return fmt.Errorf("write the index: %w", err)
 	}
@@ -314,7 +323,7 @@ func (f *fileIndex) Update(ctx context.Context, fn func([]model.Secret) ([]model
 	}
 	// The next read finds the records in the cache (index_cache.go) and
 	// checks it against these bytes until the file has settled.
-	f.saveCache(next, stampFile(f.path, time.Now()), sha256.Sum256(data))
+	f.saveCache(next, stampFile(f.path, time.Now()), sha256.Sum256(data), true)
 	if after != nil {
 		after()
 	}
@@ -346,22 +355,57 @@ const indexHeader = "# keyward index: names and metadata of secrets. Values live
 // metadata, keys sorted, in a [secret.metadata] table right after it. It
 // refuses to write anything parseIndex would not read back exactly.
 func encodeIndex(list []model.Secret) ([]byte, error) {
-	b := make([]byte, 0, 64+len(list)*256)
-	b = append(b, indexHeader...)
-	b = append(b, "format = "...)
-	b = strconv.AppendInt(b, IndexFormat, 10)
-	b = append(b, '\n')
+	return encodeIndexReusing(list, nil, nil)
+}
+
+// indexPreamble is what encodeIndex writes before the first record.
+var indexPreamble = indexHeader + "format = " + strconv.Itoa(IndexFormat) + "\n"
+
+// encodeIndexReusing is encodeIndex that copies, rather than checks and
+// encodes again, every record of list equal (sameRecord) to one of old,
+// from data: the bytes encodeIndex wrote for old exactly (the index cache
+// says when a file is; see Update). So a write of one record costs a copy
+// of the file, not an encoding of every record (issue 14). With old nil,
+// or data not laid out as encodeIndex lays out old, every record is
+// encoded.
+func encodeIndexReusing(list, old []model.Secret, data []byte) ([]byte, error) {
+	spans := recordSpans(old, data)
+	// from finds a record's old place when it is not the same as its new
+	// one (an earlier record was added or removed); built only then.
+	var from map[string]int
+	oldAt := func(i int, name string) (int, bool) {
+		if spans == nil {
+			return 0, false
+		}
+		if i < len(old) && old[i].Name == name {
+			return i, true
+		}
+		if from == nil {
+			from = make(map[string]int, len(old))
+			for j := range old {
+				from[old[j].Name] = j
+			}
+		}
+		j, ok := from[name]
+		return j, ok
+	}
+	b := make([]byte, 0, max(len(data)+512, 64+len(list)*256))
+	b = append(b, indexPreamble...)
 	seen := make(map[string]struct{}, len(list))
 	var keys []string
 	for i := range list {
 		s := &list[i]
-		if err := checkWritable(s); err != nil {
-			return nil, fmt.Errorf("secret %q: %w", model.Printable(s.Name), err)
-		}
 		if _, dup := seen[s.Name]; dup {
 			return nil, fmt.Errorf("%w: %s (twice in one write)", ErrExists, s.Name)
 		}
 		seen[s.Name] = struct{}{}
+		if j, ok := oldAt(i, s.Name); ok && sameRecord(s, &old[j]) {
+			b = append(b, data[spans[j]:spans[j+1]]...)
+			continue
+		}
+		if err := checkWritable(s); err != nil {
+			return nil, fmt.Errorf("secret %q: %w", model.Printable(s.Name), err)
+		}
 
 		b = append(b, "\n[[secret]]\nname = "...)
 		b = appendString(b, s.Name)
@@ -793,6 +837,56 @@ func plainRecord(s *model.Secret) bool {
 func printableASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// recordSpans returns where each record of old begins in data, which
+// encodeIndex wrote for old, and len(data) last; nil unless data has the
+// layout encodeIndex gives (its preamble, then one "\n[[secret]]\n" per
+// record: encodeIndex escapes every newline inside a string, so the line
+// can be nothing else).
+func recordSpans(old []model.Secret, data []byte) []int {
+	if len(old) == 0 || !bytes.HasPrefix(data, []byte(indexPreamble)) {
+		return nil
+	}
+	spans := make([]int, 0, len(old)+1)
+	header := []byte(secretHeader)
+	for at := len(indexPreamble); at < len(data); {
+		if !bytes.HasPrefix(data[at:], header) || len(spans) == len(old) {
+			return nil
+		}
+		spans = append(spans, at)
+		next := bytes.Index(data[at+len(header):], header)
+		if next < 0 {
+			at = len(data)
+		} else {
+			at += len(header) + next
+		}
+	}
+	if len(spans) != len(old) {
+		return nil
+	}
+	return append(spans, len(data))
+}
+
+// sameRecord reports whether encodeIndex writes a and b alike.
+func sameRecord(a, b *model.Secret) bool {
+	if a.Name != b.Name || a.Description != b.Description || !maps.Equal(a.Metadata, b.Metadata) ||
+		!a.CreatedAt.Equal(b.CreatedAt) || !a.UpdatedAt.Equal(b.UpdatedAt) || !a.RotatedAt.Equal(b.RotatedAt) ||
+		a.Version != b.Version || a.RotateEvery != b.RotateEvery || a.NoValue != b.NoValue ||
+		(a.Generated == nil) != (b.Generated == nil) || len(a.Sync) != len(b.Sync) {
+		return false
+	}
+	if a.Generated != nil && *a.Generated != *b.Generated {
+		return false
+	}
+	for i := range a.Sync {
+		x, y := &a.Sync[i], &b.Sync[i]
+		if x.Target != y.Target || x.RemoteID != y.RemoteID || x.Version != y.Version || x.Fingerprint != y.Fingerprint ||
+			!x.RemoteUpdatedAt.Equal(y.RemoteUpdatedAt) || x.Generation != y.Generation || !x.PushedAt.Equal(y.PushedAt) {
 			return false
 		}
 	}

@@ -58,7 +58,15 @@ const indexCacheMagic = "keyward index cache 1\n"
 // numbers), the SHA-256 of the index, the payload's CRC-32C and its length.
 const cacheHeaderSize = len(indexCacheMagic) + 1 + 5*8 + sha256.Size + 4 + 8
 
-const cacheTrusted = 1 // flags: the stamp alone proves the cache current
+// The header's flags.
+const (
+	// cacheTrusted: the stamp alone proves the cache current.
+	cacheTrusted = 1 << iota
+	// cacheCanonical: the index's bytes are exactly what encodeIndex
+	// writes for the cached records, so a write may copy the records it
+	// does not change (encodeIndexReusing).
+	cacheCanonical
+)
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
@@ -67,10 +75,11 @@ func cachePath(path string) string { return path + ".cache" }
 
 // indexCache is a cache file read whole and checked.
 type indexCache struct {
-	trusted bool
-	stamp   fileStamp
-	sum     [sha256.Size]byte
-	payload []byte
+	trusted   bool
+	canonical bool
+	stamp     fileStamp
+	sum       [sha256.Size]byte
+	payload   []byte
 }
 
 // sameFile reports whether two stamps are of the same file unchanged.
@@ -101,6 +110,7 @@ func parseIndexCache(data []byte) (indexCache, bool) {
 	h := data[len(indexCacheMagic):]
 	var c indexCache
 	c.trusted = h[0]&cacheTrusted != 0
+	c.canonical = h[0]&cacheCanonical != 0
 	h = h[1:]
 	le := binary.LittleEndian
 	c.stamp = fileStamp{
@@ -126,7 +136,7 @@ func parseIndexCache(data []byte) (indexCache, bool) {
 // names, for Find's binary search. A record is its fields in the order of
 // model.Secret: strings as a length and bytes, numbers as varints, times
 // as a flag byte (0 for the zero time) then seconds and nanoseconds.
-func encodeIndexCache(list []model.Secret, stamp fileStamp, sum [sha256.Size]byte, trusted bool) []byte {
+func encodeIndexCache(list []model.Secret, stamp fileStamp, sum [sha256.Size]byte, trusted, canonical bool) []byte {
 	b := make([]byte, cacheHeaderSize, cacheHeaderSize+len(list)*160)
 	b = binary.AppendUvarint(b, uint64(len(list)))
 	offsets := make([]uint32, len(list))
@@ -145,11 +155,14 @@ func encodeIndexCache(list []model.Secret, stamp fileStamp, sum [sha256.Size]byt
 
 	h := b[:0]
 	h = append(h, indexCacheMagic...)
+	var flags byte
 	if trusted {
-		h = append(h, cacheTrusted)
-	} else {
-		h = append(h, 0)
+		flags |= cacheTrusted
 	}
+	if canonical {
+		flags |= cacheCanonical
+	}
+	h = append(h, flags)
 	le := binary.LittleEndian
 	h = le.AppendUint64(h, stamp.dev)
 	h = le.AppendUint64(h, stamp.ino)
@@ -462,7 +475,7 @@ func (f *fileIndex) cachedRead(keep func(*model.Secret) bool) (list []model.Secr
 		// Stamp it afresh when that lets the next read skip the hash.
 		if !sameFile(c.stamp, before) || (!c.trusted && before.ok) {
 			if all, ok := c.list(nil); ok {
-				f.saveCache(all, before, sum)
+				f.saveCache(all, before, sum, c.canonical)
 			}
 		}
 		if list, ok := c.list(keep); ok {
@@ -473,7 +486,7 @@ func (f *fileIndex) cachedRead(keep func(*model.Secret) bool) (list []model.Secr
 	if err != nil {
 		return nil, err
 	}
-	f.saveCache(list, before, sum)
+	f.saveCache(list, before, sum, false)
 	if keep != nil {
 		list = slices.DeleteFunc(list, func(s model.Secret) bool { return !keep(&s) })
 	}
@@ -485,7 +498,9 @@ func (f *fileIndex) cachedRead(keep func(*model.Secret) bool) (list []model.Secr
 // index's stamp changed meanwhile (the bytes read may be of either
 // version) or could not be taken. A cache is a speed-up: failing to write
 // one is not an error.
-func (f *fileIndex) saveCache(list []model.Secret, before fileStamp, sum [sha256.Size]byte) {
+//
+// canonical says that the index's bytes are encodeIndex's of list.
+func (f *fileIndex) saveCache(list []model.Secret, before fileStamp, sum [sha256.Size]byte, canonical bool) {
 	after := stampFile(f.path, time.Now())
 	if before.ino == 0 || !sameFile(before, after) {
 		return
@@ -496,5 +511,27 @@ func (f *fileIndex) saveCache(list []model.Secret, before fileStamp, sum [sha256
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return
 	}
-	_ = atomicfile.Replace(p, encodeIndexCache(list, before, sum, before.ok))
+	_ = atomicfile.Replace(p, encodeIndexCache(list, before, sum, before.ok, canonical))
+}
+
+// readForWrite is what Update reads: the records, the index's bytes (nil
+// when there is no index) and whether those bytes are exactly what
+// encodeIndex writes for the records, which the cache knows of a file
+// keyward wrote.
+func (f *fileIndex) readForWrite() (list []model.Secret, data []byte, canonical bool, err error) {
+	before := stampFile(f.path, time.Now())
+	data, err = f.readFile()
+	if err != nil || data == nil {
+		return []model.Secret{}, nil, false, err
+	}
+	if c, ok := readIndexCache(f.path); ok {
+		stamped := c.trusted && before.ok && sameFile(c.stamp, before) && sameFile(before, stampFile(f.path, time.Now()))
+		if stamped || c.sum == sha256.Sum256(data) {
+			if list, ok := c.list(nil); ok {
+				return list, data, c.canonical, nil
+			}
+		}
+	}
+	list, err = parseIndex(f.path, data)
+	return list, data, false, err
 }

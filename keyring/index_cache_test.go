@@ -20,7 +20,7 @@ import (
 // record is found by name, and a name not in list is not.
 func checkCacheRoundTrip(t *testing.T, list []model.Secret) {
 	t.Helper()
-	data := encodeIndexCache(list, fileStamp{dev: 1, ino: 2, size: 3, mtime: 4, ctime: 5}, sha256.Sum256([]byte("x")), true)
+	data := encodeIndexCache(list, fileStamp{dev: 1, ino: 2, size: 3, mtime: 4, ctime: 5}, sha256.Sum256([]byte("x")), true, false)
 	c, ok := parseIndexCache(data)
 	if !ok {
 		t.Fatalf("cache of %d records does not read back", len(list))
@@ -297,7 +297,7 @@ func TestIndexCacheAnswers(t *testing.T) {
 	settle()
 	loadNames(t, f)
 	c := readCacheFile(t, f)
-	doctored := encodeIndexCache(twoRecords("from the cache", "b"), c.stamp, c.sum, true)
+	doctored := encodeIndexCache(twoRecords("from the cache", "b"), c.stamp, c.sum, true, false)
 	if err := os.WriteFile(cachePath(f.path), doctored, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -308,14 +308,14 @@ func TestIndexCacheAnswers(t *testing.T) {
 		t.Fatalf("Find read %q; the trusted cache did not answer", got)
 	}
 	// Untrusted, the same cache answers only for the bytes it was made from.
-	doctored = encodeIndexCache(twoRecords("from the cache", "b"), c.stamp, c.sum, false)
+	doctored = encodeIndexCache(twoRecords("from the cache", "b"), c.stamp, c.sum, false, false)
 	if err := os.WriteFile(cachePath(f.path), doctored, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if got := loadNames(t, f); !slices.Equal(got, []string{"A=from the cache", "B=b"}) {
 		t.Fatalf("read %v; the cache with the index's hash did not answer", got)
 	}
-	doctored = encodeIndexCache(twoRecords("from the cache", "b"), c.stamp, sha256.Sum256(nil), false)
+	doctored = encodeIndexCache(twoRecords("from the cache", "b"), c.stamp, sha256.Sum256(nil), false, false)
 	if err := os.WriteFile(cachePath(f.path), doctored, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -372,12 +372,12 @@ func TestIndexCacheWrites(t *testing.T) {
 }
 
 func FuzzIndexCache(f *testing.F) {
-	f.Add(encodeIndexCache(genSecrets(3), fileStamp{}, [32]byte{}, false))
+	f.Add(encodeIndexCache(genSecrets(3), fileStamp{}, [32]byte{}, false, false))
 	list := twoRecords("x", "y")
 	list[0].Sync = []model.SyncState{{Target: "t", Version: 1, PushedAt: time.Unix(5, 6)}}
 	list[1].Generated = &model.GenSpec{Length: 20, Symbols: true}
 	list[1].Metadata = map[string]string{"k": "v"}
-	f.Add(encodeIndexCache(list, fileStamp{}, [32]byte{}, true))
+	f.Add(encodeIndexCache(list, fileStamp{}, [32]byte{}, true, true))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// Any bytes: no panic, and what reads as whole decodes without one.
 		if c, ok := parseIndexCache(data); ok {
@@ -393,4 +393,111 @@ func FuzzIndexCache(f *testing.F) {
 			c.find("A")
 		}
 	})
+}
+
+// TestEncodeIndexReusing: every kind of change a write makes, through
+// records changed in place, gives the bytes encodeIndex gives.
+func TestEncodeIndexReusing(t *testing.T) {
+	base := genSecrets(200)
+	base[3].Sync = []model.SyncState{{Target: "v1 https://api.julep.ai/api", RemoteID: "r", Version: 1, PushedAt: time.Unix(100, 0).UTC()}}
+	base[4].Generated = &model.GenSpec{Length: 30, Symbols: true}
+	at := time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)
+	for _, tc := range []struct {
+		name   string
+		change func([]model.Secret) []model.Secret
+	}{
+		{"nothing", func(l []model.Secret) []model.Secret { return l }},
+		{"a field", func(l []model.Secret) []model.Secret { l[10].Description = "new"; return l }},
+		{"metadata in place", func(l []model.Secret) []model.Secret { l[11].Metadata["env"] = "changed"; return l }},
+		{"metadata key removed", func(l []model.Secret) []model.Secret {
+			for k := range l[12].Metadata {
+				delete(l[12].Metadata, k)
+				break
+			}
+			return l
+		}},
+		{"sync in place", func(l []model.Secret) []model.Secret { l[3].Sync[0].Version = 2; return l }},
+		{"generated in place", func(l []model.Secret) []model.Secret { l[4].Generated.Length = 31; return l }},
+		{"generated dropped", func(l []model.Secret) []model.Secret { l[4].Generated = nil; return l }},
+		{"times", func(l []model.Secret) []model.Secret {
+			l[5].RotatedAt = at
+			l[5].UpdatedAt = at
+			l[5].Version++
+			return l
+		}},
+		{"appended", func(l []model.Secret) []model.Secret {
+			return append(l, model.Secret{Name: "ZZZ_NEW", CreatedAt: at, UpdatedAt: at, Version: 1})
+		}},
+		{"deleted", func(l []model.Secret) []model.Secret { return slices.Delete(l, 7, 8) }},
+		{"renamed", func(l []model.Secret) []model.Secret { l[8].Name = "RENAMED"; return l }},
+		{"reordered", func(l []model.Secret) []model.Secret { slices.Reverse(l); return l }},
+		{"all deleted", func(l []model.Secret) []model.Secret { return l[:0] }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			old := make([]model.Secret, len(base))
+			for i := range base {
+				old[i] = base[i].Clone()
+			}
+			data, err := encodeIndex(old)
+			if err != nil {
+				t.Fatal(err)
+			}
+			prev := make([]model.Secret, len(old))
+			for i := range old {
+				prev[i] = old[i].Clone()
+			}
+			next := tc.change(old)
+			want, err := encodeIndex(next)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := encodeIndexReusing(next, prev, data)
+			if err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("encodeIndexReusing differs from encodeIndex (%v)", err)
+			}
+		})
+	}
+	// A file not in encodeIndex's layout is never cut into records.
+	data, _ := encodeIndex(base[:3])
+	for _, bad := range [][]byte{
+		bytes.Replace(data, []byte("\n[[secret]]\n"), []byte("\n[[secret]]  \n"), 1),
+		append([]byte("# mine\n"), data...),
+		data[:len(data)-len(base[2].Name)],
+	} {
+		if spans := recordSpans(base[:3], bad); spans != nil && !bytes.Equal(bad, data) {
+			// Only the truncated file keeps the layout; its records are
+			// still cut where they begin.
+			if !bytes.HasPrefix(data, bad) {
+				t.Fatalf("recordSpans cut a hand-edited file: %v", spans)
+			}
+		}
+	}
+	if spans := recordSpans(base[:2], data); spans != nil {
+		t.Fatalf("recordSpans cut three records as two: %v", spans)
+	}
+}
+
+// TestUpdateCopiesRecords: a write through Update, whose fn changes a
+// record's metadata in place, writes what encodeIndex writes, and leaves a
+// cache that says the file is encodeIndex's.
+func TestUpdateCopiesRecords(t *testing.T) {
+	list := genSecrets(100)
+	f := cachedIndex(t, list)
+	for round := range 3 {
+		err := f.Update(context.Background(), func(l []model.Secret) ([]model.Secret, error) {
+			l[round].Metadata["env"] = fmt.Sprint("round", round)
+			list[round].Metadata["env"] = fmt.Sprint("round", round)
+			return l, nil
+		}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := encodeIndex(list)
+		if got, _ := os.ReadFile(f.path); !bytes.Equal(got, want) {
+			t.Fatalf("round %d: the index is not encodeIndex's", round)
+		}
+		if c := readCacheFile(t, f); !c.canonical {
+			t.Fatalf("round %d: the write's cache does not say the file is encodeIndex's", round)
+		}
+	}
 }

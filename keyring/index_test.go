@@ -1,6 +1,7 @@
 package keyring
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -815,6 +816,19 @@ func FuzzParseIndex(f *testing.F) {
 		}
 		// The cache gives back exactly what the parse read.
 		checkCacheRoundTrip(t, list)
+		// A write that copies the records it does not change writes what
+		// encoding every record writes.
+		if len(list) > 0 {
+			next := slices.Clone(list)
+			next[len(next)/2].Version++
+			want, err := encodeIndex(next)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := encodeIndexReusing(next, list, enc); err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("encodeIndexReusing wrote\n%s\nwant\n%s (%v)", got, want, err)
+			}
+		}
 	})
 }
 
