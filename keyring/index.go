@@ -78,6 +78,7 @@ type fileIndex struct {
 	mu    sync.Mutex
 	last  *parsedFile
 	cache *indexCache // the cache file Find read last
+	table *cacheTable // the cache table Find read last
 	reads int         // the files Find read (tests)
 }
 
@@ -147,18 +148,26 @@ func (f *fileIndex) Find(ctx context.Context, name string) (model.Secret, bool, 
 	defer f.mu.Unlock()
 	stamp := stampFile(f.path, time.Now())
 	// The cache answers without a read of the index when its stamp is the
-	// index's (see index_cache.go); it is read once per command.
+	// index's (see index_cache.go); its table is read once per command,
+	// and a record by a binary search of the file.
+	if stamp.ok {
+		if f.table == nil || !sameFile(f.table.stamp, stamp) {
+			f.table, _ = readCacheTable(f.path)
+		}
+		if t := f.table; t != nil && t.trusted && sameFile(t.stamp, stamp) {
+			if sec, found, ok := t.find(f.path, name); ok {
+				return sec, found, nil
+			}
+			f.table = nil
+		}
+	}
+	// Otherwise a cache made from the index's very bytes may answer (the
+	// hash says so), for a file changed too recently for its stamp.
 	if f.cache == nil || !sameFile(f.cache.stamp, stamp) {
 		f.cache = nil
 		if c, ok := readIndexCache(f.path); ok {
 			f.cache = &c
 		}
-	}
-	if c := f.cache; c != nil && c.trusted && stamp.ok && sameFile(c.stamp, stamp) {
-		if sec, found, ok := c.find(name); ok {
-			return sec, found, nil
-		}
-		f.cache = nil
 	}
 	var data []byte
 	if f.last != nil && stamp.ok && stamp == f.last.stamp {

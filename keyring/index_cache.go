@@ -55,8 +55,9 @@ import (
 const indexCacheMagic = "keyward index cache 1\n"
 
 // cacheHeaderSize is the magic, a flags byte, the stamp (five 8-byte
-// numbers), the SHA-256 of the index, the payload's CRC-32C and its length.
-const cacheHeaderSize = len(indexCacheMagic) + 1 + 5*8 + sha256.Size + 4 + 8
+// numbers), the SHA-256 of the index, the payload's CRC-32C and its
+// length, the number of records and the CRC-32C of the table of offsets.
+const cacheHeaderSize = len(indexCacheMagic) + 1 + 5*8 + sha256.Size + 4 + 8 + 4 + 4
 
 // The header's flags.
 const (
@@ -104,8 +105,29 @@ func readIndexCache(path string) (indexCache, bool) {
 }
 
 func parseIndexCache(data []byte) (indexCache, bool) {
-	if len(data) < cacheHeaderSize || string(data[:len(indexCacheMagic)]) != indexCacheMagic {
+	c, h, ok := parseCacheHeader(data)
+	if !ok || int64(len(data)) != int64(cacheHeaderSize)+h.payloadLen {
 		return indexCache{}, false
+	}
+	c.payload = data[cacheHeaderSize:]
+	if crc32.Checksum(c.payload, castagnoli) != h.payloadCRC {
+		return indexCache{}, false
+	}
+	return c, true
+}
+
+// cacheHead is what the header says of the payload.
+type cacheHead struct {
+	payloadLen             int64
+	payloadCRC, offsetsCRC uint32
+	count                  int
+}
+
+// parseCacheHeader reads the header at the start of data (at least
+// cacheHeaderSize bytes); the payload is not checked.
+func parseCacheHeader(data []byte) (indexCache, cacheHead, bool) {
+	if len(data) < cacheHeaderSize || string(data[:len(indexCacheMagic)]) != indexCacheMagic {
+		return indexCache{}, cacheHead{}, false
 	}
 	h := data[len(indexCacheMagic):]
 	var c indexCache
@@ -120,12 +142,12 @@ func parseIndexCache(data []byte) (indexCache, bool) {
 	h = h[40:]
 	copy(c.sum[:], h)
 	h = h[sha256.Size:]
-	crc, n := le.Uint32(h), le.Uint64(h[4:])
-	c.payload = data[cacheHeaderSize:]
-	if uint64(len(c.payload)) != n || crc32.Checksum(c.payload, castagnoli) != crc {
-		return indexCache{}, false
+	head := cacheHead{payloadCRC: le.Uint32(h), payloadLen: int64(le.Uint64(h[4:])),
+		count: int(le.Uint32(h[12:])), offsetsCRC: le.Uint32(h[16:])}
+	if head.payloadLen < 0 || head.payloadLen > 2*MaxIndexSize || int64(head.count)*4 > head.payloadLen {
+		return indexCache{}, cacheHead{}, false
 	}
-	return c, true
+	return c, head, true
 }
 
 // encodeIndexCache lays out a cache of list, read from an index whose
@@ -134,16 +156,21 @@ func parseIndexCache(data []byte) (indexCache, bool) {
 // The payload is the number of records, the records in the index's order,
 // then the payload offset of each record (4 bytes) in the order of their
 // names, for Find's binary search. A record is its fields in the order of
-// model.Secret: strings as a length and bytes, numbers as varints, times
-// as a flag byte (0 for the zero time) then seconds and nanoseconds.
+// model.Secret (strings as a length and bytes, numbers as varints, times
+// as a flag byte, 0 for the zero time, then seconds and nanoseconds), then
+// the CRC-32C of those bytes, so that Find can check the few records it
+// reads (findInCacheFile) without reading the whole file.
 func encodeIndexCache(list []model.Secret, stamp fileStamp, sum [sha256.Size]byte, trusted, canonical bool) []byte {
 	b := make([]byte, cacheHeaderSize, cacheHeaderSize+len(list)*160)
 	b = binary.AppendUvarint(b, uint64(len(list)))
 	offsets := make([]uint32, len(list))
 	for i := range list {
 		offsets[i] = uint32(len(b) - cacheHeaderSize)
+		start := len(b)
 		b = appendCacheRecord(b, &list[i])
+		b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[start:], castagnoli))
 	}
+	table := len(b)
 	order := make([]int, len(list))
 	for i := range order {
 		order[i] = i
@@ -172,7 +199,9 @@ func encodeIndexCache(list []model.Secret, stamp fileStamp, sum [sha256.Size]byt
 	h = append(h, sum[:]...)
 	payload := b[cacheHeaderSize:]
 	h = le.AppendUint32(h, crc32.Checksum(payload, castagnoli))
-	le.AppendUint64(h, uint64(len(payload)))
+	h = le.AppendUint64(h, uint64(len(payload)))
+	h = le.AppendUint32(h, uint32(len(list)))
+	le.AppendUint32(h, crc32.Checksum(b[table:], castagnoli))
 	return b
 }
 
@@ -323,8 +352,19 @@ func (r *cacheReader) time() time.Time {
 }
 
 // record decodes one record into s. With scratch not nil, the metadata is
-// put in scratch (cleared first) rather than a new map.
-func (r *cacheReader) record(s *model.Secret, scratch map[string]string) {
+// put in scratch (cleared first) rather than a new map. With verify, the
+// record's own checksum is checked (a reader of the whole payload checks
+// the payload's instead).
+func (r *cacheReader) record(s *model.Secret, scratch map[string]string, verify bool) {
+	start := r.i
+	defer func() {
+		if r.bad || r.i+4 > len(r.b) ||
+			(verify && crc32.Checksum(r.b[start:r.i], castagnoli) != binary.LittleEndian.Uint32(r.b[r.i:])) {
+			r.bad = true
+			return
+		}
+		r.i += 4
+	}()
 	s.Name = r.str()
 	s.Description = r.str()
 	if n := r.count(); n > 0 {
@@ -376,7 +416,7 @@ func (c *indexCache) list(keep func(*model.Secret) bool) ([]model.Secret, bool) 
 	if keep == nil {
 		list := make([]model.Secret, n)
 		for i := range list {
-			if r.record(&list[i], nil); r.bad {
+			if r.record(&list[i], nil, false); r.bad {
 				return nil, false
 			}
 		}
@@ -386,7 +426,7 @@ func (c *indexCache) list(keep func(*model.Secret) bool) ([]model.Secret, bool) 
 	scratch := map[string]string{}
 	for range n {
 		var s model.Secret
-		if r.record(&s, scratch); r.bad {
+		if r.record(&s, scratch, false); r.bad {
 			return nil, false
 		}
 		if keep(&s) {
@@ -442,7 +482,7 @@ func (c *indexCache) find(name string) (sec model.Secret, found, ok bool) {
 	if !good {
 		return model.Secret{}, false, false
 	}
-	rr.record(&sec, nil)
+	rr.record(&sec, nil, false)
 	if rr.bad {
 		return model.Secret{}, false, false
 	}
@@ -534,4 +574,119 @@ func (f *fileIndex) readForWrite() (list []model.Secret, data []byte, canonical 
 	}
 	list, err = parseIndex(f.path, data)
 	return list, data, false, err
+}
+
+// cacheTable is a cache file's header and table of offsets, read and
+// checked without the records, so that Find reads the few records its
+// binary search visits (each checked by its own checksum) rather than the
+// whole file: `secrets get` at 100,000 secrets reads about 400 KB of a
+// 13 MB cache.
+type cacheTable struct {
+	indexCache        // the header; payload is nil
+	offsets    []byte // the table: a 4-byte payload offset per record, in name order
+	end        int64  // where the records end in the payload (the table begins)
+}
+
+// readCacheTable reads the header and table of the cache of the index at
+// path; false when there is none or they are not whole.
+func readCacheTable(path string) (*cacheTable, bool) {
+	file, ok := openCache(path)
+	if !ok {
+		return nil, false
+	}
+	defer file.Close()
+	fi, err := file.Stat()
+	if err != nil {
+		return nil, false
+	}
+	hdr := make([]byte, cacheHeaderSize)
+	if _, err := file.ReadAt(hdr, 0); err != nil {
+		return nil, false
+	}
+	c, head, ok := parseCacheHeader(hdr)
+	if !ok || fi.Size() != int64(cacheHeaderSize)+head.payloadLen {
+		return nil, false
+	}
+	t := &cacheTable{indexCache: c, offsets: make([]byte, 4*head.count), end: head.payloadLen - 4*int64(head.count)}
+	if _, err := file.ReadAt(t.offsets, int64(cacheHeaderSize)+t.end); err != nil ||
+		crc32.Checksum(t.offsets, castagnoli) != head.offsetsCRC {
+		return nil, false
+	}
+	return t, true
+}
+
+// openCache opens the cache of the index at path for reading: a regular
+// file, never one behind a symlink.
+func openCache(path string) (*os.File, bool) {
+	p := cachePath(path)
+	if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() {
+		return nil, false
+	}
+	file, err := os.Open(p)
+	if err != nil {
+		return nil, false
+	}
+	if fi, err := file.Stat(); err != nil || !fi.Mode().IsRegular() {
+		file.Close()
+		return nil, false
+	}
+	return file, true
+}
+
+// find is indexCache.find reading the cache file of the index at path;
+// ok is false when the file is not whole (or no longer the one whose
+// table t holds: its records fail their checksums).
+func (t *cacheTable) find(path, name string) (sec model.Secret, found, ok bool) {
+	file, ok := openCache(path)
+	if !ok {
+		return model.Secret{}, false, false
+	}
+	defer file.Close()
+	n := len(t.offsets) / 4
+	read := func(k int) (model.Secret, bool) {
+		off := int64(binary.LittleEndian.Uint32(t.offsets[4*k:]))
+		if off < 1 || off >= t.end {
+			return model.Secret{}, false
+		}
+		// Most records are a few hundred bytes: read a little, and more
+		// when the record goes on.
+		for size := int64(1024); ; size *= 16 {
+			buf := make([]byte, min(size, t.end-off))
+			if _, err := file.ReadAt(buf, int64(cacheHeaderSize)+off); err != nil {
+				return model.Secret{}, false
+			}
+			var s model.Secret
+			r := newCacheReader(buf)
+			if r.record(&s, nil, true); !r.bad {
+				return s, true
+			}
+			if int64(len(buf)) == t.end-off {
+				return model.Secret{}, false
+			}
+		}
+	}
+	lo, hi := 0, n
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		s, good := read(mid)
+		if !good {
+			return model.Secret{}, false, false
+		}
+		if s.Name < name {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	if lo == n {
+		return model.Secret{}, false, true
+	}
+	sec, good := read(lo)
+	if !good {
+		return model.Secret{}, false, false
+	}
+	if sec.Name != name {
+		return model.Secret{}, false, true
+	}
+	return sec, true, true
 }

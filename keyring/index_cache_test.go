@@ -96,6 +96,30 @@ func TestIndexCacheRoundTrip(t *testing.T) {
 	checkCacheRoundTrip(t, read)
 	checkCacheRoundTrip(t, genSecrets(1000))
 	checkCacheRoundTrip(t, nil)
+
+	// Find's reader of the file finds every record as the whole read does.
+	for _, list := range [][]model.Secret{read, genSecrets(1000), nil} {
+		path := filepath.Join(t.TempDir(), "index.toml")
+		if err := os.WriteFile(cachePath(path), encodeIndexCache(list, fileStamp{}, [32]byte{}, true, false), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		tab, ok := readCacheTable(path)
+		if !ok {
+			t.Fatal("readCacheTable refused a whole cache")
+		}
+		for i := range list {
+			sec, found, ok := tab.find(path, list[i].Name)
+			if !ok || !found || !reflect.DeepEqual(sec, list[i]) {
+				t.Fatalf("table find(%q) = %#v, %v, %v; want %#v", list[i].Name, sec, found, ok, list[i])
+			}
+		}
+		if _, found, ok := tab.find(path, "ZZZZ_MISSING"); !ok || found {
+			t.Fatalf("table find of a missing name: found %v ok %v", found, ok)
+		}
+		if _, found, ok := tab.find(path, "0"); !ok || found {
+			t.Fatalf("table find of a missing name: found %v ok %v", found, ok)
+		}
+	}
 }
 
 // cachedIndex is an index file of list in a fresh directory.
@@ -385,6 +409,15 @@ func FuzzIndexCache(f *testing.F) {
 			c.list(func(*model.Secret) bool { return true })
 			c.find("A")
 			c.find("B")
+		}
+		// Find's reader of the file: no panic either.
+		path := filepath.Join(t.TempDir(), "index.toml")
+		if err := os.WriteFile(cachePath(path), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if tab, ok := readCacheTable(path); ok {
+			tab.find(path, "A")
+			tab.find(path, "B")
 		}
 		// A payload whose checksum is right but whose layout is not.
 		if len(data) > 0 {
