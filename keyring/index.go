@@ -102,7 +102,6 @@ func (f *fileIndex) Load(ctx context.Context, keep func(*model.Secret) bool) ([]
 	return f.cachedRead(keep)
 }
 
-func (f *fileIndex) read() ([]model.Secret, error) { return f.cachedRead(nil) }
 
 // MaxIndexSize bounds the index file keyward reads: about 230,000
 // secrets as keyward writes them (100,000 take about 28 MB). A larger file
