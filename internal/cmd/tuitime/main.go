@@ -124,7 +124,7 @@ func parseFlags(args []string) (config, error) {
 	kitty := fs.Bool("kitty", false, "send esc as a terminal with the kitty keyboard protocol does (CSI 27 u), not as a lone ESC")
 	settle := fs.Duration("settle", 2*time.Millisecond, "a gap in the output this long ends a frame")
 	quiet := fs.Duration("quiet", 100*time.Millisecond, "how long the output must be quiet before each key")
-	wait := fs.Duration("wait", 5*time.Second, "the longest wait for a key's frame")
+	wait := fs.Duration("wait", 30*time.Second, "the longest wait for a key's frame")
 	timeout := fs.Duration("timeout", 10*time.Minute, "the longest the whole run may take")
 	marker := fs.String("marker", defaultMarker.String(), "the `regexp` (on the output without ANSI sequences) that marks the first frame with the list")
 	if err := fs.Parse(args); err != nil {
