@@ -7,9 +7,9 @@
 //
 // It starts the program in a pseudo-terminal of the given size with
 // TERM=xterm-256color, HOME and XDG_CONFIG_HOME, XDG_DATA_HOME,
-// XDG_CACHE_HOME, XDG_STATE_HOME and XDG_RUNTIME_DIR in a temporary folder
-// that is also its working folder (so no task files are read), and a
-// config.toml there that only makes status messages stay for an hour (a
+// XDG_CACHE_HOME, XDG_STATE_HOME and XDG_RUNTIME_DIR in a temporary folder,
+// KEYWARD_TASKS an empty folder there (so no task files are read), and a
+// config.toml that only makes status messages stay for an hour (a
 // status that expires mid-measurement would draw a frame no key asked for).
 // Everything else in the environment is passed on: run it inside a private
 // keyring session (.ci/run with-keyring), or with none; the list does not
@@ -144,12 +144,13 @@ func parseFlags(args []string) (config, error) {
 	if *starts < 1 || *rounds < 1 || *word == "" || *settle <= 0 || *wait <= 0 || *timeout <= 0 {
 		return config{}, errors.New("-starts, -rounds, -word, -settle, -wait and -timeout must be positive")
 	}
+	argv := fs.Args()
 	esc := "\x1b"
 	if *kitty {
 		esc = "\x1b[27u"
 	}
 	return config{cols: cols, rows: rows, starts: *starts, rounds: *rounds, word: *word, esc: esc, settle: *settle, quiet: *quiet,
-		wait: *wait, timeout: *timeout, marker: re, argv: fs.Args()}, nil
+		wait: *wait, timeout: *timeout, marker: re, argv: argv}, nil
 }
 
 // parseSize reads "80x24".
@@ -388,6 +389,7 @@ func env(base []string, dir string) []string {
 		"XDG_CACHE_HOME":  filepath.Join(dir, "cache"),
 		"XDG_STATE_HOME":  filepath.Join(dir, "state"),
 		"XDG_RUNTIME_DIR": filepath.Join(dir, "runtime"),
+		"KEYWARD_TASKS":   filepath.Join(dir, "tasks"),
 	}
 	var out []string
 	for _, kv := range base {
@@ -424,7 +426,6 @@ type session struct {
 func startSession(ctx context.Context, cfg config, dir string) (*session, error) {
 	cmd := exec.Command(cfg.argv[0], cfg.argv[1:]...)
 	cmd.Env = env(os.Environ(), dir)
-	cmd.Dir = dir
 	s := &session{cmd: cmd, exited: make(chan struct{}), start: time.Now()}
 	// pty.Start makes the program a session (and process group) leader
 	// with the terminal as its controlling terminal.
@@ -494,12 +495,22 @@ func (s *session) firstFrame(ctx context.Context, marker *regexp.Regexp) (time.D
 func run(ctx context.Context, cfg config) (res result, err error) {
 	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
 	defer cancel()
+	defer func() {
+		// The program was killed for it: say why rather than what broke.
+		switch {
+		case err == nil:
+		case errors.Is(ctx.Err(), context.DeadlineExceeded):
+			err = fmt.Errorf("the run took longer than -timeout %s (%w)", cfg.timeout, err)
+		case ctx.Err() != nil:
+			err = fmt.Errorf("interrupted (%w)", err)
+		}
+	}()
 	dir, err := os.MkdirTemp("", "tuitime-")
 	if err != nil {
 		return res, err
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
-	for _, sub := range []string{"config/keyward", "data", "cache", "state", "runtime"} {
+	for _, sub := range []string{"config/keyward", "data", "cache", "state", "runtime", "tasks"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
 			return res, err
 		}

@@ -190,8 +190,8 @@ func TestWaitMarker(t *testing.T) {
 }
 
 func TestEnv(t *testing.T) {
-	got := env([]string{"PATH=/bin", "HOME=/root", "TERM=dumb", "COLUMNS=10", "XDG_CONFIG_HOME=/root/.config", "DBUS_SESSION_BUS_ADDRESS=unix:x"}, "/tmp/d")
-	want := []string{"PATH=/bin", "DBUS_SESSION_BUS_ADDRESS=unix:x", "HOME=/tmp/d", "TERM=xterm-256color",
+	got := env([]string{"PATH=/bin", "HOME=/root", "TERM=dumb", "COLUMNS=10", "KEYWARD_TASKS=/src/tasks", "XDG_CONFIG_HOME=/root/.config", "DBUS_SESSION_BUS_ADDRESS=unix:x"}, "/tmp/d")
+	want := []string{"PATH=/bin", "DBUS_SESSION_BUS_ADDRESS=unix:x", "HOME=/tmp/d", "KEYWARD_TASKS=/tmp/d/tasks", "TERM=xterm-256color",
 		"XDG_CACHE_HOME=/tmp/d/cache", "XDG_CONFIG_HOME=/tmp/d/config", "XDG_DATA_HOME=/tmp/d/data",
 		"XDG_RUNTIME_DIR=/tmp/d/runtime", "XDG_STATE_HOME=/tmp/d/state"}
 	if !slices.Equal(got, want) {
