@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -101,7 +100,6 @@ func (f *fileIndex) Load(ctx context.Context, keep func(*model.Secret) bool) ([]
 	}
 	return f.cachedRead(keep)
 }
-
 
 // MaxIndexSize bounds the index file keyward reads: about 230,000
 // secrets as keyward writes them (100,000 take about 28 MB). A larger file
@@ -297,23 +295,15 @@ func (f *fileIndex) Update(ctx context.Context, fn func([]model.Secret) ([]model
 	defer unlock()
 
 	// A malformed index fails here, before fn, so it is never overwritten.
-	list, old, canonical, err := f.readForWrite()
+	list, base, err := f.readForWrite()
 	if err != nil {
 		return err
-	}
-	var prev []model.Secret
-	if canonical {
-		// fn may change list's records in place: keep what they were.
-		prev = make([]model.Secret, len(list))
-		for i := range list {
-			prev[i] = list[i].Clone()
-		}
 	}
 	next, err := fn(list)
 	if err != nil {
 		return err
 	}
-	data, err := encodeIndexReusing(next, prev, old)
+	data, cache, err := encodeIndexWrite(next, base, true)
 	if err != nil {
 		return fmt.Errorf("write the index: %w", err)
 	}
@@ -331,7 +321,7 @@ func (f *fileIndex) Update(ctx context.Context, fn func([]model.Secret) ([]model
 	}
 	// The next read finds the records in the cache (index_cache.go) and
 	// checks it against these bytes until the file has settled.
-	f.saveCache(next, stampFile(f.path, time.Now()), sha256.Sum256(data), true)
+	f.saveCacheBytes(cache, stampFile(f.path, time.Now()), sha256.Sum256(data), true)
 	if after != nil {
 		after()
 	}
@@ -363,103 +353,134 @@ const indexHeader = "# keyward index: names and metadata of secrets. Values live
 // metadata, keys sorted, in a [secret.metadata] table right after it. It
 // refuses to write anything parseIndex would not read back exactly.
 func encodeIndex(list []model.Secret) ([]byte, error) {
-	return encodeIndexReusing(list, nil, nil)
+	b, _, err := encodeIndexWrite(list, nil, false)
+	return b, err
 }
 
 // indexPreamble is what encodeIndex writes before the first record.
 var indexPreamble = indexHeader + "format = " + strconv.Itoa(IndexFormat) + "\n"
 
-// encodeIndexReusing is encodeIndex that copies, rather than checks and
-// encodes again, every record of list equal (sameRecord) to one of old,
-// from data: the bytes encodeIndex wrote for old exactly (the index cache
-// says when a file is; see Update). So a write of one record costs a copy
-// of the file, not an encoding of every record (issue 14). With old nil,
-// or data not laid out as encodeIndex lays out old, every record is
-// encoded.
-func encodeIndexReusing(list, old []model.Secret, data []byte) ([]byte, error) {
-	spans := recordSpans(old, data)
-	// from finds a record's old place when it is not the same as its new
-	// one (an earlier record was added or removed); built only then.
-	var from map[string]int
-	oldAt := func(i int, name string) (int, bool) {
-		if spans == nil {
-			return 0, false
-		}
-		if i < len(old) && old[i].Name == name {
-			return i, true
-		}
-		if from == nil {
-			from = make(map[string]int, len(old))
-			for j := range old {
-				from[old[j].Name] = j
-			}
-		}
-		j, ok := from[name]
-		return j, ok
+// encodeIndexWrite is encodeIndex for a write: with withCache it also lays
+// out the cache of list (returned as a builder, for Update to finish once
+// the file is stamped). With base (the file being replaced, which the
+// cache says is encodeIndex's of its records), each record whose cache
+// bytes are those it had in base is copied from base's bytes rather than
+// checked and encoded again: a write of one record costs a copy of the
+// file and one cache encoding of every record, not a TOML encoding of
+// every record (issue 14).
+func encodeIndexWrite(list []model.Secret, base *writeBase, withCache bool) ([]byte, *cacheBuilder, error) {
+	size := 64 + len(list)*256
+	if base != nil {
+		size = len(base.data) + 512
 	}
-	b := make([]byte, 0, max(len(data)+512, 64+len(list)*256))
+	b := make([]byte, 0, size)
 	b = append(b, indexPreamble...)
-	seen := make(map[string]struct{}, len(list))
+	var cb *cacheBuilder
+	if withCache || base != nil {
+		cb = newCacheBuilder(len(list))
+	}
+	// A name written twice is refused. The records copied from base have
+	// the distinct names of a valid index, each copied once (copied); so
+	// only the names of the others (changed) need looking for.
+	var copied []bool
+	if base != nil {
+		copied = make([]bool, len(base.names))
+	}
+	var changed []int
 	var keys []string
 	for i := range list {
 		s := &list[i]
-		if _, dup := seen[s.Name]; dup {
-			return nil, fmt.Errorf("%w: %s (twice in one write)", ErrExists, s.Name)
+		if cb != nil {
+			rec := cb.add(s)
+			if j, ok := base.at(i, s.Name); ok && !copied[j] && bytes.Equal(rec, base.recs[j]) {
+				copied[j] = true
+				b = append(b, base.data[base.spans[j]:base.spans[j+1]]...)
+				continue
+			}
 		}
-		seen[s.Name] = struct{}{}
-		if j, ok := oldAt(i, s.Name); ok && sameRecord(s, &old[j]) {
-			b = append(b, data[spans[j]:spans[j+1]]...)
-			continue
-		}
+		changed = append(changed, i)
 		if err := checkWritable(s); err != nil {
-			return nil, fmt.Errorf("secret %q: %w", model.Printable(s.Name), err)
+			return nil, nil, fmt.Errorf("secret %q: %w", model.Printable(s.Name), err)
 		}
+		b = appendIndexRecord(b, s, &keys)
+	}
+	if err := checkNamesOnce(list, changed); err != nil {
+		return nil, nil, err
+	}
+	return b, cb, nil
+}
 
-		b = append(b, "\n[[secret]]\nname = "...)
-		b = appendString(b, s.Name)
-		if s.Description != "" {
-			b = append(b, "\ndescription = "...)
-			b = appendString(b, s.Description)
-		}
-		b = appendTime(b, "created_at", s.CreatedAt)
-		b = appendTime(b, "updated_at", s.UpdatedAt)
-		b = appendTime(b, "rotated_at", s.RotatedAt)
-		b = append(b, "\nversion = "...)
-		b = strconv.AppendInt(b, int64(s.Version), 10)
-		if s.RotateEvery != 0 {
-			b = append(b, "\nrotate_every = "...)
-			b = appendString(b, s.RotateEvery.String())
-		}
-		if s.NoValue {
-			b = append(b, "\nno_value = true"...)
-		}
-		if g := s.Generated; g != nil {
-			b = append(b, "\ngenerate_length = "...)
-			b = strconv.AppendInt(b, int64(g.Length), 10)
-			if g.Symbols {
-				b = append(b, "\ngenerate_symbols = true"...)
+// checkNamesOnce refuses a list in which the name of one of the records
+// at changed is also another record's (the others' names are distinct).
+func checkNamesOnce(list []model.Secret, changed []int) error {
+	dup := func(name string) error { return fmt.Errorf("%w: %s (twice in one write)", ErrExists, name) }
+	if len(changed) <= 16 {
+		for _, i := range changed {
+			for j := range list {
+				if j != i && list[j].Name == list[i].Name {
+					return dup(list[i].Name)
+				}
 			}
 		}
-		b = append(b, '\n')
-		if len(s.Metadata) > 0 {
-			keys = keys[:0]
-			for k := range s.Metadata {
-				keys = append(keys, k)
-			}
-			slices.Sort(keys)
-			b = append(b, "\n[secret.metadata]\n"...)
-			for _, k := range keys {
-				b = appendKey(b, k)
-				b = append(b, " = "...)
-				b = appendString(b, s.Metadata[k])
-				b = append(b, '\n')
-			}
+		return nil
+	}
+	seen := make(map[string]struct{}, len(list))
+	for i := range list {
+		if _, ok := seen[list[i].Name]; ok {
+			return dup(list[i].Name)
 		}
-		for j := range s.Sync {
-			b = appendSync(b, &s.Sync[j])
+		seen[list[i].Name] = struct{}{}
+	}
+	return nil
+}
+
+// appendIndexRecord appends s as encodeIndex lays a record out; keys is
+// scratch space.
+func appendIndexRecord(b []byte, s *model.Secret, keys *[]string) []byte {
+	b = append(b, "\n[[secret]]\nname = "...)
+	b = appendString(b, s.Name)
+	if s.Description != "" {
+		b = append(b, "\ndescription = "...)
+		b = appendString(b, s.Description)
+	}
+	b = appendTime(b, "created_at", s.CreatedAt)
+	b = appendTime(b, "updated_at", s.UpdatedAt)
+	b = appendTime(b, "rotated_at", s.RotatedAt)
+	b = append(b, "\nversion = "...)
+	b = strconv.AppendInt(b, int64(s.Version), 10)
+	if s.RotateEvery != 0 {
+		b = append(b, "\nrotate_every = "...)
+		b = appendString(b, s.RotateEvery.String())
+	}
+	if s.NoValue {
+		b = append(b, "\nno_value = true"...)
+	}
+	if g := s.Generated; g != nil {
+		b = append(b, "\ngenerate_length = "...)
+		b = strconv.AppendInt(b, int64(g.Length), 10)
+		if g.Symbols {
+			b = append(b, "\ngenerate_symbols = true"...)
 		}
 	}
-	return b, nil
+	b = append(b, '\n')
+	if len(s.Metadata) > 0 {
+		*keys = (*keys)[:0]
+		for k := range s.Metadata {
+			*keys = append(*keys, k)
+		}
+		slices.Sort(*keys)
+		b = append(b, "\n[secret.metadata]\n"...)
+		for _, k := range *keys {
+			b = appendKey(b, k)
+			b = append(b, " = "...)
+			b = appendString(b, s.Metadata[k])
+			b = append(b, '\n')
+		}
+	}
+	for j := range s.Sync {
+		b = appendSync(b, &s.Sync[j])
+	}
+	return b
 }
 
 // appendSync writes one [[secret.sync]] table; fields that are empty or zero
@@ -851,19 +872,19 @@ func printableASCII(s string) bool {
 	return true
 }
 
-// recordSpans returns where each record of old begins in data, which
-// encodeIndex wrote for old, and len(data) last; nil unless data has the
+// recordSpans returns where each of n records begins in data, which
+// encodeIndex wrote for them, and len(data) last; nil unless data has the
 // layout encodeIndex gives (its preamble, then one "\n[[secret]]\n" per
 // record: encodeIndex escapes every newline inside a string, so the line
 // can be nothing else).
-func recordSpans(old []model.Secret, data []byte) []int {
-	if len(old) == 0 || !bytes.HasPrefix(data, []byte(indexPreamble)) {
+func recordSpans(n int, data []byte) []int {
+	if n == 0 || !bytes.HasPrefix(data, []byte(indexPreamble)) {
 		return nil
 	}
-	spans := make([]int, 0, len(old)+1)
+	spans := make([]int, 0, n+1)
 	header := []byte(secretHeader)
 	for at := len(indexPreamble); at < len(data); {
-		if !bytes.HasPrefix(data[at:], header) || len(spans) == len(old) {
+		if !bytes.HasPrefix(data[at:], header) || len(spans) == n {
 			return nil
 		}
 		spans = append(spans, at)
@@ -874,29 +895,8 @@ func recordSpans(old []model.Secret, data []byte) []int {
 			at += len(header) + next
 		}
 	}
-	if len(spans) != len(old) {
+	if len(spans) != n {
 		return nil
 	}
 	return append(spans, len(data))
-}
-
-// sameRecord reports whether encodeIndex writes a and b alike.
-func sameRecord(a, b *model.Secret) bool {
-	if a.Name != b.Name || a.Description != b.Description || !maps.Equal(a.Metadata, b.Metadata) ||
-		!a.CreatedAt.Equal(b.CreatedAt) || !a.UpdatedAt.Equal(b.UpdatedAt) || !a.RotatedAt.Equal(b.RotatedAt) ||
-		a.Version != b.Version || a.RotateEvery != b.RotateEvery || a.NoValue != b.NoValue ||
-		(a.Generated == nil) != (b.Generated == nil) || len(a.Sync) != len(b.Sync) {
-		return false
-	}
-	if a.Generated != nil && *a.Generated != *b.Generated {
-		return false
-	}
-	for i := range a.Sync {
-		x, y := &a.Sync[i], &b.Sync[i]
-		if x.Target != y.Target || x.RemoteID != y.RemoteID || x.Version != y.Version || x.Fingerprint != y.Fingerprint ||
-			!x.RemoteUpdatedAt.Equal(y.RemoteUpdatedAt) || x.Generation != y.Generation || !x.PushedAt.Equal(y.PushedAt) {
-			return false
-		}
-	}
-	return true
 }

@@ -161,23 +161,52 @@ func parseCacheHeader(data []byte) (indexCache, cacheHead, bool) {
 // the CRC-32C of those bytes, so that Find can check the few records it
 // reads (findInCacheFile) without reading the whole file.
 func encodeIndexCache(list []model.Secret, stamp fileStamp, sum [sha256.Size]byte, trusted, canonical bool) []byte {
-	b := make([]byte, cacheHeaderSize, cacheHeaderSize+len(list)*160)
-	b = binary.AppendUvarint(b, uint64(len(list)))
-	offsets := make([]uint32, len(list))
+	return newCacheOf(list).finish(stamp, sum, trusted, canonical)
+}
+
+// newCacheOf is a cache builder given every record of list.
+func newCacheOf(list []model.Secret) *cacheBuilder {
+	cb := newCacheBuilder(len(list))
 	for i := range list {
-		offsets[i] = uint32(len(b) - cacheHeaderSize)
-		start := len(b)
-		b = appendCacheRecord(b, &list[i])
-		b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[start:], castagnoli))
+		cb.add(&list[i])
 	}
+	return cb
+}
+
+// cacheBuilder lays a cache out record by record.
+type cacheBuilder struct {
+	b       []byte // the header's room, then the payload
+	offsets []uint32
+	names   []string
+}
+
+func newCacheBuilder(n int) *cacheBuilder {
+	b := make([]byte, cacheHeaderSize, cacheHeaderSize+n*160)
+	return &cacheBuilder{b: binary.AppendUvarint(b, uint64(n)), offsets: make([]uint32, 0, n), names: make([]string, 0, n)}
+}
+
+// add appends s and returns its bytes (with their checksum). The builder
+// must be given as many records as newCacheBuilder was told.
+func (cb *cacheBuilder) add(s *model.Secret) []byte {
+	start := len(cb.b)
+	cb.offsets = append(cb.offsets, uint32(start-cacheHeaderSize))
+	cb.names = append(cb.names, s.Name)
+	cb.b = appendCacheRecord(cb.b, s)
+	cb.b = binary.LittleEndian.AppendUint32(cb.b, crc32.Checksum(cb.b[start:], castagnoli))
+	return cb.b[start:]
+}
+
+// finish appends the table of offsets and fills the header in.
+func (cb *cacheBuilder) finish(stamp fileStamp, sum [sha256.Size]byte, trusted, canonical bool) []byte {
+	b := cb.b
 	table := len(b)
-	order := make([]int, len(list))
+	order := make([]int, len(cb.names))
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortFunc(order, func(x, y int) int { return strings.Compare(list[x].Name, list[y].Name) })
+	slices.SortFunc(order, func(x, y int) int { return strings.Compare(cb.names[x], cb.names[y]) })
 	for _, i := range order {
-		b = binary.LittleEndian.AppendUint32(b, offsets[i])
+		b = binary.LittleEndian.AppendUint32(b, cb.offsets[i])
 	}
 
 	h := b[:0]
@@ -200,7 +229,7 @@ func encodeIndexCache(list []model.Secret, stamp fileStamp, sum [sha256.Size]byt
 	payload := b[cacheHeaderSize:]
 	h = le.AppendUint32(h, crc32.Checksum(payload, castagnoli))
 	h = le.AppendUint64(h, uint64(len(payload)))
-	h = le.AppendUint32(h, uint32(len(list)))
+	h = le.AppendUint32(h, uint32(len(cb.names)))
 	le.AppendUint32(h, crc32.Checksum(b[table:], castagnoli))
 	return b
 }
@@ -230,7 +259,13 @@ func appendCacheRecord(b []byte, s *model.Secret) []byte {
 	b = appendCacheString(b, s.Name)
 	b = appendCacheString(b, s.Description)
 	b = binary.AppendUvarint(b, uint64(len(s.Metadata)))
-	for _, k := range model.SortedKeys(s.Metadata) {
+	var room [8]string // most records have a few keys: no allocation
+	keys := room[:0]
+	for k := range s.Metadata {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
 		b = appendCacheString(b, k)
 		b = appendCacheString(b, s.Metadata[k])
 	}
@@ -541,6 +576,11 @@ func (f *fileIndex) cachedRead(keep func(*model.Secret) bool) (list []model.Secr
 //
 // canonical says that the index's bytes are encodeIndex's of list.
 func (f *fileIndex) saveCache(list []model.Secret, before fileStamp, sum [sha256.Size]byte, canonical bool) {
+	f.saveCacheBytes(newCacheOf(list), before, sum, canonical)
+}
+
+// saveCacheBytes is saveCache of a cache already laid out (by a write).
+func (f *fileIndex) saveCacheBytes(cb *cacheBuilder, before fileStamp, sum [sha256.Size]byte, canonical bool) {
 	after := stampFile(f.path, time.Now())
 	if before.ino == 0 || !sameFile(before, after) {
 		return
@@ -551,29 +591,84 @@ func (f *fileIndex) saveCache(list []model.Secret, before fileStamp, sum [sha256
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return
 	}
-	_ = atomicfile.Replace(p, encodeIndexCache(list, before, sum, before.ok, canonical))
+	_ = atomicfile.Replace(p, cb.finish(before, sum, before.ok, canonical))
 }
 
-// readForWrite is what Update reads: the records, the index's bytes (nil
-// when there is no index) and whether those bytes are exactly what
-// encodeIndex writes for the records, which the cache knows of a file
-// keyward wrote.
-func (f *fileIndex) readForWrite() (list []model.Secret, data []byte, canonical bool, err error) {
+// writeBase is the index file a write replaces, when the cache says it is
+// encodeIndex's of its records: its bytes, where each record begins in
+// them, and each record's name and cache bytes as read (before the
+// write's fn changed any record in place).
+type writeBase struct {
+	data  []byte
+	spans []int
+	recs  [][]byte
+	names []string
+	from  map[string]int // name to place; built when a place moved
+}
+
+// at returns where the record named name, now at i, was in the base.
+func (w *writeBase) at(i int, name string) (int, bool) {
+	if w == nil {
+		return 0, false
+	}
+	if i < len(w.names) && w.names[i] == name {
+		return i, true
+	}
+	if w.from == nil {
+		w.from = make(map[string]int, len(w.names))
+		for j, n := range w.names {
+			w.from[n] = j
+		}
+	}
+	j, ok := w.from[name]
+	return j, ok
+}
+
+// readForWrite is what Update reads: the records, and the base for
+// encodeIndexWrite when the cache knows the file is encodeIndex's (a file
+// keyward wrote).
+func (f *fileIndex) readForWrite() ([]model.Secret, *writeBase, error) {
 	before := stampFile(f.path, time.Now())
-	data, err = f.readFile()
+	data, err := f.readFile()
 	if err != nil || data == nil {
-		return []model.Secret{}, nil, false, err
+		return []model.Secret{}, nil, err
 	}
 	if c, ok := readIndexCache(f.path); ok {
 		stamped := c.trusted && before.ok && sameFile(c.stamp, before) && sameFile(before, stampFile(f.path, time.Now()))
 		if stamped || c.sum == sha256.Sum256(data) {
-			if list, ok := c.list(nil); ok {
-				return list, data, c.canonical, nil
+			if list, recs, ok := c.records(); ok {
+				var base *writeBase
+				if spans := recordSpans(len(list), data); c.canonical && spans != nil {
+					base = &writeBase{data: data, spans: spans, recs: recs, names: make([]string, len(list))}
+					for i := range list {
+						base.names[i] = list[i].Name
+					}
+				}
+				return list, base, nil
 			}
 		}
 	}
-	list, err = parseIndex(f.path, data)
-	return list, data, false, err
+	list, err := parseIndex(f.path, data)
+	return list, nil, err
+}
+
+// records decodes every record, with each one's bytes in the payload.
+func (c *indexCache) records() ([]model.Secret, [][]byte, bool) {
+	r := newCacheReader(c.payload)
+	n := r.count()
+	if r.bad {
+		return nil, nil, false
+	}
+	list := make([]model.Secret, n)
+	recs := make([][]byte, n)
+	for i := range list {
+		start := r.i
+		if r.record(&list[i], nil, false); r.bad {
+			return nil, nil, false
+		}
+		recs[i] = r.b[start:r.i:r.i]
+	}
+	return list, recs, len(r.b)-r.i == 4*n
 }
 
 // cacheTable is a cache file's header and table of offsets, read and

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -428,6 +429,33 @@ func FuzzIndexCache(f *testing.F) {
 	})
 }
 
+// encodeReusing is what Update writes for next over data, the file
+// encodeIndex wrote for old, whose cache says so. It fails unless the
+// cache laid out with it is that of next.
+func encodeReusing(old []model.Secret, data []byte, next []model.Secret) ([]byte, error) {
+	c, ok := parseIndexCache(encodeIndexCache(old, fileStamp{}, [32]byte{}, false, true))
+	if !ok {
+		return nil, errors.New("no cache of old")
+	}
+	list, recs, ok := c.records()
+	spans := recordSpans(len(old), data)
+	if !ok || spans == nil {
+		return nil, fmt.Errorf("records %v, spans %v", ok, spans)
+	}
+	base := &writeBase{data: data, spans: spans, recs: recs}
+	for i := range list {
+		base.names = append(base.names, list[i].Name)
+	}
+	b, cb, err := encodeIndexWrite(next, base, true)
+	if err != nil {
+		return nil, err
+	}
+	if got, want := cb.finish(fileStamp{}, [32]byte{}, false, true), encodeIndexCache(next, fileStamp{}, [32]byte{}, false, true); !bytes.Equal(got, want) {
+		return nil, errors.New("the cache laid out by the write is not the cache of what it wrote")
+	}
+	return b, nil
+}
+
 // TestEncodeIndexReusing: every kind of change a write makes, through
 // records changed in place, gives the bytes encodeIndex gives.
 func TestEncodeIndexReusing(t *testing.T) {
@@ -484,9 +512,9 @@ func TestEncodeIndexReusing(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := encodeIndexReusing(next, prev, data)
+			got, err := encodeReusing(prev, data, next)
 			if err != nil || !bytes.Equal(got, want) {
-				t.Fatalf("encodeIndexReusing differs from encodeIndex (%v)", err)
+				t.Fatalf("encodeIndexWrite with a base differs from encodeIndex (%v)", err)
 			}
 		})
 	}
@@ -497,7 +525,7 @@ func TestEncodeIndexReusing(t *testing.T) {
 		append([]byte("# mine\n"), data...),
 		data[:len(data)-len(base[2].Name)],
 	} {
-		if spans := recordSpans(base[:3], bad); spans != nil && !bytes.Equal(bad, data) {
+		if spans := recordSpans(3, bad); spans != nil && !bytes.Equal(bad, data) {
 			// Only the truncated file keeps the layout; its records are
 			// still cut where they begin.
 			if !bytes.HasPrefix(data, bad) {
@@ -505,7 +533,7 @@ func TestEncodeIndexReusing(t *testing.T) {
 			}
 		}
 	}
-	if spans := recordSpans(base[:2], data); spans != nil {
+	if spans := recordSpans(2, data); spans != nil {
 		t.Fatalf("recordSpans cut three records as two: %v", spans)
 	}
 }
@@ -532,5 +560,44 @@ func TestUpdateCopiesRecords(t *testing.T) {
 		if c := readCacheFile(t, f); !c.canonical {
 			t.Fatalf("round %d: the write's cache does not say the file is encodeIndex's", round)
 		}
+	}
+}
+
+// TestEncodeIndexWriteTwice: a name written twice is refused, whether the
+// second record is a copy of one the base holds, a record renamed to
+// another's name, or among many changed records.
+func TestEncodeIndexWriteTwice(t *testing.T) {
+	base := genSecrets(40)
+	data, err := encodeIndex(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		change func([]model.Secret) []model.Secret
+	}{
+		{"a copy appended", func(l []model.Secret) []model.Secret { return append(l, l[3]) }},
+		{"renamed to another's name", func(l []model.Secret) []model.Secret { l[5].Name = l[6].Name; return l }},
+		{"among many changed", func(l []model.Secret) []model.Secret {
+			for i := range 30 {
+				l[i].Version++
+			}
+			l[20].Name = l[35].Name
+			return l
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			old := make([]model.Secret, len(base))
+			for i := range base {
+				old[i] = base[i].Clone()
+			}
+			next := tc.change(old)
+			if _, err := encodeReusing(base, data, next); !errors.Is(err, ErrExists) {
+				t.Fatalf("over a base: %v, want ErrExists", err)
+			}
+			if _, err := encodeIndex(next); !errors.Is(err, ErrExists) {
+				t.Fatalf("without a base: %v, want ErrExists", err)
+			}
+		})
 	}
 }
