@@ -317,13 +317,13 @@ func (a *Model) cycleSort() tea.Cmd {
 		}
 	}
 	before := a.list.selectedName()
-	a.list.resort(next, a.now(), a.env())
+	a.list.resort(next)
 	a.selectionChanged(before)
 	return a.setStatus(statusInfo, "sorted by "+string(next))
 }
 
 func (a *Model) exists(name string) bool {
-	_, ok := a.list.byName[name]
+	_, ok := a.list.indexOf(name)
 	return ok
 }
 

@@ -12,9 +12,14 @@ import (
 	"github.com/keyward/keyward/model"
 )
 
-// item is one secret in the list.
+// item is one secret in the list. The list holds pointers to items, so a
+// sort moves 8 bytes per secret and the name index (byName) stays valid:
+// pos is the item's index in all, rank its position in name order
+// (listsort.go).
 type item struct {
-	sec model.Secret
+	sec  model.Secret
+	pos  int
+	rank int32
 }
 
 // search is the precomputed search text of every item, in parallel slices
@@ -31,17 +36,17 @@ type search struct {
 // per secret, narrowing when the new query refines the old one, and only the
 // visible rows rendered. (bubbles/list takes seconds per frame at that size.)
 type listPane struct {
-	all    []item         // every secret, in the current sort order
-	search search         // parallel to all
-	byName map[string]int // name → index in all
-	vis    []int32        // indices into all that match view and query, in order
-	inView model.Query    // the active view's filter (views[active]); query narrows it
-	query  model.Query    // the filter typed after /
-	views  []model.Query  // every view's filter, for counts
-	counts []int          // secrets matching each view: kept by every change, never recounted per key
-	cursor int            // index into vis
-	offset int            // first visible row
-	height int            // rows available
+	all    []*item // every secret, in the current sort order
+	search search  // parallel to all
+	byName map[string]*item
+	vis    []int32       // indices into all that match view and query, in order
+	inView model.Query   // the active view's filter (views[active]); query narrows it
+	query  model.Query   // the filter typed after /
+	views  []model.Query // every view's filter, for counts
+	counts []int         // secrets matching each view: kept by every change, never recounted per key
+	cursor int           // index into vis
+	offset int           // first visible row
+	height int           // rows available
 	width  int
 	sort   model.SortKey
 	// The widest content of the name, metadata and description columns.
@@ -52,10 +57,14 @@ type listPane struct {
 
 // setSecrets replaces the list, keeping the selection on keep when it still
 // exists.
-func (l *listPane) setSecrets(secs []model.Secret, now time.Time, env model.Env, keep string) {
-	model.Sort(secs, l.sort, now)
-	l.all = make([]item, len(secs))
-	l.byName = make(map[string]int, len(secs))
+func (l *listPane) setSecrets(secs []model.Secret, env model.Env, keep string) {
+	rank := nameRanks(secs)
+	order := sortOrder(len(secs), func(i int) (*model.Secret, int32) { return &secs[i], rank[i] }, l.sort)
+	// One block of items, in list order: a scan of the list reads memory
+	// in order.
+	items := make([]item, len(secs))
+	l.all = make([]*item, len(secs))
+	l.byName = make(map[string]*item, len(secs))
 	l.nameW, l.metaW, l.descW = 0, 0, 0
 	intern := map[string]string{}
 	in := func(s string) string {
@@ -72,26 +81,28 @@ func (l *listPane) setSecrets(secs []model.Secret, now time.Time, env model.Env,
 	spans := make([]span, len(secs))
 	l.search = search{hay: make([]string, len(secs)), meta: make([]string, len(secs)), fold: make([]bool, len(secs))}
 	var arena strings.Builder
-	for i := range secs {
+	for i, j := range order {
+		s := &secs[j]
 		// Rebuild each metadata map in list order with interned strings,
 		// for the same reason: MatchHaystack still reads the maps.
-		if md := secs[i].Metadata; md != nil {
+		if md := s.Metadata; md != nil {
 			m := make(map[string]string, len(md))
 			for k, v := range md {
 				m[in(k)] = in(v)
 			}
-			secs[i].Metadata = m
+			s.Metadata = m
 		}
-		meta, fold := metaHaystack(secs[i].Metadata)
+		meta, fold := metaHaystack(s.Metadata)
 		start := arena.Len()
-		arena.WriteString(model.Haystack(&secs[i]))
+		arena.WriteString(model.Haystack(s))
 		mid := arena.Len()
 		arena.WriteString(meta)
 		spans[i] = span{hay: [2]int{start, mid}, meta: [2]int{mid, arena.Len()}}
-		l.all[i] = item{sec: secs[i]}
+		items[i] = item{sec: *s, pos: i, rank: rank[j]}
+		l.all[i] = &items[i]
 		l.search.fold[i] = fold
-		l.byName[secs[i].Name] = i
-		l.widen(&secs[i], meta)
+		l.byName[s.Name] = &items[i]
+		l.widen(s, meta)
 	}
 	all := arena.String()
 	for i, sp := range spans {
@@ -169,7 +180,7 @@ func (l *listPane) setView(q model.Query, env model.Env) {
 // a filter of every secret. Placing the cursor is the caller's
 // (selectName).
 func (l *listPane) put(old string, s model.Secret, env model.Env) {
-	if i, ok := l.byName[old]; ok && old == s.Name && l.fits(i, &s) {
+	if i, ok := l.indexOf(old); ok && old == s.Name && l.fits(i, &s) {
 		// A new value or description: the record keeps its place.
 		widest := l.widest(i)
 		l.countRecord(i, -1, env)
@@ -204,12 +215,16 @@ func (l *listPane) fits(i int, s *model.Secret) bool {
 
 // insert adds s, which is not in the list, at its place in the order.
 func (l *listPane) insert(s model.Secret, env model.Env) {
-	i, _ := slices.BinarySearchFunc(l.all, &s, func(it item, s *model.Secret) int { return model.Compare(&it.sec, s, l.sort) })
+	i, _ := slices.BinarySearchFunc(l.all, &s, func(it *item, s *model.Secret) int { return model.Compare(&it.sec, s, l.sort) })
 	meta, fold := metaHaystack(s.Metadata)
 	if l.byName == nil {
-		l.byName = map[string]int{}
+		l.byName = map[string]*item{}
 	}
-	l.all = slices.Insert(l.all, i, item{sec: s})
+	r := l.rankOf(s.Name)
+	l.shiftRanks(r, 1)
+	it := &item{sec: s, rank: r}
+	l.all = slices.Insert(l.all, i, it)
+	l.byName[s.Name] = it
 	l.search.hay = slices.Insert(l.search.hay, i, model.Haystack(&s))
 	l.search.meta = slices.Insert(l.search.meta, i, meta)
 	l.search.fold = slices.Insert(l.search.fold, i, fold)
@@ -229,13 +244,15 @@ func (l *listPane) insert(s model.Secret, env model.Env) {
 
 // remove drops the record named name, if the list has it.
 func (l *listPane) remove(name string, env model.Env) {
-	i, ok := l.byName[name]
+	i, ok := l.indexOf(name)
 	if !ok {
 		return
 	}
 	widest := l.widest(i)
 	l.countRecord(i, -1, env)
+	r := l.all[i].rank
 	l.all = slices.Delete(l.all, i, i+1)
+	l.shiftRanks(r, -1)
 	l.search.hay = slices.Delete(l.search.hay, i, i+1)
 	l.search.meta = slices.Delete(l.search.meta, i, i+1)
 	l.search.fold = slices.Delete(l.search.fold, i, i+1)
@@ -254,11 +271,19 @@ func (l *listPane) remove(name string, env model.Env) {
 	l.clamp()
 }
 
-// reindex brings byName up to date from index i on.
+// reindex brings the items' positions up to date from index i on.
 func (l *listPane) reindex(i int) {
 	for ; i < len(l.all); i++ {
-		l.byName[l.all[i].sec.Name] = i
+		l.all[i].pos = i
 	}
+}
+
+// indexOf is the index in all of the secret named name.
+func (l *listPane) indexOf(name string) (int, bool) {
+	if it, ok := l.byName[name]; ok {
+		return it.pos, true
+	}
+	return 0, false
 }
 
 // widen makes the columns wide enough for s, whose metadata haystack
@@ -289,15 +314,12 @@ func (l *listPane) widenAll() {
 	}
 }
 
-// resort orders the list by key, keeping the selection.
-func (l *listPane) resort(key model.SortKey, now time.Time, env model.Env) {
+// resort orders the list by key, keeping the selection and the filter.
+func (l *listPane) resort(key model.SortKey) {
 	keep := l.selectedName()
-	secs := make([]model.Secret, len(l.all))
-	for i := range l.all {
-		secs[i] = l.all[i].sec
-	}
 	l.sort = key
-	l.setSecrets(secs, now, env, keep)
+	l.permute(sortOrder(len(l.all), func(i int) (*model.Secret, int32) { return &l.all[i].sec, l.all[i].rank }, key))
+	l.selectName(keep)
 }
 
 // refilter matches and counts every secret again, for when the
@@ -382,7 +404,7 @@ func (l *listPane) selectedName() string {
 // selectName moves the cursor to name when it is visible, else keeps the
 // cursor where it was (clamped).
 func (l *listPane) selectName(name string) {
-	if i, ok := l.byName[name]; ok && name != "" {
+	if i, ok := l.indexOf(name); ok && name != "" {
 		if j := slices.Index(l.vis, int32(i)); j >= 0 {
 			l.cursor = j
 		}

@@ -132,7 +132,7 @@ func (a *Model) toggleTasks() tea.Cmd {
 
 // jumpTo shows name in the secrets view, clearing a filter that hides it.
 func (a *Model) jumpTo(name string) tea.Cmd {
-	i, ok := a.list.byName[name]
+	i, ok := a.list.indexOf(name)
 	if !ok {
 		return nil
 	}

@@ -447,7 +447,7 @@ func (a *Model) indexLoaded(msg indexLoadedMsg) tea.Cmd {
 	if a.selectOn != "" {
 		keep, a.selectOn = a.selectOn, ""
 	}
-	a.list.setSecrets(msg.secrets, a.now(), a.env(), keep)
+	a.list.setSecrets(msg.secrets, a.env(), keep)
 	a.loaded = true
 	a.pruneMarks()
 	a.listChanged(before)
