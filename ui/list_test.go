@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/keyward/keyward/model"
 )
 
@@ -236,5 +238,62 @@ func TestSortOrderMatchesModelSort(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestWriteHaystack checks the load's search text against model.Haystack
+// and metaHaystack's definition: the same bytes, ASCII or not.
+func TestWriteHaystack(t *testing.T) {
+	for _, s := range []model.Secret{
+		{},
+		{Name: "GITHUB_TOKEN", Description: "Release Token for CI"},
+		{Name: "already_lower", Description: "no capitals at all"},
+		{Name: "ÄPFEL_KEY", Description: "Größe ΣΑΣ İstanbul"},
+		{Name: strings.Repeat("LONG_NAME_", 20), Description: strings.Repeat("Desc ", 40)},
+		{Name: "X", Metadata: map[string]string{"Env": "PROD", "owner": "Zoë", "k": ""}},
+	} {
+		var b strings.Builder
+		writeHaystack(&b, &s)
+		if got, want := b.String(), model.Haystack(&s); got != want {
+			t.Errorf("writeHaystack(%q) = %q, want %q", s.Name, got, want)
+		}
+		meta, fold := metaHaystack(s.Metadata)
+		var wantFold bool
+		want := map[string]bool{}
+		for k, v := range s.Metadata {
+			want[strings.ToLower(k)+"="+strings.ToLower(v)] = true
+			wantFold = wantFold || !isASCIIString(k+v)
+		}
+		got := map[string]bool{}
+		if meta != "" {
+			if !strings.HasPrefix(meta, "\x00") || !strings.HasSuffix(meta, "\x00") {
+				t.Errorf("metaHaystack = %q, want \\x00 around each pair", meta)
+			}
+			for _, p := range strings.Split(strings.Trim(meta, "\x00"), "\x00") {
+				got[p] = true
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) || fold != wantFold {
+			t.Errorf("metaHaystack(%v) = %q (fold %t), want pairs %v (fold %t)", s.Metadata, meta, fold, want, wantFold)
+		}
+	}
+}
+
+func isASCIIString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// TestNameWidth checks the ASCII shortcut against measuring the printable
+// name.
+func TestNameWidth(t *testing.T) {
+	for _, name := range []string{"", "GITHUB_TOKEN", "a b~", "TAB\tNAME", "DEL\x7f", "ÄPFEL", "密钥", "e\u0301", "\u200bZW"} {
+		if got, want := nameWidth(name), ansi.StringWidth(model.Printable(name)); got != want {
+			t.Errorf("nameWidth(%q) = %d, want %d", name, got, want)
+		}
 	}
 }
