@@ -516,7 +516,7 @@ func (a *Model) submitForm() tea.Cmd {
 		s := f.secret()
 		f.saving = true
 		a.busy = "importing the literal as " + model.Printable(s.Name)
-		return tea.Batch(importLiteral(a.ctx, a.store, a.tasks.LiteralValue(f.literal), f.literal, s), a.setStatus(statusInfo, a.busy+"…"))
+		return tea.Batch(importLiteral(a.ctx, a.store, a.indexPath, a.tasks.LiteralValue(f.literal), f.literal, s), a.setStatus(statusInfo, a.busy+"…"))
 	}
 	return nil
 }
