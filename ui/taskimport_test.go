@@ -21,10 +21,8 @@ const hardcodedKey = "sk-proj-" + "Zx81kQ2m9LpR4tVw7Yb3Nc6D"
 const taskHardcoded = "name: h\ntools:\n  - name: spider\n    type: integration\n    integration:\n      provider: spider\n      setup:\n" +
 	"        spider_api_key: " + hardcodedKey + "\nmain:\n  - tool: spider\n    arguments: {}\n"
 
-func TestImportReadOnlyTask(t *testing.T) {
-	h := newHarnessWith(t, fixture(), nil, func(o *Options) {
-		o.Tasks = config.Tasks{FS: mapTasks(map[string]string{"h.yaml": taskHardcoded})}
-	})
+// toLiteral opens h.yaml's preview and moves to its literal credential.
+func toLiteral(h *harness) {
 	h.openTask("h.yaml")
 	h.keys("tab")
 	for range h.a.tasks.Ref().Count {
@@ -33,6 +31,13 @@ func TestImportReadOnlyTask(t *testing.T) {
 		}
 		h.keys("j")
 	}
+}
+
+func TestImportReadOnlyTask(t *testing.T) {
+	h := newHarnessWith(t, fixture(), nil, func(o *Options) {
+		o.Tasks = config.Tasks{FS: mapTasks(map[string]string{"h.yaml": taskHardcoded})}
+	})
+	toLiteral(h)
 	if h.a.tasks.Ref().Kind != tasks.RefHardcoded || !h.a.tasks.Keys().Import.Enabled() {
 		t.Fatalf("no hardcoded literal under the cursor:\n%s", h.screen())
 	}
@@ -66,14 +71,7 @@ func TestImportRewritesTaskFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := newHarnessWith(t, fixture(), nil, func(o *Options) { o.Tasks = config.ResolveTasks(dir, "", config.Default(), false) })
-	h.openTask("h.yaml")
-	h.keys("tab")
-	for range h.a.tasks.Ref().Count {
-		if h.a.tasks.Ref().Kind == tasks.RefHardcoded {
-			break
-		}
-		h.keys("j")
-	}
+	toLiteral(h)
 	h.keys("i")
 	for range len("SPIDER_API_KEY") {
 		h.keys("backspace")
@@ -111,14 +109,7 @@ func TestImportPutsTheOneRecord(t *testing.T) {
 	h, ws := newWatchedHarness(t, func(o *Options) {
 		o.Tasks = config.Tasks{FS: mapTasks(map[string]string{"h.yaml": taskHardcoded})}
 	})
-	h.openTask("h.yaml")
-	h.keys("tab")
-	for range h.a.tasks.Ref().Count {
-		if h.a.tasks.Ref().Kind == tasks.RefHardcoded {
-			break
-		}
-		h.keys("j")
-	}
+	toLiteral(h)
 	h.keys("i", "ctrl+s")
 	h.fire(indexPollMsg{})
 	if got := ws.lists.Load(); got != 1 {
