@@ -66,14 +66,6 @@ func (l *listPane) setSecrets(secs []model.Secret, env model.Env, keep string) {
 	l.all = make([]*item, len(secs))
 	l.byName = make(map[string]*item, len(secs))
 	l.nameW, l.metaW, l.descW = 0, 0, 0
-	intern := map[string]string{}
-	in := func(s string) string {
-		if v, ok := intern[s]; ok {
-			return v
-		}
-		intern[s] = s
-		return s
-	}
 	// The search text of every secret goes into one string, item after
 	// item: a filter then scans memory in order instead of chasing
 	// separately allocated strings (2–3× faster at 100,000 secrets). Its
@@ -91,16 +83,11 @@ func (l *listPane) setSecrets(secs []model.Secret, env model.Env, keep string) {
 	}
 	arena.Grow(size)
 	for i, j := range order {
+		// The metadata maps stay those the store made: copying them in
+		// list order made a metadata filter ~1 ms faster at 100,000
+		// secrets but a load ~75 ms slower and its peak memory 35 MB
+		// higher.
 		s := &secs[j]
-		// Rebuild each metadata map in list order with interned strings,
-		// for the same reason: MatchHaystack still reads the maps.
-		if md := s.Metadata; md != nil {
-			m := make(map[string]string, len(md))
-			for k, v := range md {
-				m[in(k)] = in(v)
-			}
-			s.Metadata = m
-		}
 		start := arena.Len()
 		writeHaystack(&arena, s)
 		mid := arena.Len()
