@@ -36,17 +36,17 @@ type search struct {
 // per secret, narrowing when the new query refines the old one, and only the
 // visible rows rendered. (bubbles/list takes seconds per frame at that size.)
 type listPane struct {
-	all    []*item // every secret, in the current sort order
-	search search  // parallel to all
-	byName map[string]*item
-	vis    []int32       // indices into all that match view and query, in order
-	inView model.Query   // the active view's filter (views[active]); query narrows it
-	query  model.Query   // the filter typed after /
-	views  []model.Query // every view's filter, for counts
-	counts []int         // secrets matching each view: kept by every change, never recounted per key
-	cursor int           // index into vis
-	offset int           // first visible row
-	height int           // rows available
+	all    []*item          // every secret, in the current sort order
+	search search           // parallel to all
+	byName map[string]*item // name → its item (item.pos is its index in all)
+	vis    []int32          // indices into all that match view and query, in order
+	inView model.Query      // the active view's filter (views[active]); query narrows it
+	query  model.Query      // the filter typed after /
+	views  []model.Query    // every view's filter, for counts
+	counts []int            // secrets matching each view: kept by every change, never recounted per key
+	cursor int              // index into vis
+	offset int              // first visible row
+	height int              // rows available
 	width  int
 	sort   model.SortKey
 	// The widest content of the name, metadata and description columns.
@@ -197,6 +197,21 @@ func (l *listPane) put(old string, s model.Secret, env model.Env) {
 		}
 		return
 	}
+	if it, ok := l.byName[old]; ok && old == s.Name {
+		// The same name in another place (a rotation under sort by
+		// update): its rank stays, and only the items between the two
+		// places move.
+		i := it.pos
+		widest := l.cut(i, env)
+		it.sec = s
+		j := l.place(it, env)
+		l.reindex(min(i, j), max(i, j)+1)
+		if widest {
+			l.widenAll()
+		}
+		l.clamp()
+		return
+	}
 	l.remove(old, env)
 	l.remove(s.Name, env) // a list older than the store may hold the new name already
 	l.insert(s, env)
@@ -210,20 +225,47 @@ func (l *listPane) fits(i int, s *model.Secret) bool {
 
 // insert adds s, which is not in the list, at its place in the order.
 func (l *listPane) insert(s model.Secret, env model.Env) {
-	i, _ := slices.BinarySearchFunc(l.all, &s, func(it *item, s *model.Secret) int { return model.Compare(&it.sec, s, l.sort) })
-	meta, fold := metaHaystack(s.Metadata)
 	if l.byName == nil {
 		l.byName = map[string]*item{}
 	}
 	r := l.rankOf(s.Name)
 	l.shiftRanks(r, 1)
 	it := &item{sec: s, rank: r}
-	l.all = slices.Insert(l.all, i, it)
 	l.byName[s.Name] = it
-	l.search.hay = slices.Insert(l.search.hay, i, model.Haystack(&s))
+	j := l.place(it, env)
+	l.reindex(j, len(l.all))
+}
+
+// remove drops the record named name, if the list has it.
+func (l *listPane) remove(name string, env model.Env) {
+	it, ok := l.byName[name]
+	if !ok {
+		return
+	}
+	i := it.pos
+	widest := l.cut(i, env)
+	delete(l.byName, name)
+	l.shiftRanks(it.rank, -1)
+	l.reindex(i, len(l.all))
+	if widest {
+		l.widenAll()
+	}
+	l.clamp()
+}
+
+// place puts it into the list at its place in the order, with its search
+// text, among the matches when it matches, and in the views' counts and
+// the column widths, and returns its index. The positions of the items
+// after it are the caller's (reindex).
+func (l *listPane) place(it *item, env model.Env) int {
+	s := &it.sec
+	i, _ := slices.BinarySearchFunc(l.all, s, func(x *item, s *model.Secret) int { return model.Compare(&x.sec, s, l.sort) })
+	meta, fold := metaHaystack(s.Metadata)
+	l.all = slices.Insert(l.all, i, it)
+	it.pos = i
+	l.search.hay = slices.Insert(l.search.hay, i, model.Haystack(s))
 	l.search.meta = slices.Insert(l.search.meta, i, meta)
 	l.search.fold = slices.Insert(l.search.fold, i, fold)
-	l.reindex(i)
 	// vis holds indices into all in increasing order: those from i on
 	// move one up, and i joins them if it matches.
 	k, _ := slices.BinarySearch(l.vis, int32(i))
@@ -234,25 +276,21 @@ func (l *listPane) insert(s model.Secret, env model.Env) {
 		l.vis = slices.Insert(l.vis, k, int32(i))
 	}
 	l.countRecord(i, 1, env)
-	l.widen(&s, meta)
+	l.widen(s, meta)
+	return i
 }
 
-// remove drops the record named name, if the list has it.
-func (l *listPane) remove(name string, env model.Env) {
-	i, ok := l.indexOf(name)
-	if !ok {
-		return
-	}
-	widest := l.widest(i)
+// cut takes the item at index i out of the list, its search text, the
+// matches and the views' counts, and reports whether it set a column's
+// width (the caller measures them again: widenAll). The name index, the
+// ranks and the positions of the items after it are the caller's.
+func (l *listPane) cut(i int, env model.Env) (widest bool) {
+	widest = l.widest(i)
 	l.countRecord(i, -1, env)
-	r := l.all[i].rank
 	l.all = slices.Delete(l.all, i, i+1)
-	l.shiftRanks(r, -1)
 	l.search.hay = slices.Delete(l.search.hay, i, i+1)
 	l.search.meta = slices.Delete(l.search.meta, i, i+1)
 	l.search.fold = slices.Delete(l.search.fold, i, i+1)
-	delete(l.byName, name)
-	l.reindex(i)
 	k, shown := slices.BinarySearch(l.vis, int32(i))
 	if shown {
 		l.vis = slices.Delete(l.vis, k, k+1)
@@ -260,15 +298,13 @@ func (l *listPane) remove(name string, env model.Env) {
 	for j := k; j < len(l.vis); j++ {
 		l.vis[j]--
 	}
-	if widest {
-		l.widenAll()
-	}
-	l.clamp()
+	return widest
 }
 
-// reindex brings the items' positions up to date from index i on.
-func (l *listPane) reindex(i int) {
-	for ; i < len(l.all); i++ {
+// reindex brings the positions of the items from index i to end (not
+// included) up to date.
+func (l *listPane) reindex(i, end int) {
+	for ; i < end; i++ {
 		l.all[i].pos = i
 	}
 }
