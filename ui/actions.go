@@ -317,13 +317,13 @@ func (a *Model) cycleSort() tea.Cmd {
 		}
 	}
 	before := a.list.selectedName()
-	a.list.resort(next, a.now(), a.env())
+	a.list.resort(next)
 	a.selectionChanged(before)
 	return a.setStatus(statusInfo, "sorted by "+string(next))
 }
 
 func (a *Model) exists(name string) bool {
-	_, ok := a.list.byName[name]
+	_, ok := a.list.indexOf(name)
 	return ok
 }
 
@@ -516,7 +516,7 @@ func (a *Model) submitForm() tea.Cmd {
 		s := f.secret()
 		f.saving = true
 		a.busy = "importing the literal as " + model.Printable(s.Name)
-		return tea.Batch(importLiteral(a.ctx, a.store, a.tasks.LiteralValue(f.literal), f.literal, s), a.setStatus(statusInfo, a.busy+"…"))
+		return tea.Batch(importLiteral(a.ctx, a.store, a.indexPath, a.tasks.LiteralValue(f.literal), f.literal, s), a.setStatus(statusInfo, a.busy+"…"))
 	}
 	return nil
 }

@@ -119,7 +119,7 @@ func BenchmarkPageDown100k(b *testing.B) {
 // and sort the whole index again (BenchmarkIndexLoad100k).
 func BenchmarkRotateApplied100k(b *testing.B) {
 	a := bigApp(b, 100_000)
-	a.list.resort(model.SortUpdated, t0, a.env())
+	a.list.resort(model.SortUpdated)
 	defer measureCPU(b)()
 	for i := 0; b.Loop(); i++ {
 		s := a.list.all[50_000].sec
@@ -293,4 +293,84 @@ func mustList(b *testing.B, st *keyring.MemStore) []model.Secret {
 		b.Fatal(err)
 	}
 	return list
+}
+
+// BenchmarkSort100k orders 100,000 secrets by each key, from the order of
+// another key (by name for the others, by update for name), as the s key
+// and a configured default sort do. The order back is not timed.
+func BenchmarkSort100k(b *testing.B) {
+	for _, key := range model.SortKeys {
+		b.Run(string(key), func(b *testing.B) {
+			a := bigApp(b, 100_000)
+			from := model.SortName
+			if key == model.SortName {
+				from = model.SortUpdated
+			}
+			a.list.resort(from)
+			defer measureCPU(b)()
+			for b.Loop() {
+				a.list.resort(key)
+				b.StopTimer()
+				a.list.resort(from)
+				b.StartTimer()
+			}
+		})
+	}
+}
+
+// BenchmarkSortKey100k is the s key → frame at 100,000 secrets, cycling
+// name → updated → due → name with a filter applied, so the matches are
+// ordered too.
+func BenchmarkSortKey100k(b *testing.B) {
+	for _, filter := range []string{"", "env=prod"} {
+		name := "all"
+		if filter != "" {
+			name = filter
+		}
+		b.Run(name, func(b *testing.B) {
+			a := bigApp(b, 100_000)
+			a.filter.SetValue(filter)
+			a.applyFilter()
+			s := keyPress("s")
+			defer measureCPU(b)()
+			for b.Loop() {
+				frame(a, s)
+			}
+		})
+	}
+}
+
+// BenchmarkView100k draws the list at 100,000 secrets at two terminal
+// sizes: only the visible rows cost anything.
+func BenchmarkView100k(b *testing.B) {
+	for _, size := range [][2]int{{80, 24}, {200, 60}} {
+		b.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(b *testing.B) {
+			a := bigApp(b, 100_000)
+			a.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+			a.Update(keyPress("j"))
+			defer measureCPU(b)()
+			for b.Loop() {
+				_ = a.View()
+			}
+		})
+	}
+}
+
+// BenchmarkEscClearsFilter100k is esc → frame with a filter applied at
+// 100,000 secrets: every secret is shown again. Applying the filter again
+// is not timed.
+func BenchmarkEscClearsFilter100k(b *testing.B) {
+	a := bigApp(b, 100_000)
+	esc := keyPress("esc")
+	defer measureCPU(b)()
+	for b.Loop() {
+		b.StopTimer()
+		a.filter.SetValue("stripe prod")
+		a.applyFilter()
+		b.StartTimer()
+		frame(a, esc)
+	}
+	if a.filter.Value() != "" || len(a.list.vis) != 100_000 {
+		b.Fatalf("esc left filter %q and %d rows", a.filter.Value(), len(a.list.vis))
+	}
 }

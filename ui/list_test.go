@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/keyward/keyward/model"
 )
 
@@ -32,7 +34,7 @@ func TestListPutRemoveMatchesRebuild(t *testing.T) {
 				active := len(query) % len(views)
 				l := &listPane{sort: key, height: 10}
 				l.setViews(views, active, env)
-				l.setSecrets(slices.Clone(recs), t0, env, "")
+				l.setSecrets(slices.Clone(recs), env, "")
 				l.setQuery(q, env)
 				byName := map[string]model.Secret{}
 				for _, s := range recs {
@@ -46,7 +48,17 @@ func TestListPutRemoveMatchesRebuild(t *testing.T) {
 					slices.Sort(names)
 					pick := names[rng.IntN(len(names))]
 					var what string
-					switch op := rng.IntN(5); {
+					switch op := rng.IntN(6); {
+					case op == 5:
+						// Sorted by another key and back: the filter and
+						// the ranks survive both.
+						other := model.SortKeys[rng.IntN(len(model.SortKeys))]
+						what = "sort by " + string(other) + " and back"
+						l.resort(other)
+						if d := sortedDiff(l, other); d != "" {
+							t.Fatalf("step %d (%s): %s", step, what, d)
+						}
+						l.resort(key)
 					case op == 0 && len(names) > 1:
 						what = "remove " + pick
 						l.remove(pick, env)
@@ -88,9 +100,12 @@ func TestListPutRemoveMatchesRebuild(t *testing.T) {
 					}
 					want := &listPane{sort: key, height: 10}
 					want.setViews(views, active, env)
-					want.setSecrets(all, t0, env, "")
+					want.setSecrets(all, env, "")
 					want.setQuery(q, env)
 					if d := listDiff(l, want); d != "" {
+						t.Fatalf("step %d (%s): %s", step, what, d)
+					}
+					if d := sortedDiff(l, key); d != "" {
 						t.Fatalf("step %d (%s): %s", step, what, d)
 					}
 				}
@@ -109,8 +124,11 @@ func listDiff(got, want *listPane) string {
 		if g.Name != w.Name || g.Version != w.Version {
 			return fmt.Sprintf("record %d is %s v%d, want %s v%d", i, g.Name, g.Version, w.Name, w.Version)
 		}
-		if got.byName[g.Name] != i {
-			return fmt.Sprintf("byName[%s] = %d, want %d", g.Name, got.byName[g.Name], i)
+		if got.all[i].rank != want.all[i].rank {
+			return fmt.Sprintf("rank of %s = %d, want %d", g.Name, got.all[i].rank, want.all[i].rank)
+		}
+		if j, ok := got.indexOf(g.Name); !ok || j != i || got.byName[g.Name] != got.all[i] {
+			return fmt.Sprintf("byName[%s] = %d, want %d", g.Name, j, i)
 		}
 		if got.search.hay[i] != want.search.hay[i] || got.search.fold[i] != want.search.fold[i] ||
 			len(got.search.meta[i]) != len(want.search.meta[i]) {
@@ -130,4 +148,152 @@ func listDiff(got, want *listPane) string {
 		return fmt.Sprintf("columns %d %d %d, want %d %d %d", got.nameW, got.metaW, got.descW, want.nameW, want.metaW, want.descW)
 	}
 	return ""
+}
+
+// sortedDiff says how l's order differs from model.Sort's by key, the
+// order of record, or "". The filter's matches must be in list order.
+func sortedDiff(l *listPane, key model.SortKey) string {
+	want := make([]model.Secret, len(l.all))
+	for i := range l.all {
+		want[i] = l.all[len(l.all)-1-i].sec
+	}
+	model.Sort(want, key, t0)
+	names := make([]string, len(want))
+	for i := range want {
+		names[i] = want[i].Name
+	}
+	slices.Sort(names)
+	for i := range want {
+		if g := l.all[i].sec.Name; g != want[i].Name {
+			return fmt.Sprintf("by %s, row %d is %s, want %s", key, i, g, want[i].Name)
+		}
+		if r, _ := slices.BinarySearch(names, want[i].Name); l.all[i].rank != int32(r) {
+			return fmt.Sprintf("rank of %s = %d, want %d", want[i].Name, l.all[i].rank, r)
+		}
+	}
+	if !slices.IsSorted(l.vis) {
+		return fmt.Sprintf("matches out of order: %v", l.vis)
+	}
+	return ""
+}
+
+// TestSortOrderMatchesModelSort checks the integer keys against
+// model.Sort on the times that could trip them: equal seconds with other
+// nanoseconds, zero times, times before 1970 and far ahead, no rotation
+// (the creation time counts), no policy, and an unknown key.
+func TestSortOrderMatchesModelSort(t *testing.T) {
+	wide := []time.Time{
+		{}, t0, t0.Add(1), t0.Add(999_999_999), t0.Add(-1), t0.Add(time.Second),
+		time.Date(1901, 1, 1, 0, 0, 0, 5, time.UTC), time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999_999_999, time.UTC), t0.In(time.FixedZone("x", 3600)),
+	}
+	// Whole seconds a few years apart, as the index keeps them: the keys
+	// fit one integer (packedOrder); the wide times do not.
+	narrow := []time.Time{t0, t0.Add(time.Second), t0.Add(-time.Second), t0.Add(-3 * 365 * model.Day),
+		t0.Add(-model.Day), time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)}
+	for _, tc := range []struct {
+		name   string
+		times  []time.Time
+		packed bool
+	}{{"wide", wide, false}, {"narrow", narrow, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(7, 7))
+			pick := func() time.Time { return tc.times[rng.IntN(len(tc.times))] }
+			secs := make([]model.Secret, 400)
+			for i := range secs {
+				secs[i] = model.Secret{Name: fmt.Sprintf("S%03d", rng.IntN(1000)*1000+i), CreatedAt: pick(), UpdatedAt: pick()}
+				if rng.IntN(3) > 0 {
+					secs[i].RotatedAt = pick()
+				}
+				if rng.IntN(3) > 0 {
+					secs[i].RotateEvery = model.Duration(time.Duration(rng.IntN(3)) * model.Day)
+				}
+			}
+			for _, key := range append(slices.Clone(model.SortKeys), "unknown") {
+				want := slices.Clone(secs)
+				model.Sort(want, key, t0)
+				l := &listPane{sort: key}
+				l.setSecrets(slices.Clone(secs), model.Env{Now: t0}, "")
+				for i := range want {
+					if g := l.all[i].sec.Name; g != want[i].Name {
+						t.Fatalf("by %s, row %d is %s, want %s", key, i, g, want[i].Name)
+					}
+				}
+				// The same order again from another one (resort).
+				l.resort(model.SortName)
+				l.resort(key)
+				if d := sortedDiff(l, key); d != "" && key != "unknown" {
+					t.Fatal(d)
+				}
+				if key == model.SortName || key == "unknown" {
+					continue
+				}
+				ents := make([]sortEntry, len(l.all))
+				for i, it := range l.all {
+					ents[i] = sortKey(&it.sec, key, it.rank)
+					ents[i].i = int32(i)
+				}
+				if got := packedOrder(ents, make([]int32, len(ents))); got != tc.packed {
+					t.Errorf("by %s: packed %t, want %t", key, got, tc.packed)
+				}
+			}
+		})
+	}
+}
+
+// TestWriteHaystack checks the load's search text against model.Haystack
+// and metaHaystack's definition: the same bytes, ASCII or not.
+func TestWriteHaystack(t *testing.T) {
+	for _, s := range []model.Secret{
+		{},
+		{Name: "GITHUB_TOKEN", Description: "Release Token for CI"},
+		{Name: "already_lower", Description: "no capitals at all"},
+		{Name: "ÄPFEL_KEY", Description: "Größe ΣΑΣ İstanbul"},
+		{Name: strings.Repeat("LONG_NAME_", 20), Description: strings.Repeat("Desc ", 40)},
+		{Name: "X", Metadata: map[string]string{"Env": "PROD", "owner": "Zoë", "k": ""}},
+	} {
+		var b strings.Builder
+		writeHaystack(&b, &s)
+		if got, want := b.String(), model.Haystack(&s); got != want {
+			t.Errorf("writeHaystack(%q) = %q, want %q", s.Name, got, want)
+		}
+		meta, fold := metaHaystack(s.Metadata)
+		var wantFold bool
+		want := map[string]bool{}
+		for k, v := range s.Metadata {
+			want[strings.ToLower(k)+"="+strings.ToLower(v)] = true
+			wantFold = wantFold || !isASCIIString(k+v)
+		}
+		got := map[string]bool{}
+		if meta != "" {
+			if !strings.HasPrefix(meta, "\x00") || !strings.HasSuffix(meta, "\x00") {
+				t.Errorf("metaHaystack = %q, want \\x00 around each pair", meta)
+			}
+			for _, p := range strings.Split(strings.Trim(meta, "\x00"), "\x00") {
+				got[p] = true
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) || fold != wantFold {
+			t.Errorf("metaHaystack(%v) = %q (fold %t), want pairs %v (fold %t)", s.Metadata, meta, fold, want, wantFold)
+		}
+	}
+}
+
+func isASCIIString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// TestNameWidth checks the ASCII shortcut against measuring the printable
+// name.
+func TestNameWidth(t *testing.T) {
+	for _, name := range []string{"", "GITHUB_TOKEN", "a b~", "TAB\tNAME", "DEL\x7f", "ÄPFEL", "密钥", "e\u0301", "\u200bZW"} {
+		if got, want := nameWidth(name), ansi.StringWidth(model.Printable(name)); got != want {
+			t.Errorf("nameWidth(%q) = %d, want %d", name, got, want)
+		}
+	}
 }

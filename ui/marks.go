@@ -72,7 +72,7 @@ func (a *Model) pruneMarks() {
 func (a *Model) markedNames() []string {
 	idx := make([]int, 0, len(a.marks))
 	for name := range a.marks {
-		if i, ok := a.list.byName[name]; ok {
+		if i, ok := a.list.indexOf(name); ok {
 			idx = append(idx, i)
 		}
 	}
@@ -88,7 +88,8 @@ func (a *Model) markedNames() []string {
 func (a *Model) hiddenNote(names []string) string {
 	hidden := 0
 	for _, name := range names {
-		if _, shown := slices.BinarySearch(a.list.vis, int32(a.list.byName[name])); !shown {
+		i, ok := a.list.indexOf(name)
+		if _, shown := slices.BinarySearch(a.list.vis, int32(i)); !ok || !shown {
 			hidden++
 		}
 	}
@@ -177,7 +178,7 @@ func (a *Model) rollbackMarked() tea.Cmd {
 func (a *Model) rollbackMarkedFrom(fresh bool) tea.Cmd {
 	var names, none []string
 	for _, n := range a.markedNames() {
-		if a.list.all[a.list.byName[n]].sec.Version <= 1 {
+		if a.list.byName[n].sec.Version <= 1 { // markedNames lists only names in the list
 			none = append(none, n)
 			continue
 		}

@@ -96,10 +96,11 @@ type secretWrittenMsg struct {
 // secretImportedMsg reports the import of a literal credential from a task
 // file into the store. It never carries the literal.
 type secretImportedMsg struct {
-	name   string
-	lit    tasks.Literal // where the literal was, for the rewrite
-	secret model.Secret
-	err    error
+	name          string
+	lit           tasks.Literal // where the literal was, for the rewrite
+	secret        model.Secret
+	err           error
+	before, after indexStamp // the index file around the write
 }
 
 // Timers. Each carries the sequence number of what it times, so a timer that

@@ -54,7 +54,12 @@ func (a *Model) startSession() tea.Cmd {
 // openSessionStep opens the rotate form on the session's current secret.
 func (a *Model) openSessionStep() {
 	s := a.session
-	sec := a.list.all[a.list.byName[s.names[s.i]]].sec
+	// A name the list lost meanwhile (the index changed on disk) gets a
+	// bare record: its write then fails as "not found", by name.
+	sec := model.Secret{Name: s.names[s.i]}
+	if it, ok := a.list.byName[sec.Name]; ok {
+		sec = it.sec
+	}
 	// The list and detail pane show the secret the form is for, when
 	// the filter does.
 	before := a.list.selectedName()

@@ -4,12 +4,15 @@ package ui
 // syntax errors, YAML that is not a task, and where the folder comes from.
 
 import (
+	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/keyward/keyward/config"
+	"github.com/keyward/keyward/model"
 	"github.com/keyward/keyward/ui/tasks"
 )
 
@@ -18,10 +21,8 @@ const hardcodedKey = "sk-proj-" + "Zx81kQ2m9LpR4tVw7Yb3Nc6D"
 const taskHardcoded = "name: h\ntools:\n  - name: spider\n    type: integration\n    integration:\n      provider: spider\n      setup:\n" +
 	"        spider_api_key: " + hardcodedKey + "\nmain:\n  - tool: spider\n    arguments: {}\n"
 
-func TestImportReadOnlyTask(t *testing.T) {
-	h := newHarnessWith(t, fixture(), nil, func(o *Options) {
-		o.Tasks = config.Tasks{FS: mapTasks(map[string]string{"h.yaml": taskHardcoded})}
-	})
+// toLiteral opens h.yaml's preview and moves to its literal credential.
+func toLiteral(h *harness) {
 	h.openTask("h.yaml")
 	h.keys("tab")
 	for range h.a.tasks.Ref().Count {
@@ -30,6 +31,13 @@ func TestImportReadOnlyTask(t *testing.T) {
 		}
 		h.keys("j")
 	}
+}
+
+func TestImportReadOnlyTask(t *testing.T) {
+	h := newHarnessWith(t, fixture(), nil, func(o *Options) {
+		o.Tasks = config.Tasks{FS: mapTasks(map[string]string{"h.yaml": taskHardcoded})}
+	})
+	toLiteral(h)
 	if h.a.tasks.Ref().Kind != tasks.RefHardcoded || !h.a.tasks.Keys().Import.Enabled() {
 		t.Fatalf("no hardcoded literal under the cursor:\n%s", h.screen())
 	}
@@ -63,14 +71,7 @@ func TestImportRewritesTaskFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := newHarnessWith(t, fixture(), nil, func(o *Options) { o.Tasks = config.ResolveTasks(dir, "", config.Default(), false) })
-	h.openTask("h.yaml")
-	h.keys("tab")
-	for range h.a.tasks.Ref().Count {
-		if h.a.tasks.Ref().Kind == tasks.RefHardcoded {
-			break
-		}
-		h.keys("j")
-	}
+	toLiteral(h)
 	h.keys("i")
 	for range len("SPIDER_API_KEY") {
 		h.keys("backspace")
@@ -97,5 +98,37 @@ func TestImportRewritesTaskFile(t *testing.T) {
 	// The rescan sees the reference.
 	if uses := h.a.tasks.UsedBy()["SPIDER_KEY"]; len(uses) != 1 {
 		t.Fatalf("used by SPIDER_KEY = %+v after the rewrite", uses)
+	}
+}
+
+// TestImportPutsTheOneRecord: an imported literal joins the list as the
+// store's record, like any create, without a read of the whole index; nor
+// does the poll after it read one, the index file having changed by this
+// write only.
+func TestImportPutsTheOneRecord(t *testing.T) {
+	h, ws := newWatchedHarness(t, func(o *Options) {
+		o.Tasks = config.Tasks{FS: mapTasks(map[string]string{"h.yaml": taskHardcoded})}
+	})
+	toLiteral(h)
+	h.keys("i", "ctrl+s")
+	h.fire(indexPollMsg{})
+	if got := ws.lists.Load(); got != 1 {
+		t.Errorf("List calls = %d after the import, want the 1 at start", got)
+	}
+	want, err := h.store.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	model.Sort(want, h.a.list.sort, t0)
+	var got []string
+	for _, it := range h.a.list.all {
+		got = append(got, it.sec.Name)
+	}
+	var names []string
+	for _, s := range want {
+		names = append(names, s.Name)
+	}
+	if !slices.Equal(got, names) || h.selected() != "SPIDER_API_KEY" {
+		t.Fatalf("list %v selecting %q, want the store's %v selecting SPIDER_API_KEY", got, h.selected(), names)
 	}
 }

@@ -132,7 +132,7 @@ func (a *Model) toggleTasks() tea.Cmd {
 
 // jumpTo shows name in the secrets view, clearing a filter that hides it.
 func (a *Model) jumpTo(name string) tea.Cmd {
-	i, ok := a.list.byName[name]
+	i, ok := a.list.indexOf(name)
 	if !ok {
 		return nil
 	}
@@ -186,7 +186,9 @@ func (a *Model) startImport(act tasks.ImportLiteral) tea.Cmd {
 // importLiteral stores the literal as the value of s: read reads it from
 // its task file again (tasks.Model.LiteralValue), here inside the Cmd, and
 // the value goes no further than this closure.
-func importLiteral(ctx context.Context, st Store, read func() (string, error), lit tasks.Literal, s model.Secret) tea.Cmd {
+// The index file (index, "" for none) is stamped around the write, as
+// writeTo.run does.
+func importLiteral(ctx context.Context, st Store, index string, read func() (string, error), lit tasks.Literal, s model.Secret) tea.Cmd {
 	return safe(func() tea.Msg {
 		v, err := read()
 		if err != nil {
@@ -194,14 +196,20 @@ func importLiteral(ctx context.Context, st Store, read func() (string, error), l
 		}
 		ctx, cancel := context.WithTimeout(ctx, opTimeout)
 		defer cancel()
-		got, err := st.Create(ctx, s, v)
-		return secretImportedMsg{name: s.Name, lit: lit, secret: got, err: err}
+		msg := secretImportedMsg{name: s.Name, lit: lit, before: statIndex(index)}
+		msg.secret, msg.err = st.Create(ctx, s, v)
+		msg.after = statIndex(index)
+		return msg
 	})
 }
 
-// secretImported offers to rewrite the task file to reference the new
-// secret, when it is writable.
+// secretImported puts the new secret into the list, as any create does
+// (applyWrite: no read of the whole index), and offers to rewrite the task
+// file to reference it, when it is writable.
 func (a *Model) secretImported(msg secretImportedMsg) tea.Cmd {
+	if msg.before == a.indexStamp {
+		a.indexStamp = msg.after // the poll's change is this write's own
+	}
 	if msg.err != nil {
 		return a.formFailed(msg.err)
 	}
@@ -209,9 +217,9 @@ func (a *Model) secretImported(msg secretImportedMsg) tea.Cmd {
 	a.closeForm()
 	lit := msg.lit
 	name := model.Printable(msg.secret.Name)
-	reload := a.reload(msg.secret.Name)
+	put := a.applyWrite(secretWrittenMsg{op: opCreate, name: msg.secret.Name, secret: msg.secret})
 	if !lit.Writable {
-		return tea.Batch(reload, a.setStatus(statusSuccess, "imported "+name+"; "+model.Printable(lit.File)+
+		return tea.Batch(put, a.setStatus(statusSuccess, "imported "+name+"; "+model.Printable(lit.File)+
 			" is read-only here, so it still holds the literal: write "+model.Printable(lit.Reference(msg.secret.Name))+" there yourself"))
 	}
 	file := model.Printable(lit.File)
@@ -221,7 +229,7 @@ func (a *Model) secretImported(msg secretImportedMsg) tea.Cmd {
 		busy:   "rewriting " + file,
 		no:     "left " + file + " as it was; it still holds the literal",
 	})
-	return reload
+	return put
 }
 
 // usedByCount is the number of task documents that reference name, or -1

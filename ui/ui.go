@@ -82,6 +82,19 @@ func Run(ctx context.Context, opts Options) error {
 	a := newModel(ctx, opts, opts.Config, opts.ConfigWarnings)
 	a.noColor = os.Getenv("NO_COLOR") != ""
 	a.st = newStyles(a.isDark, a.noColor, a.palette)
+	// esc is as fast as the terminal lets it be, not as keyward does: a
+	// lone ESC byte may be the start of an escape sequence (an arrow key
+	// arriving in two reads), so Bubble Tea's input reader (ultraviolet's
+	// TerminalReader) waits uv.DefaultEscTimeout, 50 ms, for more bytes
+	// before it reports esc; a timer that fires a hair early waits one
+	// more round. Bubble Tea v2.1.1 makes that reader itself (Program.
+	// initInputReader) and offers no option to shorten the wait, and
+	// rewriting a lone ESC ourselves would turn a split arrow key into esc
+	// plus typed text. Terminals that speak the kitty keyboard protocol,
+	// which Bubble Tea asks for at start (flag 1, disambiguate), send esc
+	// as a whole sequence (CSI 27 u) and skip the wait; tmux adds its own
+	// escape-time on top. README's "Performance" under the terminal UI
+	// says so.
 	_, err := tea.NewProgram(a, tea.WithContext(ctx)).Run()
 	if a.crashed {
 		return ErrInternal
@@ -447,7 +460,7 @@ func (a *Model) indexLoaded(msg indexLoadedMsg) tea.Cmd {
 	if a.selectOn != "" {
 		keep, a.selectOn = a.selectOn, ""
 	}
-	a.list.setSecrets(msg.secrets, a.now(), a.env(), keep)
+	a.list.setSecrets(msg.secrets, a.env(), keep)
 	a.loaded = true
 	a.pruneMarks()
 	a.listChanged(before)

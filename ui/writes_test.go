@@ -77,7 +77,7 @@ func (s *watchedStore) Delete(ctx context.Context, name string) error {
 
 // newWatchedHarness is newHarness over a watchedStore whose index file is
 // a temporary one.
-func newWatchedHarness(t *testing.T) (*harness, *watchedStore) {
+func newWatchedHarness(t *testing.T, opts ...func(*Options)) (*harness, *watchedStore) {
 	t.Helper()
 	var ws *watchedStore
 	path := filepath.Join(t.TempDir(), "index.toml")
@@ -87,6 +87,9 @@ func newWatchedHarness(t *testing.T) (*harness, *watchedStore) {
 	h := newHarnessWith(t, fixture(), nil, func(o *Options) {
 		ws = &watchedStore{MemStore: o.Store.(*keyring.MemStore), path: path}
 		o.Store = ws
+		for _, opt := range opts {
+			opt(o)
+		}
 	})
 	if got := ws.lists.Load(); got != 1 {
 		t.Fatalf("List calls at start = %d, want 1", got)

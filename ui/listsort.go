@@ -1,0 +1,250 @@
+package ui
+
+// Ordering the list. model.Compare stays the one definition of the order
+// (put and insert use it on single records); here the same order is reached
+// at 100,000 secrets without comparing records: every secret's sort key is
+// two integers, and ties on the time fall back to the secret's rank in name
+// order, which the list keeps (item.rank). A sort then compares
+// integers only, and sorting by name needs no comparison at all.
+
+import (
+	"cmp"
+	"math"
+	"math/bits"
+	"slices"
+	"strings"
+
+	"github.com/keyward/keyward/model"
+)
+
+// sortEntry is one secret's place under a key: a and b compare as
+// model.Compare does, i is the secret's index.
+type sortEntry struct {
+	a int64
+	b uint64
+	i int32
+}
+
+// sortKey is s's entry under key, rank its position in name order.
+//
+// Times order newest first (a is the complement of the seconds, b of the
+// nanoseconds), then by name; due orders the secrets with a policy by when
+// they are due, oldest first, then those without one, each by name. The
+// rank takes the low 32 bits of b, under the nanoseconds (< 2^30) or the
+// no-policy flag (1<<63). time.Compare orders times by (Unix, Nanosecond)
+// exactly, as here; only two times that both still carry a monotonic clock
+// reading could compare otherwise, and the index's times carry none.
+func sortKey(s *model.Secret, key model.SortKey, rank int32) sortEntry {
+	r := uint64(uint32(rank))
+	newest := func(t interface {
+		Unix() int64
+		Nanosecond() int
+	}) sortEntry {
+		return sortEntry{a: ^t.Unix(), b: uint64(999_999_999-t.Nanosecond())<<32 | r}
+	}
+	switch key {
+	case model.SortCreated:
+		return newest(s.CreatedAt)
+	case model.SortUpdated:
+		return newest(s.UpdatedAt)
+	case model.SortRotated:
+		return newest(s.LastRotation())
+	case model.SortDue:
+		if due, ok := s.NextDue(); ok {
+			return sortEntry{a: due.Unix(), b: uint64(due.Nanosecond())<<32 | r}
+		}
+		return sortEntry{a: math.MaxInt64, b: 1<<63 | r}
+	}
+	return sortEntry{b: r} // by name: the rank alone
+}
+
+// sortOrder returns the indices of n secrets in the order of key: order[k]
+// is the index of the k-th secret. sec(i) is secret i and its position in
+// name order.
+func sortOrder(n int, sec func(i int) (*model.Secret, int32), key model.SortKey) []int32 {
+	order := make([]int32, n)
+	if !slices.Contains(model.SortKeys, key) || key == model.SortName {
+		// An unknown key orders by name, as model.Compare does.
+		for i := range n {
+			_, r := sec(i)
+			order[r] = int32(i)
+		}
+		return order
+	}
+	ents := make([]sortEntry, n)
+	for i := range ents {
+		s, r := sec(i)
+		ents[i] = sortKey(s, key, r)
+		ents[i].i = int32(i)
+	}
+	if packedOrder(ents, order) {
+		return order
+	}
+	slices.SortFunc(ents, func(x, y sortEntry) int {
+		if c := cmp.Compare(x.a, y.a); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.b, y.b)
+	})
+	for k := range ents {
+		order[k] = ents[k].i
+	}
+	return order
+}
+
+// packedOrder sorts ents into order as single integers when the part of
+// the keys that differs fits in 64 bits: the seconds as an offset from the
+// oldest, the nanoseconds (the index keeps whole seconds) and the rank,
+// which then names the secret. An integer sort is 2–3× faster than one
+// through a comparison function, and a radix sort of the bits that differ
+// (40–50 at most in an index) faster again. It reports false, having done nothing,
+// when the keys do not fit.
+func packedOrder(ents []sortEntry, order []int32) bool {
+	n := len(ents)
+	if n == 0 {
+		return true
+	}
+	byRank := make([]int32, n)
+	minA, maxA := int64(math.MaxInt64), int64(math.MinInt64)
+	minH, maxH := uint64(math.MaxUint64), uint64(0)
+	last := false // secrets after all others (due: no policy), by rank
+	for _, e := range ents {
+		byRank[uint32(e.b)] = e.i
+		if e.b>>63 != 0 {
+			last = true
+			continue
+		}
+		minA, maxA = min(minA, e.a), max(maxA, e.a)
+		minH, maxH = min(minH, e.b>>32), max(maxH, e.b>>32)
+	}
+	if minA > maxA {
+		minA, maxA, minH, maxH = 0, 0, 0, 0
+	}
+	span := uint64(maxA) - uint64(minA)
+	if last {
+		if span == math.MaxUint64 {
+			return false
+		}
+		span++
+	}
+	ab, hb, rb := bits.Len64(span), bits.Len64(maxH-minH), bits.Len(uint(n-1))
+	if ab+hb+rb > 64 {
+		return false
+	}
+	keys := make([]uint64, n)
+	for k, e := range ents {
+		a, h := span, uint64(0)
+		if e.b>>63 == 0 {
+			a, h = uint64(e.a)-uint64(minA), e.b>>32-minH
+		}
+		keys[k] = a<<(hb+rb) | h<<rb | uint64(uint32(e.b))
+	}
+	radixSort(keys, ab+hb+rb)
+	mask := uint64(1)<<rb - 1
+	for k, key := range keys {
+		order[k] = byRank[key&mask]
+	}
+	return true
+}
+
+// radixSort sorts keys whose values fit in width bits: a least significant
+// digit radix sort, 11 bits a pass, so 4 passes sort 44 bits of 100,000
+// keys in about a millisecond where a comparison sort takes several.
+func radixSort(keys []uint64, width int) {
+	const digit = 11
+	if len(keys) < 256 {
+		slices.Sort(keys)
+		return
+	}
+	buf := make([]uint64, len(keys))
+	src, dst := keys, buf
+	for shift := 0; shift < width; shift += digit {
+		var count [1 << digit]int
+		for _, k := range src {
+			count[k>>shift&(1<<digit-1)]++
+		}
+		sum := 0
+		for d, c := range count {
+			count[d] = sum
+			sum += c
+		}
+		for _, k := range src {
+			d := k >> shift & (1<<digit - 1)
+			dst[count[d]] = k
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &keys[0] {
+		copy(keys, src)
+	}
+}
+
+// nameRanks returns every secret's position in name order. A list read
+// from an index kept in name order costs one pass.
+func nameRanks(secs []model.Secret) []int32 {
+	byName := make([]int32, len(secs))
+	for i := range byName {
+		byName[i] = int32(i)
+	}
+	sorted := true
+	for i := 1; i < len(secs) && sorted; i++ {
+		sorted = secs[i-1].Name < secs[i].Name
+	}
+	if !sorted {
+		slices.SortFunc(byName, func(x, y int32) int { return strings.Compare(secs[x].Name, secs[y].Name) })
+	}
+	rank := make([]int32, len(secs))
+	for k, i := range byName {
+		rank[i] = int32(k)
+	}
+	return rank
+}
+
+// permute reorders the list to order (sortOrder's result): the items,
+// their positions, the search text, and the visible rows, which keep their
+// filter and take the new order. The views' counts and the column widths
+// do not depend on the order.
+func (l *listPane) permute(order []int32) {
+	n := len(l.all)
+	shown := make([]bool, n)
+	for _, i := range l.vis {
+		shown[i] = true
+	}
+	all := make([]*item, n)
+	hay, meta := make([]string, n), make([]string, n)
+	fold := make([]bool, n)
+	vis := l.vis[:0]
+	for k, i := range order {
+		all[k] = l.all[i]
+		all[k].pos = k
+		hay[k], meta[k], fold[k] = l.search.hay[i], l.search.meta[i], l.search.fold[i]
+		if shown[i] {
+			vis = append(vis, int32(k))
+		}
+	}
+	l.all, l.vis = all, vis
+	l.search = search{hay: hay, meta: meta, fold: fold}
+}
+
+// rankOf is the position name would take in name order among the list's
+// secrets: one pass, for a record put into the list.
+func (l *listPane) rankOf(name string) int32 {
+	var r int32
+	for i := range l.all {
+		if l.all[i].sec.Name < name {
+			r++
+		}
+	}
+	return r
+}
+
+// shiftRanks adds by to every rank at or above from, for a name that joins
+// (by 1) or leaves (by -1) name order.
+func (l *listPane) shiftRanks(from int32, by int32) {
+	for _, it := range l.all {
+		if it.rank >= from {
+			it.rank += by
+		}
+	}
+}
