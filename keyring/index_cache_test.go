@@ -601,3 +601,47 @@ func TestEncodeIndexWriteTwice(t *testing.T) {
 		})
 	}
 }
+
+// TestParseByRecord: one record hand-written outside keyward's layout is
+// read through the TOML decoder alone, the rest through the fast path; an
+// error is still reported at its line in the whole file.
+func TestParseByRecord(t *testing.T) {
+	list := genSecrets(30)
+	data, err := encodeIndex(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Record 10's metadata as an inline table, with a comment: TOML the
+	// fast path does not take.
+	at := bytes.Index(data, []byte("name = \""+list[10].Name+"\""))
+	meta := bytes.Index(data[at:], []byte("\n[secret.metadata]\n")) + at
+	end := bytes.Index(data[meta+1:], []byte("\n[[secret]]\n")) + meta + 1
+	var inline strings.Builder
+	inline.WriteString("metadata = { ")
+	for i, k := range model.SortedKeys(list[10].Metadata) {
+		if i > 0 {
+			inline.WriteString(", ")
+		}
+		fmt.Fprintf(&inline, "%s = %q", k, list[10].Metadata[k])
+	}
+	inline.WriteString(" } # by hand\n")
+	edited := slices.Concat(data[:meta+1], []byte(inline.String()), data[end:])
+	if _, ok := parseCanonical(edited); ok {
+		t.Fatal("the edit is in the fast path's layout; the test needs one outside it")
+	}
+	got, ok := parseByRecord("f", edited)
+	if !ok || !reflect.DeepEqual(got, list) {
+		t.Fatalf("parseByRecord: ok %v, same records %v", ok, reflect.DeepEqual(got, list))
+	}
+	if got, err := parseIndex("f", edited); err != nil || !reflect.DeepEqual(got, list) {
+		t.Fatalf("parseIndex: %v", err)
+	}
+	// A mistake in another record: the whole file's line of its table in
+	// the message.
+	bad := bytes.Replace(edited, []byte("version = "), []byte("version = -"), 1)
+	_, err = parseIndex("f", bad)
+	line := bytes.Count(bad[:bytes.Index(bad, []byte("[[secret]]"))], []byte("\n")) + 1
+	if err == nil || !strings.HasPrefix(err.Error(), fmt.Sprintf("f:%d:", line)) {
+		t.Fatalf("error %v, want one at line %d", err, line)
+	}
+}

@@ -784,6 +784,18 @@ func FuzzParseIndex(f *testing.F) {
 				t.Fatalf("fast path and TOML decoder read\n%q\nfast %#v\nslow %#v", data, fastList, slowList)
 			}
 		}
+		// The reader by record reads what the decoder reads from the
+		// whole file, or leaves it to the decoder.
+		if byRecord, ok := parseByRecord("f", data); ok {
+			whole, err := parseTOML("f", data)
+			var wholeList []model.Secret
+			if err == nil {
+				wholeList, err = whole.check("f")
+			}
+			if err != nil || !reflect.DeepEqual(byRecord, wholeList) {
+				t.Fatalf("by record read\n%#v\nthe whole file\n%#v (%v) from\n%q", byRecord, wholeList, err, data)
+			}
+		}
 		list, err := parseIndex("f", data)
 		if err != nil {
 			var ie *IndexError
