@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -418,31 +419,73 @@ func metadataOp(raw string) int {
 // backslash, an empty or lone-star value ("*" would match any value), a key
 // ending in '!' (it would read as !=) or one that reads as is: or age<.
 func FormatTerm(key, value string) string {
-	return quoteKey(key) + "=" + quoteValue(value)
+	var b strings.Builder
+	b.Grow(len(key) + len(value) + 5)
+	writeTerm(&b, key, value)
+	return b.String()
 }
 
 // FormatMetadata writes metadata as sorted FormatTerm terms separated by
-// spaces: filter text that matches the record it came from.
+// spaces: filter text that matches the record it came from. Every row of
+// `secrets list` and the TUI's list calls it, so it builds the text in one
+// buffer, with no string per term.
 func FormatMetadata(md map[string]string) string {
-	keys := SortedKeys(md)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = FormatTerm(k, md[k])
+	if len(md) == 0 {
+		return ""
 	}
-	return strings.Join(parts, " ")
+	var small [8]string
+	keys := small[:0]
+	size := 0
+	for k, v := range md {
+		keys = append(keys, k)
+		size += len(k) + len(v) + 2
+	}
+	slices.Sort(keys) // byte order, as SortedKeys
+	var b strings.Builder
+	b.Grow(size)
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		writeTerm(&b, k, md[k])
+	}
+	return b.String()
+}
+
+// writeTerm writes FormatTerm(key, value) to b.
+func writeTerm(b *strings.Builder, key, value string) {
+	if keyNeedsQuotes(key) {
+		writeQuoted(b, key)
+	} else {
+		b.WriteString(key)
+	}
+	b.WriteByte('=')
+	if valueNeedsQuotes(value) {
+		writeQuoted(b, value)
+	} else {
+		b.WriteString(value)
+	}
+}
+
+func keyNeedsQuotes(k string) bool {
+	lower := strings.ToLower(k)
+	return strings.ContainsAny(k, " \t\"\\") || strings.HasSuffix(k, "!") || strings.HasPrefix(lower, "is:") ||
+		strings.HasPrefix(lower, "age>") || strings.HasPrefix(lower, "age<")
+}
+
+func valueNeedsQuotes(v string) bool {
+	return v == "" || v == "*" || strings.ContainsAny(v, " \t\"\\")
 }
 
 func quoteKey(k string) string {
-	lower := strings.ToLower(k)
-	if strings.ContainsAny(k, " \t\"\\") || strings.HasSuffix(k, "!") || strings.HasPrefix(lower, "is:") ||
-		strings.HasPrefix(lower, "age>") || strings.HasPrefix(lower, "age<") {
+	if keyNeedsQuotes(k) {
 		return quote(k)
 	}
 	return k
 }
 
 func quoteValue(v string) string {
-	if v == "" || v == "*" || strings.ContainsAny(v, " \t\"\\") {
+	if valueNeedsQuotes(v) {
 		return quote(v)
 	}
 	return v
@@ -450,6 +493,13 @@ func quoteValue(v string) string {
 
 func quote(s string) string {
 	var b strings.Builder
+	writeQuoted(&b, s)
+	return b.String()
+}
+
+// writeQuoted writes s to b between double quotes, with a backslash before
+// every quote and backslash in it.
+func writeQuoted(b *strings.Builder, s string) {
 	b.WriteByte('"')
 	for i := 0; i < len(s); i++ {
 		if s[i] == '"' || s[i] == '\\' {
@@ -458,5 +508,4 @@ func quote(s string) string {
 		b.WriteByte(s[i])
 	}
 	b.WriteByte('"')
-	return b.String()
 }
