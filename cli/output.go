@@ -114,50 +114,111 @@ func (a *app) recordJSON(s *model.Secret) error {
 // (import, julep push and pull): an array, [] when nothing changed.
 func (a *app) recordsJSON(list []model.Secret) error {
 	a.demoNote()
-	now := a.now()
-	out := make([]secretJSON, len(list))
-	for i := range list {
-		out[i] = toJSON(&list[i], now, a.backend)
-	}
-	return writeJSON(a.stdout, out)
+	return writeJSONList(a.stdout, list, a.now(), a.backend)
 }
 
+// writeJSON prints v as every --json does: indented by two spaces, no HTML
+// escaping, model.Invisible characters escaped (escapeInvisible), and a
+// final newline.
 func writeJSON(w io.Writer, v any) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
+	j := newJSONWriter(w, "")
+	if err := j.value(v); err != nil {
 		return err
 	}
-	_, err := w.Write(escapeInvisible(buf.Bytes()))
-	return err
+	j.bw.WriteByte('\n')
+	return j.bw.Flush()
 }
 
-// escapeInvisible writes every model.Invisible character of encoded JSON as
-// a \u escape: the text decodes to exactly what is stored, but no C1
-// control, bidi override or zero-width character reaches a terminal raw
-// (issue 11, item 10). Those characters can only be inside strings, where
-// the escape is valid JSON.
-func escapeInvisible(b []byte) []byte {
-	if !bytes.ContainsFunc(b, model.Invisible) {
-		return b
+// writeJSONList prints list as an array of toJSON records: the bytes of
+// writeJSON of the whole array, but encoded one record at a time through
+// one buffered writer, so a list of 100,000 is never held as one document
+// (once encoded, once indented, once escaped). Every list-shaped --json
+// goes through it (list, recordsJSON).
+func writeJSONList(w io.Writer, list []model.Secret, now time.Time, backend string) error {
+	j := newJSONWriter(w, "  ")
+	if len(list) == 0 {
+		j.bw.WriteString("[]\n")
+		return j.bw.Flush()
 	}
-	out := make([]byte, 0, len(b)+32)
-	for len(b) > 0 {
-		r, size := utf8.DecodeRune(b)
-		switch {
-		case !model.Invisible(r):
-			out = append(out, b[:size]...)
-		case r > 0xffff:
-			r1, r2 := utf16.EncodeRune(r)
-			out = fmt.Appendf(out, `\u%04x\u%04x`, r1, r2)
-		default:
-			out = fmt.Appendf(out, `\u%04x`, r)
+	j.bw.WriteString("[\n  ")
+	for i := range list {
+		if i > 0 {
+			j.bw.WriteString(",\n  ")
 		}
-		b = b[size:]
+		if err := j.value(toJSON(&list[i], now, backend)); err != nil {
+			return err
+		}
 	}
-	return out
+	j.bw.WriteString("\n]\n")
+	return j.bw.Flush()
+}
+
+// jsonWriter encodes values one after another into one buffered writer,
+// reusing its buffers.
+type jsonWriter struct {
+	bw  *bufio.Writer
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+// newJSONWriter returns a jsonWriter whose values are indented by two
+// spaces after prefix on every line but their first: "" for a value of its
+// own, "  " for an element of a top-level array.
+func newJSONWriter(w io.Writer, prefix string) *jsonWriter {
+	j := &jsonWriter{bw: bufio.NewWriterSize(w, 64<<10)}
+	j.enc = json.NewEncoder(&j.buf)
+	j.enc.SetEscapeHTML(false)
+	j.enc.SetIndent(prefix, "  ")
+	return j
+}
+
+// value writes v, escaped, without the newline the encoder ends it with.
+// Write errors surface at Flush.
+func (j *jsonWriter) value(v any) error {
+	j.buf.Reset()
+	if err := j.enc.Encode(v); err != nil {
+		return err
+	}
+	escapeInvisible(j.bw, bytes.TrimSuffix(j.buf.Bytes(), []byte{'\n'}))
+	return nil
+}
+
+// escapeInvisible writes encoded JSON b to w with every model.Invisible
+// character as a \u escape: the text decodes to exactly what is stored, but
+// no C1 control, bidi override or zero-width character reaches a terminal
+// raw (issue 11, item 10). Those characters can only be inside strings,
+// where the escape is valid JSON. ASCII is never Invisible, so only the
+// runes past it are decoded.
+func escapeInvisible(w *bufio.Writer, b []byte) {
+	start := 0
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if !model.Invisible(r) {
+			i += size
+			continue
+		}
+		w.Write(b[start:i])
+		var esc [12]byte
+		if r > 0xffff {
+			r1, r2 := utf16.EncodeRune(r)
+			w.Write(appendU4(appendU4(esc[:0], r1), r2))
+		} else {
+			w.Write(appendU4(esc[:0], r))
+		}
+		i += size
+		start = i
+	}
+	w.Write(b[start:])
+}
+
+// appendU4 appends r (at most U+FFFF) as \u and four lower-case hex digits.
+func appendU4(b []byte, r rune) []byte {
+	const hex = "0123456789abcdef"
+	return append(b, '\\', 'u', hex[r>>12&0xf], hex[r>>8&0xf], hex[r>>4&0xf], hex[r&0xf])
 }
 
 // Column widths past which table cells are cut with an ellipsis.
@@ -170,17 +231,21 @@ const (
 // It aligns columns itself (two passes over the cells) rather than through
 // text/tabwriter, which is several times slower on 100,000 rows.
 func writeTable(w io.Writer, list []model.Secret, now time.Time) error {
+	const cols = 5
+	cells := make([]string, 0, cols*(len(list)+1)) // one allocation for all rows
 	rows := make([][]string, 0, len(list)+1)
-	rows = append(rows, []string{"NAME", "DESCRIPTION", "METADATA", "AGE", "DUE"})
+	add := func(row ...string) {
+		cells = append(cells, row...)
+		rows = append(rows, cells[len(cells)-cols:len(cells):len(cells)])
+	}
+	add("NAME", "DESCRIPTION", "METADATA", "AGE", "DUE")
 	for i := range list {
 		s := &list[i]
-		rows = append(rows, []string{
-			model.Printable(s.Name),
+		add(model.Printable(s.Name),
 			cell(firstLine(s.Description), maxDescWidth),
 			cell(formatMetadata(s.Metadata), maxMetaWidth),
 			model.HumanAge(s.Age(now)),
-			dueCell(s, now),
-		})
+			dueCell(s, now))
 	}
 	return writeAligned(w, "", rows)
 }
@@ -202,17 +267,38 @@ func writeAligned(w io.Writer, indent string, rows [][]string) error {
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	for _, r := range rows {
-		line := indent
+		// Each line goes straight to bw. Blanks (padding, and a cell's own
+		// trailing ones) are held back until something follows them on the
+		// line, so none ends one.
+		blanks := writeTrimmed(bw, indent, 0)
 		for c, cell := range r {
-			line += cell
+			blanks = writeTrimmed(bw, cell, blanks)
 			if c < len(r)-1 {
-				line += strings.Repeat(" ", width[c]-utf8.RuneCountInString(cell)+2)
+				blanks += width[c] - utf8.RuneCountInString(cell) + 2
 			}
 		}
-		bw.WriteString(strings.TrimRight(line, " "))
 		bw.WriteByte('\n')
 	}
 	return bw.Flush()
+}
+
+const spaces = "                                                                "
+
+// writeTrimmed writes the given number of held-back blanks and then s, but
+// only when s holds more than blanks; it returns how many blanks are held
+// back after it.
+func writeTrimmed(bw *bufio.Writer, s string, blanks int) int {
+	t := strings.TrimRight(s, " ")
+	if t == "" {
+		return blanks + len(s)
+	}
+	for blanks > 0 {
+		n := min(blanks, len(spaces))
+		bw.WriteString(spaces[:n])
+		blanks -= n
+	}
+	bw.WriteString(t)
+	return len(s) - len(t)
 }
 
 // dueCell says "yes" when a rotation is due, "in 12d" when one will be, "-"
@@ -249,8 +335,12 @@ func cell(s string, width int) string {
 	if utf8.RuneCountInString(s) <= width {
 		return s
 	}
-	r := []rune(s)
-	return string(r[:width-1]) + "…"
+	i := 0
+	for range width - 1 {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	return s[:i] + "…" // s is valid UTF-8: Printable escapes the rest
 }
 
 // writeRecord prints one secret for get. shown is the masked (or, with
