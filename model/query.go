@@ -170,14 +170,41 @@ func isASCII(s string) bool {
 }
 
 // indexASCIIFold reports whether the ASCII text s, lower-cased, contains
-// word.
+// word. It compares only where s holds word's first byte in either case,
+// found with strings.IndexByte (most records do not match a word at all).
 func indexASCIIFold(s, word string) bool {
 	n := len(word)
 	if n == 0 {
 		return true
 	}
-	for i := 0; i+n <= len(s); i++ {
-		j := 0
+	if n > len(s) {
+		return false
+	}
+	c := word[0]
+	if 'A' <= c && c <= 'Z' {
+		return false // lowerASCII never gives an upper-case letter
+	}
+	upper := c // c's other case, or c itself
+	if 'a' <= c && c <= 'z' {
+		upper = c - 'a' + 'A'
+	}
+	starts := s[:len(s)-n+1] // where a match can begin
+	// nextC and nextU are the next positions at or after i holding c and
+	// upper (len(starts) when there is none); each is searched for again
+	// only once i has passed it, so s is scanned at most twice.
+	nextC, nextU := -1, -1
+	for i := 0; i < len(starts); i++ {
+		if nextC < i {
+			nextC = indexFrom(starts, c, i)
+		}
+		if nextU < i {
+			nextU = indexFrom(starts, upper, i)
+		}
+		i = min(nextC, nextU)
+		if i == len(starts) {
+			return false
+		}
+		j := 1
 		for j < n && lowerASCII(s[i+j]) == word[j] {
 			j++
 		}
@@ -186,6 +213,14 @@ func indexASCIIFold(s, word string) bool {
 		}
 	}
 	return false
+}
+
+// indexFrom is the index of c in s at or after i, or len(s).
+func indexFrom(s string, c byte, i int) int {
+	if k := strings.IndexByte(s[i:], c); k >= 0 {
+		return i + k
+	}
+	return len(s)
 }
 
 func lowerASCII(c byte) byte {
