@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -17,7 +19,9 @@ import (
 )
 
 // secretJSON is a record as list --json and get --json print it. The field
-// names are a contract with users' scripts.
+// names are a contract with users' scripts. list --json writes it with
+// appendSecretJSON: a field added here goes there too (the tests that
+// compare it with encoding/json fail until it does).
 type secretJSON struct {
 	// Backend is where the value lives: "keyring", "file" or "demo" (the
 	// in-memory store of --demo).
@@ -114,14 +118,12 @@ func (a *app) recordJSON(s *model.Secret) error {
 // (import, julep push and pull): an array, [] when nothing changed.
 func (a *app) recordsJSON(list []model.Secret) error {
 	a.demoNote()
-	now := a.now()
-	out := make([]secretJSON, len(list))
-	for i := range list {
-		out[i] = toJSON(&list[i], now, a.backend)
-	}
-	return writeJSON(a.stdout, out)
+	return writeJSONList(a.stdout, list, a.now(), a.backend)
 }
 
+// writeJSON prints v as every --json does: indented by two spaces, no HTML
+// escaping, model.Invisible characters escaped (escapeInvisible), and a
+// final newline.
 func writeJSON(w io.Writer, v any) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -130,34 +132,241 @@ func writeJSON(w io.Writer, v any) error {
 	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	_, err := w.Write(escapeInvisible(buf.Bytes()))
-	return err
+	bw := bufio.NewWriter(w)
+	escapeInvisible(bw, buf.Bytes())
+	return bw.Flush()
 }
 
-// escapeInvisible writes every model.Invisible character of encoded JSON as
-// a \u escape: the text decodes to exactly what is stored, but no C1
-// control, bidi override or zero-width character reaches a terminal raw
-// (issue 11, item 10). Those characters can only be inside strings, where
-// the escape is valid JSON.
-func escapeInvisible(b []byte) []byte {
-	if !bytes.ContainsFunc(b, model.Invisible) {
-		return b
+// writeJSONList prints list as an array of toJSON records: the bytes of
+// writeJSON of the whole array, but encoded one record at a time through
+// one buffered writer, so a list of 100,000 is never held as one document
+// (once encoded, once indented, once escaped). Every list-shaped --json
+// goes through it (list, recordsJSON).
+func writeJSONList(w io.Writer, list []model.Secret, now time.Time, backend string) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if len(list) == 0 {
+		bw.WriteString("[]\n")
+		return bw.Flush()
 	}
-	out := make([]byte, 0, len(b)+32)
-	for len(b) > 0 {
-		r, size := utf8.DecodeRune(b)
-		switch {
-		case !model.Invisible(r):
-			out = append(out, b[:size]...)
-		case r > 0xffff:
-			r1, r2 := utf16.EncodeRune(r)
-			out = fmt.Appendf(out, `\u%04x\u%04x`, r1, r2)
-		default:
-			out = fmt.Appendf(out, `\u%04x`, r)
+	bw.WriteString("[\n  ")
+	var elem []byte
+	for i := range list {
+		if i > 0 {
+			bw.WriteString(",\n  ")
 		}
-		b = b[size:]
+		v := toJSON(&list[i], now, backend)
+		elem = appendSecretJSON(elem[:0], &v, "  ")
+		escapeInvisible(bw, elem)
 	}
-	return out
+	bw.WriteString("\n]\n")
+	return bw.Flush()
+}
+
+// appendSecretJSON appends v as a jsonWriter with this prefix encodes it,
+// byte for byte, without reflection, map sorting or a second pass to
+// indent: list --json encodes every record, and encoding/json was most of
+// its time. TestJSONListMatchesWholeDocument and FuzzListOutput hold it to
+// encoding/json, so a field added to secretJSON and not here fails them.
+func appendSecretJSON(b []byte, v *secretJSON, prefix string) []byte {
+	b = append(b, '{')
+	b = appendJSONKey(b, prefix, 1, "backend")
+	b = appendJSONString(b, v.Backend)
+	b = appendJSONKey(append(b, ','), prefix, 1, "name")
+	b = appendJSONString(b, v.Name)
+	b = appendJSONKey(append(b, ','), prefix, 1, "description")
+	b = appendJSONString(b, v.Description)
+	b = appendJSONKey(append(b, ','), prefix, 1, "metadata")
+	switch {
+	case v.Metadata == nil:
+		b = append(b, "null"...)
+	case len(v.Metadata) == 0:
+		b = append(b, "{}"...)
+	default:
+		var small [8]string
+		keys := small[:0]
+		for k := range v.Metadata {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys) // encoding/json's order
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONIndent(b, prefix, 2)
+			b = append(appendJSONString(b, k), ": "...)
+			b = appendJSONString(b, v.Metadata[k])
+		}
+		b = append(appendJSONIndent(b, prefix, 1), '}')
+	}
+	b = appendJSONKey(append(b, ','), prefix, 1, "created_at")
+	b = appendJSONString(b, v.CreatedAt)
+	b = appendJSONKey(append(b, ','), prefix, 1, "updated_at")
+	b = appendJSONString(b, v.UpdatedAt)
+	b = appendJSONKey(append(b, ','), prefix, 1, "rotated_at")
+	b = appendJSONStringPtr(b, v.RotatedAt)
+	b = appendJSONKey(append(b, ','), prefix, 1, "version")
+	b = strconv.AppendInt(b, int64(v.Version), 10)
+	b = appendJSONKey(append(b, ','), prefix, 1, "rotate_every")
+	b = appendJSONStringPtr(b, v.RotateEvery)
+	b = appendJSONKey(append(b, ','), prefix, 1, "due")
+	b = strconv.AppendBool(b, v.Due)
+	b = appendJSONKey(append(b, ','), prefix, 1, "no_local_value")
+	b = strconv.AppendBool(b, v.NoLocalValue)
+	b = appendJSONKey(append(b, ','), prefix, 1, "julep")
+	switch {
+	case v.Julep == nil:
+		b = append(b, "null"...)
+	case len(v.Julep) == 0:
+		b = append(b, "[]"...)
+	default:
+		b = append(b, '[')
+		for i := range v.Julep {
+			st := &v.Julep[i]
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(appendJSONIndent(b, prefix, 2), '{')
+			b = appendJSONKey(b, prefix, 3, "target")
+			b = appendJSONString(b, st.Target)
+			if st.RemoteID != "" { // omitempty
+				b = appendJSONKey(append(b, ','), prefix, 3, "remote_id")
+				b = appendJSONString(b, st.RemoteID)
+			}
+			b = appendJSONKey(append(b, ','), prefix, 3, "pushed_version")
+			b = strconv.AppendInt(b, int64(st.PushedVersion), 10)
+			b = appendJSONKey(append(b, ','), prefix, 3, "pushed_at")
+			b = appendJSONString(b, st.PushedAt)
+			b = appendJSONKey(append(b, ','), prefix, 3, "pending")
+			b = strconv.AppendBool(b, st.Pending)
+			b = append(appendJSONIndent(b, prefix, 2), '}')
+		}
+		b = append(appendJSONIndent(b, prefix, 1), ']')
+	}
+	b = appendJSONKey(append(b, ','), prefix, 1, "generated")
+	if g := v.Generated; g == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '{')
+		b = appendJSONKey(b, prefix, 2, "length")
+		b = strconv.AppendInt(b, int64(g.Length), 10)
+		b = appendJSONKey(append(b, ','), prefix, 2, "symbols")
+		b = strconv.AppendBool(b, g.Symbols)
+		b = append(appendJSONIndent(b, prefix, 1), '}')
+	}
+	return append(appendJSONIndent(b, prefix, 0), '}')
+}
+
+// appendJSONIndent starts a line of an indented value: a newline, the
+// prefix, and two spaces per level.
+func appendJSONIndent(b []byte, prefix string, depth int) []byte {
+	b = append(append(b, '\n'), prefix...)
+	for range depth {
+		b = append(b, "  "...)
+	}
+	return b
+}
+
+// appendJSONKey starts a member whose name needs no escaping.
+func appendJSONKey(b []byte, prefix string, depth int, key string) []byte {
+	b = append(appendJSONIndent(b, prefix, depth), '"')
+	return append(append(b, key...), `": `...)
+}
+
+func appendJSONStringPtr(b []byte, s *string) []byte {
+	if s == nil {
+		return append(b, "null"...)
+	}
+	return appendJSONString(b, *s)
+}
+
+// appendJSONString appends s as encoding/json writes a string without HTML
+// escaping: quotes, backslashes and C0 controls escaped (\b \f \n \r \t
+// short), invalid UTF-8 as \ufffd, U+2028 and U+2029 as \u escapes.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(append(b, s[start:i]...), `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(append(b, s[start:i]...), '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	return append(append(b, s[start:]...), '"')
+}
+
+// escapeInvisible writes encoded JSON b to w with every model.Invisible
+// character as a \u escape: the text decodes to exactly what is stored, but
+// no C1 control, bidi override or zero-width character reaches a terminal
+// raw (issue 11, item 10). Those characters can only be inside strings,
+// where the escape is valid JSON. ASCII is never Invisible, so only the
+// runes past it are decoded.
+func escapeInvisible(w *bufio.Writer, b []byte) {
+	start := 0
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if !model.Invisible(r) {
+			i += size
+			continue
+		}
+		w.Write(b[start:i])
+		var esc [12]byte
+		if r > 0xffff {
+			r1, r2 := utf16.EncodeRune(r)
+			w.Write(appendU4(appendU4(esc[:0], r1), r2))
+		} else {
+			w.Write(appendU4(esc[:0], r))
+		}
+		i += size
+		start = i
+	}
+	w.Write(b[start:])
+}
+
+// appendU4 appends r (at most U+FFFF) as \u and four lower-case hex digits.
+func appendU4(b []byte, r rune) []byte {
+	const hex = "0123456789abcdef"
+	return append(b, '\\', 'u', hex[r>>12&0xf], hex[r>>8&0xf], hex[r>>4&0xf], hex[r&0xf])
 }
 
 // Column widths past which table cells are cut with an ellipsis.
@@ -170,17 +379,21 @@ const (
 // It aligns columns itself (two passes over the cells) rather than through
 // text/tabwriter, which is several times slower on 100,000 rows.
 func writeTable(w io.Writer, list []model.Secret, now time.Time) error {
+	const cols = 5
+	cells := make([]string, 0, cols*(len(list)+1)) // one allocation for all rows
 	rows := make([][]string, 0, len(list)+1)
-	rows = append(rows, []string{"NAME", "DESCRIPTION", "METADATA", "AGE", "DUE"})
+	add := func(row ...string) {
+		cells = append(cells, row...)
+		rows = append(rows, cells[len(cells)-cols:len(cells):len(cells)])
+	}
+	add("NAME", "DESCRIPTION", "METADATA", "AGE", "DUE")
 	for i := range list {
 		s := &list[i]
-		rows = append(rows, []string{
-			model.Printable(s.Name),
+		add(model.Printable(s.Name),
 			cell(firstLine(s.Description), maxDescWidth),
 			cell(formatMetadata(s.Metadata), maxMetaWidth),
 			model.HumanAge(s.Age(now)),
-			dueCell(s, now),
-		})
+			dueCell(s, now))
 	}
 	return writeAligned(w, "", rows)
 }
@@ -202,17 +415,38 @@ func writeAligned(w io.Writer, indent string, rows [][]string) error {
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	for _, r := range rows {
-		line := indent
+		// Each line goes straight to bw. Blanks (padding, and a cell's own
+		// trailing ones) are held back until something follows them on the
+		// line, so none ends one.
+		blanks := writeTrimmed(bw, indent, 0)
 		for c, cell := range r {
-			line += cell
+			blanks = writeTrimmed(bw, cell, blanks)
 			if c < len(r)-1 {
-				line += strings.Repeat(" ", width[c]-utf8.RuneCountInString(cell)+2)
+				blanks += width[c] - utf8.RuneCountInString(cell) + 2
 			}
 		}
-		bw.WriteString(strings.TrimRight(line, " "))
 		bw.WriteByte('\n')
 	}
 	return bw.Flush()
+}
+
+const spaces = "                                                                "
+
+// writeTrimmed writes the given number of held-back blanks and then s, but
+// only when s holds more than blanks; it returns how many blanks are held
+// back after it.
+func writeTrimmed(bw *bufio.Writer, s string, blanks int) int {
+	t := strings.TrimRight(s, " ")
+	if t == "" {
+		return blanks + len(s)
+	}
+	for blanks > 0 {
+		n := min(blanks, len(spaces))
+		bw.WriteString(spaces[:n])
+		blanks -= n
+	}
+	bw.WriteString(t)
+	return len(s) - len(t)
 }
 
 // dueCell says "yes" when a rotation is due, "in 12d" when one will be, "-"
@@ -249,8 +483,12 @@ func cell(s string, width int) string {
 	if utf8.RuneCountInString(s) <= width {
 		return s
 	}
-	r := []rune(s)
-	return string(r[:width-1]) + "…"
+	i := 0
+	for range width - 1 {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	return s[:i] + "…" // s is valid UTF-8: Printable escapes the rest
 }
 
 // writeRecord prints one secret for get. shown is the masked (or, with

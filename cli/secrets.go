@@ -151,11 +151,7 @@ metadata is always an object.`,
 			now := env.Now
 			model.Sort(list, key, now)
 			if asJSON {
-				out := make([]secretJSON, len(list))
-				for i := range list {
-					out[i] = toJSON(&list[i], now, a.backend)
-				}
-				return writeJSON(a.stdout, out)
+				return writeJSONList(a.stdout, list, now, a.backend)
 			}
 			if len(list) == 0 {
 				if q.Empty() {

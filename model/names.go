@@ -198,14 +198,7 @@ func hasControl(s string) bool {
 // line, the task preview. Visible is the same for text that already
 // carries styling.
 func Printable(s string) string {
-	clean := true
-	for _, r := range s {
-		if r == utf8.RuneError || r < 0x20 || r == 0x7f || Invisible(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
+	if printable(s) {
 		return s
 	}
 	var b strings.Builder
@@ -230,6 +223,27 @@ func Printable(s string) string {
 		i += size
 	}
 	return b.String()
+}
+
+// printable reports whether Printable(s) is s. Every table row checks
+// several cells, so ASCII, which is never Invisible, is checked without
+// decoding.
+func printable(s string) bool {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError || Invisible(r) {
+			return false
+		}
+		i += size
+	}
+	return true
 }
 
 // ParseMetadata reads key=value pairs, one per element (a --metadata flag, a

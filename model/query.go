@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -169,14 +170,41 @@ func isASCII(s string) bool {
 }
 
 // indexASCIIFold reports whether the ASCII text s, lower-cased, contains
-// word.
+// word. It compares only where s holds word's first byte in either case,
+// found with strings.IndexByte (most records do not match a word at all).
 func indexASCIIFold(s, word string) bool {
 	n := len(word)
 	if n == 0 {
 		return true
 	}
-	for i := 0; i+n <= len(s); i++ {
-		j := 0
+	if n > len(s) {
+		return false
+	}
+	c := word[0]
+	if 'A' <= c && c <= 'Z' {
+		return false // lowerASCII never gives an upper-case letter
+	}
+	upper := c // c's other case, or c itself
+	if 'a' <= c && c <= 'z' {
+		upper = c - 'a' + 'A'
+	}
+	starts := s[:len(s)-n+1] // where a match can begin
+	// nextC and nextU are the next positions at or after i holding c and
+	// upper (len(starts) when there is none); each is searched for again
+	// only once i has passed it, so s is scanned at most twice.
+	nextC, nextU := -1, -1
+	for i := 0; i < len(starts); i++ {
+		if nextC < i {
+			nextC = indexFrom(starts, c, i)
+		}
+		if nextU < i {
+			nextU = indexFrom(starts, upper, i)
+		}
+		i = min(nextC, nextU)
+		if i == len(starts) {
+			return false
+		}
+		j := 1
 		for j < n && lowerASCII(s[i+j]) == word[j] {
 			j++
 		}
@@ -185,6 +213,14 @@ func indexASCIIFold(s, word string) bool {
 		}
 	}
 	return false
+}
+
+// indexFrom is the index of c in s at or after i, or len(s).
+func indexFrom(s string, c byte, i int) int {
+	if k := strings.IndexByte(s[i:], c); k >= 0 {
+		return i + k
+	}
+	return len(s)
 }
 
 func lowerASCII(c byte) byte {
@@ -418,31 +454,73 @@ func metadataOp(raw string) int {
 // backslash, an empty or lone-star value ("*" would match any value), a key
 // ending in '!' (it would read as !=) or one that reads as is: or age<.
 func FormatTerm(key, value string) string {
-	return quoteKey(key) + "=" + quoteValue(value)
+	var b strings.Builder
+	b.Grow(len(key) + len(value) + 5)
+	writeTerm(&b, key, value)
+	return b.String()
 }
 
 // FormatMetadata writes metadata as sorted FormatTerm terms separated by
-// spaces: filter text that matches the record it came from.
+// spaces: filter text that matches the record it came from. Every row of
+// `secrets list` and the TUI's list calls it, so it builds the text in one
+// buffer, with no string per term.
 func FormatMetadata(md map[string]string) string {
-	keys := SortedKeys(md)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = FormatTerm(k, md[k])
+	if len(md) == 0 {
+		return ""
 	}
-	return strings.Join(parts, " ")
+	var small [8]string
+	keys := small[:0]
+	size := 0
+	for k, v := range md {
+		keys = append(keys, k)
+		size += len(k) + len(v) + 2
+	}
+	slices.Sort(keys) // byte order, as SortedKeys
+	var b strings.Builder
+	b.Grow(size)
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		writeTerm(&b, k, md[k])
+	}
+	return b.String()
+}
+
+// writeTerm writes FormatTerm(key, value) to b.
+func writeTerm(b *strings.Builder, key, value string) {
+	if keyNeedsQuotes(key) {
+		writeQuoted(b, key)
+	} else {
+		b.WriteString(key)
+	}
+	b.WriteByte('=')
+	if valueNeedsQuotes(value) {
+		writeQuoted(b, value)
+	} else {
+		b.WriteString(value)
+	}
+}
+
+func keyNeedsQuotes(k string) bool {
+	lower := strings.ToLower(k)
+	return strings.ContainsAny(k, " \t\"\\") || strings.HasSuffix(k, "!") || strings.HasPrefix(lower, "is:") ||
+		strings.HasPrefix(lower, "age>") || strings.HasPrefix(lower, "age<")
+}
+
+func valueNeedsQuotes(v string) bool {
+	return v == "" || v == "*" || strings.ContainsAny(v, " \t\"\\")
 }
 
 func quoteKey(k string) string {
-	lower := strings.ToLower(k)
-	if strings.ContainsAny(k, " \t\"\\") || strings.HasSuffix(k, "!") || strings.HasPrefix(lower, "is:") ||
-		strings.HasPrefix(lower, "age>") || strings.HasPrefix(lower, "age<") {
+	if keyNeedsQuotes(k) {
 		return quote(k)
 	}
 	return k
 }
 
 func quoteValue(v string) string {
-	if v == "" || v == "*" || strings.ContainsAny(v, " \t\"\\") {
+	if valueNeedsQuotes(v) {
 		return quote(v)
 	}
 	return v
@@ -450,6 +528,13 @@ func quoteValue(v string) string {
 
 func quote(s string) string {
 	var b strings.Builder
+	writeQuoted(&b, s)
+	return b.String()
+}
+
+// writeQuoted writes s to b between double quotes, with a backslash before
+// every quote and backslash in it.
+func writeQuoted(b *strings.Builder, s string) {
 	b.WriteByte('"')
 	for i := 0; i < len(s); i++ {
 		if s[i] == '"' || s[i] == '\\' {
@@ -458,5 +543,4 @@ func quote(s string) string {
 		b.WriteByte(s[i])
 	}
 	b.WriteByte('"')
-	return b.String()
 }

@@ -267,6 +267,33 @@ func TestFormatMetadata(t *testing.T) {
 	}
 }
 
+// TestFormatMetadataIsJoinedTerms holds FormatMetadata, which writes every
+// term into one buffer, to its definition: the FormatTerm of each pair,
+// in key order, joined by spaces.
+func TestFormatMetadataIsJoinedTerms(t *testing.T) {
+	texts := []string{"", "*", "env", "prod", "a b", "k!", `q"uote`, `back\slash`, "is:due", "İS:x", "Age>3", "age<", "tab\t",
+		"漢字", "\u202e", "x=y", "!", "zz", "A", "a"}
+	for n := range len(texts) + 1 {
+		md := map[string]string{}
+		for i := range n {
+			md[texts[i]] = texts[(i*7+3)%len(texts)]
+		}
+		var parts []string
+		for _, k := range SortedKeys(md) {
+			parts = append(parts, quoteKey(k)+"="+quoteValue(md[k]))
+			if got, want := FormatTerm(k, md[k]), parts[len(parts)-1]; got != want {
+				t.Errorf("FormatTerm(%q, %q) = %s, want %s", k, md[k], got, want)
+			}
+		}
+		if got, want := FormatMetadata(md), strings.Join(parts, " "); got != want {
+			t.Errorf("FormatMetadata(%q) = %s, want %s", md, got, want)
+		}
+	}
+	if got := FormatMetadata(nil); got != "" {
+		t.Errorf("FormatMetadata(nil) = %q, want \"\"", got)
+	}
+}
+
 func FuzzFormatTerm(f *testing.F) {
 	for _, s := range [][2]string{{"env", "prod"}, {"team lead", "a b"}, {"k", "*"}, {"k!", `"\`}, {"is:due", ""}} {
 		f.Add(s[0], s[1])
@@ -307,10 +334,21 @@ func FuzzMatchWord(f *testing.F) {
 }
 
 // BenchmarkMatchWords is list --filter's per-record cost for two words.
+// Sub-benchmarks: a record that matches the first word only, one that
+// matches neither (7 in 8 records for --filter billing), and one that
+// matches.
 func BenchmarkMatchWords(b *testing.B) {
-	q := MustParseQuery("billing prod")
-	s := Secret{Name: "TENANT_000123_BILLING_KEY", Description: "billing API key for tenant 123"}
-	for b.Loop() {
-		q.Match(&s, Env{})
+	for _, bc := range []struct{ name, query, secret, desc string }{
+		{"first", "billing prod", "TENANT_000123_BILLING_KEY", "billing API key for tenant 123"},
+		{"none", "billing", "TENANT_000124_SEARCH_KEY", "search API key for tenant 124"},
+		{"all", "billing tenant", "TENANT_000123_BILLING_KEY", "billing API key for tenant 123"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			q := MustParseQuery(bc.query)
+			s := Secret{Name: bc.secret, Description: bc.desc}
+			for b.Loop() {
+				q.Match(&s, Env{})
+			}
+		})
 	}
 }
