@@ -459,8 +459,9 @@ func (c *indexCache) list(keep func(*model.Secret) bool) ([]model.Secret, bool) 
 	}
 	var list []model.Secret
 	scratch := map[string]string{}
+	var s model.Secret // one record for every one decoded: keep's pointer escapes
 	for range n {
-		var s model.Secret
+		s = model.Secret{}
 		if r.record(&s, scratch, false); r.bad {
 			return nil, false
 		}
