@@ -20,6 +20,11 @@ func SimilarNames(names []string, name string) []string {
 		if n == name {
 			continue
 		}
+		// Store names are ASCII, which ToLower keeps the length of: most
+		// names are too long or short to be close, found without a copy.
+		if abs(len(n)-len(lname)) > 2 && isASCII(n) {
+			continue
+		}
 		ln := strings.ToLower(n)
 		d := 0
 		if ln != lname {
