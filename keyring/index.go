@@ -193,6 +193,7 @@ func (f *fileIndex) Find(ctx context.Context, name string) (model.Secret, bool, 
 		if c := f.cache; c != nil && c.sum == sha256.Sum256(data) {
 			if sec, found, ok := c.find(name); ok {
 				f.last = &parsedFile{data: data, stamp: stamp, cache: c}
+				f.restamp(c, stamp)
 				return sec, found, nil
 			}
 		}

@@ -81,6 +81,7 @@ type indexCache struct {
 	stamp     fileStamp
 	sum       [sha256.Size]byte
 	payload   []byte
+	head      cacheHead
 }
 
 // sameFile reports whether two stamps are of the same file unchanged.
@@ -113,6 +114,7 @@ func parseIndexCache(data []byte) (indexCache, bool) {
 	if crc32.Checksum(c.payload, castagnoli) != h.payloadCRC {
 		return indexCache{}, false
 	}
+	c.head = h
 	return c, true
 }
 
@@ -209,7 +211,15 @@ func (cb *cacheBuilder) finish(stamp fileStamp, sum [sha256.Size]byte, trusted, 
 		b = binary.LittleEndian.AppendUint32(b, cb.offsets[i])
 	}
 
-	h := b[:0]
+	payload := b[cacheHeaderSize:]
+	head := cacheHead{payloadLen: int64(len(payload)), payloadCRC: crc32.Checksum(payload, castagnoli),
+		count: len(cb.names), offsetsCRC: crc32.Checksum(b[table:], castagnoli)}
+	putCacheHeader(b[:0], stamp, sum, trusted, canonical, head)
+	return b
+}
+
+// putCacheHeader appends the header to h, which has room for it.
+func putCacheHeader(h []byte, stamp fileStamp, sum [sha256.Size]byte, trusted, canonical bool, head cacheHead) {
 	h = append(h, indexCacheMagic...)
 	var flags byte
 	if trusted {
@@ -226,12 +236,23 @@ func (cb *cacheBuilder) finish(stamp fileStamp, sum [sha256.Size]byte, trusted, 
 	h = le.AppendUint64(h, uint64(stamp.mtime))
 	h = le.AppendUint64(h, uint64(stamp.ctime))
 	h = append(h, sum[:]...)
-	payload := b[cacheHeaderSize:]
-	h = le.AppendUint32(h, crc32.Checksum(payload, castagnoli))
-	h = le.AppendUint64(h, uint64(len(payload)))
-	h = le.AppendUint32(h, uint32(len(cb.names)))
-	le.AppendUint32(h, crc32.Checksum(b[table:], castagnoli))
-	return b
+	h = le.AppendUint32(h, head.payloadCRC)
+	h = le.AppendUint64(h, uint64(head.payloadLen))
+	h = le.AppendUint32(h, uint32(head.count))
+	le.AppendUint32(h, head.offsetsCRC)
+}
+
+// restamp writes c again with the index's stamp now, when the index it
+// was checked against by hash has settled: the next reads need neither
+// the index nor a hash. The payload is copied as it is.
+func (f *fileIndex) restamp(c *indexCache, stamp fileStamp) {
+	if !stamp.ok || (c.trusted && sameFile(c.stamp, stamp)) {
+		return
+	}
+	b := make([]byte, cacheHeaderSize+len(c.payload))
+	copy(b[cacheHeaderSize:], c.payload)
+	putCacheHeader(b[:0], stamp, c.sum, true, c.canonical, c.head)
+	f.writeCache(b, stamp)
 }
 
 func appendCacheString(b []byte, s string) []byte {
@@ -549,11 +570,7 @@ func (f *fileIndex) cachedRead(keep func(*model.Secret) bool) (list []model.Secr
 	sum := sha256.Sum256(data)
 	if cached && c.sum == sum {
 		// Stamp it afresh when that lets the next read skip the hash.
-		if !sameFile(c.stamp, before) || (!c.trusted && before.ok) {
-			if all, ok := c.list(nil); ok {
-				f.saveCache(all, before, sum, c.canonical)
-			}
-		}
+		f.restamp(&c, before)
 		if list, ok := c.list(keep); ok {
 			return list, nil
 		}
@@ -582,6 +599,13 @@ func (f *fileIndex) saveCache(list []model.Secret, before fileStamp, sum [sha256
 
 // saveCacheBytes is saveCache of a cache already laid out (by a write).
 func (f *fileIndex) saveCacheBytes(cb *cacheBuilder, before fileStamp, sum [sha256.Size]byte, canonical bool) {
+	f.writeCache(cb.finish(before, sum, before.ok, canonical), before)
+}
+
+// writeCache puts data beside the index as its cache, unless the index's
+// stamp is no longer before (the bytes read may be of either version) or
+// could not be taken, or something not keyward's is where the cache goes.
+func (f *fileIndex) writeCache(data []byte, before fileStamp) {
 	after := stampFile(f.path, time.Now())
 	if before.ino == 0 || !sameFile(before, after) {
 		return
@@ -592,7 +616,7 @@ func (f *fileIndex) saveCacheBytes(cb *cacheBuilder, before fileStamp, sum [sha2
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return
 	}
-	_ = atomicfile.Replace(p, cb.finish(before, sum, before.ok, canonical))
+	_ = atomicfile.Replace(p, data)
 }
 
 // writeBase is the index file a write replaces, when the cache says it is

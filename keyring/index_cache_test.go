@@ -372,6 +372,15 @@ func TestIndexCacheWrites(t *testing.T) {
 	if fi, err := os.Stat(cachePath(f.path)); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("cache mode %v (%v), want 0600", fi.Mode().Perm(), err)
 	}
+	// Once the index settles, the first get stamps the cache, so the ones
+	// after it need neither the index nor a hash; the payload is the same.
+	settle()
+	if got := findDesc(t, f, "A"); got != "written" {
+		t.Fatalf("Find read %q", got)
+	}
+	if again := readCacheFile(t, f); !again.trusted || !bytes.Equal(again.payload, c.payload) || !again.canonical {
+		t.Fatalf("after a settled get: trusted %v, same payload %v, canonical %v", again.trusted, bytes.Equal(again.payload, c.payload), again.canonical)
+	}
 
 	g := cachedIndex(t, twoRecords("one", "b"))
 	victim := filepath.Join(t.TempDir(), "victim")
