@@ -133,13 +133,13 @@ func (s *store) createBatch(ctx context.Context, secs []NewSecret, progress func
 		// Saved: the intents of the written secrets, and of those never
 		// started, go; the one whose write failed stays until undone.
 		saved = true
-		clear := make([]string, 0, len(ops))
+		finished := make([]string, 0, len(ops))
 		for i, op := range ops {
 			if i != written || failed == nil {
-				clear = append(clear, op.Name)
+				finished = append(finished, op.Name)
 			}
 		}
-		_ = s.done(clear...)
+		_ = s.done(finished...)
 	})
 	// reached says the keyring may hold a value of ops[i]: a value without
 	// a record once nothing or only the secrets before it were saved.
