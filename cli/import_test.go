@@ -91,3 +91,48 @@ func TestImportStopsPartWay(t *testing.T) {
 		}
 	}
 }
+
+// TestImportKeepsFileOrder: new secrets are created in runs between
+// rotations, and --json lists every record in the file's order, as one
+// Create or Rotate per line did.
+func TestImportKeepsFileOrder(t *testing.T) {
+	a, m, out, errb := testApp(&fakeTerminal{})
+	var in strings.Builder
+	var want []string
+	for i := range 30 {
+		m.Put(model.Secret{Name: fmt.Sprintf("OLD_%02d", i), Version: 1}, "old-value")
+		fmt.Fprintf(&in, "NEW_%02d=new-%02d\nOLD_%02d=again-%02d\n", i, i, i, i)
+		want = append(want, fmt.Sprintf("NEW_%02d", i), fmt.Sprintf("OLD_%02d", i))
+	}
+	a.stdin = strings.NewReader(in.String())
+	if code := a.run([]string{"secrets", "import", "-", "--format", "env", "--overwrite", "--json"}); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	var recs []struct {
+		Name    string `json:"name"`
+		Version int    `json:"version"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &recs); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range recs {
+		got = append(got, r.Name)
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("--json order %v, want %v", got, want)
+	}
+	if !strings.Contains(errb.String(), "imported stdin: 30 created, 0 skipped, 30 overwritten, 0 unchanged") {
+		t.Errorf("stderr %q", errb)
+	}
+	list, _ := m.List(t.Context())
+	var order []string
+	for _, r := range list {
+		if strings.HasPrefix(r.Name, "NEW_") {
+			order = append(order, r.Name)
+		}
+	}
+	if len(order) != 30 || order[0] != "NEW_00" || order[29] != "NEW_29" {
+		t.Errorf("index order of the new secrets: %v", order)
+	}
+}
