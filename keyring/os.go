@@ -17,7 +17,8 @@ import (
 const DefaultService = "keyward"
 
 // DefaultTimeout is how long a single keyring call may take before OSStore
-// gives up on it. A frozen keyring daemon, or one waiting for an unlock
+// gives up on it, with an empty index; PerRecordTimeout adds to it for each
+// secret. A frozen keyring daemon, or one waiting for an unlock
 // prompt nobody sees, would otherwise hang keyward forever. It is also the
 // budget of a whole command: once a call has timed out, every later call
 // fails at once while that call is still out (see osValues.call), so a
