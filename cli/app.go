@@ -247,7 +247,8 @@ func (a *app) workFactor() (int, error) {
 }
 
 // keyringTimeout is the OS keyring's deadline (one per command, see
-// keyring.DefaultTimeout): KEYWARD_KEYRING_TIMEOUT, else the default (0).
+// keyring.DefaultTimeout): KEYWARD_KEYRING_TIMEOUT, exactly, else the
+// default (0), which grows with the index (keyring.PerRecordTimeout).
 func (a *app) keyringTimeout() (time.Duration, error) {
 	env := a.getenv("KEYWARD_KEYRING_TIMEOUT")
 	if env == "" {
@@ -256,7 +257,8 @@ func (a *app) keyringTimeout() (time.Duration, error) {
 	d, err := time.ParseDuration(env)
 	if err != nil || d < keyring.MinTimeout || d > keyring.MaxTimeout {
 		return 0, withHint(usagef("KEYWARD_KEYRING_TIMEOUT=%q: want a duration from %s to %s such as \"30s\"", env, keyring.MinTimeout, keyring.MaxTimeout),
-			"e.g. KEYWARD_KEYRING_TIMEOUT=30s to wait longer for an unlock prompt; unset, it is "+keyring.DefaultTimeout.String())
+			"e.g. KEYWARD_KEYRING_TIMEOUT=30s to wait longer for an unlock prompt; unset, it is "+keyring.DefaultTimeout.String()+
+				" plus "+keyring.PerRecordTimeout.String()+" per secret in the index")
 	}
 	return d, nil
 }

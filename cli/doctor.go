@@ -3,16 +3,12 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/keyring"
 	"github.com/keyward/keyward/model"
 )
-
-// progressMin is the number of secrets from which doctor shows progress.
-const progressMin = 50
 
 func (a *app) doctorCmd() *cobra.Command {
 	var rep repairOpts
@@ -152,17 +148,10 @@ func (a *app) wrongPlaceHint() string {
 
 func (a *app) checkValues(cmd *cobra.Command, st keyring.Store, list []model.Secret, problem func(string)) (missing int, stopped bool) {
 	ctx := cmd.Context()
-	progress := len(list) >= progressMin && a.term.StderrIsTerminal()
-	total := strconv.Itoa(len(list))
-	defer func() {
-		if progress {
-			fmt.Fprint(a.stderr, "\r\x1b[K")
-		}
-	}()
+	step, end := a.progress("checking values", len(list))
+	defer end()
 	for i := range list {
-		if progress && (i%10 == 0 || i == len(list)-1) {
-			fmt.Fprintf(a.stderr, "\rchecking values %d/%s", i+1, total)
-		}
+		step(i + 1)
 		if list[i].NoValue {
 			// Pulled from Julep, never given a value here: nothing to
 			// read (and each read would parse the index again).

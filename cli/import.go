@@ -144,7 +144,9 @@ func displayName(file string) string {
 
 // importEntries creates new secrets and skips or rotates existing ones. A
 // keyring failure stops the import and says what was done so far; with
-// --json the records done so far are printed first.
+// --json the records done so far are printed first. New secrets are created
+// in runs (keyring.Store.CreateAll: one index write per batch, not per
+// secret); a rotation ends a run, so that everything happens in file order.
 func (a *app) importEntries(cmd *cobra.Command, entries []importfile.Entry, overwrite, asJSON bool, file string) (err error) {
 	ctx := cmd.Context()
 	st := a.st
@@ -171,49 +173,74 @@ func (a *app) importEntries(cmd *cobra.Command, entries []importfile.Entry, over
 			}
 		}()
 	}
-	for _, e := range entries {
-		switch {
-		case !exists[e.Name]:
-			sec := model.Secret{Name: e.Name, Description: e.Description, Metadata: e.Metadata}
-			got, err := st.Create(ctx, sec, e.Value)
-			if err != nil {
-				return fmt.Errorf("import stopped at %s (%s so far): %w", e.Name, counts(), err)
-			}
-			changed = append(changed, got)
-			created++
-		case !overwrite:
+	step, end := a.progress("importing", len(entries))
+	defer end()
+	// run is the new secrets not created yet, at entries[at[i]].
+	var run []keyring.NewSecret
+	var at []int
+	flush := func() error {
+		if len(run) == 0 {
+			return nil
+		}
+		got, err := st.CreateAll(ctx, run, func(done int) { step(at[done-1] + 1) })
+		changed = append(changed, got...)
+		created += len(got)
+		if err != nil {
+			return fmt.Errorf("import stopped at %s (%s so far): %w", run[len(got)].Secret.Name, counts(), err)
+		}
+		run, at = run[:0], at[:0]
+		return nil
+	}
+	for i, e := range entries {
+		if !exists[e.Name] {
+			run = append(run, keyring.NewSecret{Secret: model.Secret{Name: e.Name, Description: e.Description, Metadata: e.Metadata}, Value: e.Value})
+			at = append(at, i)
+			continue
+		}
+		if !overwrite {
 			skipped++
-		default:
-			got, err := st.Rotate(ctx, e.Name, e.Value)
-			same := errors.Is(err, keyring.ErrUnchanged) // nothing written (issue 11, item 5)
-			if err != nil && !same {
-				return fmt.Errorf("import stopped at %s (%s so far): %w", e.Name, counts(), err)
+			if len(run) == 0 {
+				step(i + 1) // else the run's progress passes it
 			}
-			p := recordPatch(got, e)
-			if same && p.Empty() {
-				unchanged++
-				continue
-			}
-			if !p.Empty() {
-				updated, err := st.Update(ctx, e.Name, p)
-				if err != nil {
-					changed = append(changed, got) // rotated all the same
-					what := "its value was rotated"
-					if same {
-						what = "its value was unchanged"
-					}
-					return fmt.Errorf("import stopped at %s (%s so far; %s): %w", e.Name, counts(), what, err)
+			continue
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		got, err := st.Rotate(ctx, e.Name, e.Value)
+		same := errors.Is(err, keyring.ErrUnchanged) // nothing written (issue 11, item 5)
+		if err != nil && !same {
+			return fmt.Errorf("import stopped at %s (%s so far): %w", e.Name, counts(), err)
+		}
+		step(i + 1)
+		p := recordPatch(got, e)
+		if same && p.Empty() {
+			unchanged++
+			continue
+		}
+		if !p.Empty() {
+			updated, err := st.Update(ctx, e.Name, p)
+			if err != nil {
+				changed = append(changed, got) // rotated all the same
+				what := "its value was rotated"
+				if same {
+					what = "its value was unchanged"
 				}
-				got = updated
+				return fmt.Errorf("import stopped at %s (%s so far; %s): %w", e.Name, counts(), what, err)
 			}
-			changed = append(changed, got)
-			if same {
-				unchanged++ // the value; its description or metadata changed
-			} else {
-				overwritten++
-			}
+			got = updated
+		}
+		changed = append(changed, got)
+		if same {
+			unchanged++ // the value; its description or metadata changed
+		} else {
+			overwritten++
 		}
 	}
+	if err := flush(); err != nil {
+		return err
+	}
+	end()
 	if asJSON {
 		fmt.Fprintf(a.stderr, "imported %s: %s\n", file, counts())
 	} else {

@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -134,20 +133,17 @@ only, never values); the backend the values are in, in INDEX.backend.
 
 // migrateProgress returns migrate's progress callback: a count line on
 // stderr that rewrites itself, when there are many secrets and stderr is a
-// terminal; nil otherwise.
+// terminal (progress).
 func (a *app) migrateProgress() func(done, total int) {
-	if !a.term.StderrIsTerminal() {
-		return nil
-	}
+	var step func(int)
+	var end func()
 	return func(done, total int) {
-		if total < progressMin {
-			return
+		if step == nil {
+			step, end = a.progress("migrating values", total)
 		}
-		if done%10 == 0 || done == total {
-			fmt.Fprintf(a.stderr, "\rmigrating values %d/%s", done, strconv.Itoa(total))
-		}
+		step(done)
 		if done == total {
-			fmt.Fprint(a.stderr, "\r\x1b[K")
+			end()
 		}
 	}
 }

@@ -171,6 +171,87 @@ func runContract(t *testing.T, newEnv func(t *testing.T, c *clock) contractEnv) 
 		wantValue(t, e, "k", "lower-case-value")
 	})
 
+	t.Run("CreateAll", func(t *testing.T) {
+		e := setup(t)
+		defer func(n int) { batchMax = n }(batchMax)
+		batchMax = 2 // three batches for five secrets
+		now := e.clock.advance(0)
+		mustCreate(t, e, model.Secret{Name: "EXISTING"}, "existing-value")
+		e.put(PreviousUser("B"), "stale-previous-value")
+		var in []NewSecret
+		for _, n := range []string{"A", "B", "C", "D", "E"} {
+			in = append(in, NewSecret{model.Secret{Name: n, Description: "d " + n, Metadata: map[string]string{"k": n}}, "value-of-" + n})
+		}
+		var progress []int
+		got, err := e.store.CreateAll(ctx, in, func(done int) { progress = append(progress, done) })
+		if err != nil {
+			t.Fatalf("CreateAll: %v", err)
+		}
+		if !slices.Equal(progress, []int{1, 2, 3, 4, 5}) {
+			t.Errorf("progress %v, want 1 to 5", progress)
+		}
+		for i, n := range in {
+			want := n.Secret.Clone()
+			want.Version, want.CreatedAt, want.UpdatedAt = 1, now, now
+			if i >= len(got) || !sameSecret(got[i], want) {
+				t.Errorf("CreateAll returned %v; want %#v at %d", got, want, i)
+			}
+			wantValue(t, e, n.Secret.Name, n.Value)
+		}
+		if has, err := e.store.HasPrevious(ctx, "B"); has || err != nil {
+			t.Errorf("HasPrevious of B created over a stale previous value = %v, %v; want false", has, err)
+		}
+		list, err := e.store.List(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if names := secretNames(list); !slices.Equal(names, []string{"EXISTING", "A", "B", "C", "D", "E"}) {
+			t.Errorf("List names = %v, want the import's order after EXISTING", names)
+		}
+
+		// It stops at an existing name, at a name repeated in the import
+		// and at an invalid secret, keeping what came before.
+		for _, tc := range []struct {
+			what string
+			in   []string
+			want error
+		}{
+			{"existing", []string{"F", "G", "EXISTING", "H"}, ErrExists},
+			{"repeated", []string{"I", "J", "I", "P"}, ErrExists},
+			{"invalid", []string{"K", "L", "M-N", "O"}, nil},
+		} {
+			var in []NewSecret
+			for _, n := range tc.in {
+				in = append(in, NewSecret{model.Secret{Name: n}, "value-of-" + n})
+			}
+			got, err := e.store.CreateAll(ctx, in, nil)
+			var ve *model.ValidationError
+			switch {
+			case tc.want != nil && !errors.Is(err, tc.want), tc.want == nil && !errors.As(err, &ve):
+				t.Errorf("%s: CreateAll = %v", tc.what, err)
+			}
+			stop := len(got)
+			if stop != 2 {
+				t.Errorf("%s: created %v, want the 2 before the one it stopped at", tc.what, secretNames(got))
+			}
+			for i, n := range in {
+				_, gerr := e.store.Get(ctx, n.Secret.Name)
+				switch {
+				case i < stop:
+					wantValue(t, e, n.Secret.Name, n.Value)
+				case i > stop && n.Secret.Name != in[stop].Secret.Name:
+					if gerr == nil {
+						t.Errorf("%s: %s, after the one it stopped at, was created", tc.what, n.Secret.Name)
+					}
+					if _, ok := e.raw(n.Secret.Name); ok {
+						t.Errorf("%s: %s, after the one it stopped at, has a value", tc.what, n.Secret.Name)
+					}
+				}
+			}
+		}
+		wantValue(t, e, "EXISTING", "existing-value")
+	})
+
 	t.Run("NotFound", func(t *testing.T) {
 		e := setup(t)
 		mustCreate(t, e, model.Secret{Name: "OTHER"}, "other-value")

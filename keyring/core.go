@@ -48,6 +48,19 @@ type index interface {
 	Update(ctx context.Context, fn func(list []model.Secret) ([]model.Secret, error), after func()) error
 }
 
+// sizer is a values backend whose deadline grows with the number of
+// secrets (osValues): the store tells it each time it reads the index.
+type sizer interface {
+	sized(records int)
+}
+
+// sized tells the values backend how many secrets the index holds.
+func (s *store) sized(list []model.Secret) {
+	if z, ok := s.vals.(sizer); ok {
+		z.sized(len(list))
+	}
+}
+
 // errNoWrite ends a locked pass that only touched the keyring: the backend
 // skips the save, and the store reports success.
 var errNoWrite = errors.New("keyring: nothing to write")
@@ -81,12 +94,13 @@ type store struct {
 	bk   *backendGuard // nil: no migration marks (migrate.go)
 }
 
-// note records op in the journal; it runs under the index lock.
-func (s *store) note(op pendingOp) error {
+// note records ops in the journal, in one write; it runs under the index
+// lock.
+func (s *store) note(ops ...pendingOp) error {
 	if s.jr == nil {
 		return nil
 	}
-	return s.jr.Note(op)
+	return s.jr.Note(ops...)
 }
 
 // done clears what the journal holds for names; under the index lock.
@@ -107,6 +121,7 @@ func (s *store) raw(ctx context.Context, fn func(list []model.Secret) ([]model.S
 		if err := s.bk.check(); err != nil {
 			return nil, err
 		}
+		s.sized(list)
 		return fn(list)
 	}, after)
 	if errors.Is(err, errNoWrite) {
@@ -173,9 +188,16 @@ func runAll(fns []func()) {
 func (s *store) stamp() time.Time { return s.now().UTC().Truncate(time.Second) }
 
 func (s *store) List(ctx context.Context) ([]model.Secret, error) {
-	return s.idx.Load(ctx, nil)
+	list, err := s.idx.Load(ctx, nil)
+	if err == nil {
+		s.sized(list)
+	}
+	return list, err
 }
 
+// ListMatching reads only what keep accepts, so it cannot tell the keyring
+// backend how many secrets there are (sized): nothing it does reaches the
+// keyring.
 func (s *store) ListMatching(ctx context.Context, keep func(*model.Secret) bool) ([]model.Secret, error) {
 	return s.idx.Load(ctx, keep)
 }
@@ -291,20 +313,9 @@ func (s *store) Create(ctx context.Context, sec model.Secret, value string) (mod
 			return nil, err
 		}
 		noted = true
-		if err := s.vals.Set(ctx, sec.Name, value); err != nil {
-			unwritten = changedNothing(err)
-			return nil, fmt.Errorf("store %s: %w", sec.Name, err)
-		}
-		// A previous value left by a deleted namesake must never be
-		// rolled back to.
-		if err := s.vals.Delete(ctx, PreviousUser(sec.Name)); err != nil {
-			return nil, fmt.Errorf("clear old previous value of %s: %w", sec.Name, err)
-		}
-		if err := s.vals.Delete(ctx, swapUser(sec.Name)); err != nil {
-			return nil, fmt.Errorf("clear old values of %s: %w", sec.Name, err)
-		}
-		if err := s.vals.Delete(ctx, rotationUser(sec.Name)); err != nil {
-			return nil, fmt.Errorf("clear old values of %s: %w", sec.Name, err)
+		var err error
+		if unwritten, err = s.writeNew(ctx, sec.Name, value); err != nil {
+			return nil, err
 		}
 		return append(list, sec), nil
 	}, func() { _ = s.done(sec.Name) })
@@ -327,6 +338,25 @@ func (s *store) Create(ctx context.Context, sec model.Secret, value string) (mod
 	return sec, nil
 }
 
+// writeNew writes the value of a secret being created, under the index lock
+// once its intent is noted, and removes what a deleted namesake may have
+// left: a previous value must never be rolled back to. unwritten says the
+// failed write certainly changed nothing (see changedNothing).
+func (s *store) writeNew(ctx context.Context, name, value string) (unwritten bool, err error) {
+	if err := s.vals.Set(ctx, name, value); err != nil {
+		return changedNothing(err), fmt.Errorf("store %s: %w", name, err)
+	}
+	if err := s.vals.Delete(ctx, PreviousUser(name)); err != nil {
+		return false, fmt.Errorf("clear old previous value of %s: %w", name, err)
+	}
+	for _, u := range []string{swapUser(name), rotationUser(name)} {
+		if err := s.vals.Delete(ctx, u); err != nil {
+			return false, fmt.Errorf("clear old values of %s: %w", name, err)
+		}
+	}
+	return false, nil
+}
+
 // dropValues removes every keyring entry of name: its value, its previous
 // value and the copies a rollback or rotation keeps. It runs under the
 // index lock, once name has no record.
@@ -345,25 +375,33 @@ func (s *store) dropValues(ctx context.Context, name string) error {
 // for the next write or doctor. Best effort: the error that caused it is
 // what the caller reports.
 func (s *store) undo(ctx context.Context, op pendingOp, fn func(list []model.Secret) error) {
-	_ = s.raw(ctx, func(list []model.Secret) ([]model.Secret, error) {
-		if !s.holds(op) {
-			return nil, errNoWrite
-		}
-		if err := fn(list); err != nil {
-			return nil, errNoWrite
-		}
-		_ = s.done(op.Name)
-		return nil, errNoWrite
-	}, nil)
+	s.undoAll(ctx, []pendingOp{op}, func(list []model.Secret, _ pendingOp) error { return fn(list) })
 }
 
-// holds reports whether the journal still holds op; under the index lock.
-func (s *store) holds(op pendingOp) bool {
+// undoAll is undo for several ops in one pass (a batch of creates): fn runs
+// for each op the journal still holds, and the ops it undid are cleared in
+// one write.
+func (s *store) undoAll(ctx context.Context, ops []pendingOp, fn func(list []model.Secret, op pendingOp) error) {
 	if s.jr == nil {
-		return false
+		return
 	}
-	ops, err := s.jr.Pending()
-	return err == nil && slices.Contains(ops, op)
+	_ = s.raw(ctx, func(list []model.Secret) ([]model.Secret, error) {
+		held, err := s.jr.Pending()
+		if err != nil {
+			return nil, errNoWrite
+		}
+		var undone []string
+		for _, op := range ops {
+			if !slices.Contains(held, op) || fn(list, op) != nil {
+				continue
+			}
+			undone = append(undone, op.Name)
+		}
+		if len(undone) > 0 {
+			_ = s.done(undone...)
+		}
+		return nil, errNoWrite
+	}, nil)
 }
 
 func (s *store) Update(ctx context.Context, name string, p model.Patch) (model.Secret, error) {

@@ -116,11 +116,15 @@ type faultJournal struct {
 
 func (x *faultJournal) Pending() ([]pendingOp, error) { return x.j.Pending() }
 
-func (x *faultJournal) Note(op pendingOp) error {
-	if err := x.f.hit("note " + op.Op + " " + op.Name); err != nil {
+func (x *faultJournal) Note(ops ...pendingOp) error {
+	step := "note"
+	for _, op := range ops {
+		step += " " + op.Op + " " + op.Name
+	}
+	if err := x.f.hit(step); err != nil {
 		return err
 	}
-	return x.j.Note(op)
+	return x.j.Note(ops...)
 }
 
 func (x *faultJournal) Done(names ...string) error {
@@ -225,6 +229,46 @@ var crashOps = []crashOp{
 		if _, ok := w.recs["NEW"]; !ok {
 			if v, ok := w.vals["NEW"]; ok {
 				t.Errorf("NEW is not indexed, but its value %q is still in the keyring", v)
+			}
+		}
+	}},
+	{"create all", func(s *store) error {
+		// Two batches: NEW and NEW2 under one lock, then NEW3.
+		defer func(n int) { batchMax = n }(batchMax)
+		batchMax = 2
+		_, err := s.CreateAll(context.Background(), []NewSecret{
+			{model.Secret{Name: "NEW"}, newVal}, {model.Secret{Name: "NEW2"}, newVal + "2"}, {model.Secret{Name: "NEW3"}, newVal + "3"},
+		}, nil)
+		return err
+	}, func(t *testing.T, s *store, w world, err error, crashed bool) {
+		indexed := 0
+		for i, name := range []string{"NEW", "NEW2", "NEW3"} {
+			rec, ok := w.recs[name]
+			if !ok {
+				continue
+			}
+			if indexed != i {
+				t.Errorf("%s is indexed, but an earlier secret of the import is not", name)
+			}
+			indexed++
+			if want := newVal + strings.TrimPrefix(name, "NEW"); rec.Version != 1 || w.vals[name] != want {
+				t.Errorf("%s indexed with version %d, value %q; want 1, %q", name, rec.Version, w.vals[name], want)
+			}
+		}
+		if err == nil && !crashed && indexed != 3 {
+			t.Errorf("CreateAll succeeded but only %d of 3 are indexed", indexed)
+		}
+		if _, ok := w.recs["NEW"]; ok {
+			if v, ok := w.vals[PreviousUser("NEW")]; ok {
+				t.Errorf("NEW is indexed with a stale previous value %q it could be rolled back to", v)
+			}
+		}
+	}, func(t *testing.T, w world) {
+		for _, name := range []string{"NEW", "NEW2", "NEW3"} {
+			if _, ok := w.recs[name]; !ok {
+				if v, ok := w.vals[name]; ok {
+					t.Errorf("%s is not indexed, but its value %q is still in the keyring", name, v)
+				}
 			}
 		}
 	}},

@@ -292,7 +292,7 @@ func TestCrashOrderingFileBackend(t *testing.T) {
 		s := &store{vals: faultSealer{faultValues{fv, f}, fv}, idx: &faultIndex{b: b, f: f}, now: func() time.Time { return t0.Add(time.Hour) }, jr: &faultJournal{&memJournal{}, f}}
 		snap := func() world {
 			w := snapshot(b)
-			for _, n := range []string{"A", "B", "NEW", "OTHER"} {
+			for _, n := range []string{"A", "B", "NEW", "NEW2", "NEW3", "OTHER"} {
 				for _, u := range []string{n, PreviousUser(n), swapUser(n), rotationUser(n)} {
 					if v, err := fv.Get(ctx, u); err == nil {
 						w.vals[u] = v

@@ -26,10 +26,11 @@ type pendingOp struct {
 }
 
 // journal keeps pendingOps across processes. Every method runs under the
-// index lock.
+// index lock. Note adds ops in one write: a batch of creates (CreateAll)
+// notes its intents together before its first keyring write.
 type journal interface {
 	Pending() ([]pendingOp, error)
-	Note(op pendingOp) error
+	Note(ops ...pendingOp) error
 	Done(names ...string) error
 }
 
@@ -75,12 +76,12 @@ func (j fileJournal) write(ops []pendingOp) error {
 	return nil
 }
 
-func (j fileJournal) Note(op pendingOp) error {
-	ops, err := j.Pending()
+func (j fileJournal) Note(ops ...pendingOp) error {
+	held, err := j.Pending()
 	if err != nil {
 		return err
 	}
-	return j.write(append(ops, op))
+	return j.write(append(held, ops...))
 }
 
 func (j fileJournal) Done(names ...string) error {
@@ -114,10 +115,10 @@ func (j *memJournal) Pending() ([]pendingOp, error) {
 	return slices.Clone(j.ops), nil
 }
 
-func (j *memJournal) Note(op pendingOp) error {
+func (j *memJournal) Note(ops ...pendingOp) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	j.ops = append(j.ops, op)
+	j.ops = append(j.ops, ops...)
 	return nil
 }
 

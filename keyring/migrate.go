@@ -320,6 +320,9 @@ func Migrate(ctx context.Context, from, to Store, opts MigrateOptions) (MigrateR
 	var m *migration
 	err := src.idx.Update(ctx, func(list []model.Secret) ([]model.Secret, error) {
 		res.Total = len(list)
+		// Both keyrings' deadlines grow with the secrets moved.
+		src.sized(list)
+		dst.sized(list)
 		cur, err := readMigration(index)
 		if err != nil {
 			return nil, err
@@ -560,6 +563,9 @@ func putVerified(ctx context.Context, v values, user, value string) error {
 func dryRun(ctx context.Context, src, dst *store, destReady bool, m *migration, opts MigrateOptions, res *MigrateResult) error {
 	err := src.idx.Update(ctx, func(list []model.Secret) ([]model.Secret, error) {
 		res.Total = len(list)
+		// Both keyrings' deadlines grow with the secrets moved.
+		src.sized(list)
+		dst.sized(list)
 		for i := range list {
 			name := list[i].Name
 			inDst := func(user string) (bool, error) {

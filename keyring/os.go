@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	gokeyring "github.com/zalando/go-keyring"
@@ -16,16 +17,29 @@ import (
 const DefaultService = "keyward"
 
 // DefaultTimeout is how long a single keyring call may take before OSStore
-// gives up on it. A frozen keyring daemon, or one waiting for an unlock
+// gives up on it, with an empty index; PerRecordTimeout adds to it for each
+// secret. A frozen keyring daemon, or one waiting for an unlock
 // prompt nobody sees, would otherwise hang keyward forever. It is also the
 // budget of a whole command: once a call has timed out, every later call
 // fails at once while that call is still out (see osValues.call), so a
 // frozen daemon costs one deadline, not one per call.
 const DefaultTimeout = 10 * time.Second
 
+// PerRecordTimeout is what the default deadline adds for each secret in the
+// index: a keyring daemon's work grows with the items it holds
+// (gnome-keyring rewrites its whole file on every change and searches every
+// item: one `secret-tool store` took 36 ms, 0.4 s and 6.1 s at 1,000,
+// 10,000 and 100,000 items on a 2-core machine), and keyward's secrets are
+// most of them, each with up to two items (its value and previous value).
+// 0.25 ms is about twice that per-record cost, so a healthy but loaded
+// machine stays inside it: the default deadline is 10 s up to a few
+// thousand secrets, 12.5 s at 10,000 and 35 s at 100,000. A frozen daemon
+// still fails after one such deadline.
+const PerRecordTimeout = 250 * time.Microsecond
+
 // MinTimeout and MaxTimeout bound the deadline a user may set
 // (KEYWARD_KEYRING_TIMEOUT): shorter would time out a keyring that answers,
-// longer is a hang.
+// longer is a hang. MaxTimeout bounds the scaled default too.
 const (
 	MinTimeout = 100 * time.Millisecond
 	MaxTimeout = 10 * time.Minute
@@ -38,7 +52,10 @@ type OSOptions struct {
 	IndexPath string
 	// Service is the keyring service name; default DefaultService.
 	Service string
-	// Timeout bounds each keyring call; default DefaultTimeout.
+	// Timeout bounds each keyring call, whatever the index holds. When 0,
+	// the deadline is DefaultTimeout plus PerRecordTimeout for each
+	// secret in the index (as of the store's last look at it), at most
+	// MaxTimeout.
 	Timeout time.Duration
 	// Now is the clock for created_at, updated_at and rotated_at; default
 	// time.Now.
@@ -74,13 +91,14 @@ func NewOSStore(opts OSOptions) (*OSStore, error) {
 	if opts.Service == "" {
 		opts.Service = DefaultService
 	}
-	if opts.Timeout <= 0 {
+	scaled := opts.Timeout <= 0
+	if scaled {
 		opts.Timeout = DefaultTimeout
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	vals := &osValues{service: opts.Service, timeout: opts.Timeout, kr: goKeyring{}, bus: busCheck,
+	vals := &osValues{service: opts.Service, timeout: opts.Timeout, scaled: scaled, kr: goKeyring{}, bus: busCheck,
 		mark: serviceMarkFor(opts.IndexPath, opts.Service)}
 	return &OSStore{
 		store: store{vals: vals, idx: &fileIndex{path: opts.IndexPath, lockWait: opts.LockWait}, now: opts.Now, jr: journalFor(opts.IndexPath),
@@ -118,6 +136,11 @@ func (goKeyring) Delete(service, user string) error        { return gokeyring.De
 type osValues struct {
 	service string
 	timeout time.Duration
+	// scaled says timeout is the default, which grows with the index:
+	// records is the number of secrets it held when the store last read
+	// it (see deadline).
+	scaled  bool
+	records atomic.Int64
 	kr      keyringAPI
 	// bus is checked before every call: on D-Bus systems it refuses when
 	// no session bus exists, so that godbus never autolaunches one. Nil
@@ -160,7 +183,7 @@ func (v *osValues) call(ctx context.Context, fn func() error) error {
 		}
 	}
 	done := make(chan struct{})
-	err := withDeadline(ctx, v.timeout, func() error {
+	err := withDeadline(ctx, v.deadline(), func() error {
 		defer close(done)
 		return fn()
 	})
@@ -171,6 +194,18 @@ func (v *osValues) call(ctx context.Context, fn func() error) error {
 	}
 	return err
 }
+
+// deadline is how long one call may take: the timeout a user set, or the
+// default scaled to the secrets in the index (PerRecordTimeout).
+func (v *osValues) deadline() time.Duration {
+	if !v.scaled {
+		return v.timeout
+	}
+	return min(v.timeout+time.Duration(v.records.Load())*PerRecordTimeout, MaxTimeout)
+}
+
+// sized implements sizer.
+func (v *osValues) sized(records int) { v.records.Store(int64(records)) }
 
 // unsent marks a keyring error after which nothing can have changed: the
 // call never reached the keyring (no session bus, no connection, the index

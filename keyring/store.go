@@ -38,6 +38,11 @@ type Store interface {
 	// record in the index. Version is set to 1 and the times to now;
 	// Generated is kept as the caller set it.
 	Create(ctx context.Context, s model.Secret, value string) (model.Secret, error)
+	// CreateAll creates secrets in order, as one Create each would, but
+	// saves the index once per batch of them (see store.CreateAll): an
+	// import. It stops at the first it cannot create and returns the
+	// records created before it (saved) and that error.
+	CreateAll(ctx context.Context, secs []NewSecret, progress func(done int)) ([]model.Secret, error)
 	// Update changes a record (description, metadata, policy, name); never
 	// the value. A rename moves the value (and the previous one) too.
 	Update(ctx context.Context, name string, p model.Patch) (model.Secret, error)
