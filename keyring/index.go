@@ -149,12 +149,14 @@ func (f *fileIndex) Find(ctx context.Context, name string) (model.Secret, bool, 
 	// and a record by a binary search of the file.
 	if stamp.ok {
 		if f.table == nil || !sameFile(f.table.stamp, stamp) {
+			f.table.close()
 			f.table, _ = readCacheTable(f.path)
 		}
 		if t := f.table; t != nil && t.trusted && sameFile(t.stamp, stamp) {
-			if sec, found, ok := t.find(f.path, name); ok {
+			if sec, found, ok := t.find(name); ok {
 				return sec, found, nil
 			}
+			t.close()
 			f.table = nil
 		}
 	}

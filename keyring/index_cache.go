@@ -705,6 +705,17 @@ type cacheTable struct {
 	indexCache        // the header; payload is nil
 	offsets    []byte // the table: a 4-byte payload offset per record, in name order
 	end        int64  // where the records end in the payload (the table begins)
+	// file is the cache file the header and table were read from, kept
+	// open so that the records come from the same file even if another
+	// keyward replaces it meanwhile. Close it when done.
+	file *os.File
+}
+
+// close closes the table's file; t may be nil.
+func (t *cacheTable) close() {
+	if t != nil {
+		_ = t.file.Close()
+	}
 }
 
 // readCacheTable reads the header and table of the cache of the index at
@@ -714,7 +725,14 @@ func readCacheTable(path string) (*cacheTable, bool) {
 	if !ok {
 		return nil, false
 	}
-	defer file.Close()
+	t, ok := readTable(file)
+	if !ok {
+		file.Close()
+	}
+	return t, ok
+}
+
+func readTable(file *os.File) (*cacheTable, bool) {
 	fi, err := file.Stat()
 	if err != nil {
 		return nil, false
@@ -727,7 +745,7 @@ func readCacheTable(path string) (*cacheTable, bool) {
 	if !ok || fi.Size() != int64(cacheHeaderSize)+head.payloadLen {
 		return nil, false
 	}
-	t := &cacheTable{indexCache: c, offsets: make([]byte, 4*head.count), end: head.payloadLen - 4*int64(head.count)}
+	t := &cacheTable{indexCache: c, offsets: make([]byte, 4*head.count), end: head.payloadLen - 4*int64(head.count), file: file}
 	if _, err := file.ReadAt(t.offsets, int64(cacheHeaderSize)+t.end); err != nil ||
 		crc32.Checksum(t.offsets, castagnoli) != head.offsetsCRC {
 		return nil, false
@@ -753,15 +771,10 @@ func openCache(path string) (*os.File, bool) {
 	return file, true
 }
 
-// find is indexCache.find reading the cache file of the index at path;
-// ok is false when the file is not whole (or no longer the one whose
-// table t holds: its records fail their checksums).
-func (t *cacheTable) find(path, name string) (sec model.Secret, found, ok bool) {
-	file, ok := openCache(path)
-	if !ok {
-		return model.Secret{}, false, false
-	}
-	defer file.Close()
+// find is indexCache.find reading the records from the table's file; ok
+// is false when the file is not whole.
+func (t *cacheTable) find(name string) (sec model.Secret, found, ok bool) {
+	file := t.file
 	n := len(t.offsets) / 4
 	read := func(k int) (model.Secret, bool) {
 		off := int64(binary.LittleEndian.Uint32(t.offsets[4*k:]))

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyward/keyward/internal/atomicfile"
 	"github.com/keyward/keyward/model"
 )
 
@@ -108,16 +109,17 @@ func TestIndexCacheRoundTrip(t *testing.T) {
 		if !ok {
 			t.Fatal("readCacheTable refused a whole cache")
 		}
+		defer tab.close()
 		for i := range list {
-			sec, found, ok := tab.find(path, list[i].Name)
+			sec, found, ok := tab.find(list[i].Name)
 			if !ok || !found || !reflect.DeepEqual(sec, list[i]) {
 				t.Fatalf("table find(%q) = %#v, %v, %v; want %#v", list[i].Name, sec, found, ok, list[i])
 			}
 		}
-		if _, found, ok := tab.find(path, "ZZZZ_MISSING"); !ok || found {
+		if _, found, ok := tab.find("ZZZZ_MISSING"); !ok || found {
 			t.Fatalf("table find of a missing name: found %v ok %v", found, ok)
 		}
-		if _, found, ok := tab.find(path, "0"); !ok || found {
+		if _, found, ok := tab.find("0"); !ok || found {
 			t.Fatalf("table find of a missing name: found %v ok %v", found, ok)
 		}
 	}
@@ -153,6 +155,7 @@ func loadNames(t *testing.T, f *fileIndex) []string {
 func findDesc(t *testing.T, f *fileIndex, name string) string {
 	t.Helper()
 	f2 := &fileIndex{path: f.path} // a new process: no memo
+	defer f2.table.close()
 	sec, found, err := f2.Find(context.Background(), name)
 	if err != nil || !found {
 		t.Fatalf("Find(%q): %v %v", name, found, err)
@@ -426,8 +429,9 @@ func FuzzIndexCache(f *testing.F) {
 			t.Fatal(err)
 		}
 		if tab, ok := readCacheTable(path); ok {
-			tab.find(path, "A")
-			tab.find(path, "B")
+			tab.find("A")
+			tab.find("B")
+			tab.close()
 		}
 		// A payload whose checksum is right but whose layout is not.
 		if len(data) > 0 {
@@ -652,5 +656,26 @@ func TestParseByRecord(t *testing.T) {
 	line := bytes.Count(bad[:bytes.Index(bad, []byte("[[secret]]"))], []byte("\n")) + 1
 	if err == nil || !strings.HasPrefix(err.Error(), fmt.Sprintf("f:%d:", line)) {
 		t.Fatalf("error %v, want one at line %d", err, line)
+	}
+}
+
+// TestCacheTableOneFile: the records get reads come from the file whose
+// table it read, even when another keyward renames a new cache in
+// meanwhile.
+func TestCacheTableOneFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "index.toml")
+	if err := atomicfile.Replace(cachePath(path), encodeIndexCache(twoRecords("first", "b"), fileStamp{}, [32]byte{}, true, true)); err != nil {
+		t.Fatal(err)
+	}
+	tab, ok := readCacheTable(path)
+	if !ok {
+		t.Fatal("no table")
+	}
+	defer tab.close()
+	if err := atomicfile.Replace(cachePath(path), encodeIndexCache(twoRecords("second, longer than the first", "b"), fileStamp{}, [32]byte{}, true, true)); err != nil {
+		t.Fatal(err)
+	}
+	if sec, found, ok := tab.find("A"); !ok || !found || sec.Description != "first" {
+		t.Fatalf("find read %q (found %v ok %v) from the table's file", sec.Description, found, ok)
 	}
 }
