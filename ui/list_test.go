@@ -120,23 +120,23 @@ func listDiff(got, want *listPane) string {
 		return fmt.Sprintf("%d records, want %d", len(got.all), len(want.all))
 	}
 	for i := range want.all {
-		g, w := &got.all[i].sec, &want.all[i].sec
+		g, w := got.all[i].sec, want.all[i].sec
 		if g.Name != w.Name || g.Version != w.Version {
 			return fmt.Sprintf("record %d is %s v%d, want %s v%d", i, g.Name, g.Version, w.Name, w.Version)
 		}
 		if got.all[i].rank != want.all[i].rank {
 			return fmt.Sprintf("rank of %s = %d, want %d", g.Name, got.all[i].rank, want.all[i].rank)
 		}
-		if j, ok := got.indexOf(g.Name); !ok || j != i || got.byName[g.Name] != got.all[i] {
-			return fmt.Sprintf("byName[%s] = %d, want %d", g.Name, j, i)
+		if j, ok := got.indexOf(g.Name); !ok || j != i || got.byRank[got.all[i].rank] != got.all[i] {
+			return fmt.Sprintf("byRank of %s = %d, want %d", g.Name, j, i)
 		}
 		if got.search.hay[i] != want.search.hay[i] || got.search.fold[i] != want.search.fold[i] ||
 			len(got.search.meta[i]) != len(want.search.meta[i]) {
 			return fmt.Sprintf("search text of %s differs", g.Name)
 		}
 	}
-	if len(got.byName) != len(want.byName) {
-		return fmt.Sprintf("byName has %d names, want %d", len(got.byName), len(want.byName))
+	if len(got.byRank) != len(want.byRank) {
+		return fmt.Sprintf("byRank has %d names, want %d", len(got.byRank), len(want.byRank))
 	}
 	if !slices.Equal(got.counts, want.counts) {
 		return fmt.Sprintf("view counts %v, want %v", got.counts, want.counts)
@@ -155,7 +155,7 @@ func listDiff(got, want *listPane) string {
 func sortedDiff(l *listPane, key model.SortKey) string {
 	want := make([]model.Secret, len(l.all))
 	for i := range l.all {
-		want[i] = l.all[len(l.all)-1-i].sec
+		want[i] = *l.all[len(l.all)-1-i].sec
 	}
 	model.Sort(want, key, t0)
 	names := make([]string, len(want))
@@ -230,7 +230,7 @@ func TestSortOrderMatchesModelSort(t *testing.T) {
 				}
 				ents := make([]sortEntry, len(l.all))
 				for i, it := range l.all {
-					ents[i] = sortKey(&it.sec, key, it.rank)
+					ents[i] = sortKey(it.sec, key, it.rank)
 					ents[i].i = int32(i)
 				}
 				if got := packedOrder(ents, make([]int32, len(ents))); got != tc.packed {

@@ -227,16 +227,11 @@ func (l *listPane) permute(order []int32) {
 	l.search = search{hay: hay, meta: meta, fold: fold}
 }
 
-// rankOf is the position name would take in name order among the list's
-// secrets: one pass, for a record put into the list.
+// rankOf is the position of name in name order among the list's secrets,
+// or the one it would take.
 func (l *listPane) rankOf(name string) int32 {
-	var r int32
-	for i := range l.all {
-		if l.all[i].sec.Name < name {
-			r++
-		}
-	}
-	return r
+	r, _ := slices.BinarySearchFunc(l.byRank, name, func(it *item, name string) int { return strings.Compare(it.sec.Name, name) })
+	return int32(r)
 }
 
 // shiftRanks adds by to every rank at or above from, for a name that joins
