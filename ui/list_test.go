@@ -248,6 +248,7 @@ func TestWriteHaystack(t *testing.T) {
 		{},
 		{Name: "GITHUB_TOKEN", Description: "Release Token for CI"},
 		{Name: "already_lower", Description: "no capitals at all"},
+		{Name: "@AZ[`az{\x7f\x01", Description: "Z@A[ only A and Z fold"},
 		{Name: "ÄPFEL_KEY", Description: "Größe ΣΑΣ İstanbul"},
 		{Name: strings.Repeat("LONG_NAME_", 20), Description: strings.Repeat("Desc ", 40)},
 		{Name: "X", Metadata: map[string]string{"Env": "PROD", "owner": "Zoë", "k": ""}},
@@ -294,6 +295,55 @@ func TestNameWidth(t *testing.T) {
 	for _, name := range []string{"", "GITHUB_TOKEN", "a b~", "TAB\tNAME", "DEL\x7f", "ÄPFEL", "密钥", "e\u0301", "\u200bZW"} {
 		if got, want := nameWidth(name), ansi.StringWidth(model.Printable(name)); got != want {
 			t.Errorf("nameWidth(%q) = %d, want %d", name, got, want)
+		}
+	}
+}
+
+// TestPermuteMatchesCopy checks that permute, which reorders the list's
+// slices in place, ends where building new slices in the order would: the
+// items and their positions, the search text and the visible rows.
+func TestPermuteMatchesCopy(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 9))
+	for _, n := range []int{0, 1, 2, 3, 10, 257} {
+		for range 20 {
+			var l listPane
+			l.setSecrets(manySecrets(n), model.Env{Now: t0}, "")
+			l.vis = l.vis[:0]
+			for i := range n {
+				if r.IntN(3) > 0 {
+					l.vis = append(l.vis, int32(i))
+				}
+			}
+			order := make([]int32, n)
+			for i := range order {
+				order[i] = int32(i)
+			}
+			r.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
+			var wantAll []*item
+			var wantHay, wantMeta []string
+			var wantFold []bool
+			var wantVis []int32
+			for k, i := range order {
+				wantAll = append(wantAll, l.all[i])
+				wantHay = append(wantHay, l.search.hay[i])
+				wantMeta = append(wantMeta, l.search.meta[i])
+				wantFold = append(wantFold, l.search.fold[i])
+				if slices.Contains(l.vis, i) {
+					wantVis = append(wantVis, int32(k))
+				}
+			}
+			l.permute(order)
+			for k, it := range l.all {
+				if it != wantAll[k] || it.pos != k {
+					t.Fatalf("n=%d: all[%d] = %s at pos %d, want %s", n, k, it.sec.Name, it.pos, wantAll[k].sec.Name)
+				}
+			}
+			if !slices.Equal(l.search.hay, wantHay) || !slices.Equal(l.search.meta, wantMeta) || !slices.Equal(l.search.fold, wantFold) {
+				t.Fatalf("n=%d: search text not permuted with the items", n)
+			}
+			if !slices.Equal(l.vis, wantVis) {
+				t.Fatalf("n=%d: vis = %v, want %v", n, l.vis, wantVis)
+			}
 		}
 	}
 }
