@@ -122,7 +122,7 @@ func BenchmarkRotateApplied100k(b *testing.B) {
 	a.list.resort(model.SortUpdated)
 	defer measureCPU(b)()
 	for i := 0; b.Loop(); i++ {
-		s := a.list.all[50_000].sec
+		s := *a.list.all[50_000].sec
 		s.Version++
 		s.RotatedAt = t0.Add(time.Duration(i) * time.Second)
 		s.UpdatedAt = s.RotatedAt

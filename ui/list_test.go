@@ -120,23 +120,23 @@ func listDiff(got, want *listPane) string {
 		return fmt.Sprintf("%d records, want %d", len(got.all), len(want.all))
 	}
 	for i := range want.all {
-		g, w := &got.all[i].sec, &want.all[i].sec
+		g, w := got.all[i].sec, want.all[i].sec
 		if g.Name != w.Name || g.Version != w.Version {
 			return fmt.Sprintf("record %d is %s v%d, want %s v%d", i, g.Name, g.Version, w.Name, w.Version)
 		}
 		if got.all[i].rank != want.all[i].rank {
 			return fmt.Sprintf("rank of %s = %d, want %d", g.Name, got.all[i].rank, want.all[i].rank)
 		}
-		if j, ok := got.indexOf(g.Name); !ok || j != i || got.byName[g.Name] != got.all[i] {
-			return fmt.Sprintf("byName[%s] = %d, want %d", g.Name, j, i)
+		if j, ok := got.indexOf(g.Name); !ok || j != i || got.byRank[got.all[i].rank] != got.all[i] {
+			return fmt.Sprintf("byRank of %s = %d, want %d", g.Name, j, i)
 		}
 		if got.search.hay[i] != want.search.hay[i] || got.search.fold[i] != want.search.fold[i] ||
 			len(got.search.meta[i]) != len(want.search.meta[i]) {
 			return fmt.Sprintf("search text of %s differs", g.Name)
 		}
 	}
-	if len(got.byName) != len(want.byName) {
-		return fmt.Sprintf("byName has %d names, want %d", len(got.byName), len(want.byName))
+	if len(got.byRank) != len(want.byRank) {
+		return fmt.Sprintf("byRank has %d names, want %d", len(got.byRank), len(want.byRank))
 	}
 	if !slices.Equal(got.counts, want.counts) {
 		return fmt.Sprintf("view counts %v, want %v", got.counts, want.counts)
@@ -155,7 +155,7 @@ func listDiff(got, want *listPane) string {
 func sortedDiff(l *listPane, key model.SortKey) string {
 	want := make([]model.Secret, len(l.all))
 	for i := range l.all {
-		want[i] = l.all[len(l.all)-1-i].sec
+		want[i] = *l.all[len(l.all)-1-i].sec
 	}
 	model.Sort(want, key, t0)
 	names := make([]string, len(want))
@@ -230,7 +230,7 @@ func TestSortOrderMatchesModelSort(t *testing.T) {
 				}
 				ents := make([]sortEntry, len(l.all))
 				for i, it := range l.all {
-					ents[i] = sortKey(&it.sec, key, it.rank)
+					ents[i] = sortKey(it.sec, key, it.rank)
 					ents[i].i = int32(i)
 				}
 				if got := packedOrder(ents, make([]int32, len(ents))); got != tc.packed {
@@ -248,6 +248,7 @@ func TestWriteHaystack(t *testing.T) {
 		{},
 		{Name: "GITHUB_TOKEN", Description: "Release Token for CI"},
 		{Name: "already_lower", Description: "no capitals at all"},
+		{Name: "@AZ[`az{\x7f\x01", Description: "Z@A[ only A and Z fold"},
 		{Name: "ÄPFEL_KEY", Description: "Größe ΣΑΣ İstanbul"},
 		{Name: strings.Repeat("LONG_NAME_", 20), Description: strings.Repeat("Desc ", 40)},
 		{Name: "X", Metadata: map[string]string{"Env": "PROD", "owner": "Zoë", "k": ""}},
@@ -294,6 +295,55 @@ func TestNameWidth(t *testing.T) {
 	for _, name := range []string{"", "GITHUB_TOKEN", "a b~", "TAB\tNAME", "DEL\x7f", "ÄPFEL", "密钥", "e\u0301", "\u200bZW"} {
 		if got, want := nameWidth(name), ansi.StringWidth(model.Printable(name)); got != want {
 			t.Errorf("nameWidth(%q) = %d, want %d", name, got, want)
+		}
+	}
+}
+
+// TestPermuteMatchesCopy checks that permute, which reorders the list's
+// slices in place, ends where building new slices in the order would: the
+// items and their positions, the search text and the visible rows.
+func TestPermuteMatchesCopy(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 9))
+	for _, n := range []int{0, 1, 2, 3, 10, 257} {
+		for range 20 {
+			var l listPane
+			l.setSecrets(manySecrets(n), model.Env{Now: t0}, "")
+			l.vis = l.vis[:0]
+			for i := range n {
+				if r.IntN(3) > 0 {
+					l.vis = append(l.vis, int32(i))
+				}
+			}
+			order := make([]int32, n)
+			for i := range order {
+				order[i] = int32(i)
+			}
+			r.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
+			var wantAll []*item
+			var wantHay, wantMeta []string
+			var wantFold []bool
+			var wantVis []int32
+			for k, i := range order {
+				wantAll = append(wantAll, l.all[i])
+				wantHay = append(wantHay, l.search.hay[i])
+				wantMeta = append(wantMeta, l.search.meta[i])
+				wantFold = append(wantFold, l.search.fold[i])
+				if slices.Contains(l.vis, i) {
+					wantVis = append(wantVis, int32(k))
+				}
+			}
+			l.permute(order)
+			for k, it := range l.all {
+				if it != wantAll[k] || it.pos != k {
+					t.Fatalf("n=%d: all[%d] = %s at pos %d, want %s", n, k, it.sec.Name, it.pos, wantAll[k].sec.Name)
+				}
+			}
+			if !slices.Equal(l.search.hay, wantHay) || !slices.Equal(l.search.meta, wantMeta) || !slices.Equal(l.search.fold, wantFold) {
+				t.Fatalf("n=%d: search text not permuted with the items", n)
+			}
+			if !slices.Equal(l.vis, wantVis) {
+				t.Fatalf("n=%d: vis = %v, want %v", n, l.vis, wantVis)
+			}
 		}
 	}
 }

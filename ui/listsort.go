@@ -205,38 +205,56 @@ func nameRanks(secs []model.Secret) []int32 {
 // their positions, the search text, and the visible rows, which keep their
 // filter and take the new order. The views' counts and the column widths
 // do not depend on the order.
+//
+// The slices are reordered in place, one cycle of the permutation at a
+// time: new copies of them were 4 MB of garbage per sort at 100,000
+// secrets, which a few s keys piled up as 20 MB more resident memory.
 func (l *listPane) permute(order []int32) {
 	n := len(l.all)
 	shown := make([]bool, n)
 	for _, i := range l.vis {
 		shown[i] = true
 	}
-	all := make([]*item, n)
-	hay, meta := make([]string, n), make([]string, n)
-	fold := make([]bool, n)
 	vis := l.vis[:0]
 	for k, i := range order {
-		all[k] = l.all[i]
-		all[k].pos = k
-		hay[k], meta[k], fold[k] = l.search.hay[i], l.search.meta[i], l.search.fold[i]
 		if shown[i] {
 			vis = append(vis, int32(k))
 		}
 	}
-	l.all, l.vis = all, vis
-	l.search = search{hay: hay, meta: meta, fold: fold}
-}
-
-// rankOf is the position name would take in name order among the list's
-// secrets: one pass, for a record put into the list.
-func (l *listPane) rankOf(name string) int32 {
-	var r int32
-	for i := range l.all {
-		if l.all[i].sec.Name < name {
-			r++
+	l.vis = vis
+	// shown is free again: it marks the places already filled.
+	done := shown
+	clear(done)
+	all, hay, meta, fold := l.all, l.search.hay, l.search.meta, l.search.fold
+	for k := range order {
+		if done[k] {
+			continue
+		}
+		// Place k takes what was at order[k], which takes what was at
+		// order[order[k]], and so on until the cycle comes back to k.
+		it, h, m, f := all[k], hay[k], meta[k], fold[k]
+		j := k
+		for {
+			done[j] = true
+			next := int(order[j])
+			if next == k {
+				all[j], hay[j], meta[j], fold[j] = it, h, m, f
+				break
+			}
+			all[j], hay[j], meta[j], fold[j] = all[next], hay[next], meta[next], fold[next]
+			j = next
 		}
 	}
-	return r
+	for k, it := range all {
+		it.pos = k
+	}
+}
+
+// rankOf is the position of name in name order among the list's secrets,
+// or the one it would take.
+func (l *listPane) rankOf(name string) int32 {
+	r, _ := slices.BinarySearchFunc(l.byRank, name, func(it *item, name string) int { return strings.Compare(it.sec.Name, name) })
+	return int32(r)
 }
 
 // shiftRanks adds by to every rank at or above from, for a name that joins

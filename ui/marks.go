@@ -178,7 +178,7 @@ func (a *Model) rollbackMarked() tea.Cmd {
 func (a *Model) rollbackMarkedFrom(fresh bool) tea.Cmd {
 	var names, none []string
 	for _, n := range a.markedNames() {
-		if a.list.byName[n].sec.Version <= 1 { // markedNames lists only names in the list
+		if it, _ := a.list.find(n); it.sec.Version <= 1 { // markedNames lists only names in the list
 			none = append(none, n)
 			continue
 		}

@@ -57,8 +57,8 @@ func (a *Model) openSessionStep() {
 	// A name the list lost meanwhile (the index changed on disk) gets a
 	// bare record: its write then fails as "not found", by name.
 	sec := model.Secret{Name: s.names[s.i]}
-	if it, ok := a.list.byName[sec.Name]; ok {
-		sec = it.sec
+	if it, ok := a.list.find(sec.Name); ok {
+		sec = *it.sec
 	}
 	// The list and detail pane show the secret the form is for, when
 	// the filter does.

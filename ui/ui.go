@@ -82,6 +82,7 @@ func Run(ctx context.Context, opts Options) error {
 	a := newModel(ctx, opts, opts.Config, opts.ConfigWarnings)
 	a.noColor = os.Getenv("NO_COLOR") != ""
 	a.st = newStyles(a.isDark, a.noColor, a.palette)
+	defer a.tuneMemory()()
 	// esc is as fast as the terminal lets it be, not as keyward does: a
 	// lone ESC byte may be the start of an escape sequence (an arrow key
 	// arriving in two reads), so Bubble Tea's input reader (ultraviolet's
@@ -125,6 +126,10 @@ type Model struct {
 	st      styles
 	isDark  bool
 	noColor bool
+
+	// afterLoad runs after every load of the index: fitMemoryLimit
+	// under Run, nothing in tests.
+	afterLoad func()
 
 	width, height int
 	tooSmall      bool
@@ -462,6 +467,9 @@ func (a *Model) indexLoaded(msg indexLoadedMsg) tea.Cmd {
 	}
 	a.list.setSecrets(msg.secrets, a.env(), keep)
 	a.loaded = true
+	if a.afterLoad != nil {
+		a.afterLoad()
+	}
 	a.pruneMarks()
 	a.listChanged(before)
 	// Task references are checked against the names (and masks) of the

@@ -163,7 +163,7 @@ func TestEachWriteHasItsOwnStatusAndSteps(t *testing.T) {
 			} else if _, ok := h.a.masks[tt.selected]; tt.name == "save" && !ok {
 				t.Error("saving a description dropped the mask of a value that did not change")
 			}
-			if _, ok := h.a.list.byName[tt.gone]; tt.gone != "" && ok {
+			if _, ok := h.a.list.find(tt.gone); tt.gone != "" && ok {
 				t.Errorf("%s is still in the list", tt.gone)
 			}
 			// The list holds exactly the store's records, in order.
@@ -235,7 +235,7 @@ func TestIndexChangedOnDiskIsRead(t *testing.T) {
 	if got := ws.lists.Load(); got != 2 {
 		t.Fatalf("List calls = %d after the index changed, want 2", got)
 	}
-	if _, ok := h.a.list.byName["FROM_CLI"]; !ok {
+	if _, ok := h.a.list.find("FROM_CLI"); !ok {
 		t.Fatalf("the other process's secret is not listed:\n%s", h.screen())
 	}
 	if want := "the index changed on disk; reloaded: 5 secrets"; h.a.status.text != want {
@@ -263,7 +263,7 @@ func TestWriteAfterAnotherProcessRereads(t *testing.T) {
 		t.Fatal("the write read the index")
 	}
 	h.fire(indexPollMsg{})
-	if _, ok := h.a.list.byName["FROM_CLI"]; !ok || ws.lists.Load() != 2 {
+	if _, ok := h.a.list.find("FROM_CLI"); !ok || ws.lists.Load() != 2 {
 		t.Fatalf("the other process's write was missed (List calls %d)", ws.lists.Load())
 	}
 }
