@@ -75,7 +75,9 @@ func previewDocument(f *srcFile, d document, opts Options, res *resolver, analys
 		analyses:      analyses,
 	}
 	if n := d.refsHint(f); n > 0 {
+		// Warnings come from the same strings, about as many.
 		w.res.References = make([]Reference, 0, n)
+		w.warnSeen = make(map[warnKey]bool, n)
 	}
 	for i, k := range root.keys {
 		if k == "main" || !taskFields[k] && k != "tools" && root.vals[i].kind == seqNode {
