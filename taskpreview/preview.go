@@ -78,6 +78,7 @@ func previewDocument(f *srcFile, d document, opts Options, res *resolver, analys
 		// Warnings come from the same strings, about as many.
 		w.res.References = make([]Reference, 0, n)
 		w.warnSeen = make(map[warnKey]bool, n)
+		w.res.Warnings = make([]Warning, 0, n)
 	}
 	for i, k := range root.keys {
 		if k == "main" || !taskFields[k] && k != "tools" && root.vals[i].kind == seqNode {

@@ -79,7 +79,7 @@ func (w *walker) render(d document) Rendering {
 	if d.endLine < len(f.lines) {
 		docEnd = f.lines[d.endLine]
 	}
-	var reps []replacement
+	reps := make([]replacement, 0, len(w.order))
 	for _, id := range w.order {
 		si := w.scalars[id]
 		n := si.node
