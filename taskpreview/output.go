@@ -1,6 +1,7 @@
 package taskpreview
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -155,15 +156,28 @@ func (s Summary) String() string {
 	return strings.Join(words, " · ")
 }
 
+// errWriter keeps the first write error. It buffers: a preview of
+// thousands of references is thousands of lines, a write(2) each on an
+// unbuffered stdout. finish flushes.
 type errWriter struct {
-	w   io.Writer
+	w   *bufio.Writer
 	err error
 }
+
+func newErrWriter(w io.Writer) errWriter { return errWriter{w: bufio.NewWriter(w)} }
 
 func (e *errWriter) printf(format string, args ...any) {
 	if e.err == nil {
 		_, e.err = fmt.Fprintf(e.w, format, args...)
 	}
+}
+
+// finish flushes what is buffered and returns the first error.
+func (e *errWriter) finish() error {
+	if e.err == nil {
+		e.err = e.w.Flush()
+	}
+	return e.err
 }
 
 func p(s string) string { return model.Printable(s) }
@@ -175,7 +189,7 @@ func p(s string) string { return model.Printable(s) }
 // pull request. Like every output, it carries names and masks, never a
 // value.
 func WriteGitHub(w io.Writer, files []FilePreview) error {
-	ew := &errWriter{w: w}
+	ew := newErrWriter(w)
 	for _, f := range files {
 		switch {
 		case f.Skipped:
@@ -214,7 +228,7 @@ func WriteGitHub(w io.Writer, files []FilePreview) error {
 			}
 		}
 	}
-	return ew.err
+	return ew.finish()
 }
 
 // ghData escapes a workflow command's message; ghProp a property value.

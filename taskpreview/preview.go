@@ -33,9 +33,10 @@ func Preview(file string, src []byte, opts Options) ([]*Result, error) {
 		return nil, &Error{File: file, Msg: "the file holds no YAML document, so no task", Err: ErrNotTask}
 	}
 	res := newResolver(opts.Lookup, opts.NamesOnly)
+	analyses := map[string]*analysis{}
 	var out []*Result
 	for i, d := range docs {
-		r, err := previewDocument(f, d, opts, res)
+		r, err := previewDocument(f, d, opts, res, analyses)
 		if err != nil {
 			return nil, err
 		}
@@ -51,7 +52,7 @@ func Preview(file string, src []byte, opts Options) ([]*Result, error) {
 	return out, nil
 }
 
-func previewDocument(f *srcFile, d document, opts Options, res *resolver) (*Result, error) {
+func previewDocument(f *srcFile, d document, opts Options, res *resolver, analyses map[string]*analysis) (*Result, error) {
 	root := d.root
 	if root.kind != mapNode {
 		return nil, f.errorAt(root.line, root.col, "not a Julep task: the document is not a mapping", ErrNotTask)
@@ -59,7 +60,7 @@ func previewDocument(f *srcFile, d document, opts Options, res *resolver) (*Resu
 	if root.get("main") == nil {
 		return nil, f.errorAt(root.line, root.col, "not a Julep task: it has no main workflow", ErrNotTask)
 	}
-	if expandedSize(root, map[*ynode]int{}, maxVisits) > maxVisits {
+	if expandedSize(root, make([]int, d.nodes+1), maxVisits) > maxVisits {
 		return nil, f.errorAt(root.line, root.col, "the task expands to too many nodes (aliases nested too deeply)", ErrSyntax)
 	}
 	w := &walker{
@@ -70,7 +71,14 @@ func previewDocument(f *srcFile, d document, opts Options, res *resolver) (*Resu
 		workflows:     map[string]bool{},
 		aggs:          map[warnKey]*aggWarning{},
 		warnSeen:      map[warnKey]bool{},
-		scalars:       map[int]*scalarInfo{},
+		scalars:       make([]*scalarInfo, d.nodes+1),
+		analyses:      analyses,
+	}
+	if n := d.refsHint(f); n > 0 {
+		// Warnings come from the same strings, about as many.
+		w.res.References = make([]Reference, 0, n)
+		w.warnSeen = make(map[warnKey]bool, n)
+		w.res.Warnings = make([]Warning, 0, n)
 	}
 	for i, k := range root.keys {
 		if k == "main" || !taskFields[k] && k != "tools" && root.vals[i].kind == seqNode {

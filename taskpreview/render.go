@@ -79,7 +79,7 @@ func (w *walker) render(d document) Rendering {
 	if d.endLine < len(f.lines) {
 		docEnd = f.lines[d.endLine]
 	}
-	var reps []replacement
+	reps := make([]replacement, 0, len(w.order))
 	for _, id := range w.order {
 		si := w.scalars[id]
 		n := si.node
@@ -118,14 +118,24 @@ func (w *walker) render(d document) Rendering {
 	lb := &lineBuilder{lines: make([]Line, 0, d.endLine-d.firstLine+16)}
 	lb.newLine(d.firstLine)
 	srcLine, pos := d.firstLine, docStart
+	src := string(f.src[docStart:docEnd]) // one copy: source lines are cut from it
 	emitSource := func(end int) {
-		text := strings.ReplaceAll(string(f.src[pos:end]), "\r\n", "\n")
-		for i, p := range strings.Split(text, "\n") {
-			if i > 0 {
+		text := src[pos-docStart : end-docStart]
+		if strings.IndexByte(text, '\r') >= 0 {
+			text = strings.ReplaceAll(text, "\r\n", "\n")
+		}
+		for first := true; ; first = false {
+			if !first {
 				srcLine++
 				lb.newLine(srcLine)
 			}
-			lb.add(seg{text: p})
+			nl := strings.IndexByte(text, '\n')
+			if nl < 0 {
+				lb.add(seg{text: text})
+				break
+			}
+			lb.add(seg{text: text[:nl]})
+			text = text[nl+1:]
 		}
 		pos = end
 	}
@@ -176,7 +186,12 @@ func (w *walker) indentOf(n *ynode) string {
 
 type lineBuilder struct {
 	lines []Line
-	text  strings.Builder // the text of the last line, not yet stored
+	// The text of the last line, not yet stored: its one piece as is, so
+	// that an unchanged source line is not copied again, or the pieces
+	// joined in text once there is a second.
+	pieces int
+	one    string
+	text   strings.Builder
 }
 
 func (lb *lineBuilder) newLine(src int) {
@@ -186,19 +201,35 @@ func (lb *lineBuilder) newLine(src int) {
 
 func (lb *lineBuilder) flush() {
 	if len(lb.lines) > 0 {
-		lb.lines[len(lb.lines)-1].Text = lb.text.String()
-		lb.text.Reset()
+		if lb.pieces > 1 {
+			lb.one = lb.text.String()
+			lb.text.Reset()
+		}
+		lb.lines[len(lb.lines)-1].Text = lb.one
+		lb.pieces, lb.one = 0, ""
 	}
 }
 
 func (lb *lineBuilder) add(s seg) {
 	cur := &lb.lines[len(lb.lines)-1]
 	text := model.Printable(s.text)
+	at := len(lb.one)
+	if lb.pieces > 1 {
+		at = lb.text.Len()
+	}
 	if s.state != "" {
-		at := lb.text.Len()
 		cur.Spans = append(cur.Spans, Span{Start: at, End: at + len(text), State: s.state, Name: s.name, Ref: s.ref})
 	}
-	lb.text.WriteString(text)
+	switch lb.pieces {
+	case 0:
+		lb.one = text
+	case 1:
+		lb.text.WriteString(lb.one)
+		lb.text.WriteString(text)
+	default:
+		lb.text.WriteString(text)
+	}
+	lb.pieces++
 }
 
 // placeWarnings attaches each warning to the line it concerns, or to the

@@ -38,6 +38,17 @@ var stepKinds = []struct {
 	{"parallel", []string{"parallelism"}},
 }
 
+// stepKeys are the keys a step of one kind accepts: label and kind_, the
+// kind's key and the others stepKinds lists for it.
+type stepKeys struct {
+	kind   string
+	others []string
+}
+
+func (s stepKeys) has(k string) bool {
+	return k == "label" || k == "kind_" || s.kind != "" && k == s.kind || slices.Contains(s.others, k)
+}
+
 // docOnlyStepKeys are step keys the docs show but Julep drops.
 var docOnlyStepKeys = []string{"secret_name", "secrets", "kind", "operation", "try_catch"}
 
@@ -70,17 +81,15 @@ func (w *walker) walkStep(n *ynode, path string, sc stepCtx) {
 		w.inertTree(n, path, "not a step, so never evaluated")
 		return
 	}
-	kind, known := "", map[string]bool{"label": true, "kind_": true}
+	kind, known := "", stepKeys{}
 	for _, k := range stepKinds {
 		if n.get(k.key) != nil {
 			kind = k.key
-			known[k.key] = true
-			for _, o := range k.known {
-				known[o] = true
-			}
+			known.others = k.known
 			break
 		}
 	}
+	known.kind = kind
 	if kind == "" {
 		w.warn(WarnInvalidStep, path, "no step kind key (tool, prompt, evaluate, set, if, foreach, …) in this step", n.line, n.col)
 	}
@@ -91,7 +100,13 @@ func (w *walker) walkStep(n *ynode, path string, sc stepCtx) {
 	case "prompt":
 		w.promptStep(n, path)
 	case "evaluate", "set", "return":
-		leak := map[string]string{"evaluate": WarnLeakTransition, "set": WarnLeakState, "return": WarnLeakOutput}[kind]
+		leak := WarnLeakTransition
+		switch kind {
+		case "set":
+			leak = WarnLeakState
+		case "return":
+			leak = WarnLeakOutput
+		}
 		body := n.get(kind)
 		p := joinKey(path, kind)
 		fc := &fieldCtx{phase: PhaseStep, leak: leak, leakPath: p, guards: sc.guards, tool: -1}
@@ -207,10 +222,10 @@ func (w *walker) switchStep(n *ynode, path string, sc stepCtx) {
 
 // stepExtras handles keys the step's kind does not accept: documented-only
 // constructs and anything else, which pydantic silently drops.
-func (w *walker) stepExtras(n *ynode, path string, known map[string]bool) {
+func (w *walker) stepExtras(n *ynode, path string, known stepKeys) {
 	var docOnly []string
 	for i, k := range n.keys {
-		if known[k] {
+		if known.has(k) {
 			continue
 		}
 		p := joinKey(path, k)
@@ -349,7 +364,7 @@ func (w *walker) llmLookup(n *ynode, path string, settings *ynode) {
 			OverriddenBy: overridden, OnMissing: OnMissingJulepProxy})
 	}
 	if v, ok := modelNode.str(); ok {
-		a := analyze(v)
+		a := w.analyze(v)
 		if a.mode != modeImplicit || len(a.parts) != 1 || a.parts[0].field != nil {
 			expr := strings.TrimSpace(v)
 			if a.mode == modeExpr {

@@ -29,14 +29,14 @@ func WriteText(w io.Writer, results []*Result) error {
 // accesses, then the warnings, each code once with its message, the places
 // it applies to, and why it matters.
 func (o TextOptions) Write(w io.Writer, results []*Result) error {
-	tw := &textWriter{errWriter: errWriter{w: w}, o: o}
+	tw := &textWriter{errWriter: newErrWriter(w), o: o}
 	for i, r := range results {
 		if i > 0 {
 			tw.printf("\n")
 		}
 		tw.result(r)
 	}
-	return tw.err
+	return tw.finish()
 }
 
 // ANSI styles, by meaning.

@@ -2,6 +2,7 @@ package taskpreview
 
 import (
 	"bytes"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,12 +15,14 @@ import (
 const maxVisits = 500_000
 
 // expandedSize counts the nodes of n with aliases expanded, stopping early
-// past limit; memo holds the sizes of shared nodes.
-func expandedSize(n *ynode, memo map[*ynode]int, limit int) int {
+// past limit; memo[id] holds the size of node id once counted (0: not yet),
+// for the nodes an alias shares. A copy made for a !!str tag keeps its
+// node's id and is a scalar, so the two have the same size.
+func expandedSize(n *ynode, memo []int, limit int) int {
 	if n == nil {
 		return 0
 	}
-	if s, ok := memo[n]; ok {
+	if s := memo[n.id]; s > 0 {
 		return s
 	}
 	size := 1
@@ -35,7 +38,7 @@ func expandedSize(n *ynode, memo map[*ynode]int, limit int) int {
 			break
 		}
 	}
-	memo[n] = size
+	memo[n.id] = size
 	return size
 }
 
@@ -56,8 +59,14 @@ type walker struct {
 	aggs     map[warnKey]*aggWarning
 	aggOrder []warnKey
 	warnSeen map[warnKey]bool
-	scalars  map[int]*scalarInfo
-	order    []int // scalar ids in first-visit order
+	scalars  []*scalarInfo // by node id
+	order    []int         // scalar ids in first-visit order
+
+	// analyses holds analyze's result per distinct string of the file,
+	// shared by every document: generated tasks repeat the same
+	// expressions in thousands of steps. An analysis is read-only once
+	// made (evalURL, which edits one, makes its own).
+	analyses map[string]*analysis
 }
 
 type warnKey struct{ code, path string }
@@ -67,8 +76,32 @@ type aggWarning struct {
 	code, path string
 	line, col  int
 	names      []string
-	seen       map[string]bool
-	format     string // with one %s for the names
+	seen       map[string]bool // names as a set, once there are many
+	format     string          // with one %s for the names
+}
+
+// aggSetFrom is how many names an aggWarning looks through before it keeps
+// them in a set too: most have one or two, and a map each cost more than
+// the warnings.
+const aggSetFrom = 8
+
+// add adds name once.
+func (a *aggWarning) add(name string) {
+	if a.seen != nil {
+		if a.seen[name] {
+			return
+		}
+		a.seen[name] = true
+	} else if slices.Contains(a.names, name) {
+		return
+	} else if len(a.names) >= aggSetFrom {
+		a.seen = make(map[string]bool, 2*aggSetFrom)
+		for _, n := range a.names {
+			a.seen[n] = true
+		}
+		a.seen[name] = true
+	}
+	a.names = append(a.names, name)
 }
 
 // scalarInfo remembers what a source scalar contributed, for rendering.
@@ -121,13 +154,12 @@ func (w *walker) aggregate(code, path, format, name string, line, col int) {
 	k := warnKey{code, path}
 	a := w.aggs[k]
 	if a == nil {
-		a = &aggWarning{code: code, path: path, line: line, col: col, format: format, seen: map[string]bool{}}
+		a = &aggWarning{code: code, path: path, line: line, col: col, format: format}
 		w.aggs[k] = a
 		w.aggOrder = append(w.aggOrder, k)
 	}
-	if name != "" && !a.seen[name] {
-		a.seen[name] = true
-		a.names = append(a.names, name)
+	if name != "" {
+		a.add(name)
 	}
 }
 
@@ -196,6 +228,16 @@ func (w *walker) evalTree(n *ynode, path string, fc *fieldCtx) {
 	}
 }
 
+// analyze is analyze(v), made once per distinct v.
+func (w *walker) analyze(v string) *analysis {
+	a, ok := w.analyses[v]
+	if !ok {
+		a = analyze(v)
+		w.analyses[v] = a
+	}
+	return a
+}
+
 // evalString applies the string rules to one evaluated leaf and records
 // what it reads. It returns the hits, for conditions that guard branches.
 func (w *walker) evalString(n *ynode, path string, fc *fieldCtx) []hit {
@@ -207,7 +249,7 @@ func (w *walker) evalString(n *ynode, path string, fc *fieldCtx) []hit {
 		w.checkHardcoded(n, path, fc)
 		return nil
 	}
-	a := analyze(v)
+	a := w.analyze(v)
 	w.checkSyntax(n, path, v, a)
 	if a.mode == modeImplicit && len(a.hits) == 0 && strings.HasPrefix(strings.TrimSpace(v), "$secrets") {
 		w.warn(WarnDollarNoSpace, path, "\"$secrets…\" has no space after $, so it is plain text, not an expression", n.line, n.col)

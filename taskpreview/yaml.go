@@ -1,8 +1,10 @@
 package taskpreview
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -202,6 +204,20 @@ func (f *srcFile) errorAt(line, col int, msg string, kind error) *Error {
 type document struct {
 	root               *ynode
 	firstLine, endLine int
+	nodes              int // node ids run from 1 to nodes
+}
+
+// refsHint guesses how many references d makes, to size the slice that
+// holds them (thousands in a generated task): one per word secrets, and
+// one provider key per prompt step. Aliases can make more.
+func (d document) refsHint(f *srcFile) int {
+	start := f.offset(d.firstLine, 1)
+	end := len(f.src)
+	if d.endLine < len(f.lines) {
+		end = f.lines[d.endLine]
+	}
+	text := f.src[start:max(start, end)]
+	return bytes.Count(text, secretsWord) + bytes.Count(text, []byte("prompt"))
 }
 
 // parseDocuments parses src into expanded documents. Empty documents are
@@ -239,7 +255,7 @@ func parseDocuments(f *srcFile) (docs []document, err error) {
 		} else if len(docs) > 0 {
 			first = docs[len(docs)-1].endLine + 1
 		}
-		docs = append(docs, document{root: root, firstLine: first})
+		docs = append(docs, document{root: root, firstLine: first, nodes: c.nextID})
 	}
 	for i := range docs {
 		docs[i].endLine = len(f.lines)
@@ -383,25 +399,57 @@ func (c *converter) convLiteral(v *ast.LiteralNode) *ynode {
 	return y
 }
 
+// mapSetFrom is how many keys convMap searches before it keeps an index.
+const mapSetFrom = 16
+
 // convMap builds a mapping, applying << merges: explicit keys win over
 // merged ones, and earlier merge sources win over later ones.
 func (c *converter) convMap(values []*ast.MappingValueNode, tk *ytoken.Token) (*ynode, error) {
 	c.nextID++
 	out := &ynode{kind: mapNode, id: c.nextID}
 	out.line, out.col = c.pos(tk)
-	explicit := map[string]bool{}
+	// explicit is only needed for a merge; seen only once the mapping is
+	// too large to search (a step has a handful of keys, and a map each
+	// was a good part of the conversion).
+	var explicit map[string]bool
 	for _, mv := range values {
-		if mv != nil && mv.Key != nil && !mv.Key.IsMergeKey() {
-			explicit[keyText(mv.Key)] = true
+		if mv != nil && mv.Key != nil && mv.Key.IsMergeKey() {
+			explicit = map[string]bool{}
+			break
 		}
 	}
-	seen := map[string]int{}
+	if explicit != nil {
+		for _, mv := range values {
+			if mv != nil && mv.Key != nil && !mv.Key.IsMergeKey() {
+				explicit[keyText(mv.Key)] = true
+			}
+		}
+	}
+	out.keys = make([]string, 0, len(values))
+	out.vals = make([]*ynode, 0, len(values))
+	var seen map[string]int
+	index := func(k string) (int, bool) {
+		if seen != nil {
+			i, ok := seen[k]
+			return i, ok
+		}
+		i := slices.Index(out.keys, k)
+		return i, i >= 0
+	}
 	add := func(k string, v *ynode) {
-		if i, ok := seen[k]; ok {
+		if i, ok := index(k); ok {
 			out.vals[i] = v // a repeated key: the last one wins, as in PyYAML
 			return
 		}
-		seen[k] = len(out.keys)
+		if seen == nil && len(out.keys) >= mapSetFrom {
+			seen = make(map[string]int, 2*len(out.keys))
+			for i, k := range out.keys {
+				seen[k] = i
+			}
+		}
+		if seen != nil {
+			seen[k] = len(out.keys)
+		}
 		out.keys = append(out.keys, k)
 		out.vals = append(out.vals, v)
 	}
@@ -430,7 +478,7 @@ func (c *converter) convMap(values []*ast.MappingValueNode, tk *ytoken.Token) (*
 				return nil, c.f.errorAt(line, col, "<< must merge a mapping or a list of mappings", ErrSyntax)
 			}
 			for j, k := range src.keys {
-				if _, dup := seen[k]; !dup && !explicit[k] {
+				if _, dup := index(k); !dup && !explicit[k] {
 					add(k, src.vals[j])
 				}
 			}

@@ -19,7 +19,7 @@ import (
 // refused with a *ControlError: YAML does not allow them, and goccy/go-yaml
 // reads them as separators in ways no pre-scan can follow.
 func YAML(data []byte, limit int) error {
-	if i := bytes.IndexFunc(data, isYAMLControl); i >= 0 {
+	if i := indexYAMLControl(data); i >= 0 {
 		return &ControlError{Line: 1 + bytes.Count(data[:i], []byte{'\n'}), Char: rune(data[i])}
 	}
 	if d, line := yamlDepth(data, limit); d > limit {
@@ -30,6 +30,19 @@ func YAML(data []byte, limit int) error {
 
 func isYAMLControl(r rune) bool {
 	return r < ' ' && r != '\t' && r != '\n' && r != '\r' || r == 0x7f
+}
+
+// indexYAMLControl is bytes.IndexFunc(data, isYAMLControl) without decoding
+// runes: every control character is one ASCII byte, and no byte of a
+// multi-byte sequence (or of invalid UTF-8, decoded as U+FFFD) is below
+// 0x80.
+func indexYAMLControl(data []byte) int {
+	for i, b := range data {
+		if isYAMLControl(rune(b)) {
+			return i
+		}
+	}
+	return -1
 }
 
 // ControlError is a YAML file holding a control character.
