@@ -65,7 +65,7 @@ const (
 	cacheTrusted = 1 << iota
 	// cacheCanonical: the index's bytes are exactly what encodeIndex
 	// writes for the cached records, so a write may copy the records it
-	// does not change (encodeIndexReusing).
+	// does not change (encodeIndexWrite).
 	cacheCanonical
 )
 
