@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -19,9 +17,7 @@ import (
 )
 
 // secretJSON is a record as list --json and get --json print it. The field
-// names are a contract with users' scripts. list --json writes it with
-// appendSecretJSON: a field added here goes there too (the tests that
-// compare it with encoding/json fail until it does).
+// names are a contract with users' scripts.
 type secretJSON struct {
 	// Backend is where the value lives: "keyring", "file" or "demo" (the
 	// in-memory store of --demo).
@@ -125,16 +121,12 @@ func (a *app) recordsJSON(list []model.Secret) error {
 // escaping, model.Invisible characters escaped (escapeInvisible), and a
 // final newline.
 func writeJSON(w io.Writer, v any) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
+	j := newJSONWriter(w, "")
+	if err := j.value(v); err != nil {
 		return err
 	}
-	bw := bufio.NewWriter(w)
-	escapeInvisible(bw, buf.Bytes())
-	return bw.Flush()
+	j.bw.WriteByte('\n')
+	return j.bw.Flush()
 }
 
 // writeJSONList prints list as an array of toJSON records: the bytes of
@@ -143,192 +135,52 @@ func writeJSON(w io.Writer, v any) error {
 // (once encoded, once indented, once escaped). Every list-shaped --json
 // goes through it (list, recordsJSON).
 func writeJSONList(w io.Writer, list []model.Secret, now time.Time, backend string) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
+	j := newJSONWriter(w, "  ")
 	if len(list) == 0 {
-		bw.WriteString("[]\n")
-		return bw.Flush()
+		j.bw.WriteString("[]\n")
+		return j.bw.Flush()
 	}
-	bw.WriteString("[\n  ")
-	var elem []byte
+	j.bw.WriteString("[\n  ")
 	for i := range list {
 		if i > 0 {
-			bw.WriteString(",\n  ")
+			j.bw.WriteString(",\n  ")
 		}
-		v := toJSON(&list[i], now, backend)
-		elem = appendSecretJSON(elem[:0], &v, "  ")
-		escapeInvisible(bw, elem)
+		if err := j.value(toJSON(&list[i], now, backend)); err != nil {
+			return err
+		}
 	}
-	bw.WriteString("\n]\n")
-	return bw.Flush()
+	j.bw.WriteString("\n]\n")
+	return j.bw.Flush()
 }
 
-// appendSecretJSON appends v as a jsonWriter with this prefix encodes it,
-// byte for byte, without reflection, map sorting or a second pass to
-// indent: list --json encodes every record, and encoding/json was most of
-// its time. TestJSONListMatchesWholeDocument and FuzzListOutput hold it to
-// encoding/json, so a field added to secretJSON and not here fails them.
-func appendSecretJSON(b []byte, v *secretJSON, prefix string) []byte {
-	b = append(b, '{')
-	b = appendJSONKey(b, prefix, 1, "backend")
-	b = appendJSONString(b, v.Backend)
-	b = appendJSONKey(append(b, ','), prefix, 1, "name")
-	b = appendJSONString(b, v.Name)
-	b = appendJSONKey(append(b, ','), prefix, 1, "description")
-	b = appendJSONString(b, v.Description)
-	b = appendJSONKey(append(b, ','), prefix, 1, "metadata")
-	switch {
-	case v.Metadata == nil:
-		b = append(b, "null"...)
-	case len(v.Metadata) == 0:
-		b = append(b, "{}"...)
-	default:
-		var small [8]string
-		keys := small[:0]
-		for k := range v.Metadata {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys) // encoding/json's order
-		b = append(b, '{')
-		for i, k := range keys {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONIndent(b, prefix, 2)
-			b = append(appendJSONString(b, k), ": "...)
-			b = appendJSONString(b, v.Metadata[k])
-		}
-		b = append(appendJSONIndent(b, prefix, 1), '}')
-	}
-	b = appendJSONKey(append(b, ','), prefix, 1, "created_at")
-	b = appendJSONString(b, v.CreatedAt)
-	b = appendJSONKey(append(b, ','), prefix, 1, "updated_at")
-	b = appendJSONString(b, v.UpdatedAt)
-	b = appendJSONKey(append(b, ','), prefix, 1, "rotated_at")
-	b = appendJSONStringPtr(b, v.RotatedAt)
-	b = appendJSONKey(append(b, ','), prefix, 1, "version")
-	b = strconv.AppendInt(b, int64(v.Version), 10)
-	b = appendJSONKey(append(b, ','), prefix, 1, "rotate_every")
-	b = appendJSONStringPtr(b, v.RotateEvery)
-	b = appendJSONKey(append(b, ','), prefix, 1, "due")
-	b = strconv.AppendBool(b, v.Due)
-	b = appendJSONKey(append(b, ','), prefix, 1, "no_local_value")
-	b = strconv.AppendBool(b, v.NoLocalValue)
-	b = appendJSONKey(append(b, ','), prefix, 1, "julep")
-	switch {
-	case v.Julep == nil:
-		b = append(b, "null"...)
-	case len(v.Julep) == 0:
-		b = append(b, "[]"...)
-	default:
-		b = append(b, '[')
-		for i := range v.Julep {
-			st := &v.Julep[i]
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(appendJSONIndent(b, prefix, 2), '{')
-			b = appendJSONKey(b, prefix, 3, "target")
-			b = appendJSONString(b, st.Target)
-			if st.RemoteID != "" { // omitempty
-				b = appendJSONKey(append(b, ','), prefix, 3, "remote_id")
-				b = appendJSONString(b, st.RemoteID)
-			}
-			b = appendJSONKey(append(b, ','), prefix, 3, "pushed_version")
-			b = strconv.AppendInt(b, int64(st.PushedVersion), 10)
-			b = appendJSONKey(append(b, ','), prefix, 3, "pushed_at")
-			b = appendJSONString(b, st.PushedAt)
-			b = appendJSONKey(append(b, ','), prefix, 3, "pending")
-			b = strconv.AppendBool(b, st.Pending)
-			b = append(appendJSONIndent(b, prefix, 2), '}')
-		}
-		b = append(appendJSONIndent(b, prefix, 1), ']')
-	}
-	b = appendJSONKey(append(b, ','), prefix, 1, "generated")
-	if g := v.Generated; g == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '{')
-		b = appendJSONKey(b, prefix, 2, "length")
-		b = strconv.AppendInt(b, int64(g.Length), 10)
-		b = appendJSONKey(append(b, ','), prefix, 2, "symbols")
-		b = strconv.AppendBool(b, g.Symbols)
-		b = append(appendJSONIndent(b, prefix, 1), '}')
-	}
-	return append(appendJSONIndent(b, prefix, 0), '}')
+// jsonWriter encodes values one after another into one buffered writer,
+// reusing its buffers.
+type jsonWriter struct {
+	bw  *bufio.Writer
+	buf bytes.Buffer
+	enc *json.Encoder
 }
 
-// appendJSONIndent starts a line of an indented value: a newline, the
-// prefix, and two spaces per level.
-func appendJSONIndent(b []byte, prefix string, depth int) []byte {
-	b = append(append(b, '\n'), prefix...)
-	for range depth {
-		b = append(b, "  "...)
-	}
-	return b
+// newJSONWriter returns a jsonWriter whose values are indented by two
+// spaces after prefix on every line but their first: "" for a value of its
+// own, "  " for an element of a top-level array.
+func newJSONWriter(w io.Writer, prefix string) *jsonWriter {
+	j := &jsonWriter{bw: bufio.NewWriterSize(w, 64<<10)}
+	j.enc = json.NewEncoder(&j.buf)
+	j.enc.SetEscapeHTML(false)
+	j.enc.SetIndent(prefix, "  ")
+	return j
 }
 
-// appendJSONKey starts a member whose name needs no escaping.
-func appendJSONKey(b []byte, prefix string, depth int, key string) []byte {
-	b = append(appendJSONIndent(b, prefix, depth), '"')
-	return append(append(b, key...), `": `...)
-}
-
-func appendJSONStringPtr(b []byte, s *string) []byte {
-	if s == nil {
-		return append(b, "null"...)
+// value writes v, escaped, without the newline the encoder ends it with.
+// Write errors surface at Flush.
+func (j *jsonWriter) value(v any) error {
+	j.buf.Reset()
+	if err := j.enc.Encode(v); err != nil {
+		return err
 	}
-	return appendJSONString(b, *s)
-}
-
-// appendJSONString appends s as encoding/json writes a string without HTML
-// escaping: quotes, backslashes and C0 controls escaped (\b \f \n \r \t
-// short), invalid UTF-8 as \ufffd, U+2028 and U+2029 as \u escapes.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(append(b, s[start:i]...), `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			b = append(append(b, s[start:i]...), '\\', 'u', '2', '0', '2', hex[r&0xf])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	return append(append(b, s[start:]...), '"')
+	escapeInvisible(j.bw, bytes.TrimSuffix(j.buf.Bytes(), []byte{'\n'}))
+	return nil
 }
 
 // escapeInvisible writes encoded JSON b to w with every model.Invisible

@@ -103,12 +103,11 @@ func awkwardSecrets() []model.Secret {
 		"", "plain", "é漢🙂 unicode", "bidi \u202eevil\u202c", "C1 \u0085 next line", "tag \U000e0041 past FFFF",
 		"seps \u2028\u2029", "zw\u200b\u200d\ufeff", "soft\u00ad", "ctl \x1b[31m red \x07", "bad \xff\xfe utf8",
 		"<html> & \"quotes\" \\ back", "line one\nline two", "cr\r\nlf", "tab\there", "trailing   ", "   ",
-		strings.Repeat("long description ", 40), strings.Repeat("漢", 45), "\u202e", "\n", " lead", "\b\f\x00\x1f\x7f", "\ufffd literal",
+		strings.Repeat("long description ", 40), strings.Repeat("漢", 45), "\u202e", "\n", " lead",
 	}
 	metas := []map[string]string{
 		nil, {}, {"env": "prod"}, {"owner": "payments team", "a b": "c", "is:x": "*", "z": ""},
 		{"k": "v\u00e9", "zz": strings.Repeat("x", 60)}, {"bidi": "\u202e"},
-		{"a": "1", "b": "2", "c": "3", "d": "4", "e": "5", "f": "6", "g": "7", "h": "8", "i": "9", "J": "10", "\u00e9": "\xff"},
 	}
 	var list []model.Secret
 	for i, s := range texts {
