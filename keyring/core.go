@@ -179,6 +179,71 @@ func (s *store) locked(ctx context.Context, names []string, fn func(list []model
 	return errors.New("the index kept changing while unfinished changes were settled; try again")
 }
 
+// lockedRecord is locked for a change of the one record named name that
+// keeps its name: fn changes the record in place, or, when there is none
+// (found is false), fills the zero record it is given and the record is
+// added at the end of the index. When the index can change one record
+// alone (recordUpdater) and the journal holds nothing to settle, only that
+// record is read and written (index_patch.go); otherwise the change goes
+// through locked, with the same fn.
+func (s *store) lockedRecord(ctx context.Context, name string, fn func(rec *model.Secret, found bool) error, after func()) error {
+	whole := func(list []model.Secret) ([]model.Secret, error) {
+		i := find(list, name)
+		if i < 0 {
+			var rec model.Secret
+			if err := fn(&rec, false); err != nil {
+				return nil, err
+			}
+			return append(list, rec), nil
+		}
+		if err := fn(&list[i], true); err != nil {
+			return nil, err
+		}
+		return list, nil
+	}
+	ru, ok := s.idx.(recordUpdater)
+	if !ok {
+		return s.locked(ctx, []string{name}, whole, after)
+	}
+	err := ru.UpdateRecord(ctx, name, func(count int, rec *model.Secret, found bool) error {
+		// Under the lock: an unfinished change of any name is settled by
+		// locked first, as for every other write.
+		if s.jr != nil {
+			ops, err := s.jr.Pending()
+			if err != nil {
+				return err
+			}
+			if len(ops) > 0 {
+				return errNoPatch
+			}
+		}
+		if err := s.bk.check(); err != nil {
+			return err
+		}
+		if z, ok := s.vals.(sizer); ok {
+			z.sized(count)
+		}
+		return fn(rec, found)
+	}, after)
+	switch {
+	case errors.Is(err, errNoPatch):
+		return s.locked(ctx, []string{name}, whole, after)
+	case errors.Is(err, errNoWrite):
+		return nil
+	}
+	return err
+}
+
+// existing is a lockedRecord change of a record that must exist.
+func existing(name string, fn func(rec *model.Secret) error) func(*model.Secret, bool) error {
+	return func(rec *model.Secret, found bool) error {
+		if !found {
+			return notFound(name)
+		}
+		return fn(rec)
+	}
+}
+
 func runAll(fns []func()) {
 	for _, f := range fns {
 		f()
@@ -305,19 +370,20 @@ func (s *store) Create(ctx context.Context, sec model.Secret, value string) (mod
 	sec.CreatedAt, sec.UpdatedAt, sec.RotatedAt, sec.Version = now, now, time.Time{}, 1
 	op := pendingOp{Op: opCreate, Name: sec.Name}
 	noted, unwritten := false, false
-	err := s.locked(ctx, []string{sec.Name}, func(list []model.Secret) ([]model.Secret, error) {
-		if find(list, sec.Name) >= 0 {
-			return nil, exists(sec.Name)
+	err := s.lockedRecord(ctx, sec.Name, func(rec *model.Secret, found bool) error {
+		if found {
+			return exists(sec.Name)
 		}
 		if err := s.note(op); err != nil {
-			return nil, err
+			return err
 		}
 		noted = true
 		var err error
 		if unwritten, err = s.writeNew(ctx, sec.Name, value); err != nil {
-			return nil, err
+			return err
 		}
-		return append(list, sec), nil
+		*rec = sec
+		return nil
 	}, func() { _ = s.done(sec.Name) })
 	if err != nil {
 		if noted {
@@ -410,18 +476,14 @@ func (s *store) Update(ctx context.Context, name string, p model.Patch) (model.S
 	}
 	now := s.stamp()
 	var updated model.Secret
-	err := s.locked(ctx, []string{name}, func(list []model.Secret) ([]model.Secret, error) {
-		i := find(list, name)
-		if i < 0 {
-			return nil, notFound(name)
-		}
-		u, err := p.Apply(list[i], now)
+	err := s.lockedRecord(ctx, name, existing(name, func(rec *model.Secret) error {
+		u, err := p.Apply(*rec, now)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		list[i], updated = u, u
-		return list, nil
-	}, nil)
+		*rec, updated = u, u
+		return nil
+	}), nil)
 	return updated, err
 }
 
@@ -534,15 +596,11 @@ func (s *store) setValue(ctx context.Context, name string, rollback bool, gen ke
 	var cur, oldPrev string
 	var op pendingOp
 	hadPrev, changed, notedFirst := false, false, false
-	err := s.locked(ctx, []string{name}, func(list []model.Secret) ([]model.Secret, error) {
-		i := find(list, name)
-		if i < 0 {
-			return nil, notFound(name)
-		}
-		first := list[i].NoValue // pulled from Julep: no value to keep yet
+	err := s.lockedRecord(ctx, name, existing(name, func(rec *model.Secret) error {
+		first := rec.NoValue // pulled from Julep: no value to keep yet
 		if !first {
 			if err := s.finishSwap(ctx, name); err != nil {
-				return nil, err
+				return err
 			}
 			var err error
 			cur, err = getSlot(ctx, name)
@@ -553,89 +611,89 @@ func (s *store) setValue(ctx context.Context, name string, rollback bool, gen ke
 				// policy and previous value (issue 11, item 3).
 				first = true
 			case err != nil:
-				return nil, err
+				return err
 			}
 		}
 		if first {
 			if rollback {
-				return nil, fmt.Errorf("%w: %s", ErrNoPrevious, name)
+				return fmt.Errorf("%w: %s", ErrNoPrevious, name)
 			}
-			op = pendingOp{Op: opSetValue, Name: name, Version: list[i].Version}
+			op = pendingOp{Op: opSetValue, Name: name, Version: rec.Version}
 			if err := s.note(op); err != nil {
-				return nil, err
+				return err
 			}
 			notedFirst = true
 			if err := s.vals.Set(ctx, name, value); err != nil {
-				return nil, fmt.Errorf("store %s: %w", name, err)
+				return fmt.Errorf("store %s: %w", name, err)
 			}
-			list[i].NoValue = false
-			bump(&list[i])
-			updated = list[i]
-			return list, nil
+			rec.NoValue = false
+			bump(rec)
+			updated = *rec
+			return nil
 		}
 		var err error
 		oldPrev, err = getSlot(ctx, PreviousUser(name))
 		hadPrev = err == nil
 		if err != nil && !errors.Is(err, ErrNoValue) {
-			return nil, fmt.Errorf("read previous value of %s: %w", name, err)
+			return fmt.Errorf("read previous value of %s: %w", name, err)
 		}
 		if rollback {
 			if !hadPrev {
-				return nil, fmt.Errorf("%w: %s", ErrNoPrevious, name)
+				return fmt.Errorf("%w: %s", ErrNoPrevious, name)
 			}
 			// The two values trade places, and writing either slot
 			// first would leave the other value only in memory. So the
 			// value being replaced goes to swapUser first, and leaves it
 			// once the index holds the new version; finishRollback
 			// completes a rollback cut short.
-			op = pendingOp{Op: opRollback, Name: name, Version: list[i].Version}
+			op = pendingOp{Op: opRollback, Name: name, Version: rec.Version}
 			if err := s.note(op); err != nil {
-				return nil, err
+				return err
 			}
 			changed = true
 			if err := setSlot(ctx, swapUser(name), cur); err != nil {
-				return nil, fmt.Errorf("keep current value of %s: %w", name, err)
+				return fmt.Errorf("keep current value of %s: %w", name, err)
 			}
 			if err := setSlot(ctx, name, oldPrev); err != nil {
-				return nil, fmt.Errorf("store %s: %w", name, err)
+				return fmt.Errorf("store %s: %w", name, err)
 			}
 			if err := setSlot(ctx, PreviousUser(name), cur); err != nil {
-				return nil, fmt.Errorf("keep previous value of %s: %w", name, err)
+				return fmt.Errorf("keep previous value of %s: %w", name, err)
 			}
 		} else {
 			// The same value again changes nothing (unchanged.go).
 			if err := s.sameValue(ctx, name, cur, value); err != nil {
-				return nil, err
+				return err
 			}
 			// A rotation: noted, and the old previous value kept, before
 			// either slot is written (rotation.go says why). A write
 			// that times out may still land; the journal entry stays
 			// for Reconcile, which tells by comparing the slots.
-			op = pendingOp{Op: opRotateFirst, Name: name, Version: list[i].Version}
+			op = pendingOp{Op: opRotateFirst, Name: name, Version: rec.Version}
 			if hadPrev {
 				op.Op = opRotateKept
 			}
 			if err := s.note(op); err != nil {
-				return nil, err
+				return err
 			}
 			// From here a failure puts both slots back (restore).
 			changed = true
 			if hadPrev {
 				if err := setSlot(ctx, rotationUser(name), oldPrev); err != nil {
-					return nil, fmt.Errorf("keep previous value of %s: %w", name, err)
+					return fmt.Errorf("keep previous value of %s: %w", name, err)
 				}
 			}
 			if err := setSlot(ctx, PreviousUser(name), cur); err != nil {
-				return nil, fmt.Errorf("keep previous value of %s: %w", name, err)
+				return fmt.Errorf("keep previous value of %s: %w", name, err)
 			}
 			if err := s.vals.Set(ctx, name, value); err != nil {
-				return nil, fmt.Errorf("store %s: %w", name, err)
+				return fmt.Errorf("store %s: %w", name, err)
 			}
 		}
-		bump(&list[i])
-		updated = list[i]
-		return list, nil
-	}, func() {
+		bump(rec)
+		updated = *rec
+		return nil
+	}), func() {
 		// The index holds the new version: the copy kept for a crash
 		// goes, then the intent. A failure leaves both; the next
 		// settle sees the version moved on and removes them.

@@ -280,18 +280,7 @@ func findOne(path string, data []byte, name string) (model.Secret, bool) {
 }
 
 func (f *fileIndex) Update(ctx context.Context, fn func([]model.Secret) ([]model.Secret, error), after func()) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	dir := filepath.Dir(f.path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create the index directory: %w", err)
-	}
-	wait := f.lockWait
-	if wait == 0 {
-		wait = DefaultLockWait
-	}
-	unlock, err := lockIndex(ctx, f.path, wait)
+	unlock, err := f.lockForWrite(ctx)
 	if err != nil {
 		return err
 	}
@@ -310,6 +299,37 @@ func (f *fileIndex) Update(ctx context.Context, fn func([]model.Secret) ([]model
 	if err != nil {
 		return fmt.Errorf("write the index: %w", err)
 	}
+	if err := f.replace(nil, data); err != nil {
+		return err
+	}
+	// The next read finds the records in the cache (index_cache.go) and
+	// checks it against these bytes until the file has settled.
+	f.saveCacheBytes(cache, stampFile(f.path, time.Now()), sha256.Sum256(data), true)
+	f.finishWrite(after)
+	return nil
+}
+
+// lockForWrite takes the index lock for a write (creating the index's
+// directory if need be); the caller runs unlock when done.
+func (f *fileIndex) lockForWrite(ctx context.Context) (unlock func(), err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	dir := filepath.Dir(f.path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create the index directory: %w", err)
+	}
+	wait := f.lockWait
+	if wait == 0 {
+		wait = DefaultLockWait
+	}
+	return lockIndex(ctx, f.path, wait)
+}
+
+// replace writes parts as the index, durably, under the lock. check (if
+// not nil) runs before the new file takes the index's place; its error
+// leaves the index as it was.
+func (f *fileIndex) replace(check func() error, parts ...[]byte) error {
 	// The index is private: a mode someone loosened is tightened again
 	// before the write, which keeps the mode of the file it replaces.
 	if fi, err := os.Stat(f.path); err == nil && fi.Mode().Perm()&^0o600 != 0 {
@@ -319,12 +339,15 @@ func (f *fileIndex) Update(ctx context.Context, fn func([]model.Secret) ([]model
 	}
 	// Replaces the file a symlink points to (an index kept in a dotfiles
 	// repository, say), not the symlink.
-	if err := atomicfile.WriteFile(f.path, data, 0o600); err != nil {
+	if err := atomicfile.WriteParts(f.path, 0o600, check, parts...); err != nil {
 		return fmt.Errorf("write the index: %w", err)
 	}
-	// The next read finds the records in the cache (index_cache.go) and
-	// checks it against these bytes until the file has settled.
-	f.saveCacheBytes(cache, stampFile(f.path, time.Now()), sha256.Sum256(data), true)
+	return nil
+}
+
+// finishWrite runs after (if not nil) once the index is saved, still under
+// the lock, then removes what killed writers left.
+func (f *fileIndex) finishWrite(after func()) {
 	if after != nil {
 		after()
 	}
@@ -334,7 +357,6 @@ func (f *fileIndex) Update(ctx context.Context, fn func([]model.Secret) ([]model
 	// write's failure.
 	_, _ = atomicfile.CleanStale(f.path, staleTempAge)
 	_, _ = atomicfile.CleanStale(cachePath(f.path), staleTempAge)
-	return nil
 }
 
 // staleTempAge is how old a temporary index file must be before Update

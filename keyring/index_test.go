@@ -921,12 +921,19 @@ func BenchmarkLoadIndex100kTOML(b *testing.B) {
 // written and the cache is checked by hash ("hashed"), or with the index
 // settled first, as for a write a second or more after the last
 // ("settled": each iteration waits, untimed, for the file to settle).
+// Through Update (every record decoded and the list written), and through
+// UpdateRecord ("record/": the one record patched), which is what a
+// rotate, a rollback and an edit use.
 func BenchmarkUpdateIndex(b *testing.B) {
 	for _, n := range []int{1_000, 10_000, 100_000} {
-		for _, settled := range []bool{false, true} {
+		for _, c := range []struct{ settled, record bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+			settled, record := c.settled, c.record
 			name := fmt.Sprintf("hashed/%d", n)
 			if settled {
 				name = fmt.Sprintf("settled/%d", n)
+			}
+			if record {
+				name = "record/" + name
 			}
 			b.Run(name, func(b *testing.B) {
 				if settled && testing.Short() {
@@ -944,6 +951,18 @@ func BenchmarkUpdateIndex(b *testing.B) {
 					}
 				}
 				update() // the first write encodes every record and leaves the cache
+				if record {
+					name := fmt.Sprintf("SERVICE_%06d_API_KEY", n/2)
+					update = func() {
+						err := f.UpdateRecord(context.Background(), name, func(_ int, rec *model.Secret, _ bool) error {
+							rec.Version++
+							return nil
+						}, nil)
+						if err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
 				for b.Loop() {
 					if settled {
 						b.StopTimer()

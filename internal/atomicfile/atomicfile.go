@@ -28,7 +28,16 @@ import (
 // link is kept. On any error the temporary file is removed and the file at
 // path is left as it was (or, when only the directory sync failed, already
 // replaced).
-func WriteFile(path string, data []byte, perm fs.FileMode) (err error) {
+func WriteFile(path string, data []byte, perm fs.FileMode) error {
+	return WriteParts(path, perm, nil, data)
+}
+
+// WriteParts is WriteFile of the concatenation of parts, written one after
+// the other rather than copied into one buffer first. When check is not
+// nil it runs once the temporary file is synced, before the rename: an
+// error from it removes the temporary file, leaves path as it was and is
+// returned.
+func WriteParts(path string, perm fs.FileMode, check func() error, parts ...[]byte) (err error) {
 	target := followSymlinks(path)
 	dir := filepath.Dir(target)
 
@@ -50,8 +59,10 @@ func WriteFile(path string, data []byte, perm fs.FileMode) (err error) {
 			_ = os.Remove(tmp.Name())
 		}
 	}()
-	if _, err = tmp.Write(data); err != nil {
-		return err
+	for _, data := range parts {
+		if _, err = tmp.Write(data); err != nil {
+			return err
+		}
 	}
 	if keep {
 		if err = tmp.Chmod(keepMode); err != nil {
@@ -63,6 +74,11 @@ func WriteFile(path string, data []byte, perm fs.FileMode) (err error) {
 	}
 	if err = tmp.Close(); err != nil {
 		return err
+	}
+	if check != nil {
+		if err = check(); err != nil {
+			return err
+		}
 	}
 	if err = os.Rename(tmp.Name(), target); err != nil {
 		return err

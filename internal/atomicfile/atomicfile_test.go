@@ -1,6 +1,7 @@
 package atomicfile
 
 import (
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -375,5 +376,29 @@ func TestReplace(t *testing.T) {
 	// A failed write leaves nothing behind.
 	if err := Replace(filepath.Join(dir, "missing", "x"), []byte("x")); err == nil {
 		t.Fatal("Replace into a missing directory succeeded")
+	}
+}
+
+// TestWriteParts: the parts are written in order as one file, and a check
+// that fails before the rename leaves the old file and no temporary one.
+func TestWriteParts(t *testing.T) {
+	dir := t.TempDir()
+	target := write(t, filepath.Join(dir, "f"), "old", 0o600)
+	checked := false
+	if err := WriteParts(target, 0o600, func() error { checked = true; return nil }, []byte("a"), nil, []byte("bc")); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(target); string(got) != "abc" || !checked {
+		t.Errorf("WriteParts wrote %q (check ran: %v), want %q", got, checked, "abc")
+	}
+	refused := errors.New("refused")
+	if err := WriteParts(target, 0o600, func() error { return refused }, []byte("new")); !errors.Is(err, refused) {
+		t.Fatalf("WriteParts with a failing check = %v, want %v", err, refused)
+	}
+	if got, _ := os.ReadFile(target); string(got) != "abc" {
+		t.Errorf("a failed check changed the file to %q", got)
+	}
+	if got := dirNames(t, dir); !slices.Equal(got, []string{"f"}) {
+		t.Errorf("directory holds %q after a failed check, want only %q", got, "f")
 	}
 }
