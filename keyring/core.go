@@ -324,15 +324,22 @@ func (s *store) HasValue(ctx context.Context, name string) (bool, error) {
 	} else if rec.NoValue {
 		return false, nil
 	}
+	return s.has(ctx, name)
+}
+
+// has reports whether the values backend holds user's value: one search
+// where the backend can tell without reading it (haser), else a read (of
+// the sealed file, on a backend that seals).
+func (s *store) has(ctx context.Context, user string) (bool, error) {
+	if h, ok := s.vals.(haser); ok {
+		return h.Has(ctx, user)
+	}
 	get, _ := s.slots()
-	_, err := get(ctx, name)
+	_, err := get(ctx, user)
 	if errors.Is(err, ErrNoValue) {
 		return false, nil
 	}
-	if err != nil {
-		return false, err
-	}
-	return true, nil
+	return err == nil, err
 }
 
 func (s *store) HasPrevious(ctx context.Context, name string) (bool, error) {
@@ -341,21 +348,11 @@ func (s *store) HasPrevious(ctx context.Context, name string) (bool, error) {
 	} else if rec.NoValue {
 		return false, nil
 	}
-	if h, ok := s.vals.(haser); ok {
-		has, err := h.Has(ctx, PreviousUser(name))
-		if err != nil {
-			return false, fmt.Errorf("read previous value of %s: %w", name, err)
-		}
-		return has, nil
-	}
-	_, err := s.vals.Get(ctx, PreviousUser(name))
-	if errors.Is(err, ErrNoValue) {
-		return false, nil
-	}
+	has, err := s.has(ctx, PreviousUser(name))
 	if err != nil {
 		return false, fmt.Errorf("read previous value of %s: %w", name, err)
 	}
-	return true, nil
+	return has, nil
 }
 
 func (s *store) Create(ctx context.Context, sec model.Secret, value string) (model.Secret, error) {
