@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -73,7 +74,11 @@ func (f *fileIndex) names(ctx context.Context) ([]string, bool, error) {
 
 // names decodes the name of every record, by the table of offsets in name
 // order (as find's binary search does); false when the payload is not
-// whole. Each name is a substring of the payload, as a listed record's is.
+// whole. The names are copied out of the payload into one string, so that
+// they do not keep the payload (13 MB at 100,000 secrets) alive: a preview
+// that held it had a larger heap goal, and a peak RSS 25 MB higher.
+// (Streaming the payload through a small buffer instead, rather than
+// reading it whole, measured no fewer page faults and a slower read.)
 func (c *indexCache) names() ([]string, bool) {
 	r := newCacheReader(c.payload)
 	n := r.count()
@@ -83,6 +88,7 @@ func (c *indexCache) names() ([]string, bool) {
 	first, end := r.i, len(r.b)-4*n // the records' bytes
 	offsets := r.b[end:]
 	names := make([]string, n)
+	size := 0
 	for k := range names {
 		rr := *r
 		rr.i = int(binary.LittleEndian.Uint32(offsets[4*k:]))
@@ -93,6 +99,17 @@ func (c *indexCache) names() ([]string, bool) {
 		if rr.bad || (k > 0 && names[k] <= names[k-1]) {
 			return nil, false // not in name order, or a name twice
 		}
+		size += len(names[k])
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for _, n := range names {
+		b.WriteString(n)
+	}
+	all, at := b.String(), 0
+	for k, n := range names {
+		names[k] = all[at : at+len(n)]
+		at += len(n)
 	}
 	return names, true
 }
