@@ -150,17 +150,7 @@ func (s *nameSet) suggest(name string) string {
 // (TestNameSetSuggest).
 func (s *nameSet) candidates(name string) []string {
 	if s.byLen == nil {
-		s.byLen = [][]string{}
-		for _, n := range s.sorted {
-			if !isASCII(n) {
-				s.nonASCII = append(s.nonASCII, n)
-				continue
-			}
-			for len(s.byLen) <= len(n) {
-				s.byLen = append(s.byLen, nil)
-			}
-			s.byLen[len(n)] = append(s.byLen[len(n)], n)
-		}
+		s.group()
 	}
 	l := len(strings.ToLower(name))
 	var out []string
@@ -168,6 +158,37 @@ func (s *nameSet) candidates(name string) []string {
 		out = append(out, s.byLen[k]...)
 	}
 	return append(out, s.nonASCII...)
+}
+
+// group fills byLen and nonASCII: the names counted by length first, so
+// that the groups are cut from one slice.
+func (s *nameSet) group() {
+	lens := make([]int32, len(s.sorted)) // -1: not ASCII
+	var count []int
+	for i, n := range s.sorted {
+		if !isASCII(n) {
+			lens[i] = -1
+			s.nonASCII = append(s.nonASCII, n)
+			continue
+		}
+		lens[i] = int32(len(n))
+		for len(count) <= len(n) {
+			count = append(count, 0)
+		}
+		count[len(n)]++
+	}
+	flat := make([]string, len(s.sorted)-len(s.nonASCII))
+	s.byLen = make([][]string, len(count))
+	at := 0
+	for l, c := range count {
+		s.byLen[l] = flat[at : at : at+c]
+		at += c
+	}
+	for i, n := range s.sorted {
+		if l := lens[i]; l >= 0 {
+			s.byLen[l] = append(s.byLen[l], n)
+		}
+	}
 }
 
 func isASCII(s string) bool {
