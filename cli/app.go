@@ -273,9 +273,13 @@ func firstNonEmpty(ss ...string) string {
 }
 
 // names lists the secret names in the index (never the keyring), for
-// suggestions and task previews.
+// suggestions and task previews: through keyring.Namer when the store is
+// one (every store of keyring is), which builds no record.
 func (a *app) names(ctx context.Context) ([]string, error) {
 	st := a.st
+	if n, ok := st.(keyring.Namer); ok {
+		return n.Names(ctx)
+	}
 	list, err := st.List(ctx)
 	if err != nil {
 		return nil, err

@@ -465,10 +465,19 @@ func readError(name string, err error) error {
 	return fmt.Errorf("%s: %w", name, err)
 }
 
-// passCache is the store as one PreviewAll pass sees it.
+// passCache is the store as one PreviewAll pass sees it: its names, read
+// and sorted once, and each value read once.
 type passCache struct {
 	Lookup
 	values map[string]cachedValue
+	names  *nameSet
+}
+
+func (c *passCache) nameSet() *nameSet {
+	if c.names == nil {
+		c.names = newNameSet(c.Lookup.Names())
+	}
+	return c.names
 }
 
 type cachedValue struct {

@@ -1,7 +1,9 @@
 package taskpreview
 
 import (
-	"sort"
+	"slices"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/keyward/keyward/model"
 )
@@ -41,22 +43,24 @@ func notThere(against string) string {
 type resolver struct {
 	lookup    Lookup
 	namesOnly bool // never read a value: a name in the store resolves
-	names     map[string]bool
-	sorted    []string
+	names     *nameSet
 	masks     map[string]string
 	errs      map[string]error
-	sugg      map[string]string
+}
+
+// nameSetter is a Lookup that keeps the nameSet of its names for several
+// Preview calls (PreviewAll's passCache), so that a project of many files
+// sorts and groups a large store's names once.
+type nameSetter interface {
+	nameSet() *nameSet
 }
 
 func newResolver(l Lookup, namesOnly bool) *resolver {
-	r := &resolver{lookup: l, namesOnly: namesOnly, masks: map[string]string{}, errs: map[string]error{}, sugg: map[string]string{}}
-	if l != nil {
-		r.sorted = append([]string(nil), l.Names()...)
-		sort.Strings(r.sorted)
-		r.names = make(map[string]bool, len(r.sorted))
-		for _, n := range r.sorted {
-			r.names[n] = true
-		}
+	r := &resolver{lookup: l, namesOnly: namesOnly, masks: map[string]string{}, errs: map[string]error{}}
+	if ns, ok := l.(nameSetter); ok {
+		r.names = ns.nameSet()
+	} else if l != nil {
+		r.names = newNameSet(l.Names())
 	}
 	return r
 }
@@ -67,9 +71,9 @@ func (r *resolver) resolve(ref *Reference) {
 		ref.Status = StatusUnchecked
 		return
 	}
-	if !r.names[ref.Name] || ref.InvalidName {
+	if !r.names.has(ref.Name) || ref.InvalidName {
 		ref.Status = StatusMissing
-		ref.Suggestion = r.suggest(ref.Name)
+		ref.Suggestion = r.names.suggest(ref.Name)
 		return
 	}
 	if r.namesOnly {
@@ -95,20 +99,103 @@ func (r *resolver) resolve(ref *Reference) {
 	ref.Status, ref.Masked = StatusResolved, m
 }
 
-// suggest returns the closest store name: one that differs only in case,
-// else the nearest within edit distance 2 (ties broken by name order).
-func (r *resolver) suggest(name string) string {
-	if s, ok := r.sugg[name]; ok {
-		return s
+// nameSet is a store's names as a preview asks about them: whether one
+// exists (a binary search of the sorted names, so a store that lists its
+// names sorted, as keyring.Namer does, costs no sort and no map), and the
+// closest one to a missing name (model.SimilarNames), asked of the names
+// that can be close rather than of all of them.
+type nameSet struct {
+	sorted []string
+	// byLen holds the ASCII names by their length in bytes, and nonASCII
+	// the others: a name within edit distance 2 of another is at most 2
+	// bytes longer or shorter, and lower-casing keeps an ASCII name's
+	// length (SimilarNames compares lower-cased names).
+	byLen    [][]string
+	nonASCII []string
+	sugg     map[string]string
+}
+
+func newNameSet(names []string) *nameSet {
+	s := &nameSet{sorted: names, sugg: map[string]string{}}
+	if !slices.IsSorted(names) {
+		s.sorted = slices.Clone(names)
+		slices.Sort(s.sorted)
 	}
-	s := r.closest(name)
-	r.sugg[name] = s
 	return s
 }
 
-func (r *resolver) closest(name string) string {
-	if s := model.SimilarNames(r.sorted, name); len(s) > 0 {
-		return s[0]
+func (s *nameSet) has(name string) bool {
+	_, found := slices.BinarySearch(s.sorted, name)
+	return found
+}
+
+// suggest returns the closest store name: one that differs only in case,
+// else the nearest within edit distance 2 (ties broken by name order).
+func (s *nameSet) suggest(name string) string {
+	if c, ok := s.sugg[name]; ok {
+		return c
 	}
-	return ""
+	c := ""
+	if close := model.SimilarNames(s.candidates(name), name); len(close) > 0 {
+		c = close[0]
+	}
+	s.sugg[name] = c
+	return c
+}
+
+// candidates returns the names SimilarNames may find close to name: the
+// ASCII names whose length is within 2 bytes of name's lower-cased, and
+// every other name. SimilarNames orders what it finds by distance and
+// name, so it returns for these what it would for all the names
+// (TestNameSetSuggest).
+func (s *nameSet) candidates(name string) []string {
+	if s.byLen == nil {
+		s.group()
+	}
+	l := len(strings.ToLower(name))
+	var out []string
+	for k := max(0, l-2); k <= l+2 && k < len(s.byLen); k++ {
+		out = append(out, s.byLen[k]...)
+	}
+	return append(out, s.nonASCII...)
+}
+
+// group fills byLen and nonASCII: the names counted by length first, so
+// that the groups are cut from one slice.
+func (s *nameSet) group() {
+	lens := make([]int32, len(s.sorted)) // -1: not ASCII
+	var count []int
+	for i, n := range s.sorted {
+		if !isASCII(n) {
+			lens[i] = -1
+			s.nonASCII = append(s.nonASCII, n)
+			continue
+		}
+		lens[i] = int32(len(n))
+		for len(count) <= len(n) {
+			count = append(count, 0)
+		}
+		count[len(n)]++
+	}
+	flat := make([]string, len(s.sorted)-len(s.nonASCII))
+	s.byLen = make([][]string, len(count))
+	at := 0
+	for l, c := range count {
+		s.byLen[l] = flat[at : at : at+c]
+		at += c
+	}
+	for i, n := range s.sorted {
+		if l := lens[i]; l >= 0 {
+			s.byLen[l] = append(s.byLen[l], n)
+		}
+	}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
