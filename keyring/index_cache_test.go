@@ -125,6 +125,43 @@ func TestIndexCacheRoundTrip(t *testing.T) {
 	}
 }
 
+// TestIndexCacheSharesMetadata: List's records whose metadata is the same
+// share one map (sharedMetadata), each reads back as it was written, and
+// the records a write changes in place (records) share nothing.
+func TestIndexCacheSharesMetadata(t *testing.T) {
+	list := genSecrets(48) // 24 distinct sets of metadata, each twice
+	list[5].Metadata = nil
+	list[6].Metadata = map[string]string{"env": "prod", "owner": "x"}
+	list[7].Metadata = map[string]string{"env": "prod", "owner": "x "}
+	// More distinct sets than a reader remembers: still read right.
+	for i := range maxSharedMetadata + 10 {
+		list = append(list, model.Secret{Name: fmt.Sprintf("U_%05d", i), Metadata: map[string]string{"k": fmt.Sprint(i)}, Version: 1})
+	}
+	c, ok := parseIndexCache(encodeIndexCache(list, fileStamp{}, [32]byte{}, false, true))
+	if !ok {
+		t.Fatal("cache does not read back")
+	}
+	got, ok := c.list(nil)
+	if !ok || !reflect.DeepEqual(got, list) {
+		t.Fatal("a cache read with shared metadata is not the list written")
+	}
+	same := func(a, b map[string]string) bool { return reflect.ValueOf(a).Pointer() == reflect.ValueOf(b).Pointer() }
+	if !same(got[0].Metadata, got[24].Metadata) || !same(got[1].Metadata, got[25].Metadata) {
+		t.Error("records with the same metadata have maps of their own")
+	}
+	if same(got[0].Metadata, got[1].Metadata) || same(got[6].Metadata, got[7].Metadata) || got[5].Metadata != nil {
+		t.Error("records with different metadata share a map")
+	}
+	recs, _, ok := c.records()
+	if !ok {
+		t.Fatal("records refused a whole cache")
+	}
+	recs[0].Metadata["env"] = "changed"
+	if recs[24].Metadata["env"] == "changed" {
+		t.Error("records shares a map that a write changes in place")
+	}
+}
+
 // cachedIndex is an index file of list in a fresh directory.
 func cachedIndex(t *testing.T, list []model.Secret) *fileIndex {
 	t.Helper()
