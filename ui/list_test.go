@@ -347,3 +347,49 @@ func TestPermuteMatchesCopy(t *testing.T) {
 		}
 	}
 }
+
+// TestSetSecretsSharedMetadata: records that share one metadata map (as
+// the index cache gives them) get the search text and column widths that
+// records with maps of their own get, past the number of maps a load
+// remembers too.
+func TestSetSecretsSharedMetadata(t *testing.T) {
+	pool := []map[string]string{
+		{"env": "PROD", "owner": "Payments Team"},
+		{"env": "dev"},
+		{"Größe": "ÄPFEL", "k": ""},
+		{},
+		nil,
+	}
+	secs := manySecrets(maxSharedMetaTexts + 300)
+	for i := range secs {
+		switch {
+		case i < 300:
+			secs[i].Metadata = pool[i%len(pool)]
+		case i%2 == 0:
+			secs[i].Metadata = map[string]string{"n": fmt.Sprint(i), "WIDE": strings.Repeat("v", i%97)}
+		}
+	}
+	own := slices.Clone(secs)
+	for i := range own {
+		own[i] = own[i].Clone()
+	}
+	var shared, apart listPane
+	shared.setSecrets(secs, model.Env{Now: t0}, "")
+	apart.setSecrets(own, model.Env{Now: t0}, "")
+	pairs := func(meta string) string {
+		p := strings.Split(strings.Trim(meta, "\x00"), "\x00")
+		slices.Sort(p)
+		return strings.Join(p, "|")
+	}
+	for i := range secs {
+		if shared.search.hay[i] != apart.search.hay[i] || pairs(shared.search.meta[i]) != pairs(apart.search.meta[i]) ||
+			len(shared.search.meta[i]) != len(apart.search.meta[i]) || shared.search.fold[i] != apart.search.fold[i] {
+			t.Fatalf("record %d: search text %q %q (fold %t), want %q %q (fold %t)", i,
+				shared.search.hay[i], shared.search.meta[i], shared.search.fold[i],
+				apart.search.hay[i], apart.search.meta[i], apart.search.fold[i])
+		}
+	}
+	if shared.nameW != apart.nameW || shared.metaW != apart.metaW || shared.descW != apart.descW {
+		t.Fatalf("widths %d %d %d, want %d %d %d", shared.nameW, shared.metaW, shared.descW, apart.nameW, apart.metaW, apart.descW)
+	}
+}
