@@ -333,6 +333,9 @@ type cacheReader struct {
 	// shared, when not nil, gives records whose metadata is the same bytes
 	// one map between them (sharedMetadata).
 	shared map[string]map[string]string
+	// arena, when not nil, is where strings are copied to: b is a buffer
+	// that will be written again (a streamed read, streamList).
+	arena *stringArena
 }
 
 // maxSharedMetadata bounds how many distinct metadata maps a reader
@@ -399,7 +402,17 @@ func (r *cacheReader) str() string {
 	}
 	s := r.s[r.i : r.i+n]
 	r.i += n
+	if r.arena != nil {
+		return r.arena.clone(s)
+	}
 	return s
+}
+
+// skipStr reads past a string.
+func (r *cacheReader) skipStr() {
+	if n := r.count(); !r.bad {
+		r.i += n
+	}
 }
 
 func (r *cacheReader) time() time.Time {
@@ -481,7 +494,7 @@ func (r *cacheReader) sharedMetadata() map[string]string {
 	start := r.i
 	n := r.count()
 	for range 2 * n {
-		r.str() // the key, then the value
+		r.skipStr() // the key, then the value
 	}
 	if r.bad || n == 0 {
 		return nil
@@ -497,7 +510,7 @@ func (r *cacheReader) sharedMetadata() map[string]string {
 		md[k] = r.str()
 	}
 	if len(r.shared) < maxSharedMetadata {
-		r.shared[span] = md
+		r.shared[strings.Clone(span)] = md // span may be of a buffer read again
 	}
 	return md
 }
@@ -597,6 +610,11 @@ func (c *indexCache) find(name string) (sec model.Secret, found, ok bool) {
 // next read.
 func (f *fileIndex) cachedRead(keep func(*model.Secret) bool) (list []model.Secret, err error) {
 	before := stampFile(f.path, time.Now())
+	if keep == nil && before.ok {
+		if list, ok := streamTrustedList(f.path, before); ok {
+			return list, nil
+		}
+	}
 	c, cached := readIndexCache(f.path)
 	if cached && c.trusted && before.ok && sameFile(c.stamp, before) {
 		if list, ok := c.list(keep); ok {
@@ -775,17 +793,24 @@ func readCacheTable(path string) (*cacheTable, bool) {
 	return t, ok
 }
 
-func readTable(file *os.File) (*cacheTable, bool) {
+// readCacheHead reads the header of the cache file and checks that the
+// file is as long as it says.
+func readCacheHead(file *os.File) (indexCache, cacheHead, bool) {
 	fi, err := file.Stat()
 	if err != nil {
-		return nil, false
+		return indexCache{}, cacheHead{}, false
 	}
 	hdr := make([]byte, cacheHeaderSize)
 	if _, err := file.ReadAt(hdr, 0); err != nil {
-		return nil, false
+		return indexCache{}, cacheHead{}, false
 	}
 	c, head, ok := parseCacheHeader(hdr)
-	if !ok || fi.Size() != int64(cacheHeaderSize)+head.payloadLen {
+	return c, head, ok && fi.Size() == int64(cacheHeaderSize)+head.payloadLen
+}
+
+func readTable(file *os.File) (*cacheTable, bool) {
+	c, head, ok := readCacheHead(file)
+	if !ok {
 		return nil, false
 	}
 	t := &cacheTable{indexCache: c, offsets: make([]byte, 4*head.count), end: head.payloadLen - 4*int64(head.count), file: file}
