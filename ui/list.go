@@ -666,23 +666,34 @@ type metaText struct {
 
 // sharedMetaTexts remembers the metadata text of maps met during one
 // load, by the map's identity: a map is the same map only while no one
-// changes it, as the list's records never are.
+// changes it, as the list's records never are. A load first counts the
+// text's size with first, then writes it with text and keep.
 type sharedMetaTexts struct {
 	texts map[uintptr]int // map → index into done, -1 until written
 	done  []metaText
+	// repeats counts the maps first met again; while none is, after the
+	// table is full, first stops looking (records with maps of their own
+	// then cost nothing more), and without any, text and keep do not look.
+	repeats int
 }
 
 // first reports whether md is met for the first time, or is one whose text
-// is not remembered (and so is written for every record that has it).
+// is not remembered (and so is written for every record that has it): an
+// upper bound on the texts written.
 func (m *sharedMetaTexts) first(md map[string]string) bool {
+	full := len(m.texts) >= maxSharedMetaTexts
+	if full && m.repeats == 0 {
+		return true
+	}
 	p := reflect.ValueOf(md).Pointer()
 	if _, ok := m.texts[p]; ok {
+		m.repeats++
 		return false
 	}
 	if m.texts == nil {
 		m.texts = map[uintptr]int{}
 	}
-	if len(m.texts) < maxSharedMetaTexts {
+	if !full {
 		m.texts[p] = -1
 	}
 	return true
@@ -693,6 +704,9 @@ func (m *sharedMetaTexts) text(md map[string]string) (metaText, bool) {
 	if len(md) == 0 {
 		return metaText{}, true
 	}
+	if m.repeats == 0 {
+		return metaText{}, false
+	}
 	if k, ok := m.texts[reflect.ValueOf(md).Pointer()]; ok && k >= 0 {
 		return m.done[k], true
 	}
@@ -701,6 +715,9 @@ func (m *sharedMetaTexts) text(md map[string]string) (metaText, bool) {
 
 // keep remembers t as the text of md, when first remembered md.
 func (m *sharedMetaTexts) keep(md map[string]string, t metaText) {
+	if m.repeats == 0 {
+		return
+	}
 	p := reflect.ValueOf(md).Pointer()
 	if k, ok := m.texts[p]; ok && k < 0 {
 		m.texts[p] = len(m.done)

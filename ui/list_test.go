@@ -351,7 +351,7 @@ func TestPermuteMatchesCopy(t *testing.T) {
 // TestSetSecretsSharedMetadata: records that share one metadata map (as
 // the index cache gives them) get the search text and column widths that
 // records with maps of their own get, past the number of maps a load
-// remembers too.
+// remembers too; so do records that share none.
 func TestSetSecretsSharedMetadata(t *testing.T) {
 	pool := []map[string]string{
 		{"env": "PROD", "owner": "Payments Team"},
@@ -381,12 +381,14 @@ func TestSetSecretsSharedMetadata(t *testing.T) {
 		slices.Sort(p)
 		return strings.Join(p, "|")
 	}
-	for i := range secs {
-		if shared.search.hay[i] != apart.search.hay[i] || pairs(shared.search.meta[i]) != pairs(apart.search.meta[i]) ||
-			len(shared.search.meta[i]) != len(apart.search.meta[i]) || shared.search.fold[i] != apart.search.fold[i] {
-			t.Fatalf("record %d: search text %q %q (fold %t), want %q %q (fold %t)", i,
-				shared.search.hay[i], shared.search.meta[i], shared.search.fold[i],
-				apart.search.hay[i], apart.search.meta[i], apart.search.fold[i])
+	for _, l := range []*listPane{&shared, &apart} {
+		for i, it := range l.all {
+			meta, fold := metaHaystack(it.sec.Metadata)
+			if l.search.hay[i] != model.Haystack(it.sec) || pairs(l.search.meta[i]) != pairs(meta) ||
+				len(l.search.meta[i]) != len(meta) || l.search.fold[i] != fold {
+				t.Fatalf("%s: search text %q %q (fold %t), want %q %q (fold %t)", it.sec.Name,
+					l.search.hay[i], l.search.meta[i], l.search.fold[i], model.Haystack(it.sec), meta, fold)
+			}
 		}
 	}
 	if shared.nameW != apart.nameW || shared.metaW != apart.metaW || shared.descW != apart.descW {
