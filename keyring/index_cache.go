@@ -332,7 +332,8 @@ type cacheReader struct {
 	bad bool
 	// shared, when not nil, gives records whose metadata is the same bytes
 	// one map between them (sharedMetadata).
-	shared map[string]map[string]string
+	shared  map[string]map[string]string
+	repeats int // records that shared an earlier one's map
 	// arena, when not nil, is where strings are copied to: b is a buffer
 	// that will be written again (a streamed read, streamList).
 	arena *stringArena
@@ -500,8 +501,13 @@ func (r *cacheReader) sharedMetadata() map[string]string {
 		return nil
 	}
 	span := r.s[start:r.i]
-	if md, ok := r.shared[span]; ok {
-		return md
+	// A full table without a repeat is an index of distinct metadata:
+	// look no more.
+	if len(r.shared) < maxSharedMetadata || r.repeats > 0 {
+		if md, ok := r.shared[span]; ok {
+			r.repeats++
+			return md
+		}
 	}
 	r.i = start
 	md := make(map[string]string, r.count())

@@ -160,6 +160,13 @@ func TestIndexCacheSharesMetadata(t *testing.T) {
 	if recs[24].Metadata["env"] == "changed" {
 		t.Error("records shares a map that a write changes in place")
 	}
+	// Distinct metadata past the table, then a repeat: read right too.
+	distinct := slices.Clone(list[48:])
+	distinct = append(distinct, model.Secret{Name: "V", Metadata: map[string]string{"k": "0"}, Version: 1})
+	c, ok = parseIndexCache(encodeIndexCache(distinct, fileStamp{}, [32]byte{}, false, true))
+	if got, listed := c.list(nil); !ok || !listed || !reflect.DeepEqual(got, distinct) {
+		t.Fatal("a cache of distinct metadata is not the list written")
+	}
 }
 
 // TestStreamListMatchesList: a streamed read of a cache file, in chunks of
