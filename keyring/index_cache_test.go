@@ -125,6 +125,111 @@ func TestIndexCacheRoundTrip(t *testing.T) {
 	}
 }
 
+// TestIndexCacheSharesMetadata: List's records whose metadata is the same
+// share one map (sharedMetadata), each reads back as it was written, and
+// the records a write changes in place (records) share nothing.
+func TestIndexCacheSharesMetadata(t *testing.T) {
+	list := genSecrets(48) // 24 distinct sets of metadata, each twice
+	list[5].Metadata = nil
+	list[6].Metadata = map[string]string{"env": "prod", "owner": "x"}
+	list[7].Metadata = map[string]string{"env": "prod", "owner": "x "}
+	// More distinct sets than a reader remembers: still read right.
+	for i := range maxSharedMetadata + 10 {
+		list = append(list, model.Secret{Name: fmt.Sprintf("U_%05d", i), Metadata: map[string]string{"k": fmt.Sprint(i)}, Version: 1})
+	}
+	c, ok := parseIndexCache(encodeIndexCache(list, fileStamp{}, [32]byte{}, false, true))
+	if !ok {
+		t.Fatal("cache does not read back")
+	}
+	got, ok := c.list(nil)
+	if !ok || !reflect.DeepEqual(got, list) {
+		t.Fatal("a cache read with shared metadata is not the list written")
+	}
+	same := func(a, b map[string]string) bool { return reflect.ValueOf(a).Pointer() == reflect.ValueOf(b).Pointer() }
+	if !same(got[0].Metadata, got[24].Metadata) || !same(got[1].Metadata, got[25].Metadata) {
+		t.Error("records with the same metadata have maps of their own")
+	}
+	if same(got[0].Metadata, got[1].Metadata) || same(got[6].Metadata, got[7].Metadata) || got[5].Metadata != nil {
+		t.Error("records with different metadata share a map")
+	}
+	recs, _, ok := c.records()
+	if !ok {
+		t.Fatal("records refused a whole cache")
+	}
+	recs[0].Metadata["env"] = "changed"
+	if recs[24].Metadata["env"] == "changed" {
+		t.Error("records shares a map that a write changes in place")
+	}
+	// Distinct metadata past the table, then a repeat: read right too.
+	distinct := slices.Clone(list[48:])
+	distinct = append(distinct, model.Secret{Name: "V", Metadata: map[string]string{"k": "0"}, Version: 1})
+	c, ok = parseIndexCache(encodeIndexCache(distinct, fileStamp{}, [32]byte{}, false, true))
+	if got, listed := c.list(nil); !ok || !listed || !reflect.DeepEqual(got, distinct) {
+		t.Fatal("a cache of distinct metadata is not the list written")
+	}
+}
+
+// TestStreamListMatchesList: a streamed read of a cache file, in chunks of
+// any size, gives what the read of the whole file gives, and nothing when
+// a byte of the payload is wrong or the file is cut short.
+func TestStreamListMatchesList(t *testing.T) {
+	var read []model.Secret
+	for i, tc := range roundTripCases {
+		s := tc.sec
+		s.Name = fmt.Sprintf("%.240s_%d", s.Name, i)
+		read = append(read, s)
+	}
+	long := genSecrets(300)
+	long[7].Description = strings.Repeat("long description ", 4000) // longer than a chunk
+	long[9].Metadata = map[string]string{"big": strings.Repeat("v", stringArenaBlock)}
+	for _, list := range [][]model.Secret{read, genSecrets(1000), long, nil} {
+		data := encodeIndexCache(list, fileStamp{}, [32]byte{}, true, false)
+		c, ok := parseIndexCache(data)
+		if !ok {
+			t.Fatal("cache does not read back")
+		}
+		want, ok := c.list(nil)
+		if !ok {
+			t.Fatal("list refused a whole cache")
+		}
+		stream := func(data []byte, chunk int) ([]model.Secret, bool) {
+			path := filepath.Join(t.TempDir(), "index.toml.cache")
+			if err := os.WriteFile(path, data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			file, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer file.Close()
+			_, head, ok := parseCacheHeader(data)
+			if !ok {
+				t.Fatal("header does not read back")
+			}
+			return streamList(file, head, chunk)
+		}
+		for _, chunk := range []int{1, 7, 100, 4096, streamChunk} {
+			got, ok := stream(data, chunk)
+			if !ok || !reflect.DeepEqual(got, want) {
+				t.Fatalf("%d records in chunks of %d: streamed %d records (ok %v), not the list", len(list), chunk, len(got), ok)
+			}
+		}
+		for _, at := range []int{cacheHeaderSize, cacheHeaderSize + len(data)/2, len(data) - 1} {
+			if at >= len(data) {
+				continue
+			}
+			bad := bytes.Clone(data)
+			bad[at] ^= 0x40
+			if got, ok := stream(bad, 100); ok {
+				t.Fatalf("a cache with byte %d of %d changed streamed as %d records", at, len(data), len(got))
+			}
+		}
+		if got, ok := stream(data[:len(data)-1], 100); ok {
+			t.Fatalf("a cache cut short streamed as %d records", len(got))
+		}
+	}
+}
+
 // cachedIndex is an index file of list in a fresh directory.
 func cachedIndex(t *testing.T, list []model.Secret) *fileIndex {
 	t.Helper()
@@ -432,6 +537,20 @@ func FuzzIndexCache(f *testing.F) {
 			tab.find("A")
 			tab.find("B")
 			tab.close()
+		}
+		// The streamed read answers only with what the whole read does.
+		if _, head, ok := parseCacheHeader(data); ok {
+			if file, err := os.Open(cachePath(path)); err == nil {
+				got, ok := streamList(file, head, 64)
+				file.Close()
+				if ok {
+					c, whole := parseIndexCache(data)
+					want, listed := c.list(nil)
+					if !whole || !listed || !reflect.DeepEqual(got, want) {
+						t.Fatalf("streamed %d records where the whole read gives %d (%v %v)", len(got), len(want), whole, listed)
+					}
+				}
+			}
 		}
 		// A payload whose checksum is right but whose layout is not.
 		if len(data) > 0 {

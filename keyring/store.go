@@ -21,7 +21,8 @@ import (
 // List and Get read only the index; Value is the one read of the keyring.
 type Store interface {
 	// List returns every secret's record, in index order. It never touches
-	// the keyring.
+	// the keyring. Records may share their metadata maps: treat them as
+	// read-only (model.Secret.Clone before changing one).
 	List(ctx context.Context) ([]model.Secret, error)
 	// ListMatching is List of the records keep accepts, which may cost
 	// far less than List on a large index (no record keep refuses is

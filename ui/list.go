@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -78,13 +79,20 @@ func (l *listPane) setSecrets(secs []model.Secret, env model.Env, keep string) {
 	// item's text is a slice of what the builder holds so far: bytes a
 	// strings.Builder wrote never change, even when non-ASCII text that
 	// lower-cases longer makes it grow.
+	//
+	// Records that share one metadata map (the index cache gives records
+	// whose metadata is the same one map) share its text too: it is
+	// written once, where the first of them is.
 	l.search = search{hay: make([]string, len(secs)), meta: make([]string, len(secs)), fold: make([]bool, len(secs))}
+	shared := sharedMetaTexts{}
 	var arena strings.Builder
 	size := 0
 	for i := range secs {
 		size += len(secs[i].Name) + 1 + len(secs[i].Description) + 1
-		for k, v := range secs[i].Metadata {
-			size += len(k) + len(v) + 2
+		if md := secs[i].Metadata; len(md) > 0 && shared.first(md) {
+			for k, v := range md {
+				size += len(k) + len(v) + 2
+			}
 		}
 	}
 	arena.Grow(size)
@@ -97,14 +105,19 @@ func (l *listPane) setSecrets(secs []model.Secret, env model.Env, keep string) {
 		start := arena.Len()
 		writeHaystack(&arena, s)
 		mid := arena.Len()
-		fold := writeMetaHaystack(&arena, s.Metadata)
-		text := arena.String()
-		l.search.hay[i], l.search.meta[i] = text[start:mid], text[mid:]
+		l.search.hay[i] = arena.String()[start:mid]
+		t, ok := shared.text(s.Metadata)
+		if !ok {
+			t.fold = writeMetaHaystack(&arena, s.Metadata)
+			t.text = arena.String()[mid:]
+			shared.keep(s.Metadata, t)
+		}
+		l.search.meta[i] = t.text
 		items[i] = item{sec: s, pos: i, rank: rank[j]}
 		l.all[i] = &items[i]
-		l.search.fold[i] = fold
+		l.search.fold[i] = t.fold
 		l.byRank[rank[j]] = &items[i]
-		l.widenBy(s, arena.Len()-mid)
+		l.widenBy(s, len(t.text))
 	}
 	l.vis = l.vis[:0]
 	l.filterFrom(nil, env)
@@ -638,6 +651,78 @@ func padLeft(s string, w int) string {
 		return strings.Repeat(" ", n) + s
 	}
 	return s
+}
+
+// maxSharedMetaTexts bounds how many metadata maps a load remembers the
+// text of: an index whose every record has a map of its own costs a small
+// table, not a second index.
+const maxSharedMetaTexts = 4096
+
+// metaText is a metadata haystack (metaHaystack) and its fold flag.
+type metaText struct {
+	text string
+	fold bool
+}
+
+// sharedMetaTexts remembers the metadata text of maps met during one
+// load, by the map's identity: a map is the same map only while no one
+// changes it, as the list's records never are. A load first counts the
+// text's size with first, then writes it with text and keep.
+type sharedMetaTexts struct {
+	texts map[uintptr]int // map → index into done, -1 until written
+	done  []metaText
+	// repeats counts the maps first met again; while none is, after the
+	// table is full, first stops looking (records with maps of their own
+	// then cost nothing more), and without any, text and keep do not look.
+	repeats int
+}
+
+// first reports whether md is met for the first time, or is one whose text
+// is not remembered (and so is written for every record that has it): an
+// upper bound on the texts written.
+func (m *sharedMetaTexts) first(md map[string]string) bool {
+	full := len(m.texts) >= maxSharedMetaTexts
+	if full && m.repeats == 0 {
+		return true
+	}
+	p := reflect.ValueOf(md).Pointer()
+	if _, ok := m.texts[p]; ok {
+		m.repeats++
+		return false
+	}
+	if m.texts == nil {
+		m.texts = map[uintptr]int{}
+	}
+	if !full {
+		m.texts[p] = -1
+	}
+	return true
+}
+
+// text is the remembered text of md; the empty text for no metadata.
+func (m *sharedMetaTexts) text(md map[string]string) (metaText, bool) {
+	if len(md) == 0 {
+		return metaText{}, true
+	}
+	if m.repeats == 0 {
+		return metaText{}, false
+	}
+	if k, ok := m.texts[reflect.ValueOf(md).Pointer()]; ok && k >= 0 {
+		return m.done[k], true
+	}
+	return metaText{}, false
+}
+
+// keep remembers t as the text of md, when first remembered md.
+func (m *sharedMetaTexts) keep(md map[string]string, t metaText) {
+	if m.repeats == 0 {
+		return
+	}
+	p := reflect.ValueOf(md).Pointer()
+	if k, ok := m.texts[p]; ok && k < 0 {
+		m.texts[p] = len(m.done)
+		m.done = append(m.done, t)
+	}
 }
 
 // metaHaystack flattens metadata into one lower-cased string,

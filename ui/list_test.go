@@ -347,3 +347,51 @@ func TestPermuteMatchesCopy(t *testing.T) {
 		}
 	}
 }
+
+// TestSetSecretsSharedMetadata: records that share one metadata map (as
+// the index cache gives them) get the search text and column widths that
+// records with maps of their own get, past the number of maps a load
+// remembers too; so do records that share none.
+func TestSetSecretsSharedMetadata(t *testing.T) {
+	pool := []map[string]string{
+		{"env": "PROD", "owner": "Payments Team"},
+		{"env": "dev"},
+		{"Größe": "ÄPFEL", "k": ""},
+		{},
+		nil,
+	}
+	secs := manySecrets(maxSharedMetaTexts + 300)
+	for i := range secs {
+		switch {
+		case i < 300:
+			secs[i].Metadata = pool[i%len(pool)]
+		case i%2 == 0:
+			secs[i].Metadata = map[string]string{"n": fmt.Sprint(i), "WIDE": strings.Repeat("v", i%97)}
+		}
+	}
+	own := slices.Clone(secs)
+	for i := range own {
+		own[i] = own[i].Clone()
+	}
+	var shared, apart listPane
+	shared.setSecrets(secs, model.Env{Now: t0}, "")
+	apart.setSecrets(own, model.Env{Now: t0}, "")
+	pairs := func(meta string) string {
+		p := strings.Split(strings.Trim(meta, "\x00"), "\x00")
+		slices.Sort(p)
+		return strings.Join(p, "|")
+	}
+	for _, l := range []*listPane{&shared, &apart} {
+		for i, it := range l.all {
+			meta, fold := metaHaystack(it.sec.Metadata)
+			if l.search.hay[i] != model.Haystack(it.sec) || pairs(l.search.meta[i]) != pairs(meta) ||
+				len(l.search.meta[i]) != len(meta) || l.search.fold[i] != fold {
+				t.Fatalf("%s: search text %q %q (fold %t), want %q %q (fold %t)", it.sec.Name,
+					l.search.hay[i], l.search.meta[i], l.search.fold[i], model.Haystack(it.sec), meta, fold)
+			}
+		}
+	}
+	if shared.nameW != apart.nameW || shared.metaW != apart.metaW || shared.descW != apart.descW {
+		t.Fatalf("widths %d %d %d, want %d %d %d", shared.nameW, shared.metaW, shared.descW, apart.nameW, apart.metaW, apart.descW)
+	}
+}

@@ -7,21 +7,28 @@ import (
 )
 
 // memoryLimitFloor is the least memory limit fitMemoryLimit sets.
-const memoryLimitFloor = 100 << 20
+const memoryLimitFloor = 64 << 20
+
+// memoryLimitRoom is the least room fitMemoryLimit leaves above the heap
+// after a load for the garbage of frames, filters and sorts.
+const memoryLimitRoom = 24 << 20
 
 // fitMemoryLimit sets the Go runtime's soft memory limit just above what
 // the loaded list holds, so that the garbage of frames and sorts is
 // collected before it doubles the resident memory, as the default GOGC=100
-// lets it (at 100,000 secrets the list and the store's records are ~78 MB
-// that stay: resident memory reached 133 MB after a few keys, 115 MB with
-// the limit, with the same key latency). The limit is never under
-// memoryLimitFloor, and 15% above the heap after a load, so a larger
-// index raises it rather than making the GC run without pause. Run sets
-// it after every load unless GOMEMLIMIT says otherwise.
+// lets it (at 100,000 generated secrets the list and the store's records
+// are ~36 MB that stay: with the old limit of at least 100 MiB, resident
+// memory reached 105 MB after tuitime's 30 rounds of keys, 76 MB with
+// this one, with the same key latency). The limit leaves memoryLimitRoom
+// or 15% above the heap, whichever is more, and is never under
+// memoryLimitFloor, so a larger index raises it rather than making the GC
+// run without pause. Run sets it after every load unless GOMEMLIMIT says
+// otherwise.
 func fitMemoryLimit() {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
-	debug.SetMemoryLimit(max(memoryLimitFloor, int64(m.HeapAlloc/100*115)))
+	heap := int64(m.HeapAlloc)
+	debug.SetMemoryLimit(max(memoryLimitFloor, heap+max(memoryLimitRoom, heap/100*15)))
 }
 
 // tuneMemory makes the model fit the memory limit after each load, unless
