@@ -211,7 +211,9 @@ func nameRanks(secs []model.Secret) []int32 {
 // secrets, which a few s keys piled up as 20 MB more resident memory.
 func (l *listPane) permute(order []int32) {
 	n := len(l.all)
-	shown := make([]bool, n)
+	l.shown = grow(l.shown, n)
+	shown := l.shown
+	clear(shown)
 	for _, i := range l.vis {
 		shown[i] = true
 	}
@@ -248,6 +250,63 @@ func (l *listPane) permute(order []int32) {
 	for k, it := range all {
 		it.pos = k
 	}
+}
+
+// byName reports whether key orders by name: the ranks alone (an unknown
+// key too, as in model.Compare).
+func byName(key model.SortKey) bool {
+	return key == model.SortName || !slices.Contains(model.SortKeys, key)
+}
+
+// orderOf returns the order of key for the list as it is (sortOrder's
+// result: order[k] is the index in all of the k-th secret). Name order is
+// the name index itself. Any other order is sorted once and kept as the
+// secrets' ranks in that order, which a sort to another key leaves valid:
+// a later sort to key only looks the ranks up (a permutation, ~1 ms at
+// 100,000 secrets where building the keys from the scattered records and
+// sorting them took 10–14 ms and 4.9 MB). Any change to the list's
+// records drops what is kept (forgetOrders). The slice returned is the
+// list's until the next call.
+func (l *listPane) orderOf(key model.SortKey) []int32 {
+	n := len(l.all)
+	l.order = grow(l.order, n)
+	order := l.order
+	if byName(key) {
+		for k, it := range l.byRank {
+			order[k] = int32(it.pos)
+		}
+		return order
+	}
+	if ranks, ok := l.orders[key]; ok && len(ranks) == n {
+		for k, r := range ranks {
+			order[k] = int32(l.byRank[r].pos)
+		}
+		return order
+	}
+	sorted := sortOrder(n, func(i int) (*model.Secret, int32) { return l.all[i].sec, l.all[i].rank }, key)
+	ranks := make([]int32, n)
+	for k, i := range sorted {
+		ranks[k] = l.all[i].rank
+	}
+	if l.orders == nil {
+		l.orders = make(map[model.SortKey][]int32)
+	}
+	l.orders[key] = ranks
+	return sorted
+}
+
+// forgetOrders drops the orders orderOf kept: the list's records changed
+// (a load, an edit, a rename, a removal), so the order of any key may have.
+func (l *listPane) forgetOrders() {
+	clear(l.orders)
+}
+
+// grow returns s with length n, reusing its memory when it is large enough.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
 }
 
 // rankOf is the position of name in name order among the list's secrets,
