@@ -57,6 +57,12 @@ type listPane struct {
 	orders map[model.SortKey][]int32
 	order  []int32
 	shown  []bool
+	// spare is the other set of the slices a sort copies the list into
+	// (permute); it holds the order before the last sort.
+	spare struct {
+		all    []*item
+		search search
+	}
 	// The widest content of the name, metadata and description columns.
 	// Metadata and descriptions are measured in bytes (cheap at 100,000
 	// secrets); the visible rows are measured exactly when drawn.
@@ -67,6 +73,8 @@ type listPane struct {
 // exists.
 func (l *listPane) setSecrets(secs []model.Secret, env model.Env, keep string) {
 	l.forgetOrders()
+	// The spare slices would keep the old records and search text alive.
+	l.spare.all, l.spare.search = nil, search{}
 	rank := nameRanks(secs)
 	order := sortOrder(len(secs), func(i int) (*model.Secret, int32) { return &secs[i], rank[i] }, l.sort)
 	// One block of items, in list order: a scan of the list reads memory
