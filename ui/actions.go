@@ -318,6 +318,10 @@ func (a *Model) cycleSort() tea.Cmd {
 	}
 	before := a.list.selectedName()
 	a.list.resort(next)
+	if a.list.grew > 0 && a.keptMore != nil {
+		a.keptMore(a.list.grew)
+	}
+	a.list.grew = 0
 	a.selectionChanged(before)
 	return a.setStatus(statusInfo, "sorted by "+string(next))
 }

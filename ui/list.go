@@ -63,6 +63,9 @@ type listPane struct {
 		all    []*item
 		search search
 	}
+	// grew is the memory in bytes that sorts made the list keep (an
+	// order, larger spare slices), for the memory limit (keptMore).
+	grew int64
 	// The widest content of the name, metadata and description columns.
 	// Metadata and descriptions are measured in bytes (cheap at 100,000
 	// secrets); the visible rows are measured exactly when drawn.

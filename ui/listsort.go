@@ -229,6 +229,10 @@ func (l *listPane) permute(order []int32) {
 	l.vis = vis
 	all, hay, meta, fold := l.all, l.search.hay, l.search.meta, l.search.fold
 	sp := &l.spare
+	if cap(sp.all) < n {
+		// *item, two strings and a bool a secret.
+		l.grew += int64(n-cap(sp.all)) * (8 + 16 + 16 + 1)
+	}
 	na, nh, nm, nf := grow(sp.all, n), grow(sp.search.hay, n), grow(sp.search.meta, n), grow(sp.search.fold, n)
 	for k, i := range order {
 		na[k], nh[k], nm[k], nf[k] = all[i], hay[i], meta[i], fold[i]
@@ -278,6 +282,7 @@ func (l *listPane) orderOf(key model.SortKey) []int32 {
 		l.orders = make(map[model.SortKey][]int32)
 	}
 	l.orders[key] = ranks
+	l.grew += 4 * int64(n)
 	return sorted
 }
 

@@ -130,6 +130,9 @@ type Model struct {
 	// afterLoad runs after every load of the index: fitMemoryLimit
 	// under Run, nothing in tests.
 	afterLoad func()
+	// keptMore runs after a sort that made the list keep n more bytes
+	// (listPane.grew): raiseMemoryLimit under Run, nothing in tests.
+	keptMore func(n int64)
 
 	width, height int
 	tooSmall      bool
