@@ -55,6 +55,7 @@ type listPane struct {
 	// orders keeps, per sort key but name, the secrets' name ranks in that
 	// key's order (orderOf); order and shown are a sort's scratch memory.
 	orders map[model.SortKey][]int32
+	gen    uint64 // counts the changes to the records that drop orders
 	order  []int32
 	shown  []bool
 	// spare is the other set of the slices a sort copies the list into

@@ -290,6 +290,29 @@ func (l *listPane) orderOf(key model.SortKey) []int32 {
 // (a load, an edit, a rename, a removal), so the order of any key may have.
 func (l *listPane) forgetOrders() {
 	clear(l.orders)
+	l.gen++
+}
+
+// keepOrders keeps orders (name ranks by key, as orderOf keeps them) made
+// for the list of generation gen, if the list is still that one, and
+// reports whether it kept any.
+func (l *listPane) keepOrders(gen uint64, orders map[model.SortKey][]int32) bool {
+	if gen != l.gen {
+		return false
+	}
+	kept := false
+	for k, ranks := range orders {
+		if _, ok := l.orders[k]; ok || byName(k) || len(ranks) != len(l.all) {
+			continue
+		}
+		if l.orders == nil {
+			l.orders = make(map[model.SortKey][]int32)
+		}
+		l.orders[k] = ranks
+		l.grew += 4 * int64(len(ranks))
+		kept = true
+	}
+	return kept
 }
 
 // grow returns s with length n, reusing its memory when it is large enough.
