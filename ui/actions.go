@@ -308,16 +308,22 @@ func (a *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
+// sortCycle is the order s goes through the sort keys.
+var sortCycle = []model.SortKey{model.SortName, model.SortUpdated, model.SortDue}
+
 func (a *Model) cycleSort() tea.Cmd {
-	cycle := []model.SortKey{model.SortName, model.SortUpdated, model.SortDue}
-	next := cycle[0]
-	for i, k := range cycle {
+	next := sortCycle[0]
+	for i, k := range sortCycle {
 		if k == a.list.sort {
-			next = cycle[(i+1)%len(cycle)]
+			next = sortCycle[(i+1)%len(sortCycle)]
 		}
 	}
 	before := a.list.selectedName()
 	a.list.resort(next)
+	if a.list.grew > 0 && a.keptMore != nil {
+		a.keptMore(a.list.grew)
+	}
+	a.list.grew = 0
 	a.selectionChanged(before)
 	return a.setStatus(statusInfo, "sorted by "+string(next))
 }

@@ -27,6 +27,22 @@ const clipboardReadWait = 2 * time.Second
 // made by another keyward process.
 const indexPollInterval = 2 * time.Second
 
+// sortAheadDelay is how long after a load the list is sorted in advance
+// (Model.sortAhead): after the first frame, which it would slow.
+const sortAheadDelay = 200 * time.Millisecond
+
+// sortInAdvance orders byRank, the list's records in name order, by each
+// of keys: each order as name ranks, what listPane.orderOf keeps.
+func sortInAdvance(gen uint64, byRank []*model.Secret, keys []model.SortKey) tea.Cmd {
+	return safe(func() tea.Msg {
+		orders := make(map[model.SortKey][]int32, len(keys))
+		for _, k := range keys {
+			orders[k] = sortOrder(len(byRank), func(i int) (*model.Secret, int32) { return byRank[i], int32(i) }, k)
+		}
+		return sortedAheadMsg{gen: gen, orders: orders}
+	})
+}
+
 // loadIndex reads every record. The index file (path, "" for none) is
 // stamped first: a change made while the records are read is then seen by
 // the next poll, not missed.

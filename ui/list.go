@@ -53,6 +53,21 @@ type listPane struct {
 	height int           // rows available
 	width  int
 	sort   model.SortKey
+	// orders keeps, per sort key but name, the secrets' name ranks in that
+	// key's order (orderOf); order and shown are a sort's scratch memory.
+	orders map[model.SortKey][]int32
+	gen    uint64 // counts the changes to the records that drop orders
+	order  []int32
+	shown  []bool
+	// spare is the other set of the slices a sort copies the list into
+	// (permute); it holds the order before the last sort.
+	spare struct {
+		all    []*item
+		search search
+	}
+	// grew is the memory in bytes that sorts made the list keep (an
+	// order, larger spare slices), for the memory limit (keptMore).
+	grew int64
 	// The widest content of the name, metadata and description columns.
 	// Metadata and descriptions are measured in bytes (cheap at 100,000
 	// secrets); the visible rows are measured exactly when drawn.
@@ -62,6 +77,9 @@ type listPane struct {
 // setSecrets replaces the list, keeping the selection on keep when it still
 // exists.
 func (l *listPane) setSecrets(secs []model.Secret, env model.Env, keep string) {
+	l.forgetOrders()
+	// The spare slices would keep the old records and search text alive.
+	l.spare.all, l.spare.search = nil, search{}
 	rank := nameRanks(secs)
 	order := sortOrder(len(secs), func(i int) (*model.Secret, int32) { return &secs[i], rank[i] }, l.sort)
 	// One block of items, in list order: a scan of the list reads memory
@@ -190,6 +208,7 @@ func (l *listPane) setView(q model.Query, env model.Env) {
 // a filter of every secret. Placing the cursor is the caller's
 // (selectName).
 func (l *listPane) put(old string, s model.Secret, env model.Env) {
+	l.forgetOrders()
 	if i, ok := l.indexOf(old); ok && old == s.Name && l.fits(i, &s) {
 		// A new value or description: the record keeps its place.
 		widest := l.widest(i)
@@ -240,6 +259,7 @@ func (l *listPane) fits(i int, s *model.Secret) bool {
 
 // insert adds s, which is not in the list, at its place in the order.
 func (l *listPane) insert(s model.Secret, env model.Env) {
+	l.forgetOrders()
 	r := l.rankOf(s.Name)
 	l.shiftRanks(r, 1)
 	it := &item{sec: &s, rank: r}
@@ -250,6 +270,7 @@ func (l *listPane) insert(s model.Secret, env model.Env) {
 
 // remove drops the record named name, if the list has it.
 func (l *listPane) remove(name string, env model.Env) {
+	l.forgetOrders()
 	it, ok := l.find(name)
 	if !ok {
 		return
@@ -385,7 +406,7 @@ func (l *listPane) widenAll() {
 func (l *listPane) resort(key model.SortKey) {
 	keep := l.selectedName()
 	l.sort = key
-	l.permute(sortOrder(len(l.all), func(i int) (*model.Secret, int32) { return l.all[i].sec, l.all[i].rank }, key))
+	l.permute(l.orderOf(key))
 	l.selectName(keep)
 }
 

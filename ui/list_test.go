@@ -395,3 +395,50 @@ func TestSetSecretsSharedMetadata(t *testing.T) {
 		t.Fatalf("widths %d %d %d, want %d %d %d", shared.nameW, shared.metaW, shared.descW, apart.nameW, apart.metaW, apart.descW)
 	}
 }
+
+// TestSortAhead checks the orders sorted in advance after a load: s then
+// finds them kept, they are the orders a sort makes, and a reply for a
+// list that changed since is dropped.
+func TestSortAhead(t *testing.T) {
+	h := newHarness(t, nil)
+	secs := manySecrets(50)
+	for i := range secs {
+		secs[i].UpdatedAt = secs[i].UpdatedAt.Add(time.Duration(i*7%13) * time.Hour)
+	}
+	h.a.indexLoaded(indexLoadedMsg{seq: h.a.indexSeq, secrets: secs})
+	if len(h.a.list.all) != 50 || len(h.a.list.orders) != 0 {
+		t.Fatalf("loaded %d secrets, %d orders kept", len(h.a.list.all), len(h.a.list.orders))
+	}
+	gen := h.a.list.gen
+	cmd := h.a.sortAhead(sortAheadMsg{gen: gen})
+	if cmd == nil {
+		t.Fatal("sortAhead made no Cmd")
+	}
+	msg := cmd().(sortedAheadMsg)
+	if len(msg.orders) != 2 {
+		t.Fatalf("sorted ahead by %d keys, want updated and due", len(msg.orders))
+	}
+	// A stale reply is dropped.
+	s := *h.a.list.all[0].sec
+	s.Description = "changed"
+	h.a.list.put(s.Name, s, h.a.env())
+	if h.a.list.keepOrders(gen, msg.orders) || len(h.a.list.orders) != 0 {
+		t.Fatal("kept orders for a list that changed since")
+	}
+	h.send(sortAheadMsg{gen: h.a.list.gen})
+	if len(h.a.list.orders) != 2 {
+		t.Fatalf("kept %d orders after sorting ahead, want 2", len(h.a.list.orders))
+	}
+	for _, key := range []model.SortKey{model.SortUpdated, model.SortDue} {
+		kept := h.a.list.orders[key]
+		h.a.list.forgetOrders()
+		h.a.list.resort(key)
+		if d := sortedDiff(&h.a.list, key); d != "" {
+			t.Fatal(d)
+		}
+		if !slices.Equal(kept, h.a.list.orders[key]) {
+			t.Fatalf("by %s: the order sorted ahead is not the one a sort makes", key)
+		}
+		h.send(sortAheadMsg{gen: h.a.list.gen})
+	}
+}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"math"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -31,6 +32,17 @@ func fitMemoryLimit() {
 	debug.SetMemoryLimit(max(memoryLimitFloor, heap+max(memoryLimitRoom, heap/100*15)))
 }
 
+// raiseMemoryLimit raises the memory limit by n bytes that the list keeps
+// from now on (a sort's first use of a key: its order and the spare slices,
+// 5 MB at 100,000 secrets), which would otherwise come out of the headroom
+// for garbage and make the GC run more often: with them, the filter's
+// keys at 200x60 took 5-9 ms longer in tuitime.
+func raiseMemoryLimit(n int64) {
+	if cur := debug.SetMemoryLimit(-1); cur < math.MaxInt64-n {
+		debug.SetMemoryLimit(cur + n)
+	}
+}
+
 // tuneMemory makes the model fit the memory limit after each load, unless
 // the user set GOMEMLIMIT, and returns what puts the limit back.
 func (a *Model) tuneMemory() (restore func()) {
@@ -39,5 +51,6 @@ func (a *Model) tuneMemory() (restore func()) {
 	}
 	prev := debug.SetMemoryLimit(-1)
 	a.afterLoad = fitMemoryLimit
+	a.keptMore = raiseMemoryLimit
 	return func() { debug.SetMemoryLimit(prev) }
 }

@@ -20,6 +20,16 @@ type indexLoadedMsg struct {
 	err     error
 }
 
+// sortAheadMsg asks for the list of generation gen to be sorted in
+// advance (Model.sortAhead); sortedAheadMsg carries the orders, as name
+// ranks by key.
+type sortAheadMsg struct{ gen uint64 }
+
+type sortedAheadMsg struct {
+	gen    uint64
+	orders map[model.SortKey][]int32
+}
+
 // indexCheckedMsg carries the index file's stamp, polled.
 type indexCheckedMsg struct {
 	seq   int

@@ -124,23 +124,6 @@ func (a *Model) render() string {
 	return strings.Join([]string{a.headerView(), body, a.statusView(), a.hintView()}, "\n")
 }
 
-// box draws content inside a border at exactly w×h cells.
-func box(style lipgloss.Style, content string, w, h int) string {
-	fw, fh := style.GetFrameSize()
-	iw, ih := max(1, w-fw), max(1, h-fh)
-	lines := strings.Split(content, "\n")
-	if len(lines) > ih {
-		lines = lines[:ih]
-	}
-	for i, l := range lines {
-		lines[i] = cells.Fit(l, iw)
-	}
-	for len(lines) < ih {
-		lines = append(lines, strings.Repeat(" ", iw))
-	}
-	return style.Render(strings.Join(lines, "\n"))
-}
-
 func (a *Model) paneStyle(f focus) lipgloss.Style {
 	if a.focus == f && a.mode == modeNormal {
 		return a.st.focusedBorder
@@ -167,12 +150,9 @@ func (a *Model) panesView() string {
 	} else if a.loaded {
 		detailContent = a.st.dim.Render("No secret selected.")
 	}
-	l := a.withTabs(box(a.paneStyle(focusList), listContent, a.listW, a.listH), a.paneStyle(focusList), a.listW)
-	d := box(a.paneStyle(focusDetail), detailContent, a.detW, a.detH)
-	if a.sideBySide {
-		return lipgloss.JoinHorizontal(lipgloss.Top, l, d)
-	}
-	return lipgloss.JoinVertical(lipgloss.Left, l, d)
+	l := a.withTabs(drawBox(a.paneStyle(focusList), listContent, a.listW, a.listH), a.paneStyle(focusList), a.listW)
+	d := drawBox(a.paneStyle(focusDetail), detailContent, a.detW, a.detH)
+	return joinPanes(a.sideBySide, l, d)
 }
 
 // headerLeft is the title and, unless a filter needs the room below

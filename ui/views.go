@@ -105,10 +105,10 @@ func (a *Model) tabLabel(i int, withName bool) string {
 }
 
 // withTabs draws the views into the top border of boxed, a pane drawn
-// by box with style at width w: "╭─ 1 all 4 ─[2 due 1]─ 3 unused 2 ───╮".
+// by drawBox with style at width w: "╭─ 1 all 4 ─[2 due 1]─ 3 unused 2 ───╮".
 // The active tab is bracketed (and bold), so it reads without colour.
 // When the names do not fit, the other tabs show their key and count only.
-func (a *Model) withTabs(boxed string, style lipgloss.Style, w int) string {
+func (a *Model) withTabs(boxed paneRows, style lipgloss.Style, w int) paneRows {
 	if !a.viewsShown() {
 		return boxed
 	}
@@ -134,10 +134,12 @@ func (a *Model) withTabs(boxed string, style lipgloss.Style, w int) string {
 		}
 	}
 	tabs = ansi.Truncate(tabs, room, "…")
-	rows := strings.SplitN(boxed, "\n", 2)
 	fill := max(0, w-2*ansi.StringWidth(b.TopLeft)-1-ansi.StringWidth(tabs))
-	rows[0] = line.Render(b.TopLeft+b.Top) + tabs + line.Render(strings.Repeat(b.Top, fill)+b.TopRight)
-	return strings.Join(rows, "\n")
+	boxed.rows[0] = line.Render(b.TopLeft+b.Top) + tabs + line.Render(strings.Repeat(b.Top, fill)+b.TopRight)
+	if boxed.width >= 0 && ansi.StringWidth(boxed.rows[0]) != boxed.width {
+		boxed.width = -1
+	}
+	return boxed
 }
 
 // viewsNeedUsage reports whether a view uses is:unused, whose count

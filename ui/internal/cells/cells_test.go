@@ -1,6 +1,10 @@
 package cells
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+)
 
 func TestFit(t *testing.T) {
 	for _, c := range []struct {
@@ -13,6 +17,9 @@ func TestFit(t *testing.T) {
 	} {
 		if got := Fit(c.in, c.w); got != c.want {
 			t.Errorf("Fit(%q, %d) = %q, want %q", c.in, c.w, got, c.want)
+		}
+		if got, w := FitWidth(c.in, c.w); got != c.want || w != ansi.StringWidth(c.want) {
+			t.Errorf("FitWidth(%q, %d) = %q, %d, want %q, %d", c.in, c.w, got, w, c.want, ansi.StringWidth(c.want))
 		}
 	}
 }
