@@ -673,6 +673,11 @@ func (f *fileIndex) saveCacheBytes(cb *cacheBuilder, before fileStamp, sum [sha2
 // stamp is no longer before (the bytes read may be of either version) or
 // could not be taken, or something not keyward's is where the cache goes.
 func (f *fileIndex) writeCache(data []byte, before fileStamp) {
+	f.writeCacheParts(before, data)
+}
+
+// writeCacheParts is writeCache of the concatenation of parts.
+func (f *fileIndex) writeCacheParts(before fileStamp, parts ...[]byte) {
 	after := stampFile(f.path, time.Now())
 	if before.ino == 0 || !sameFile(before, after) {
 		return
@@ -683,7 +688,7 @@ func (f *fileIndex) writeCache(data []byte, before fileStamp) {
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return
 	}
-	_ = atomicfile.Replace(p, data)
+	_ = atomicfile.ReplaceParts(p, parts...)
 }
 
 // writeBase is the index file a write replaces, when the cache says it is

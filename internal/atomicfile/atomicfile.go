@@ -244,7 +244,13 @@ func syncDir(dir string) error {
 // of WriteFile. Unlike WriteFile it never follows a symlink at path: the
 // rename replaces the link itself, so a link planted there cannot redirect
 // the write. On error the temporary file is removed.
-func Replace(path string, data []byte) (err error) {
+func Replace(path string, data []byte) error {
+	return ReplaceParts(path, data)
+}
+
+// ReplaceParts is Replace of the concatenation of parts, written one after
+// the other rather than copied into one buffer first.
+func ReplaceParts(path string, parts ...[]byte) (err error) {
 	tmp, err := createTemp(filepath.Dir(path), filepath.Base(path), 0o600)
 	if err != nil {
 		return err
@@ -255,8 +261,10 @@ func Replace(path string, data []byte) (err error) {
 			_ = os.Remove(tmp.Name())
 		}
 	}()
-	if _, err = tmp.Write(data); err != nil {
-		return err
+	for _, data := range parts {
+		if _, err = tmp.Write(data); err != nil {
+			return err
+		}
 	}
 	// The umask can only narrow 0600; Chmod makes sure of the exact mode.
 	if err = tmp.Chmod(0o600); err != nil {
