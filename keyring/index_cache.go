@@ -616,8 +616,8 @@ func (c *indexCache) find(name string) (sec model.Secret, found, ok bool) {
 // next read.
 func (f *fileIndex) cachedRead(keep func(*model.Secret) bool) (list []model.Secret, err error) {
 	before := stampFile(f.path, time.Now())
-	if keep == nil && before.ok {
-		if list, ok := streamTrustedList(f.path, before); ok {
+	if before.ok {
+		if list, ok := streamTrustedList(f.path, before, keep); ok {
 			return list, nil
 		}
 	}

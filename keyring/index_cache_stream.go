@@ -34,7 +34,7 @@ const minCacheRecord = 2 + 1 + 3 + 2 + 1 + 1 + 4 + 4
 // the cache is trusted on its stamp and the index's stamp is before; false
 // when it is not, or the cache is not whole, and the caller reads the
 // cache (or the index) as before.
-func streamTrustedList(path string, before fileStamp) ([]model.Secret, bool) {
+func streamTrustedList(path string, before fileStamp, keep func(*model.Secret) bool) ([]model.Secret, bool) {
 	file, ok := openCache(path)
 	if !ok {
 		return nil, false
@@ -44,7 +44,7 @@ func streamTrustedList(path string, before fileStamp) ([]model.Secret, bool) {
 	if !ok || !c.trusted || !sameFile(c.stamp, before) {
 		return nil, false
 	}
-	return streamList(file, head, streamChunk)
+	return streamList(file, head, streamChunk, keep)
 }
 
 // cacheStream is the payload of a cache file, read in chunks: buf[lo:]
@@ -81,9 +81,12 @@ func (s *cacheStream) more() bool {
 	return true
 }
 
-// streamList is indexCache.list(nil) of the payload head describes, read
-// from file after the header chunk bytes at a time.
-func streamList(file *os.File, head cacheHead, chunk int) ([]model.Secret, bool) {
+// streamList is indexCache.list(keep) of the payload head describes, read
+// from file after the header chunk bytes at a time. With keep, each record
+// is decoded in place in the chunk and only those keep accepts are copied
+// out (detach); keep may thus see a record of a payload whose checksum
+// then fails, whose list is not returned.
+func streamList(file *os.File, head cacheHead, chunk int, keep func(*model.Secret) bool) ([]model.Secret, bool) {
 	if int64(head.count) > head.payloadLen/minCacheRecord {
 		return nil, false
 	}
@@ -99,19 +102,42 @@ func streamList(file *os.File, head cacheHead, chunk int) ([]model.Secret, bool)
 		return nil, false
 	}
 	s.lo = k
-	list := make([]model.Secret, n)
-	r := &cacheReader{shared: map[string]map[string]string{}, arena: &stringArena{}}
-	for i := range list {
+	// next decodes the next record into sec, reading more as it needs.
+	next := func(r *cacheReader, sec *model.Secret, scratch map[string]string) bool {
 		for {
 			r.b, r.s, r.i, r.bad = s.buf[s.lo:], unsafe.String(unsafe.SliceData(s.buf[s.lo:]), len(s.buf)-s.lo), 0, false
-			if r.record(&list[i], nil, false); !r.bad {
+			if r.record(sec, scratch, false); !r.bad {
 				s.lo += r.i
-				break
+				return true
 			}
 			// The record goes on past what is read (or is not whole).
-			list[i] = model.Secret{}
+			*sec = model.Secret{}
 			if !s.more() {
+				return false
+			}
+		}
+	}
+	var list []model.Secret
+	if keep == nil {
+		list = make([]model.Secret, n)
+		r := &cacheReader{shared: map[string]map[string]string{}, arena: &stringArena{}}
+		for i := range list {
+			if !next(r, &list[i], nil) {
 				return nil, false
+			}
+		}
+	} else {
+		// The strings of sec point into the chunk until the next read.
+		list = []model.Secret{}
+		r, scratch, arena := &cacheReader{}, map[string]string{}, &stringArena{}
+		var sec model.Secret
+		for range n {
+			sec = model.Secret{} // record sets only the fields a record has
+			if !next(r, &sec, scratch) {
+				return nil, false
+			}
+			if keep(&sec) {
+				list = append(list, arena.detach(sec))
 			}
 		}
 	}
@@ -152,4 +178,32 @@ func (a *stringArena) clone(s string) string {
 	start := len(a.block)
 	a.block = append(a.block, s...)
 	return unsafe.String(&a.block[start], len(s))
+}
+
+// detach is s with every string copied into the arena, and its map and
+// slices its own: a record decoded in place in a chunk that will be read
+// over (streamList). TestIndexCacheFields notices a field added to
+// model.Secret.
+func (a *stringArena) detach(s model.Secret) model.Secret {
+	s.Name, s.Description = a.clone(s.Name), a.clone(s.Description)
+	if s.Metadata != nil {
+		md := make(map[string]string, len(s.Metadata))
+		for k, v := range s.Metadata {
+			md[a.clone(k)] = a.clone(v)
+		}
+		s.Metadata = md
+	}
+	if s.Generated != nil {
+		g := *s.Generated
+		s.Generated = &g
+	}
+	if s.Sync != nil {
+		sync := make([]model.SyncState, len(s.Sync))
+		for i, st := range s.Sync {
+			st.Target, st.RemoteID, st.Fingerprint = a.clone(st.Target), a.clone(st.RemoteID), a.clone(st.Fingerprint)
+			sync[i] = st
+		}
+		s.Sync = sync
+	}
+	return s
 }

@@ -192,6 +192,7 @@ func TestStreamListMatchesList(t *testing.T) {
 		if !ok {
 			t.Fatal("list refused a whole cache")
 		}
+		var keep func(*model.Secret) bool
 		stream := func(data []byte, chunk int) ([]model.Secret, bool) {
 			path := filepath.Join(t.TempDir(), "index.toml.cache")
 			if err := os.WriteFile(path, data, 0o600); err != nil {
@@ -206,14 +207,24 @@ func TestStreamListMatchesList(t *testing.T) {
 			if !ok {
 				t.Fatal("header does not read back")
 			}
-			return streamList(file, head, chunk)
+			return streamList(file, head, chunk, keep)
 		}
 		for _, chunk := range []int{1, 7, 100, 4096, streamChunk} {
+			keep = nil
 			got, ok := stream(data, chunk)
 			if !ok || !reflect.DeepEqual(got, want) {
 				t.Fatalf("%d records in chunks of %d: streamed %d records (ok %v), not the list", len(list), chunk, len(got), ok)
 			}
+			// Filtered: the records keep accepts, each whole after the
+			// chunks it was read from were read over.
+			keep = func(s *model.Secret) bool { return len(s.Name)%2 == 0 }
+			got, ok = stream(data, chunk)
+			wantKept := slices.DeleteFunc(slices.Clone(want), func(s model.Secret) bool { return !keep(&s) })
+			if !ok || !reflect.DeepEqual(got, wantKept) {
+				t.Fatalf("%d records in chunks of %d, filtered: streamed %d records (ok %v), not the %d kept", len(list), chunk, len(got), ok, len(wantKept))
+			}
 		}
+		keep = nil
 		for _, at := range []int{cacheHeaderSize, cacheHeaderSize + len(data)/2, len(data) - 1} {
 			if at >= len(data) {
 				continue
@@ -541,13 +552,21 @@ func FuzzIndexCache(f *testing.F) {
 		// The streamed read answers only with what the whole read does.
 		if _, head, ok := parseCacheHeader(data); ok {
 			if file, err := os.Open(cachePath(path)); err == nil {
-				got, ok := streamList(file, head, 64)
+				got, ok := streamList(file, head, 64, nil)
+				odd := func(s *model.Secret) bool { return len(s.Name)%2 == 1 }
+				kept, keptOK := streamList(file, head, 64, odd)
 				file.Close()
+				c, whole := parseIndexCache(data)
 				if ok {
-					c, whole := parseIndexCache(data)
 					want, listed := c.list(nil)
 					if !whole || !listed || !reflect.DeepEqual(got, want) {
 						t.Fatalf("streamed %d records where the whole read gives %d (%v %v)", len(got), len(want), whole, listed)
+					}
+				}
+				if keptOK {
+					want, listed := c.list(odd)
+					if !whole || !listed || !reflect.DeepEqual(kept, want) {
+						t.Fatalf("streamed %d kept records where the whole read gives %d (%v %v)", len(kept), len(want), whole, listed)
 					}
 				}
 			}
