@@ -55,9 +55,12 @@ type sizer interface {
 }
 
 // sized tells the values backend how many secrets the index holds.
-func (s *store) sized(list []model.Secret) {
+func (s *store) sized(list []model.Secret) { s.sizedN(len(list)) }
+
+// sizedN tells the values backend that the index holds n secrets.
+func (s *store) sizedN(n int) {
 	if z, ok := s.vals.(sizer); ok {
-		z.sized(len(list))
+		z.sized(n)
 	}
 }
 
@@ -220,9 +223,7 @@ func (s *store) lockedRecord(ctx context.Context, name string, fn func(rec *mode
 		if err := s.bk.check(); err != nil {
 			return err
 		}
-		if z, ok := s.vals.(sizer); ok {
-			z.sized(count)
-		}
+		s.sizedN(count)
 		return fn(rec, found)
 	}, after)
 	switch {

@@ -558,57 +558,11 @@ func (c *indexCache) list(keep func(*model.Secret) bool) ([]model.Secret, bool) 
 	return list, len(r.b)-r.i == 4*n
 }
 
-// find decodes the record named name alone, by a binary search of the
-// offsets in name order; ok is false when the payload is not whole.
+// find is locate for a read: the record named name alone; ok is false
+// when the payload is not whole.
 func (c *indexCache) find(name string) (sec model.Secret, found, ok bool) {
-	r := newCacheReader(c.payload)
-	n := r.count()
-	if r.bad || len(r.b)-r.i < 4*n {
-		return model.Secret{}, false, false
-	}
-	first, end := r.i, len(r.b)-4*n // the records' bytes
-	offsets := r.b[end:]
-	at := func(k int) (*cacheReader, bool) {
-		rr := *r
-		rr.i = int(binary.LittleEndian.Uint32(offsets[4*k:]))
-		return &rr, rr.i >= first && rr.i < end
-	}
-	nameAt := func(k int) (string, bool) {
-		rr, good := at(k)
-		if !good {
-			return "", false
-		}
-		s := rr.str()
-		return s, !rr.bad
-	}
-	lo, hi := 0, n
-	for lo < hi {
-		mid := int(uint(lo+hi) >> 1)
-		s, good := nameAt(mid)
-		if !good {
-			return model.Secret{}, false, false
-		}
-		if s < name {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
-	}
-	if lo == n {
-		return model.Secret{}, false, true
-	}
-	rr, good := at(lo)
-	if !good {
-		return model.Secret{}, false, false
-	}
-	rr.record(&sec, nil, false)
-	if rr.bad {
-		return model.Secret{}, false, false
-	}
-	if sec.Name != name {
-		return model.Secret{}, false, true
-	}
-	return sec, true, true
+	_, _, _, sec, found, ok = c.locate(name)
+	return sec, found, ok
 }
 
 // cachedRead returns the index's records through its cache when the cache

@@ -200,9 +200,11 @@ func recordSpan(data []byte, name string) (start, end int, ok bool) {
 	return start, end, true
 }
 
-// locate is find that also returns the record's offset in the payload and
-// its length there (with its checksum), and its place in the table of
-// names: where it is, or where it would go.
+// locate decodes the record named name alone, by a binary search of the
+// offsets in name order (find is locate for a read), and returns its
+// offset in the payload and its length there (with its checksum), and its
+// place in the table of names: where it is, or where it would go. ok is
+// false when the payload is not whole.
 func (c *indexCache) locate(name string) (off, n, place int, sec model.Secret, found, ok bool) {
 	r := newCacheReader(c.payload)
 	count := r.count()

@@ -49,9 +49,7 @@ func (s *store) Names(ctx context.Context) ([]string, error) {
 		}
 		slices.Sort(names)
 	}
-	if z, is := s.vals.(sizer); is {
-		z.sized(len(names))
-	}
+	s.sizedN(len(names))
 	return names, nil
 }
 
