@@ -96,10 +96,11 @@ type lister interface {
 // and its previous value, and the copies a change still pending keeps.
 func accounted(user string, rec *model.Secret, pending bool) bool {
 	name := rec.Name
+	curUser, prevUser := valueUsers(rec)
 	switch user {
-	case name:
+	case curUser:
 		return !rec.NoValue || pending
-	case PreviousUser(name):
+	case prevUser:
 		return true
 	case swapUser(name), rotationUser(name):
 		return pending
@@ -152,7 +153,8 @@ func (s *store) Orphans(ctx context.Context) ([]Orphan, error) {
 			if accounted(e.user, rec, pending[name]) {
 				continue
 			}
-			o.NoValue = e.user == name && rec.NoValue
+			curUser, _ := valueUsers(rec)
+			o.NoValue = e.user == curUser && rec.NoValue
 		} else if pending[name] {
 			continue // Reconcile settles it
 		}
@@ -183,6 +185,7 @@ func (s *store) AdoptOrphan(ctx context.Context, name string) (model.Secret, err
 		}
 		if i >= 0 {
 			list[i].NoValue = false
+			list[i].SlotsSwapped = false // the value adopted is under its name
 			list[i].Version++
 			list[i].RotatedAt, list[i].UpdatedAt = now, now
 			rec = list[i]
@@ -416,5 +419,10 @@ func (s *store) RecordValue(ctx context.Context, rec model.Secret) (string, erro
 	if rec.NoValue {
 		return "", notSet(rec.Name)
 	}
-	return s.vals.Get(ctx, rec.Name)
+	curUser, _ := valueUsers(&rec)
+	v, err := s.vals.Get(ctx, curUser)
+	if err != nil {
+		return "", err // the backend names the user
+	}
+	return v, nil
 }

@@ -118,6 +118,7 @@ func (s *store) createBatch(ctx context.Context, secs []NewSecret, progress func
 			}
 			sec := secs[i].Secret.Clone()
 			sec.CreatedAt, sec.UpdatedAt, sec.RotatedAt, sec.Version = now, now, time.Time{}, 1
+			sec.SlotsSwapped = false // a new record's value is under its name
 			list = append(list, sec)
 			created = append(created, sec)
 			written++

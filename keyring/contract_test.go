@@ -87,6 +87,18 @@ func runContract(t *testing.T, newEnv func(t *testing.T, c *clock) contractEnv) 
 		}
 	}
 
+	// wantPrevious checks the raw previous value of name, under the
+	// keyring user its record says (valueUsers: a rotation swaps them).
+	wantPrevious := func(t *testing.T, e contractEnv, name string, want string, present bool) {
+		t.Helper()
+		rec, err := e.store.Get(ctx, name)
+		if err != nil {
+			t.Fatalf("Get(%s): %v", name, err)
+		}
+		_, prev := valueUsers(&rec)
+		wantRaw(t, e, prev, want, present)
+	}
+
 	t.Run("CreateGetList", func(t *testing.T) {
 		e := setup(t)
 		now := e.clock.advance(0)
@@ -315,7 +327,11 @@ func runContract(t *testing.T, newEnv func(t *testing.T, c *clock) contractEnv) 
 			t.Errorf("Get after Rotate = %#v, want %#v", g, s)
 		}
 		wantValue(t, e, s.Name, "value-two-1234567")
-		wantRaw(t, e, PreviousUser(s.Name), "value-one-1234567", true)
+		wantPrevious(t, e, s.Name, "value-one-1234567", true)
+		// One keyring write: the new value went over the previous one,
+		// and the record says the two changed places.
+		wantRaw(t, e, s.Name, "value-one-1234567", true)
+		wantRaw(t, e, PreviousUser(s.Name), "value-two-1234567", true)
 		if has, err := e.store.HasPrevious(ctx, s.Name); !has || err != nil {
 			t.Errorf("HasPrevious after Rotate = %v, %v; want true", has, err)
 		}
@@ -331,7 +347,7 @@ func runContract(t *testing.T, newEnv func(t *testing.T, c *clock) contractEnv) 
 		wantValue(t, e, s.Name, "value-one-1234567")
 		// The value rolled back from becomes the previous one, so a
 		// rollback can itself be undone.
-		wantRaw(t, e, PreviousUser(s.Name), "value-two-1234567", true)
+		wantPrevious(t, e, s.Name, "value-two-1234567", true)
 		if s, err = e.store.Rollback(ctx, s.Name); err != nil || s.Version != 4 {
 			t.Fatalf("second Rollback = %#v, %v; want version 4", s, err)
 		}
@@ -380,7 +396,7 @@ func runContract(t *testing.T, newEnv func(t *testing.T, c *clock) contractEnv) 
 			t.Errorf("after unchanged rotations: version %d, generated %+v; want 2, nil", g.Version, g.Generated)
 		}
 		wantValue(t, e, "SAME", "value-two-1234567")
-		wantRaw(t, e, PreviousUser("SAME"), "value-one-1234567", true)
+		wantPrevious(t, e, "SAME", "value-one-1234567", true)
 		// The previous value is not the current one: a rotation to it is
 		// a change.
 		if got, err := e.store.Rotate(ctx, "SAME", "value-one-1234567"); err != nil || got.Version != 3 {
@@ -817,7 +833,8 @@ func runContract(t *testing.T, newEnv func(t *testing.T, c *clock) contractEnv) 
 		if err := au.DropOrphan(ctx, Orphan{User: PreviousUser("KEPT")}); err == nil {
 			t.Error("DropOrphan removed the previous value of a record")
 		}
-		wantRaw(t, e, PreviousUser("KEPT"), "kept-one", true)
+		wantPrevious(t, e, "KEPT", "kept-one", true)
+		wantRaw(t, e, PreviousUser("KEPT"), "kept-two", true) // the current one, since the rotation
 		for _, o := range got[:2] {
 			if err := au.DropOrphan(ctx, o); err != nil {
 				t.Errorf("DropOrphan(%s) = %v", o.User, err)

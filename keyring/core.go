@@ -35,6 +35,19 @@ type sealer interface {
 	SetSealed(ctx context.Context, user, sealed string) error
 }
 
+// tagger is a values backend that can write a value with a tag beside it
+// and read the tag back without the value: the Secret Service (in the item's
+// label) and the in-memory backend. A rotation tags its one write, so that a
+// recovery can tell whether it landed (rotation.go). tags reports whether
+// this backend can, now.
+type tagger interface {
+	tags() bool
+	SetTagged(ctx context.Context, user, value, tag string) error
+	// Tag returns the tag of user's value ("" for one written without),
+	// or an error wrapping ErrNoValue when there is none.
+	Tag(ctx context.Context, user string) (string, error)
+}
+
 // index is where records live: the TOML file or a slice. Update runs fn on
 // the current records under an exclusive lock (held across processes) and
 // saves what fn returns, unless fn fails; then nothing is written and fn's
@@ -82,11 +95,11 @@ var errNoWrite = errors.New("keyring: nothing to write")
 //     what the keyring and the index hold; it never guesses a value;
 //   - create and rotate write the keyring before the index, so a record
 //     never points at nothing;
-//   - a rotation and a rollback keep a copy of the value they replace
-//     (rotationUser, swapUser) before they write either slot, and drop it
-//     only once the index holds the new version, so that a crash at any
-//     point keeps the older value or completes the change, version included
-//     (rotation.go);
+//   - a rotation writes only over the previous value, the one it drops, and
+//     the record then says the two slots changed places; a rollback only
+//     flips the record. A crash at any point keeps the older values or
+//     completes the change, version included: the journal says how to tell
+//     whether the one write landed (rotation.go);
 //   - delete and rename drop the old record before the old values, and
 //     delete does so only once the keyring has answered.
 type store struct {
@@ -306,26 +319,21 @@ func (s *store) Get(ctx context.Context, name string) (model.Secret, error) {
 }
 
 func (s *store) Value(ctx context.Context, name string) (string, error) {
-	if rec, err := s.Get(ctx, name); err != nil {
-		return "", err
-	} else if rec.NoValue {
-		return "", notSet(name)
-	}
-	v, err := s.vals.Get(ctx, name)
+	rec, err := s.Get(ctx, name)
 	if err != nil {
-		return "", err // the backend names the user
+		return "", err
 	}
-	return v, nil
+	return s.RecordValue(ctx, rec)
 }
 
 // HasValue implements ValueChecker.
 func (s *store) HasValue(ctx context.Context, name string) (bool, error) {
-	if rec, err := s.Get(ctx, name); err != nil {
+	rec, err := s.Get(ctx, name)
+	if err != nil || rec.NoValue {
 		return false, err
-	} else if rec.NoValue {
-		return false, nil
 	}
-	return s.has(ctx, name)
+	curUser, _ := valueUsers(&rec)
+	return s.has(ctx, curUser)
 }
 
 // has reports whether the values backend holds user's value: one search
@@ -344,12 +352,12 @@ func (s *store) has(ctx context.Context, user string) (bool, error) {
 }
 
 func (s *store) HasPrevious(ctx context.Context, name string) (bool, error) {
-	if rec, err := s.Get(ctx, name); err != nil {
+	rec, err := s.Get(ctx, name)
+	if err != nil || rec.NoValue {
 		return false, err
-	} else if rec.NoValue {
-		return false, nil
 	}
-	has, err := s.has(ctx, PreviousUser(name))
+	_, prevUser := valueUsers(&rec)
+	has, err := s.has(ctx, prevUser)
 	if err != nil {
 		return false, fmt.Errorf("read previous value of %s: %w", name, err)
 	}
@@ -366,6 +374,7 @@ func (s *store) Create(ctx context.Context, sec model.Secret, value string) (mod
 	now := s.stamp()
 	sec = sec.Clone()
 	sec.CreatedAt, sec.UpdatedAt, sec.RotatedAt, sec.Version = now, now, time.Time{}, 1
+	sec.SlotsSwapped = false // a new record's value is under its name
 	op := pendingOp{Op: opCreate, Name: sec.Name}
 	noted, unwritten := false, false
 	err := s.lockedRecord(ctx, sec.Name, func(rec *model.Secret, found bool) error {
@@ -513,11 +522,14 @@ func (s *store) rename(ctx context.Context, name string, p model.Patch) (model.S
 		if err := s.finishSwap(ctx, name); err != nil {
 			return nil, err
 		}
-		cur, err := s.vals.Get(ctx, name)
+		// The new name's values are written unswapped.
+		curUser, prevUser := valueUsers(&list[i])
+		u.SlotsSwapped = false
+		cur, err := s.vals.Get(ctx, curUser)
 		if err != nil {
 			return nil, err
 		}
-		prev, perr := s.vals.Get(ctx, PreviousUser(name))
+		prev, perr := s.vals.Get(ctx, prevUser)
 		if perr != nil && !errors.Is(perr, ErrNoValue) {
 			return nil, fmt.Errorf("read previous value of %s: %w", name, perr)
 		}
@@ -567,15 +579,11 @@ func (s *store) rename(ctx context.Context, name string, p model.Patch) (model.S
 	return updated, nil
 }
 
-// setValue is the one path that changes a value: under the lock it keeps the
-// current value as the previous one, writes the new one (value, or the
-// previous value for a rollback), and bumps the record. If a step fails, the
-// values are put back as they were.
-//
-// Both slots are read and written with s.slots(): a backend that can move
-// values without reading them (a sealer) keeps the current value as the
-// previous one sealed, so that neither a rotation nor a rollback needs a
-// passphrase.
+// setValue is the one path that changes a value, under the lock: a rotation
+// writes the new value over the previous one and flips the record's slots
+// (one keyring write, rotation.go says how a crash is settled); a rollback
+// only flips them; a record without a value (pulled from Julep, or lost)
+// gets its first one in the current slot. The record is bumped.
 func (s *store) setValue(ctx context.Context, name string, rollback bool, gen keepGen, value string) (model.Secret, error) {
 	getSlot, setSlot := s.slots()
 	now := s.stamp()
@@ -591,17 +599,21 @@ func (s *store) setValue(ctx context.Context, name string, rollback bool, gen ke
 		}
 	}
 	var updated model.Secret
-	var cur, oldPrev string
 	var op pendingOp
-	hadPrev, changed, notedFirst := false, false, false
+	// noted: op is in the journal. sent: a keyring write of op was asked
+	// for, so its outcome may be unknown when it fails. landed: every
+	// keyring write of op succeeded, so a failure after it is the index's.
+	noted, sent, landed := false, false, false
 	err := s.lockedRecord(ctx, name, existing(name, func(rec *model.Secret) error {
+		curUser, prevUser := valueUsers(rec)
 		first := rec.NoValue // pulled from Julep: no value to keep yet
+		var cur string
 		if !first {
 			if err := s.finishSwap(ctx, name); err != nil {
 				return err
 			}
 			var err error
-			cur, err = getSlot(ctx, name)
+			cur, err = getSlot(ctx, curUser)
 			switch {
 			case errors.Is(err, ErrNoValue) && !rollback:
 				// A lost value is no dead end: a rotation sets a new
@@ -612,138 +624,92 @@ func (s *store) setValue(ctx context.Context, name string, rollback bool, gen ke
 				return err
 			}
 		}
-		if first {
-			if rollback {
-				return fmt.Errorf("%w: %s", ErrNoPrevious, name)
-			}
+		switch {
+		case first && rollback:
+			return fmt.Errorf("%w: %s", ErrNoPrevious, name)
+		case first:
 			op = pendingOp{Op: opSetValue, Name: name, Version: rec.Version}
 			if err := s.note(op); err != nil {
 				return err
 			}
-			notedFirst = true
-			if err := s.vals.Set(ctx, name, value); err != nil {
+			noted, sent = true, true
+			if err := s.vals.Set(ctx, curUser, value); err != nil {
+				sent = !changedNothing(err)
 				return fmt.Errorf("store %s: %w", name, err)
 			}
 			rec.NoValue = false
-			bump(rec)
-			updated = *rec
-			return nil
-		}
-		var err error
-		oldPrev, err = getSlot(ctx, PreviousUser(name))
-		hadPrev = err == nil
-		if err != nil && !errors.Is(err, ErrNoValue) {
-			return fmt.Errorf("read previous value of %s: %w", name, err)
-		}
-		if rollback {
-			if !hadPrev {
+		case rollback:
+			// The two values trade places: the record says so, and
+			// the keyring is not written at all.
+			has, err := s.has(ctx, prevUser)
+			if err != nil {
+				return fmt.Errorf("read previous value of %s: %w", name, err)
+			}
+			if !has {
 				return fmt.Errorf("%w: %s", ErrNoPrevious, name)
 			}
-			// The two values trade places, and writing either slot
-			// first would leave the other value only in memory. So the
-			// value being replaced goes to swapUser first, and leaves it
-			// once the index holds the new version; finishRollback
-			// completes a rollback cut short.
-			op = pendingOp{Op: opRollback, Name: name, Version: rec.Version}
-			if err := s.note(op); err != nil {
-				return err
-			}
-			changed = true
-			if err := setSlot(ctx, swapUser(name), cur); err != nil {
-				return fmt.Errorf("keep current value of %s: %w", name, err)
-			}
-			if err := setSlot(ctx, name, oldPrev); err != nil {
-				return fmt.Errorf("store %s: %w", name, err)
-			}
-			if err := setSlot(ctx, PreviousUser(name), cur); err != nil {
-				return fmt.Errorf("keep previous value of %s: %w", name, err)
-			}
-		} else {
+			rec.SlotsSwapped = !rec.SlotsSwapped
+		default:
 			// The same value again changes nothing (unchanged.go).
-			if err := s.sameValue(ctx, name, cur, value); err != nil {
+			if err := s.sameValue(ctx, name, curUser, cur, value); err != nil {
 				return err
 			}
-			// A rotation: noted, and the old previous value kept, before
-			// either slot is written (rotation.go says why). A write
-			// that times out may still land; the journal entry stays
-			// for Reconcile, which tells by comparing the slots.
-			op = pendingOp{Op: opRotateFirst, Name: name, Version: rec.Version}
-			if hadPrev {
-				op.Op = opRotateKept
+			var kept string
+			var err error
+			if op, kept, err = s.flipOp(ctx, rec, getSlot); err != nil {
+				return err
 			}
 			if err := s.note(op); err != nil {
 				return err
 			}
-			// From here a failure puts both slots back (restore).
-			changed = true
-			if hadPrev {
-				if err := setSlot(ctx, rotationUser(name), oldPrev); err != nil {
-					return fmt.Errorf("keep previous value of %s: %w", name, err)
-				}
+			noted, sent = true, true
+			if err := s.writeFlip(ctx, op, prevUser, value, kept, setSlot); err != nil {
+				sent = !changedNothing(err)
+				return err
 			}
-			if err := setSlot(ctx, PreviousUser(name), cur); err != nil {
-				return fmt.Errorf("keep previous value of %s: %w", name, err)
-			}
-			if err := s.vals.Set(ctx, name, value); err != nil {
-				return fmt.Errorf("store %s: %w", name, err)
-			}
+			rec.SlotsSwapped = !rec.SlotsSwapped
 		}
+		landed = noted
 		bump(rec)
 		updated = *rec
 		return nil
 	}), func() {
-		// The index holds the new version: the copy kept for a crash
-		// goes, then the intent. A failure leaves both; the next
-		// settle sees the version moved on and removes them.
-		for _, u := range []string{swapUser(name), rotationUser(name)} {
-			if s.vals.Delete(ctx, u) != nil {
-				return
-			}
+		// The index holds the new version: the copy a rotation kept for
+		// a crash goes, then the intent. A failure leaves both; the
+		// next settle sees the version moved on and removes them.
+		if op.Op == opFlipKept && s.vals.Delete(ctx, rotationUser(name)) != nil {
+			return
 		}
 		_ = s.done(name)
 	})
-	if err != nil {
-		switch {
-		case changed:
-			s.undo(ctx, op, func(list []model.Secret) error {
-				return s.restore(ctx, list, name, cur, oldPrev, hadPrev, setSlot)
-			})
-		case notedFirst:
-			// A first value: there was none, so none is put back.
-			s.undo(ctx, op, func([]model.Secret) error { return s.vals.Delete(ctx, name) })
-		}
-		return model.Secret{}, err
+	switch {
+	case err == nil:
+		return updated, nil
+	case noted && !sent:
+		// The keyring certainly holds what it held: only the intent (and
+		// a copy kept for it) goes.
+		s.undo(ctx, op, func([]model.Secret) error {
+			if op.Op == opFlipKept {
+				return s.vals.Delete(ctx, rotationUser(name))
+			}
+			return nil
+		})
+	case landed:
+		// The keyring holds the new value, the index does not say so:
+		// the journal entry stays, and the next change or doctor
+		// records it (rotation.go).
+		err = fmt.Errorf("%w; the new value of %s is in the keyring, and the next change of it or 'keyward doctor' records it",
+			err, model.Printable(name))
 	}
-	return updated, nil
+	// Otherwise the write's outcome is unknown (the error says so): the
+	// journal entry stays for the next change or doctor, which tell from
+	// the keyring whether it landed.
+	return model.Secret{}, err
 }
 
-// restore puts back a value and its previous value after a failed change,
-// with set (Set, or SetSealed when they were read sealed), and removes the
-// copies the change kept. It runs under the index lock, from undo.
-func (s *store) restore(ctx context.Context, list []model.Secret, name, cur, prev string, hadPrev bool, set func(ctx context.Context, user, value string) error) error {
-	if find(list, name) < 0 {
-		return nil
-	}
-	if err := set(ctx, name, cur); err != nil {
-		return err
-	}
-	var err error
-	if hadPrev {
-		err = set(ctx, PreviousUser(name), prev)
-	} else {
-		err = s.vals.Delete(ctx, PreviousUser(name))
-	}
-	if err != nil {
-		return err
-	}
-	if err := s.vals.Delete(ctx, swapUser(name)); err != nil {
-		return err
-	}
-	return s.vals.Delete(ctx, rotationUser(name))
-}
-
-// swapUser is the keyring user where a rollback keeps the value it replaces
-// while the current and previous values trade places. Like PreviousUser it
+// swapUser is the keyring user where a rollback by an older keyward kept
+// the value it replaced while the current and previous values traded
+// places (a rollback now writes no value). Like PreviousUser it
 // cannot collide with a valid name.
 func swapUser(name string) string { return name + "@rollback" }
 

@@ -143,6 +143,20 @@ type world struct {
 	vals map[string]string
 }
 
+// cur and prev are name's current and previous values, under the keyring
+// users its record says (valueUsers).
+func (w world) cur(name string) string {
+	r := w.recs[name]
+	u, _ := valueUsers(&r)
+	return w.vals[u]
+}
+
+func (w world) prev(name string) string {
+	r := w.recs[name]
+	_, u := valueUsers(&r)
+	return w.vals[u]
+}
+
 func snapshot(b *memBackend) world {
 	b.idxMu.Lock()
 	recs := map[string]model.Secret{}
@@ -189,7 +203,7 @@ type crashOp struct {
 // copies in.
 func oneOf(t *testing.T, w world, states ...aState) {
 	t.Helper()
-	got := aState{w.recs["A"].Version, w.vals["A"], w.vals[PreviousUser("A")]}
+	got := aState{w.recs["A"].Version, w.cur("A"), w.prev("A")}
 	if !slices.Contains(states, got) {
 		t.Errorf("A settled at version %d, value %q, previous %q; want one of %+v", got.version, got.cur, got.prev, states)
 	}
@@ -278,12 +292,18 @@ var crashOps = []crashOp{
 	}, func(t *testing.T, s *store, w world, err error, crashed bool) {
 		switch v := w.recs["A"].Version; {
 		case v == 4:
-			if w.vals["A"] != aNext || w.vals[PreviousUser("A")] != aCurrent {
-				t.Errorf("rotated (version 4) but value %q, previous %q", w.vals["A"], w.vals[PreviousUser("A")])
+			if w.cur("A") != aNext || w.prev("A") != aCurrent {
+				t.Errorf("rotated (version 4) but value %q, previous %q", w.cur("A"), w.prev("A"))
+			}
+		case v == 3 && !crashed && err != nil && strings.Contains(err.Error(), "is in the keyring"):
+			// Its one write landed, the index was not saved: the new
+			// value waits in the previous slot for the settle below.
+			if w.cur("A") != aCurrent || w.prev("A") != aNext {
+				t.Errorf("failed rotate (%v) left value %q, previous %q; want the new value pending", err, w.cur("A"), w.prev("A"))
 			}
 		case v == 3 && !crashed:
-			if w.vals["A"] != aCurrent || w.vals[PreviousUser("A")] != aPrevious {
-				t.Errorf("failed rotate (%v) left value %q, previous %q; want both restored", err, w.vals["A"], w.vals[PreviousUser("A")])
+			if w.cur("A") != aCurrent || w.prev("A") != aPrevious {
+				t.Errorf("failed rotate (%v) left value %q, previous %q; want both restored", err, w.cur("A"), w.prev("A"))
 			}
 		case v != 3:
 			t.Errorf("version %d", v)
@@ -302,12 +322,12 @@ var crashOps = []crashOp{
 	}, func(t *testing.T, s *store, w world, err error, crashed bool) {
 		switch v := w.recs["A"].Version; {
 		case v == 4:
-			if w.vals["A"] != aPrevious || w.vals[PreviousUser("A")] != aCurrent {
-				t.Errorf("rolled back (version 4) but value %q, previous %q", w.vals["A"], w.vals[PreviousUser("A")])
+			if w.cur("A") != aPrevious || w.prev("A") != aCurrent {
+				t.Errorf("rolled back (version 4) but value %q, previous %q", w.cur("A"), w.prev("A"))
 			}
 		case v == 3 && !crashed:
-			if w.vals["A"] != aCurrent || w.vals[PreviousUser("A")] != aPrevious {
-				t.Errorf("failed rollback (%v) left value %q, previous %q; want both restored", err, w.vals["A"], w.vals[PreviousUser("A")])
+			if w.cur("A") != aCurrent || w.prev("A") != aPrevious {
+				t.Errorf("failed rollback (%v) left value %q, previous %q; want both restored", err, w.cur("A"), w.prev("A"))
 			}
 		case v != 3:
 			t.Errorf("version %d", v)
@@ -345,8 +365,8 @@ var crashOps = []crashOp{
 	}, func(t *testing.T, w world) {
 		_, hasA := w.recs["A"]
 		name := map[bool]string{true: "A", false: "B"}[hasA]
-		if r := w.recs[name]; r.Version != 3 || w.vals[name] != aCurrent || w.vals[PreviousUser(name)] != aPrevious {
-			t.Errorf("%s settled at version %d, value %q, previous %q", name, r.Version, w.vals[name], w.vals[PreviousUser(name)])
+		if r := w.recs[name]; r.Version != 3 || w.cur(name) != aCurrent || w.prev(name) != aPrevious {
+			t.Errorf("%s settled at version %d, value %q, previous %q", name, r.Version, w.cur(name), w.prev(name))
 		}
 	}},
 	{"delete", func(s *store) error {
@@ -378,7 +398,7 @@ var crashOps = []crashOp{
 		if err != nil && w.recs["A"].Description != "a" {
 			t.Errorf("failed update (%v) changed the description to %q", err, w.recs["A"].Description)
 		}
-		if w.vals["A"] != aCurrent || w.vals[PreviousUser("A")] != aPrevious {
+		if w.cur("A") != aCurrent || w.prev("A") != aPrevious {
 			t.Errorf("an update of the record changed the values")
 		}
 	}, func(t *testing.T, w world) {

@@ -103,7 +103,7 @@ func TestRotateFrozenMidCommand(t *testing.T) {
 	if err != nil && strings.Contains(err.Error(), "a-value") {
 		t.Errorf("error %q contains a value", err)
 	}
-	if got := pending(t, s); len(got) != 1 || got[0] != (pendingOp{opRotateKept, "A", 2}) {
+	if got := pending(t, s); len(got) != 1 || got[0] != (pendingOp{Op: opFlipKept, Name: "A", Version: 2}) {
 		t.Errorf("journal = %+v; want the rotation of A at version 2", got)
 	}
 	// Every later call of this command fails at once while the frozen one
@@ -156,15 +156,18 @@ func TestRotateTimedOutNotLanded(t *testing.T) {
 	if err != nil || len(did) != 1 || !strings.Contains(did[0], "did not land") {
 		t.Errorf("Reconcile = %q, %v; want 'did not land'", did, err)
 	}
-	if rec, _ := s.Get(ctx, "A"); rec.Version != 2 {
+	rec, _ := s.Get(ctx, "A")
+	if rec.Version != 2 {
 		t.Errorf("version %d, want 2 (nothing landed)", rec.Version)
 	}
 	if v, _ := s.Value(ctx, "A"); v != "a-value-two" {
 		t.Errorf("value %q, want a-value-two", v)
 	}
-	// The rotation wrote the current value to the previous slot before it
-	// timed out: the older value must come back there (issue 11, item 1).
-	if v, _ := kr.raw(PreviousUser("A")); v != "a-value-one" {
+	// The rotation's one write, over the previous value, was refused: the
+	// older value is still the previous one (issue 11, item 1).
+	if _, prev := valueUsers(&rec); prev != "A" {
+		t.Errorf("the previous value is under %s; the first rotation should have put it under A", prev)
+	} else if v, _ := kr.raw(prev); v != "a-value-one" {
 		t.Errorf("previous value %q after Reconcile, want a-value-one", v)
 	}
 	if v, ok := kr.raw(rotationUser("A")); ok {

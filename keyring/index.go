@@ -480,6 +480,9 @@ func appendIndexRecord(b []byte, s *model.Secret, keys *[]string) []byte {
 	if s.NoValue {
 		b = append(b, "\nno_value = true"...)
 	}
+	if s.SlotsSwapped {
+		b = append(b, "\nslots_swapped = true"...)
+	}
 	if g := s.Generated; g != nil {
 		b = append(b, "\ngenerate_length = "...)
 		b = strconv.AppendInt(b, int64(g.Length), 10)

@@ -52,7 +52,7 @@ import (
 // version. Change it whenever the layout, model.Secret or the rules
 // parseIndex holds records to change, so that no cache made by another
 // keyward is read (TestIndexCacheFields notices new fields).
-const indexCacheMagic = "keyward index cache 1\n"
+const indexCacheMagic = "keyward index cache 2\n"
 
 // cacheHeaderSize is the magic, a flags byte, the stamp (five 8-byte
 // numbers), the SHA-256 of the index, the payload's CRC-32C and its
@@ -274,6 +274,7 @@ const (
 	cacheNoValue = 1 << iota
 	cacheGenerated
 	cacheSymbols
+	cacheSwapped
 )
 
 func appendCacheRecord(b []byte, s *model.Secret) []byte {
@@ -298,6 +299,9 @@ func appendCacheRecord(b []byte, s *model.Secret) []byte {
 	var flags byte
 	if s.NoValue {
 		flags |= cacheNoValue
+	}
+	if s.SlotsSwapped {
+		flags |= cacheSwapped
 	}
 	if g := s.Generated; g != nil {
 		flags |= cacheGenerated
@@ -466,6 +470,7 @@ func (r *cacheReader) record(s *model.Secret, scratch map[string]string, verify 
 	s.RotateEvery = model.Duration(r.varint())
 	flags := r.byte()
 	s.NoValue = flags&cacheNoValue != 0
+	s.SlotsSwapped = flags&cacheSwapped != 0
 	if flags&cacheGenerated != 0 {
 		s.Generated = &model.GenSpec{Length: r.int32(), Symbols: flags&cacheSymbols != 0}
 	}

@@ -67,7 +67,7 @@ func checkCacheRoundTrip(t *testing.T, list []model.Secret) {
 // change indexCacheMagic's number.
 func TestIndexCacheFields(t *testing.T) {
 	for typ, n := range map[reflect.Type]int{
-		reflect.TypeFor[model.Secret]():    11,
+		reflect.TypeFor[model.Secret]():    12,
 		reflect.TypeFor[model.SyncState](): 7,
 		reflect.TypeFor[model.GenSpec]():   2,
 	} {

@@ -43,6 +43,7 @@ func parseCanonical(data []byte) (raw *rawIndex, ok bool) {
 		seenVersion
 		seenRotateEvery
 		seenNoValue
+		seenSwapped
 		seenGenLength
 		seenGenSymbols
 	)
@@ -165,6 +166,9 @@ func parseCanonical(data []byte) (raw *rawIndex, ok bool) {
 			case "no_value":
 				bit = seenNoValue
 				cur.sec.NoValue, j, ok = parseBool(text, j)
+			case "slots_swapped":
+				bit = seenSwapped
+				cur.sec.SlotsSwapped, j, ok = parseBool(text, j)
 			case "generate_length":
 				bit = seenGenLength
 				cur.genLength, j, ok = parseInt(text, j)

@@ -90,6 +90,7 @@ func TestUpdateRecordAsUpdate(t *testing.T) {
 			s.RotateEvery = 0
 		},
 		"no value": func(s *model.Secret) { s.NoValue = true },
+		"swapped":  func(s *model.Secret) { s.SlotsSwapped = !s.SlotsSwapped },
 	}
 	list := genSecrets(300)
 	for what, change := range changes {

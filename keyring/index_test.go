@@ -58,6 +58,8 @@ var roundTripCases = []struct {
 	{"weeks policy, version 0", model.Secret{Name: "W", RotateEvery: model.Duration(12 * model.Week)}},
 	{"long name", model.Secret{Name: "N" + strings.Repeat("x_9", 84), Version: 1}},
 	{"pulled without a value", model.Secret{Name: "PULLED", NoValue: true, CreatedAt: t0, UpdatedAt: t0}},
+	{"slots swapped by a rotation", model.Secret{Name: "ROTATED", Version: 2, SlotsSwapped: true, CreatedAt: t0, UpdatedAt: t0, RotatedAt: t0,
+		Generated: &model.GenSpec{Length: 32}}},
 	{"sync states", model.Secret{Name: "S", Version: 4, CreatedAt: t0, UpdatedAt: t0,
 		Metadata: map[string]string{"env": "prod"},
 		Sync: []model.SyncState{
@@ -157,7 +159,7 @@ func TestIndexLayout(t *testing.T) {
 		Name: "STRIPE_SECRET_KEY", Description: "live key", Version: 2,
 		Metadata:  map[string]string{"owner": "payments", "env": "prod", "team lead": "Ana"},
 		CreatedAt: t0, UpdatedAt: t0, RotatedAt: t0, RotateEvery: model.Duration(90 * model.Day),
-		Generated: &model.GenSpec{Length: 40, Symbols: true},
+		Generated: &model.GenSpec{Length: 40, Symbols: true}, SlotsSwapped: true,
 	}
 	pulled := model.Secret{
 		Name: "C", Version: 2, CreatedAt: t0, UpdatedAt: t0, NoValue: true,
@@ -182,6 +184,7 @@ updated_at = 2025-03-14T09:26:53Z
 rotated_at = 2025-03-14T09:26:53Z
 version = 2
 rotate_every = "90d"
+slots_swapped = true
 generate_length = 40
 generate_symbols = true
 

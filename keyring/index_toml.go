@@ -62,7 +62,7 @@ func parseTOML(path string, data []byte) (*rawIndex, error) {
 }
 
 const (
-	knownSecretKeys = "name, description, created_at, updated_at, rotated_at, version, rotate_every, no_value, generate_length, generate_symbols, metadata, sync"
+	knownSecretKeys = "name, description, created_at, updated_at, rotated_at, version, rotate_every, no_value, slots_swapped, generate_length, generate_symbols, metadata, sync"
 	knownSyncKeys   = "target, remote_id, version, fingerprint, remote_updated_at, generation, pushed_at"
 )
 
@@ -100,6 +100,7 @@ func (d *tomlDecoder) entry(i int, t map[string]any, e *rawEntry) error {
 		{"version", &e.version},
 		{"rotate_every", &e.rotateEvery},
 		{"no_value", &s.NoValue},
+		{"slots_swapped", &s.SlotsSwapped},
 		{"generate_length", &e.genLength},
 		{"generate_symbols", &e.genSymbols},
 	} {

@@ -22,7 +22,8 @@ import (
 type pendingOp struct {
 	Op      string // one of the op* constants (pending.go), or a legacy "rotate"
 	Name    string
-	Version int // the record's version when the op started
+	Version int    // the record's version when the op started
+	Tag     string // a rotation's tag (opFlipTag); "" for every other op
 }
 
 // journal keeps pendingOps across processes. Every method runs under the
@@ -35,7 +36,8 @@ type journal interface {
 }
 
 // fileJournal keeps pendingOps in a small text file beside the index, one
-// "OP NAME VERSION" line each (names never hold spaces). The file exists
+// "OP NAME VERSION" line each, "OP NAME VERSION TAG" for an op with a tag
+// (names and tags never hold spaces). The file exists
 // only while something is pending.
 type fileJournal struct{ path string }
 
@@ -50,11 +52,15 @@ func (j fileJournal) Pending() ([]pendingOp, error) {
 	var out []pendingOp
 	for line := range strings.Lines(string(data)) {
 		f := strings.Fields(line)
-		if len(f) != 3 {
+		if len(f) != 3 && len(f) != 4 {
 			continue // a torn or hand-edited line: nothing to finish
 		}
 		v, _ := strconv.Atoi(f[2])
-		out = append(out, pendingOp{Op: f[0], Name: f[1], Version: v})
+		op := pendingOp{Op: f[0], Name: f[1], Version: v}
+		if len(f) == 4 {
+			op.Tag = f[3]
+		}
+		out = append(out, op)
 	}
 	return out, nil
 }
@@ -68,7 +74,11 @@ func (j fileJournal) write(ops []pendingOp) error {
 	}
 	var b strings.Builder
 	for _, op := range ops {
-		fmt.Fprintf(&b, "%s %s %d\n", op.Op, op.Name, op.Version)
+		fmt.Fprintf(&b, "%s %s %d", op.Op, op.Name, op.Version)
+		if op.Tag != "" {
+			b.WriteString(" " + op.Tag)
+		}
+		b.WriteByte('\n')
 	}
 	if err := atomicfile.WriteFile(j.path, []byte(b.String()), 0o600); err != nil {
 		return fmt.Errorf("note a pending change: %w", err)

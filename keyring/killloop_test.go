@@ -261,10 +261,11 @@ func (w *killWorld) read(list []model.Secret, name string) slot {
 	}
 	s := slot{Exists: true, Version: list[i].Version}
 	var err error
-	if s.Cur, err = w.st.vals.Get(ctx, name); err != nil && !errors.Is(err, ErrNoValue) {
+	curUser, prevUser := valueUsers(&list[i])
+	if s.Cur, err = w.st.vals.Get(ctx, curUser); err != nil && !errors.Is(err, ErrNoValue) {
 		w.t.Fatalf("read %s: %v", name, err)
 	}
-	s.Prev, err = w.st.vals.Get(ctx, PreviousUser(name))
+	s.Prev, err = w.st.vals.Get(ctx, prevUser)
 	s.HasPrev = err == nil
 	if err != nil && !errors.Is(err, ErrNoValue) {
 		w.t.Fatalf("read the previous value of %s: %v", name, err)

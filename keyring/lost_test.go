@@ -31,7 +31,12 @@ func TestRotateSetsLostValue(t *testing.T) {
 			if _, err := tc.s.Rotate(ctx, "LOST", "second-value-456"); err != nil {
 				t.Fatal(err)
 			}
-			if err := tc.lose("LOST"); err != nil {
+			rec, err := tc.s.Get(ctx, "LOST")
+			if err != nil {
+				t.Fatal(err)
+			}
+			cur, _ := valueUsers(&rec)
+			if err := tc.lose(cur); err != nil {
 				t.Fatal(err)
 			}
 			vc := tc.s.(ValueChecker)

@@ -22,7 +22,7 @@ func NewMemStore(now func() time.Time) *MemStore {
 	if now == nil {
 		now = time.Now
 	}
-	b := &memBackend{vals: map[string]string{}}
+	b := &memBackend{vals: map[string]string{}, tagOf: map[string]string{}}
 	return &MemStore{store: store{vals: b, idx: b, now: now, jr: &memJournal{}}, mem: b}
 }
 
@@ -56,14 +56,22 @@ func (m *MemStore) Put(s model.Secret, value string) {
 	} else {
 		m.mem.list = append(m.mem.list, s.Clone())
 	}
-	m.mem.vals[s.Name] = value
+	cur, _ := valueUsers(&s)
+	m.mem.vals[cur] = value
 }
 
-// PutPrevious sets the previous value kept for rollback, for seeding.
+// PutPrevious sets the previous value kept for rollback of a record Put
+// before (or of an unswapped one), for seeding.
 func (m *MemStore) PutPrevious(name, value string) {
+	m.mem.idxMu.Lock()
+	defer m.mem.idxMu.Unlock()
 	m.mem.mu.Lock()
 	defer m.mem.mu.Unlock()
-	m.mem.vals[PreviousUser(name)] = value
+	prev := PreviousUser(name)
+	if i := find(m.mem.list, name); i >= 0 {
+		_, prev = valueUsers(&m.mem.list[i])
+	}
+	m.mem.vals[prev] = value
 }
 
 type memBackend struct {
@@ -76,6 +84,11 @@ type memBackend struct {
 	vals  map[string]string
 	hook  func(op, user string) error
 	reads int
+	// tagOf holds the tag of each user's last tagged write (tagger); a
+	// plain write or a delete drops it. untagged makes the backend one that
+	// cannot tag, like the Keychain, for tests of that path.
+	tagOf    map[string]string
+	untagged bool
 }
 
 func (b *memBackend) callHook(op, user string) error {
@@ -113,7 +126,40 @@ func (b *memBackend) Set(ctx context.Context, user, value string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.vals[user] = value
+	delete(b.tagOf, user)
 	return nil
+}
+
+func (b *memBackend) tags() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return !b.untagged
+}
+
+func (b *memBackend) SetTagged(ctx context.Context, user, value, tag string) error {
+	if err := b.callHook("set", user); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.vals[user] = value
+	if b.tagOf == nil {
+		b.tagOf = map[string]string{}
+	}
+	b.tagOf[user] = tag
+	return nil
+}
+
+func (b *memBackend) Tag(ctx context.Context, user string) (string, error) {
+	if err := b.callHook("tag", user); err != nil {
+		return "", err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.vals[user]; !ok {
+		return "", fmt.Errorf("%w: %s", ErrNoValue, user)
+	}
+	return b.tagOf[user], nil
 }
 
 func (b *memBackend) Delete(ctx context.Context, user string) error {
@@ -123,6 +169,7 @@ func (b *memBackend) Delete(ctx context.Context, user string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	delete(b.vals, user)
+	delete(b.tagOf, user)
 	return nil
 }
 

@@ -420,24 +420,27 @@ func settled(s *store) error {
 }
 
 // slotsOf are the keyring users a record's values can be under once the
-// source is settled: current and previous. (A rotation's or a rollback's
+// source is settled: current and previous (valueUsers; they are copied to
+// the same users, so the record's SlotsSwapped stays true of them). (A rotation's or a rollback's
 // kept copy exists only while the journal notes it, and Reconcile has
 // settled those, which settled checks; a rollback by an older keyward,
 // which noted nothing, is settled by finishSwap. Every keyring call counts:
 // on a Secret Service with thousands of items each one is a search.)
-func slotsOf(name string) []string {
-	return []string{name, PreviousUser(name)}
+func slotsOf(rec *model.Secret) []string {
+	cur, prev := valueUsers(rec)
+	return []string{cur, prev}
 }
 
 // migrateOne moves rec's values from src to dst; see Migrate.
 func migrateOne(ctx context.Context, src, dst *store, m *migration, rec *model.Secret, res *MigrateResult) error {
 	name := rec.Name
-	users := slotsOf(name)
+	users := slotsOf(rec)
+	curUser, prevUser := users[0], users[1]
 	if m.done[name] {
 		// Moved before an interruption: only the source's removal may
 		// be unfinished.
 		res.Moved++
-		if ok, err := has(ctx, dst.vals, PreviousUser(name)); err != nil {
+		if ok, err := has(ctx, dst.vals, prevUser); err != nil {
 			return err
 		} else if ok {
 			res.Previous++
@@ -462,7 +465,7 @@ func migrateOne(ctx context.Context, src, dst *store, m *migration, rec *model.S
 	if len(present) == 0 {
 		// Nothing here: the values may be in the destination already
 		// (the backend was switched by hand before the migration).
-		ok, err := has(ctx, dst.vals, name)
+		ok, err := has(ctx, dst.vals, curUser)
 		switch {
 		case err != nil:
 			return err
@@ -491,10 +494,10 @@ func migrateOne(ctx context.Context, src, dst *store, m *migration, rec *model.S
 		return err
 	}
 	res.Moved++
-	if slices.Contains(present, PreviousUser(name)) {
+	if slices.Contains(present, prevUser) {
 		res.Previous++
 	}
-	if !slices.Contains(present, name) && !rec.NoValue {
+	if !slices.Contains(present, curUser) && !rec.NoValue {
 		res.Missing = append(res.Missing, name)
 	}
 	return remove(ctx, src.vals, present)
@@ -568,24 +571,25 @@ func dryRun(ctx context.Context, src, dst *store, destReady bool, m *migration, 
 		dst.sized(list)
 		for i := range list {
 			name := list[i].Name
+			curUser, prevUser := valueUsers(&list[i])
 			inDst := func(user string) (bool, error) {
 				if !destReady {
 					return false, nil
 				}
 				return has(ctx, dst.vals, user)
 			}
-			cur, err := has(ctx, src.vals, name)
+			cur, err := has(ctx, src.vals, curUser)
 			if err != nil {
 				return nil, err
 			}
-			prev, err := has(ctx, src.vals, PreviousUser(name))
+			prev, err := has(ctx, src.vals, prevUser)
 			if err != nil {
 				return nil, err
 			}
 			switch {
 			case m != nil && m.done[name]:
 				res.Moved++
-				if p, err := inDst(PreviousUser(name)); err != nil {
+				if p, err := inDst(prevUser); err != nil {
 					return nil, err
 				} else if p {
 					res.Previous++
@@ -599,7 +603,7 @@ func dryRun(ctx context.Context, src, dst *store, destReady bool, m *migration, 
 					res.Missing = append(res.Missing, name)
 				}
 			default:
-				ok, err := inDst(name)
+				ok, err := inDst(curUser)
 				switch {
 				case err != nil:
 					return nil, err

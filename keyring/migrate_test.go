@@ -456,14 +456,20 @@ func TestMigrateOSStore(t *testing.T) {
 	if v, err := fs.Value(ctx, "API_KEY"); err != nil || v != "v2-api-key" {
 		t.Errorf("file Value = %q, %v", v, err)
 	}
-	if v, err := fs.fv.Get(ctx, PreviousUser("API_KEY")); err != nil || v != "v1-api-key" {
+	// The rotation left the current value under API_KEY@previous
+	// (one keyring write), and the migration copies each user as it is.
+	rec, err := fs.Get(ctx, "API_KEY")
+	if err != nil || !rec.SlotsSwapped {
+		t.Fatalf("API_KEY = %+v, %v; want its slots swapped by the rotation", rec, err)
+	}
+	if v, err := fs.fv.Get(ctx, "API_KEY"); err != nil || v != "v1-api-key" {
 		t.Errorf("file previous = %q, %v", v, err)
 	}
 	res, err = Migrate(ctx, fs, os1, MigrateOptions{})
 	if err != nil || res.Moved != 2 || res.Previous != 1 {
 		t.Fatalf("to keyring: %+v, %v", res, err)
 	}
-	for u, want := range map[string]string{"API_KEY": "v2-api-key", PreviousUser("API_KEY"): "v1-api-key", "TOKEN": "token-value"} {
+	for u, want := range map[string]string{"API_KEY": "v1-api-key", PreviousUser("API_KEY"): "v2-api-key", "TOKEN": "token-value"} {
 		if v, ok := keyringtest.Lookup(t, service, u); !ok || v != want {
 			t.Errorf("keyring %s = %q, %v; want %q", u, v, ok, want)
 		}

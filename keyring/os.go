@@ -284,6 +284,39 @@ func (v *osValues) Set(ctx context.Context, user, value string) error {
 	return nil
 }
 
+// tags implements tagger: the real Secret Service labels its items; the
+// Keychain, the Credential Manager and the stand-in keyrings of tests do not.
+func (v *osValues) tags() bool {
+	_, real := v.kr.(goKeyring)
+	return real && canTag
+}
+
+// SetTagged implements tagger.
+func (v *osValues) SetTagged(ctx context.Context, user, value, tag string) error {
+	err := v.call(ctx, func() error { return setTagged(v.service, user, value, tag) })
+	if err != nil {
+		return v.wrap("write", user, err)
+	}
+	if v.mark != nil {
+		v.mark.record()
+	}
+	return nil
+}
+
+// Tag implements tagger.
+func (v *osValues) Tag(ctx context.Context, user string) (string, error) {
+	var tag string
+	err := v.call(ctx, func() error {
+		var err error
+		tag, err = itemTag(v.service, user)
+		return err
+	})
+	if err != nil {
+		return "", v.wrap("read", user, err)
+	}
+	return tag, nil
+}
+
 func (v *osValues) Delete(ctx context.Context, user string) error {
 	err := v.call(ctx, func() error {
 		return v.kr.Delete(v.service, user)

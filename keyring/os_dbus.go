@@ -130,3 +130,69 @@ func hasItem(service, user string) (bool, error) {
 	items, err := svc.SearchItems(svc.GetLoginCollection(), map[string]string{"username": user, "service": service})
 	return len(items) > 0, err
 }
+
+// canTag says the Secret Service items keyward writes can carry a rotation's
+// tag in their label (see tagger).
+const canTag = true
+
+// tagLabel is the label of an item a rotation wrote with tag: go-keyring's
+// own label, then the tag, which itemTag reads back.
+func tagLabel(service, user, tag string) string {
+	return fmt.Sprintf("Password for '%s' on '%s' (keyward rotation %s)", user, service, tag)
+}
+
+// setTagged writes user's value as go-keyring's Set does (one CreateItem
+// that replaces the item with the same attributes), with tag in its label.
+func setTagged(service, user, value, tag string) error {
+	svc, err := ss.NewSecretService()
+	if err != nil {
+		return err
+	}
+	session, err := svc.OpenSession()
+	if err != nil {
+		return err
+	}
+	defer svc.Close(session)
+	collection := svc.GetLoginCollection()
+	if err := svc.Unlock(collection.Path()); err != nil {
+		return err
+	}
+	return svc.CreateItem(collection, tagLabel(service, user, tag),
+		map[string]string{"username": user, "service": service}, ss.NewSecret(session.Path(), value))
+}
+
+// itemTag returns the tag in the label of user's item ("" when its label
+// has none), or go-keyring's ErrNotFound when there is no such item. It
+// reads the label only, never the value.
+func itemTag(service, user string) (string, error) {
+	svc, err := ss.NewSecretService()
+	if err != nil {
+		return "", err
+	}
+	collection := svc.GetLoginCollection()
+	if err := svc.Unlock(collection.Path()); err != nil {
+		return "", err
+	}
+	items, err := svc.SearchItems(collection, map[string]string{"username": user, "service": service})
+	if err != nil {
+		return "", err
+	}
+	if len(items) == 0 {
+		return "", gokeyring.ErrNotFound
+	}
+	v, err := svc.Object("org.freedesktop.secrets", items[0]).GetProperty("org.freedesktop.Secret.Item.Label")
+	if err != nil {
+		return "", err
+	}
+	label, ok := v.Value().(string)
+	if !ok {
+		return "", fmt.Errorf("item %s: a label of an unexpected type %T", items[0], v.Value())
+	}
+	prefix := tagLabel(service, user, "")
+	prefix = prefix[:len(prefix)-1] // without the closing parenthesis
+	tag, ok := strings.CutPrefix(label, prefix)
+	if !ok || !strings.HasSuffix(tag, ")") {
+		return "", nil
+	}
+	return strings.TrimSuffix(tag, ")"), nil
+}

@@ -30,3 +30,11 @@ func listUsers(string) ([]string, error) { return nil, errors.ErrUnsupported }
 
 // hasItem is left to a read of the value where go-keyring is all there is.
 func hasItem(string, string) (bool, error) { return false, errors.ErrUnsupported }
+
+// canTag is false: go-keyring gives no way to label a Keychain or Credential
+// Manager item, so a rotation there keeps a copy instead (rotation.go).
+const canTag = false
+
+func setTagged(string, string, string, string) error { return errors.ErrUnsupported }
+
+func itemTag(string, string) (string, error) { return "", errors.ErrUnsupported }

@@ -10,7 +10,7 @@ import (
 )
 
 // The intents a change notes in the journal before its first keyring write
-// (besides the rotations' opRotateKept and opRotateFirst, rotation.go). Each
+// (besides the rotations' ops, rotation.go). Each
 // is cleared once the index is saved; one still there after its process
 // ended is finished or undone by settle, from what the index and the keyring
 // hold, and never by guessing a value:
@@ -75,6 +75,8 @@ func (s *store) settle(ctx context.Context, list []model.Secret, names []string,
 // finishOp settles one pending change, under the index lock (see settle).
 func (s *store) finishOp(ctx context.Context, list []model.Secret, op pendingOp) (changed bool, msg string, cleanup func() error, err error) {
 	switch op.Op {
+	case opFlipTag, opFlipKept, opFlipFirst:
+		return s.finishFlip(ctx, list, op)
 	case opRotateKept, opRotateFirst:
 		return s.finishRotation(ctx, list, op)
 	case opRollback:
@@ -196,7 +198,8 @@ func (s *store) finishSetValue(ctx context.Context, list []model.Secret, op pend
 		return s.finishOrphan(ctx, list, op)
 	}
 	get, _ := s.slots()
-	_, err := get(ctx, op.Name)
+	curUser, _ := valueUsers(&list[i])
+	_, err := get(ctx, curUser)
 	if errors.Is(err, ErrNoValue) {
 		return false, fmt.Sprintf("%s: setting its value was cut short before the value landed; nothing changed", p), clear, nil
 	}

@@ -2,32 +2,165 @@ package keyring
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 
 	"github.com/keyward/keyward/model"
 )
 
-// A rotation writes two slots: the current value goes to the previous slot,
-// then the new value to the current one. A process killed between the two
-// would leave previous == current, with the old previous value (often the
-// only copy of the older credential) gone although the rotation never
-// happened (issue 11, item 1). So before either write, the rotation notes
-// itself in the journal with the record's version, and keeps the old
-// previous value under rotationUser. finishRotation, run under the index lock
-// before anything reads or moves the name's values (and by Reconcile), then
-// puts the old previous value back, or, when the new value landed, records
-// the version the rotation would have given it. The kept copy and the
-// journal entry are removed in a second locked pass once the index is saved.
+// A rotation costs one keyring write. The record says which of the name's
+// two keyring users holds the current value (model.Secret.SlotsSwapped):
+// the rotation writes the new value over the previous one, the value it
+// means to drop, and flips the record. A rollback only flips it. Before the
+// write, the rotation notes itself in the journal; a process killed (or a
+// write timed out) before the index holds the flip leaves the entry, and
+// finishFlip, run under the index lock before anything reads or moves the
+// name's values (and by Reconcile), tells from the keyring whether the write
+// landed: then the record gets the flip and the version the rotation would
+// have given it; otherwise nothing changed. How it tells depends on the
+// backend:
 //
-// The journal ops: opRotateKept (the old previous value is kept under
-// rotationUser) and opRotateFirst (there was no previous value). The legacy
-// "rotate" op (a timed-out write noted by an older keyward) is settled by
-// reconcileRotate.
+//   - opFlipTag: the write carries a tag unique to the rotation, in the
+//     Secret Service item's label (tagger); it landed if the previous slot
+//     has that tag. This is the usual case, and the one write.
+//   - opFlipKept: a backend that cannot tag (the Keychain, the Credential
+//     Manager, the file backend) first keeps the previous value under
+//     rotationUser; the write landed if the previous slot no longer holds
+//     that copy. The copy goes once the index is saved.
+//   - opFlipFirst: there was no previous value, so the write landed if
+//     there is one now.
+//
+// The legacy ops opRotateKept and opRotateFirst (a rotation by an older
+// keyward, which moved the current value to the previous slot first and
+// kept the records unswapped) are settled by finishRotation; a legacy
+// "rotate" by reconcileRotate.
 const (
+	opFlipTag   = "flip-tag"
+	opFlipKept  = "flip-kept"
+	opFlipFirst = "flip-first"
+
 	opRotateKept  = "rotate-kept"
 	opRotateFirst = "rotate-first"
 )
+
+// flipOp returns the journal entry of a rotation of rec, and the previous
+// value it keeps a copy of (opFlipKept; sealed on a sealer backend).
+func (s *store) flipOp(ctx context.Context, rec *model.Secret, get func(context.Context, string) (string, error)) (op pendingOp, kept string, err error) {
+	op = pendingOp{Op: opFlipTag, Name: rec.Name, Version: rec.Version}
+	if t, ok := s.vals.(tagger); ok && t.tags() {
+		var b [6]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return pendingOp{}, "", err
+		}
+		op.Tag = fmt.Sprintf("v%d-%s", rec.Version+1, hex.EncodeToString(b[:]))
+		return op, "", nil
+	}
+	_, prevUser := valueUsers(rec)
+	kept, err = get(ctx, prevUser)
+	switch {
+	case errors.Is(err, ErrNoValue):
+		op.Op = opFlipFirst
+		return op, "", nil
+	case err != nil:
+		return pendingOp{}, "", fmt.Errorf("read previous value of %s: %w", rec.Name, err)
+	}
+	op.Op = opFlipKept
+	return op, kept, nil
+}
+
+// writeFlip makes op's keyring writes: the copy of kept (opFlipKept), then
+// the new value over the previous one, under prevUser.
+func (s *store) writeFlip(ctx context.Context, op pendingOp, prevUser, value, kept string, set func(context.Context, string, string) error) error {
+	var err error
+	switch op.Op {
+	case opFlipTag:
+		err = s.vals.(tagger).SetTagged(ctx, prevUser, value, op.Tag)
+	case opFlipKept:
+		if err := set(ctx, rotationUser(op.Name), kept); err != nil {
+			return fmt.Errorf("keep previous value of %s: %w", op.Name, err)
+		}
+		fallthrough
+	default:
+		err = s.vals.Set(ctx, prevUser, value)
+	}
+	if err != nil {
+		return fmt.Errorf("store %s: %w", op.Name, err)
+	}
+	return nil
+}
+
+// finishFlip settles a rotation noted as op, under the index lock (see the
+// top of this file). cleanup removes the kept copy and the journal entry;
+// the caller runs it once a changed record is saved.
+func (s *store) finishFlip(ctx context.Context, list []model.Secret, op pendingOp) (changed bool, msg string, cleanup func() error, err error) {
+	name := op.Name
+	p := model.Printable(name)
+	cleanup = func() error {
+		if op.Op == opFlipKept {
+			if err := s.vals.Delete(ctx, rotationUser(name)); err != nil {
+				return err
+			}
+		}
+		return s.done(name)
+	}
+	i := find(list, name)
+	if i < 0 {
+		// Deleted since: its values are orphans, removed with it.
+		return false, fmt.Sprintf("%s was deleted since an unfinished rotation; nothing to settle", p), cleanup, nil
+	}
+	rec := &list[i]
+	if rec.Version != op.Version || rec.NoValue {
+		return false, fmt.Sprintf("%s: its last rotation had finished", p), cleanup, nil
+	}
+	_, prevUser := valueUsers(rec)
+	fail := func(err error) (bool, string, func() error, error) {
+		return false, "", nil, fmt.Errorf("settle the unfinished rotation of %s: %w", name, err)
+	}
+	landed := false
+	switch op.Op {
+	case opFlipTag:
+		t, ok := s.vals.(tagger)
+		if !ok {
+			return fail(errors.ErrUnsupported)
+		}
+		tag, err := t.Tag(ctx, prevUser)
+		if err != nil && !errors.Is(err, ErrNoValue) {
+			return fail(err)
+		}
+		landed = err == nil && op.Tag != "" && tag == op.Tag
+	case opFlipFirst:
+		has, err := s.has(ctx, prevUser)
+		if err != nil {
+			return fail(err)
+		}
+		landed = has
+	default: // opFlipKept
+		get, _ := s.slots()
+		kept, err := get(ctx, rotationUser(name))
+		switch {
+		case errors.Is(err, ErrNoValue):
+			// The copy never landed, so neither did the write after it.
+		case err != nil:
+			return fail(err)
+		default:
+			prev, err := get(ctx, prevUser)
+			if err != nil && !errors.Is(err, ErrNoValue) {
+				return fail(err)
+			}
+			landed = err == nil && prev != kept
+		}
+	}
+	if !landed {
+		return false, fmt.Sprintf("%s: the rotation that was cut short (killed or timed out) did not land; its value and previous value are unchanged", p), cleanup, nil
+	}
+	now := s.stamp()
+	rec.SlotsSwapped = !rec.SlotsSwapped
+	rec.Version++
+	rec.RotatedAt, rec.UpdatedAt = now, now
+	return true, fmt.Sprintf("%s: the rotation that was cut short (killed or timed out) landed after all; recorded as version %d", p, rec.Version), cleanup, nil
+}
 
 // rotationUser is the keyring user where a rotation keeps the previous value
 // it is about to replace. Like PreviousUser it cannot collide with a valid
@@ -45,12 +178,15 @@ func (s *store) slots() (get func(context.Context, string) (string, error), set 
 	return s.vals.Get, s.vals.Set
 }
 
-// finishRotation settles an unfinished rotation noted as op, under the
-// index lock: it puts the old previous value back, or, when the new value
-// landed, records the version the rotation would have given it (changed
-// says the record was bumped). cleanup removes the kept copy and the journal
-// entry; the caller runs it once a bumped record is saved, so that a crash
-// before the save still finds both.
+// finishRotation settles an unfinished rotation by an older keyward (which
+// wrote the current value to the previous slot, then the new value to the
+// current one, having kept the old previous value under rotationUser), noted
+// as op, under the index lock: it puts the old previous value back, or, when
+// the new value landed, records the version the rotation would have given
+// it (changed says the record was bumped). cleanup removes the kept copy and
+// the journal entry; the caller runs it once a bumped record is saved, so
+// that a crash before the save still finds both. Such a record is never
+// swapped: no change of the name comes before its settle.
 func (s *store) finishRotation(ctx context.Context, list []model.Secret, op pendingOp) (changed bool, msg string, cleanup func() error, err error) {
 	name := op.Name
 	p := model.Printable(name)

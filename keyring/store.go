@@ -101,3 +101,14 @@ var (
 // PreviousUser is the keyring user under which the previous value of name is
 // kept. '@' can never appear in a valid name, so it cannot collide.
 func PreviousUser(name string) string { return name + "@previous" }
+
+// valueUsers returns the keyring users of rec's current and previous
+// values: its name and PreviousUser, the other way round when
+// rec.SlotsSwapped (a rotation wrote the new value over the previous one;
+// rotation.go). Every read or write of a record's values asks here.
+func valueUsers(rec *model.Secret) (cur, prev string) {
+	if rec.SlotsSwapped {
+		return PreviousUser(rec.Name), rec.Name
+	}
+	return rec.Name, PreviousUser(rec.Name)
+}

@@ -9,7 +9,7 @@ import (
 )
 
 // sameValue returns an error wrapping ErrUnchanged when value is name's
-// current value, whose slot setValue read as cur (sealed on a sealer
+// current value, whose slot (the keyring user curUser) setValue read as cur (sealed on a sealer
 // backend; "" when there is none). It runs under the index lock, before
 // anything is written, for every caller of a rotation (the CLI's rotate and
 // import --overwrite, the TUI): a rotation to the same value would bump the
@@ -20,7 +20,7 @@ import (
 // rotation needs no passphrase there, and telling whether a guess is the
 // current value must not need less than reading it. Locked, it rotates as
 // before.
-func (s *store) sameValue(ctx context.Context, name, cur, value string) error {
+func (s *store) sameValue(ctx context.Context, name, curUser, cur, value string) error {
 	if cur == "" {
 		return nil // a lost value, or a record's first
 	}
@@ -28,7 +28,7 @@ func (s *store) sameValue(ctx context.Context, name, cur, value string) error {
 		if !fv.unlocked() {
 			return nil
 		}
-		plain, err := fv.Get(ctx, name)
+		plain, err := fv.Get(ctx, curUser)
 		if err != nil {
 			return nil // the rotation itself reports what is wrong
 		}

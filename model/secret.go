@@ -21,6 +21,12 @@ type Secret struct {
 	// NoValue marks a record pulled from a Julep account, whose value the
 	// account never gives back: there is no local value until one is set.
 	NoValue bool
+	// SlotsSwapped says where the values are: the current one under the
+	// keyring user NAME@previous and the previous one under NAME, instead
+	// of the other way round. A rotation writes the new value over the
+	// previous one and flips this, so that it costs one keyring write; a
+	// rollback only flips it (keyring/rotation.go).
+	SlotsSwapped bool
 	// Sync holds what was last pushed to each Julep account.
 	Sync []SyncState
 	// Generated is how the current value was generated (never the value),

@@ -207,9 +207,10 @@ func TestRotationSessionReportsAFailure(t *testing.T) {
 		t.Errorf("marks %v, want the two rotated", h.a.marks)
 	}
 
-	// Rolling back, a failure of one is reported, not hidden.
+	// Rolling back, a failure of one is reported, not hidden. (A
+	// rollback writes no value, only the record: it fails reading them.)
 	h.store.SetHook(func(op, user string) error {
-		if op == "set" && strings.HasPrefix(user, "SENTRY_DSN") {
+		if op == "get" && strings.HasPrefix(user, "SENTRY_DSN") {
 			return errors.New("dbus: refused")
 		}
 		return nil

@@ -1,0 +1,109 @@
+//go:build (dragonfly && cgo) || (freebsd && cgo) || linux || netbsd || openbsd
+
+package keyring
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/keyward/keyward/keyring/keyringtest"
+	"github.com/keyward/keyward/model"
+)
+
+// TestRotationTagRealKeyring runs a rotation's one write against the real
+// Secret Service: the write replaces the item (no second item of the same
+// user), carries its tag in the label, and a settle tells a write that
+// landed from one that did not by that tag alone.
+func TestRotationTagRealKeyring(t *testing.T) {
+	keyringtest.RequireSecretService(t)
+	ctx := context.Background()
+	service := keyringtest.Service(t)
+	s, err := NewOSStore(OSOptions{IndexPath: filepath.Join(t.TempDir(), "index.toml"), Service: service})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := s.vals.(*osValues)
+	if !v.tags() {
+		t.Fatal("the Secret Service backend does not tag")
+	}
+	if _, err := s.Create(ctx, model.Secret{Name: "TAGGED"}, "tag-value-one"); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := s.Rotate(ctx, "TAGGED", "tag-value-two")
+	if err != nil || !rec.SlotsSwapped || rec.Version != 2 {
+		t.Fatalf("Rotate = %+v, %v; want version 2, slots swapped", rec, err)
+	}
+	users, err := listUsers(service)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(users)
+	if want := []string{"TAGGED", PreviousUser("TAGGED")}; !slices.Equal(users, want) {
+		t.Fatalf("keyring users %q, want %q (one item each)", users, want)
+	}
+	if got, _ := keyringtest.Lookup(t, service, PreviousUser("TAGGED")); got != "tag-value-two" {
+		t.Fatalf("the new value is not under %s", PreviousUser("TAGGED"))
+	}
+	tag, err := v.Tag(ctx, PreviousUser("TAGGED"))
+	if err != nil || !strings.HasPrefix(tag, "v2-") {
+		t.Fatalf("Tag = %q, %v; want the rotation's, v2-…", tag, err)
+	}
+	if tag, err := v.Tag(ctx, "TAGGED"); err != nil || tag != "" {
+		t.Errorf("Tag of the item create wrote = %q, %v; want none", tag, err)
+	}
+	if _, err := v.Tag(ctx, "NOWHERE"); !errors.Is(err, ErrNoValue) {
+		t.Errorf("Tag of no item = %v, want ErrNoValue", err)
+	}
+
+	// A process killed after its write landed: the journal holds the
+	// rotation, the index does not. Settling records it.
+	landed := pendingOp{Op: opFlipTag, Name: "TAGGED", Version: 2, Tag: "v3-0123456789ab"}
+	if err := s.note(landed); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.SetTagged(ctx, "TAGGED", "tag-value-three", landed.Tag); err != nil {
+		t.Fatal(err)
+	}
+	did, err := s.Reconcile(ctx)
+	if err != nil || len(did) != 1 || !strings.Contains(did[0], "landed after all") {
+		t.Fatalf("Reconcile = %q, %v; want the rotation recorded", did, err)
+	}
+	if got, err := s.Value(ctx, "TAGGED"); err != nil || got != "tag-value-three" {
+		t.Errorf("Value after the settle = %q, %v", clip(got), err)
+	}
+	if ok, err := s.HasPrevious(ctx, "TAGGED"); !ok || err != nil {
+		t.Errorf("HasPrevious = %v, %v", ok, err)
+	}
+
+	// Killed before its write landed: the previous slot has another tag.
+	lost := pendingOp{Op: opFlipTag, Name: "TAGGED", Version: 3, Tag: "v4-ba9876543210"}
+	if err := s.note(lost); err != nil {
+		t.Fatal(err)
+	}
+	did, err = s.Reconcile(ctx)
+	if err != nil || len(did) != 1 || !strings.Contains(did[0], "did not land") {
+		t.Fatalf("Reconcile = %q, %v; want 'did not land'", did, err)
+	}
+	if rec, _ := s.Get(ctx, "TAGGED"); rec.Version != 3 {
+		t.Errorf("version %d after a rotation that did not land, want 3", rec.Version)
+	}
+	if got, _ := s.Value(ctx, "TAGGED"); got != "tag-value-three" {
+		t.Errorf("Value changed by a rotation that did not land")
+	}
+	if _, err := s.Rollback(ctx, "TAGGED"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Value(ctx, "TAGGED"); got != "tag-value-two" {
+		t.Errorf("Value after the rollback = %q, want the value before", clip(got))
+	}
+	if err := s.Delete(ctx, "TAGGED"); err != nil {
+		t.Fatal(err)
+	}
+	if users, err := listUsers(service); err != nil || len(users) != 0 {
+		t.Errorf("after Delete the keyring holds %q, %v", users, err)
+	}
+}
