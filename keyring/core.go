@@ -721,6 +721,12 @@ func swapUser(name string) string { return name + "@rollback" }
 // anything reads name's values. A rollback noted in the journal was settled
 // before (finishRollback), so it finds no copy.
 func (s *store) finishSwap(ctx context.Context, name string) error {
+	// Usually there is none: one search, not a read.
+	if has, err := s.has(ctx, swapUser(name)); err != nil {
+		return fmt.Errorf("look for a value an interrupted rollback of %s kept: %w", name, err)
+	} else if !has {
+		return nil
+	}
 	saved, err := s.vals.Get(ctx, swapUser(name))
 	if errors.Is(err, ErrNoValue) {
 		return nil
