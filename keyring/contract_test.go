@@ -335,6 +335,18 @@ func runContract(t *testing.T, newEnv func(t *testing.T, c *clock) contractEnv) 
 		if has, err := e.store.HasPrevious(ctx, s.Name); !has || err != nil {
 			t.Errorf("HasPrevious after Rotate = %v, %v; want true", has, err)
 		}
+		// Every way of reading the record says where the values are: a
+		// list (the TUI reads values of the records it lists) as well as
+		// a lookup.
+		list, err := e.store.List(ctx)
+		if err != nil || len(list) != 1 || !list[0].SlotsSwapped {
+			t.Fatalf("List after Rotate = %+v, %v; want the record with its slots swapped", list, err)
+		}
+		if rv, ok := e.store.(RecordValuer); ok {
+			if v, err := rv.RecordValue(ctx, list[0]); err != nil || v != "value-two-1234567" {
+				t.Errorf("RecordValue of the listed record = %q, %v; want the new value", clip(v), err)
+			}
+		}
 
 		t2 := e.clock.advance(time.Hour)
 		s, err = e.store.Rollback(ctx, s.Name)

@@ -28,6 +28,9 @@ func Secrets(n int) []model.Secret {
 			Metadata:    map[string]string{"env": envs[i%3], "owner": w + " team", "region": "eu-" + strconv.Itoa(i%4)},
 			CreatedAt:   t.Add(-time.Duration(i) * time.Minute), UpdatedAt: t, RotatedAt: t,
 			Version: 1 + i%5, RotateEvery: model.Duration(90 * model.Day),
+			// An odd number of rotations leaves the current value
+			// under NAME@previous.
+			SlotsSwapped: i%5%2 == 1,
 		}
 	}
 	return list
