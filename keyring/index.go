@@ -111,23 +111,40 @@ const MaxIndexSize = 64 << 20
 // never blocks the open) of at most MaxIndexSize bytes.
 func (f *fileIndex) readFile() ([]byte, error) {
 	data, err := bounded.ReadFile(f.path, MaxIndexSize)
+	if err != nil {
+		return nil, f.readError(err)
+	}
+	return data, nil
+}
+
+// mapFile is readFile through bounded.MapFile: release unmaps data (see
+// there for how to read it).
+func (f *fileIndex) mapFile() (data []byte, release func(), err error) {
+	data, release, err = bounded.MapFile(f.path, MaxIndexSize)
+	if err != nil {
+		return nil, func() {}, f.readError(err)
+	}
+	return data, release, nil
+}
+
+// readError is the error of a read of the index that failed with err: nil
+// for a missing index (no records).
+func (f *fileIndex) readError(err error) error {
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil
 	}
 	var tl *bounded.TooLargeError
 	switch {
-	case err == nil:
-		return data, nil
 	case errors.As(err, &tl):
-		return nil, &IndexError{Path: f.path, Msg: tl.Error()}
+		return &IndexError{Path: f.path, Msg: tl.Error()}
 	case errors.Is(err, bounded.ErrNotRegular):
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return nil, &IndexError{Path: f.path, Msg: err.Error() + "; the index must be a file"}
+		return &IndexError{Path: f.path, Msg: err.Error() + "; the index must be a file"}
 	}
-	return nil, fmt.Errorf("read the index: %w", err)
+	return fmt.Errorf("read the index: %w", err)
 }
 
 // Find returns the record named name, and false when there is none. It

@@ -92,17 +92,39 @@ func sameFile(a, b fileStamp) bool {
 // readIndexCache reads and checks the cache of the index at path; false
 // when there is none, or it is not whole.
 func readIndexCache(path string) (indexCache, bool) {
+	c, _, ok := loadIndexCache(path, func(p string, limit int64) ([]byte, func(), error) {
+		data, err := bounded.ReadFile(p, limit)
+		return data, nil, err
+	})
+	return c, ok
+}
+
+// mapIndexCache is readIndexCache through bounded.MapFile: release unmaps
+// the payload, which the caller reads with bounded.GuardFaults in place.
+func mapIndexCache(path string) (c indexCache, release func(), ok bool) {
+	c, release, ok = loadIndexCache(path, bounded.MapFile)
+	if release == nil {
+		release = func() {}
+	}
+	return c, release, ok
+}
+
+// loadIndexCache reads the cache of the index at path with read (whose
+// release, when not nil, is returned to the caller, even for a cache that
+// is not used).
+func loadIndexCache(path string, read func(p string, limit int64) ([]byte, func(), error)) (indexCache, func(), bool) {
 	p := cachePath(path)
-	// bounded.ReadFile refuses what is not a regular file; a symlink is
-	// refused here, so that nothing but keyward's own file is read.
+	// bounded refuses what is not a regular file; a symlink is refused
+	// here, so that nothing but keyward's own file is read.
 	if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() {
-		return indexCache{}, false
+		return indexCache{}, nil, false
 	}
-	data, err := bounded.ReadFile(p, 2*MaxIndexSize)
+	data, release, err := read(p, 2*MaxIndexSize)
 	if err != nil {
-		return indexCache{}, false
+		return indexCache{}, nil, false
 	}
-	return parseIndexCache(data)
+	c, ok := parseIndexCache(data)
+	return c, release, ok
 }
 
 func parseIndexCache(data []byte) (indexCache, bool) {

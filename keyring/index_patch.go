@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"hash"
 	"hash/crc32"
+
 	"time"
 
+	"github.com/keyward/keyward/internal/bounded"
 	"github.com/keyward/keyward/model"
 )
 
@@ -45,14 +47,28 @@ type recordUpdater interface {
 // nothing, when the cache cannot prove that the index is keyward's own
 // layout of its records (Update then decides); an error of fn is returned
 // as it is, with nothing written. after runs as for Update.
-func (f *fileIndex) UpdateRecord(ctx context.Context, name string, fn func(count int, rec *model.Secret, found bool) error, after func()) error {
+func (f *fileIndex) UpdateRecord(ctx context.Context, name string, fn func(count int, rec *model.Secret, found bool) error, after func()) (err error) {
 	unlock, err := f.lockForWrite(ctx)
 	if err != nil {
 		return err
 	}
 	defer unlock()
 
+	// The index and its cache are mapped, not read (bounded.MapFile):
+	// released when this returns, their bytes copied where they outlive it
+	// (the record), and a fault of a file another program truncated
+	// meanwhile is an error, not a crash.
+	defer bounded.GuardFaults()()
+	defer func() {
+		if bounded.Shrunk(err) && !errors.Is(err, bounded.ErrShrunk) {
+			err = fmt.Errorf("write the index: %w: another program changed %s in place meanwhile", bounded.ErrShrunk, f.path)
+		}
+	}()
+	defer bounded.CatchFault(&err)
 	p, err := f.readPatch(name)
+	if p != nil {
+		defer p.release()
+	}
 	if err != nil {
 		return err
 	}
@@ -72,8 +88,16 @@ func (f *fileIndex) UpdateRecord(ctx context.Context, name string, fn func(count
 	// The new file's hash, for the cache, while the file is written and
 	// synced: the bytes before the record were hashed already when the
 	// index was checked by hash.
-	sumc := make(chan [sha256.Size]byte, 1)
+	type hashed struct {
+		sum [sha256.Size]byte
+		err error
+	}
+	sumc := make(chan hashed, 1)
 	go func() {
+		var out hashed
+		defer func() { sumc <- out }()
+		defer bounded.GuardFaults()()
+		defer bounded.CatchFault(&out.err)
 		h := p.prefix
 		if h == nil {
 			h = sha256.New()
@@ -81,16 +105,28 @@ func (f *fileIndex) UpdateRecord(ctx context.Context, name string, fn func(count
 		}
 		h.Write(rec)
 		h.Write(p.data[p.end:])
-		var sum [sha256.Size]byte
-		sumc <- [sha256.Size]byte(h.Sum(sum[:0]))
+		out.sum = [sha256.Size]byte(h.Sum(nil))
 	}()
 	if err := f.replace(nil, p.data[:p.start], rec, p.data[p.end:]); err != nil {
 		<-sumc
+		if bounded.Shrunk(err) {
+			err = fmt.Errorf("write the index: %w: another program changed %s in place meanwhile; nothing was written", bounded.ErrShrunk, f.path)
+		}
 		return err
 	}
-	// The next read finds the records in the cache, as after Update.
+	// The next read finds the records in the cache, as after Update
+	// (unless the old file shrank under the hash: then there is no cache
+	// to write, and the next read makes one).
 	st := stampFile(f.path, time.Now())
-	f.writeCacheParts(st, p.cache.patched(p, &sec, st, <-sumc)...)
+	if h := <-sumc; h.err == nil {
+		// The index is written: a cache truncated meanwhile (by another
+		// program) only leaves no cache, which the next read makes.
+		func() {
+			var shrunk error
+			defer bounded.CatchFault(&shrunk)
+			f.writeCacheParts(st, p.cache.patched(p, &sec, st, h.sum)...)
+		}()
+	}
 	f.finishWrite(after)
 	return nil
 }
@@ -111,35 +147,40 @@ type patch struct {
 	sec        model.Secret
 	count      int
 	prefix     hash.Hash // the SHA-256 of data[:start], when data was hashed
+	release    func()    // unmaps data and the cache
 }
 
 // readPatch reads the index and its cache for UpdateRecord, or returns
-// errNoPatch.
+// errNoPatch. Both are mapped: the caller runs p.release once done with
+// them, also when an error comes with p.
 func (f *fileIndex) readPatch(name string) (*patch, error) {
 	before := stampFile(f.path, time.Now())
-	data, err := f.readFile()
+	data, releaseData, err := f.mapFile()
 	if err != nil {
 		return nil, err
 	}
 	if data == nil {
+		releaseData()
 		return nil, errNoPatch
 	}
-	c, ok := readIndexCache(f.path)
+	c, releaseCache, ok := mapIndexCache(f.path)
+	p := &patch{data: data, cache: c, count: c.head.count, release: func() { releaseCache(); releaseData() }}
 	if !ok || !c.canonical {
-		return nil, errNoPatch
+		return p, errNoPatch
 	}
-	p := &patch{data: data, cache: c, count: c.head.count}
 	if p.off, p.recLen, p.place, p.sec, p.found, ok = c.locate(name); !ok {
-		return nil, errNoPatch
+		return p, errNoPatch
 	}
+	// The record outlives the mapping: its strings are copied.
+	p.sec = new(stringArena).detach(p.sec)
 	switch {
 	case p.found:
 		if p.start, p.end, ok = recordSpan(data, name); !ok {
-			return nil, errNoPatch
+			return p, errNoPatch
 		}
 	case p.count == 0:
 		// An index of no records: Update writes it whole.
-		return nil, errNoPatch
+		return p, errNoPatch
 	default:
 		p.start, p.end = len(data), len(data)
 	}
@@ -150,11 +191,11 @@ func (f *fileIndex) readPatch(name string) (*patch, error) {
 		h.Write(data[:p.start])
 		state, err := h.(encoding.BinaryMarshaler).MarshalBinary()
 		if err != nil {
-			return nil, errNoPatch
+			return p, errNoPatch
 		}
 		h.Write(data[p.start:])
 		if [sha256.Size]byte(h.Sum(nil)) != c.sum {
-			return nil, errNoPatch
+			return p, errNoPatch
 		}
 		p.prefix = sha256.New()
 		if p.prefix.(encoding.BinaryUnmarshaler).UnmarshalBinary(state) != nil {
@@ -166,7 +207,7 @@ func (f *fileIndex) readPatch(name string) (*patch, error) {
 	if p.found {
 		var keys []string
 		if !bytes.Equal(data[p.start:p.end], appendIndexRecord(nil, &p.sec, &keys)) {
-			return nil, errNoPatch
+			return p, errNoPatch
 		}
 	}
 	return p, nil

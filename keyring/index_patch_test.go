@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyward/keyward/internal/bounded"
 	"github.com/keyward/keyward/model"
 )
 
@@ -360,4 +361,61 @@ func FuzzUpdateRecord(f *testing.F) {
 		}
 		sameAsUpdate(t, whole, patched, "the change")
 	})
+}
+
+// TestUpdateRecordIndexShrunkMeanwhile truncates the index in place (as an
+// editor that rewrites a file in place would) while UpdateRecord holds it
+// mapped: the write fails with an error, never a crash, and leaves no
+// cache that claims the shrunk file.
+func TestUpdateRecordIndexShrunkMeanwhile(t *testing.T) {
+	list := genSecrets(3000)
+	_, f := twoIndexes(t, list)
+	name := list[1500].Name
+	err := f.UpdateRecord(context.Background(), name, func(_ int, rec *model.Secret, found bool) error {
+		if !found {
+			t.Fatal("the record is not there")
+		}
+		rec.Description = "changed"
+		return os.Truncate(f.path, 100)
+	}, nil)
+	if err == nil {
+		t.Fatal("UpdateRecord over an index truncated meanwhile succeeded")
+	}
+	t.Logf("error: %v", err)
+	// Whatever is on disk now reads as what it is: the truncated file is
+	// not valid TOML, or the old index came back whole; never a mix that
+	// a stale cache vouches for.
+	if !errors.Is(err, bounded.ErrShrunk) {
+		t.Errorf("error %v; want bounded.ErrShrunk", err)
+	}
+	data, rerr := os.ReadFile(f.path)
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	want, werr := parseIndex(f.path, data)
+	got, lerr := f.Load(context.Background(), nil)
+	if (werr == nil) != (lerr == nil) || len(got) != len(want) {
+		t.Errorf("Load after the failed write: %d records, %v; the file holds %d, %v", len(got), lerr, len(want), werr)
+	}
+}
+
+// TestUpdateRecordCacheShrunkMeanwhile truncates the cache in place while
+// UpdateRecord holds it mapped: the index is written all the same (the
+// fault in the mapped cache is caught), and the next read answers from the
+// index.
+func TestUpdateRecordCacheShrunkMeanwhile(t *testing.T) {
+	list := genSecrets(3000)
+	_, f := twoIndexes(t, list)
+	name := list[10].Name
+	err := f.UpdateRecord(context.Background(), name, func(_ int, rec *model.Secret, _ bool) error {
+		rec.Description = "changed"
+		return os.Truncate(cachePath(f.path), 64)
+	}, nil)
+	if err != nil {
+		t.Fatalf("UpdateRecord = %v; the index itself was whole", err)
+	}
+	got, err := f.Load(context.Background(), nil)
+	if err != nil || len(got) != len(list) || got[10].Description != "changed" {
+		t.Fatalf("Load = %d records, %v; want %d with the change", len(got), err, len(list))
+	}
 }
