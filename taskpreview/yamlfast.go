@@ -74,7 +74,8 @@ func fastShape(src []byte) bool {
 type fastConverter struct {
 	f      *srcFile
 	nextID int
-	flow   int // flow collections open around the node being converted
+	flow   int     // flow collections open around the node being converted
+	slab   []ynode // where node takes its nodes from
 	// covered[l] is a line that holds the start of a node or a line of a
 	// block scalar.
 	covered []bool
@@ -100,6 +101,16 @@ func (c *fastConverter) coversAll() bool {
 		}
 	}
 	return true
+}
+
+// node is a new node holding n, cut from a slab: a generated task has tens
+// of thousands, all kept as long as the document.
+func (c *fastConverter) node(n ynode) *ynode {
+	if len(c.slab) == cap(c.slab) {
+		c.slab = make([]ynode, 0, 512)
+	}
+	c.slab = append(c.slab, n)
+	return &c.slab[len(c.slab)-1]
 }
 
 // cover notes that a node starts on line l.
@@ -154,7 +165,7 @@ func (c *fastConverter) convSeq(n *yaml3.Node) *ynode {
 		return nil
 	}
 	c.nextID++
-	out := &ynode{kind: seqNode, id: c.nextID, line: n.Line, col: n.Column}
+	out := c.node(ynode{kind: seqNode, id: c.nextID, line: n.Line, col: n.Column})
 	if len(n.Content) > 0 {
 		out.items = make([]*ynode, 0, len(n.Content))
 	}
@@ -178,7 +189,7 @@ func (c *fastConverter) convMap(n *yaml3.Node) *ynode {
 	}
 	c.nextID++
 	// An empty mapping ("{}") is at its brace; any other at its first key.
-	out := &ynode{kind: mapNode, id: c.nextID, line: n.Line, col: n.Column}
+	out := c.node(ynode{kind: mapNode, id: c.nextID, line: n.Line, col: n.Column})
 	out.keys = make([]string, 0, len(n.Content)/2)
 	out.vals = make([]*ynode, 0, len(n.Content)/2)
 	var seen map[string]bool
@@ -290,7 +301,7 @@ func (c *fastConverter) quotedEnd(n *yaml3.Node) (int, bool) {
 
 func (c *fastConverter) convScalar(n *yaml3.Node, parent int) *ynode {
 	c.nextID++
-	y := &ynode{kind: scalarNode, id: c.nextID, line: n.Line, col: n.Column}
+	y := c.node(ynode{kind: scalarNode, id: c.nextID, line: n.Line, col: n.Column})
 	y.start = c.f.offset(n.Line, n.Column)
 	switch n.Style {
 	case 0:
@@ -298,7 +309,7 @@ func (c *fastConverter) convScalar(n *yaml3.Node, parent int) *ynode {
 			return nil
 		}
 		y.end = y.start + len(n.Value)
-		switch ytoken.New(n.Value, n.Value, nil).Type {
+		switch plainType(n.Value) {
 		case ytoken.StringType:
 			y.value, y.isStr = n.Value, true
 		case ytoken.NullType, ytoken.ImplicitNullType:
@@ -372,6 +383,9 @@ func (c *fastConverter) blockScalar(n *yaml3.Node, y *ynode, parent int) *ynode 
 	if indent < 0 {
 		return nil // an empty block: goccy's to read
 	}
+	if bytes.IndexByte(src[end:], '\n') < 0 {
+		return nil // goccy does not fold a block that ends the file without a line break
+	}
 	y.end = end
 	return y
 }
@@ -421,4 +435,23 @@ func quotedFollow(rest []byte) bool {
 		return spaces > 0
 	}
 	return false
+}
+
+// plainType is goccy/go-yaml's type of a plain scalar (ytoken.New's),
+// without building a token for a word that can be neither a keyword (null,
+// true, .inf, ~) nor a number (strconv reads inf and nan too): most of a
+// task's scalars ("$ steps[0]", "gpt-4o").
+func plainType(v string) ytoken.Type {
+	switch b := v[0]; {
+	case b >= '0' && b <= '9', b == '+', b == '-', b == '.', b == '~':
+	case b >= 'a' && b <= 'z', b >= 'A' && b <= 'Z':
+		switch b | 0x20 {
+		case 'n', 't', 'f', 'i':
+		default:
+			return ytoken.StringType
+		}
+	default:
+		return ytoken.StringType
+	}
+	return ytoken.New(v, v, nil).Type
 }

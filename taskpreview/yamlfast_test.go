@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	ytoken "github.com/goccy/go-yaml/token"
 )
 
 // fastCorpus is every task file the tests know: the fixtures, the
@@ -70,6 +72,14 @@ var fastShapes = []string{
 	"a: \"\"\nb: ''\n",
 	"a: 'b' c\n",
 	"a:    b\nc:  [d]\ne:   'f'\n",
+	"1: a\n01: b\n1.0: c\ntrue: d\nTrue: e\nnull: f\n~: g\n0x1: h\n",
+	"a: 1\n'a': 2\n",
+	"a: x\n b: y\n",
+	"a: 'x' 'y'\n",
+	"a: b\n-c: d\n",
+	"a: b # c: d\n",
+	"a: [b] c\n",
+	"a: >\n 0\n 0",
 }
 
 // Every task file a test of this package previews through fastDocuments
@@ -84,6 +94,14 @@ func init() {
 			panic(fmt.Sprintf("fastDocuments(%q) differs from goccy's:\n%s", f.src, diffDocs(docs, slow)))
 		}
 	}
+}
+
+// withoutCrossCheck turns the check of fastTaken off for a benchmark: it
+// would time goccy too.
+func withoutCrossCheck(b *testing.B) {
+	saved := fastTaken
+	fastTaken = nil
+	b.Cleanup(func() { fastTaken = saved })
 }
 
 // checkFast fails when fastDocuments takes src and builds anything but what
@@ -189,5 +207,14 @@ func BenchmarkParse5000Steps(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestPlainType checks the shortcut against goccy's own typing.
+func TestPlainType(t *testing.T) {
+	for _, v := range []string{"a", "gpt-4o", "$ x", "{x}", "null", "Null", "NULL", "~", "true", "False", "inf", "Inf", "-inf", "+Inf", "infinity", "nan", "NaN", ".inf", "-.Inf", ".nan", "1", "-1", "+1", "1.5", ".5", "1e3", "0x1F", "0o17", "0b1", "1_000", "_1", "yes", "on", "é", "日本", "!x", "@x", "`x", "%x", "&x", "*x", "|x", ">x", "'x", "\"x", "#x", "=x", "<<", "Infinity", "nil", "t", "f"} {
+		if got, want := plainType(v), ytoken.New(v, v, nil).Type; got != want {
+			t.Errorf("plainType(%q) = %v, want %v", v, got, want)
+		}
 	}
 }
