@@ -129,33 +129,27 @@ func (c *fastConverter) conv(n *yaml3.Node, parent int) *ynode {
 	if n.Anchor != "" || n.Style&yaml3.TaggedStyle != 0 || !c.cover(n.Line) {
 		return nil
 	}
+	var conv func(*yaml3.Node) *ynode
 	switch n.Kind {
 	case yaml3.MappingNode:
-		if n.Style&yaml3.FlowStyle == 0 {
-			return c.convMap(n)
-		}
-		if !c.flowClosed(n) {
-			return nil
-		}
-		c.flow++
-		out := c.convMap(n)
-		c.flow--
-		return out
+		conv = c.convMap
 	case yaml3.SequenceNode:
-		if n.Style&yaml3.FlowStyle == 0 {
-			return c.convSeq(n)
-		}
-		if !c.flowClosed(n) {
-			return nil
-		}
-		c.flow++
-		out := c.convSeq(n)
-		c.flow--
-		return out
+		conv = c.convSeq
 	case yaml3.ScalarNode:
 		return c.convScalar(n, parent)
+	default:
+		return nil
 	}
-	return nil
+	if n.Style&yaml3.FlowStyle == 0 {
+		return conv(n)
+	}
+	if !c.flowClosed(n) {
+		return nil
+	}
+	c.flow++
+	out := conv(n)
+	c.flow--
+	return out
 }
 
 func (c *fastConverter) convSeq(n *yaml3.Node) *ynode {
