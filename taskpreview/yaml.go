@@ -221,8 +221,24 @@ func (d document) refsHint(f *srcFile) int {
 }
 
 // parseDocuments parses src into expanded documents. Empty documents are
-// dropped.
-func parseDocuments(f *srcFile) (docs []document, err error) {
+// dropped. A file of the shape fastDocuments takes is read by yaml.v3, and
+// every other by goccy/go-yaml (goccyDocuments), the reader of record.
+func parseDocuments(f *srcFile) ([]document, error) {
+	if docs, ok := fastDocuments(f); ok {
+		if fastTaken != nil {
+			fastTaken(f, docs)
+		}
+		return docs, nil
+	}
+	return goccyDocuments(f)
+}
+
+// fastTaken, set by this package's tests, sees every file fastDocuments
+// reads, so that each test's task files are checked against goccy too.
+var fastTaken func(f *srcFile, docs []document)
+
+// goccyDocuments is parseDocuments through goccy/go-yaml.
+func goccyDocuments(f *srcFile) (docs []document, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			docs, err = nil, f.errorAt(0, 0, "the YAML parser failed on this file", ErrSyntax)
