@@ -177,6 +177,14 @@ func (f *fileIndex) Find(ctx context.Context, name string) (model.Secret, bool, 
 			f.table = nil
 		}
 	}
+	// Changed too recently for its stamp to tell (a write a moment ago):
+	// the cache's table answers when the index's bytes hash to what the
+	// cache was made from, the index mapped rather than read.
+	if !stamp.ok && f.last == nil {
+		if sec, found, ok := f.findHashed(name); ok {
+			return sec, found, nil
+		}
+	}
 	// Otherwise a cache made from the index's very bytes may answer (the
 	// hash says so), for a file changed too recently for its stamp.
 	if f.cache == nil || !sameFile(f.cache.stamp, stamp) {
@@ -233,6 +241,35 @@ func (f *fileIndex) Find(ctx context.Context, name string) (model.Secret, bool, 
 		return f.last.list[i].Clone(), true, nil
 	}
 	return model.Secret{}, false, nil
+}
+
+// findHashed finds name through the cache's table when the index's bytes,
+// mapped (bounded.MapFile: no fresh 30 MB buffer at 100,000 secrets), hash
+// to the sum the cache was made from; ok is false when they do not, or
+// there is no such cache. The record comes from the cache file, not the
+// mapping. Nothing is kept: a later Find checks again.
+func (f *fileIndex) findHashed(name string) (sec model.Secret, found, ok bool) {
+	t, ok := readCacheTable(f.path)
+	if !ok {
+		return model.Secret{}, false, false
+	}
+	defer t.close()
+	data, release, err := f.mapFile()
+	defer release()
+	if err != nil || data == nil {
+		return model.Secret{}, false, false
+	}
+	var sum [sha256.Size]byte
+	var shrunk error
+	func() {
+		defer bounded.GuardFaults()()
+		defer bounded.CatchFault(&shrunk)
+		sum = sha256.Sum256(data)
+	}()
+	if shrunk != nil || sum != t.sum {
+		return model.Secret{}, false, false
+	}
+	return t.find(name)
 }
 
 // fileStamp is what stampFile saw of a file; ok is false when it could not

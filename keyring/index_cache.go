@@ -266,15 +266,15 @@ func putCacheHeader(h []byte, stamp fileStamp, sum [sha256.Size]byte, trusted, c
 
 // restamp writes c again with the index's stamp now, when the index it
 // was checked against by hash has settled: the next reads need neither
-// the index nor a hash. The payload is copied as it is.
+// the index nor a hash. The payload is written as it is, from where it
+// was read.
 func (f *fileIndex) restamp(c *indexCache, stamp fileStamp) {
 	if !stamp.ok || (c.trusted && sameFile(c.stamp, stamp)) {
 		return
 	}
-	b := make([]byte, cacheHeaderSize+len(c.payload))
-	copy(b[cacheHeaderSize:], c.payload)
-	putCacheHeader(b[:0], stamp, c.sum, true, c.canonical, c.head)
-	f.writeCache(b, stamp)
+	h := make([]byte, cacheHeaderSize)
+	putCacheHeader(h[:0], stamp, c.sum, true, c.canonical, c.head)
+	f.writeCacheParts(stamp, h, c.payload)
 }
 
 func appendCacheString(b []byte, s string) []byte {

@@ -817,3 +817,38 @@ func TestCacheTableOneFile(t *testing.T) {
 		t.Fatalf("find read %q (found %v ok %v) from the table's file", sec.Description, found, ok)
 	}
 }
+
+// TestFindJustWritten finds a record in an index written a moment ago (its
+// stamp cannot vouch for it yet): the cache's table answers once the
+// mapped index hashes to the cache's sum, without a read of the index into
+// memory; an edit in place of the same size, in the same moment, is seen.
+func TestFindJustWritten(t *testing.T) {
+	list := genSecrets(500)
+	_, f := twoIndexes(t, list) // written through Update: a cache by hash
+	g := &fileIndex{path: f.path}
+	settled := stampFile(f.path, time.Now()).ok // a slow machine took a second
+	sec, found, err := g.Find(context.Background(), list[250].Name)
+	if err != nil || !found || !sameSecret(sec, list[250]) {
+		t.Fatalf("Find = %+v, %v, %v; want %+v", sec, found, err, list[250])
+	}
+	if g.reads != 0 && !settled {
+		t.Errorf("the index was read %d times; the mapped hash should answer", g.reads)
+	}
+	// The same size, another description, at once.
+	data, err := os.ReadFile(f.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := []byte(`description = "` + list[250].Description + `"`)
+	edited := bytes.Replace(data, old, bytes.ReplaceAll(old, []byte("API"), []byte("XYZ")), 1)
+	if bytes.Equal(edited, data) || len(edited) != len(data) {
+		t.Fatal("the edit changed nothing, or the size")
+	}
+	if err := os.WriteFile(f.path, edited, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sec, found, err = (&fileIndex{path: f.path}).Find(context.Background(), list[250].Name)
+	if err != nil || !found || !strings.Contains(sec.Description, "XYZ") {
+		t.Fatalf("Find after an edit in place = %q, %v, %v; want the edited description", sec.Description, found, err)
+	}
+}
