@@ -127,9 +127,9 @@ type keyringAPI interface {
 
 type goKeyring struct{}
 
-func (goKeyring) Get(service, user string) (string, error) { return gokeyring.Get(service, user) }
-func (goKeyring) Set(service, user, value string) error    { return gokeyring.Set(service, user, value) }
-func (goKeyring) Delete(service, user string) error        { return gokeyring.Delete(service, user) }
+func (goKeyring) Get(service, user string) (string, error) { return keyringGet(service, user) }
+func (goKeyring) Set(service, user, value string) error    { return keyringSet(service, user, value) }
+func (goKeyring) Delete(service, user string) error        { return keyringDelete(service, user) }
 
 // osValues is the values backend over the OS keyring. Every call runs with a
 // deadline; errors wrap the Store sentinels and never contain a value.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 
 	dbus "github.com/godbus/dbus/v5"
@@ -84,20 +85,164 @@ func mayHaveLanded(err error) bool {
 		name == "org.freedesktop.DBus.Error.NoReply" || name == "org.freedesktop.DBus.Error.Disconnected"
 }
 
+// The Secret Service as one process uses it. go-keyring makes 7 D-Bus
+// calls to read a value (it looks the collection up and opens and closes a
+// session every time, and unlocks the item after its collection) and 5 to
+// write one; here the collection's path is looked up once per connection,
+// one plain session is opened at the first value read or written and left
+// for the bus to close when the process ends, and a read is an unlock of
+// the collection (a prompt when it is locked, as with go-keyring), a search
+// and a GetSecret. Values, attributes and labels are go-keyring's, so
+// either reads what the other wrote.
+var ssState struct {
+	mu      sync.Mutex
+	conn    *dbus.Conn
+	coll    dbus.ObjectPath
+	session dbus.ObjectPath
+}
+
+// openSS returns go-keyring's client over the shared session bus, the
+// collection go-keyring writes to (the login collection), and with
+// withSession the process's session. The caller has checked the session
+// bus (busCheck), so nothing autolaunches one.
+func openSS(withSession bool) (svc *ss.SecretService, coll dbus.BusObject, session dbus.ObjectPath, err error) {
+	svc, err = ss.NewSecretService()
+	if err != nil {
+		return nil, nil, "", err
+	}
+	ssState.mu.Lock()
+	defer ssState.mu.Unlock()
+	if ssState.conn != svc.Conn {
+		ssState.conn, ssState.coll, ssState.session = svc.Conn, "", ""
+	}
+	if ssState.coll == "" {
+		ssState.coll = svc.GetLoginCollection().Path()
+	}
+	if withSession && ssState.session == "" {
+		s, err := svc.OpenSession()
+		if err != nil {
+			return nil, nil, "", err
+		}
+		ssState.session = s.Path()
+	}
+	return svc, svc.Object("org.freedesktop.secrets", ssState.coll), ssState.session, nil
+}
+
+// withSession runs fn with the process's session, and once more with a new
+// one when the daemon no longer knows it (it was restarted since: a
+// long-lived terminal UI outlives it). A call refused for its session
+// changed nothing, so running it again cannot write twice.
+func withSession(fn func(svc *ss.SecretService, coll dbus.BusObject, session dbus.ObjectPath) error) error {
+	svc, coll, session, err := openSS(true)
+	if err != nil {
+		return err
+	}
+	err = fn(svc, coll, session)
+	if !staleSession(err) {
+		return err
+	}
+	ssState.mu.Lock()
+	if ssState.session == session {
+		ssState.session = ""
+	}
+	ssState.mu.Unlock()
+	if svc, coll, session, err = openSS(true); err != nil {
+		return err
+	}
+	return fn(svc, coll, session)
+}
+
+// staleSession reports whether err is the daemon's refusal of a session it
+// does not know.
+func staleSession(err error) bool {
+	switch dbusErrorName(err) {
+	case "org.freedesktop.Secret.Error.NoSession", "org.freedesktop.DBus.Error.UnknownObject":
+		return true
+	}
+	return false
+}
+
+// attrs are the attributes go-keyring gives user's item of service.
+func attrs(service, user string) map[string]string {
+	return map[string]string{"username": user, "service": service}
+}
+
+// findItems unlocks the collection (unless noUnlock) and returns the items
+// of service and user in it.
+func findItems(service, user string, noUnlock bool) (*ss.SecretService, dbus.BusObject, []dbus.ObjectPath, error) {
+	svc, coll, _, err := openSS(false)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if !noUnlock {
+		if err := svc.Unlock(coll.Path()); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	items, err := svc.SearchItems(coll, attrs(service, user))
+	return svc, coll, items, err
+}
+
+// keyringGet is go-keyring's Get in 3 calls (see ssState).
+func keyringGet(service, user string) (string, error) {
+	svc, _, items, err := findItems(service, user, false)
+	if err != nil {
+		return "", err
+	}
+	if len(items) == 0 {
+		return "", gokeyring.ErrNotFound
+	}
+	var value string
+	err = withSession(func(_ *ss.SecretService, _ dbus.BusObject, session dbus.ObjectPath) error {
+		secret, err := svc.GetSecret(items[0], session)
+		if err == nil {
+			value = string(secret.Value)
+		}
+		return err
+	})
+	return value, err
+}
+
+// keyringSet is go-keyring's Set in 2 calls, with its label.
+func keyringSet(service, user, value string) error {
+	return setItem(service, user, value, fmt.Sprintf("Password for '%s' on '%s'", user, service))
+}
+
+// keyringDelete is go-keyring's Delete in 3 calls.
+func keyringDelete(service, user string) error {
+	svc, _, items, err := findItems(service, user, false)
+	if err != nil {
+		return err
+	}
+	if len(items) == 0 {
+		return gokeyring.ErrNotFound
+	}
+	return svc.Delete(items[0])
+}
+
+// setItem writes user's value with label: one CreateItem that replaces the
+// item of the same attributes, as go-keyring's Set.
+func setItem(service, user, value, label string) error {
+	return withSession(func(svc *ss.SecretService, coll dbus.BusObject, session dbus.ObjectPath) error {
+		if err := svc.Unlock(coll.Path()); err != nil {
+			return err
+		}
+		return svc.CreateItem(coll, label, attrs(service, user), ss.NewSecret(session, value))
+	})
+}
+
 // listUsers returns the keyring user of every item of service in the
 // collection go-keyring writes to (the login collection): one search by the
-// service attribute, then each item's attributes. The caller has checked
-// the session bus (busCheck), so nothing autolaunches one.
+// service attribute, then each item's attributes.
 func listUsers(service string) ([]string, error) {
-	svc, err := ss.NewSecretService()
+	svc, coll, _, err := openSS(false)
 	if err != nil {
 		return nil, err
 	}
-	collection := svc.GetLoginCollection()
-	if err := svc.Unlock(collection.Path()); err != nil {
+	if err := svc.Unlock(coll.Path()); err != nil {
 		return nil, err
 	}
-	items, err := svc.SearchItems(collection, map[string]string{"service": service})
+	items, err := svc.SearchItems(coll, map[string]string{"service": service})
 	if err != nil {
 		return nil, err
 	}
@@ -107,27 +252,22 @@ func listUsers(service string) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		attrs, ok := v.Value().(map[string]string)
+		a, ok := v.Value().(map[string]string)
 		if !ok {
 			return nil, fmt.Errorf("item %s: attributes of an unexpected type %T", item, v.Value())
 		}
-		if attrs["service"] == service { // the search matched it; checked all the same
-			users = append(users, attrs["username"])
+		if a["service"] == service { // the search matched it; checked all the same
+			users = append(users, a["username"])
 		}
 	}
 	return users, nil
 }
 
 // hasItem reports whether the collection go-keyring writes to holds an
-// item of service and user: two calls (the collection's path, one search)
-// where go-keyring's Get makes seven, for `secrets get`'s has_previous
+// item of service and user: one search, for `secrets get`'s has_previous
 // (issue 14). It does not unlock: get reads the value first, which does.
 func hasItem(service, user string) (bool, error) {
-	svc, err := ss.NewSecretService()
-	if err != nil {
-		return false, err
-	}
-	items, err := svc.SearchItems(svc.GetLoginCollection(), map[string]string{"username": user, "service": service})
+	_, _, items, err := findItems(service, user, true)
 	return len(items) > 0, err
 }
 
@@ -141,39 +281,16 @@ func tagLabel(service, user, tag string) string {
 	return fmt.Sprintf("Password for '%s' on '%s' (keyward rotation %s)", user, service, tag)
 }
 
-// setTagged writes user's value as go-keyring's Set does (one CreateItem
-// that replaces the item with the same attributes), with tag in its label.
+// setTagged writes user's value as keyringSet does, with tag in its label.
 func setTagged(service, user, value, tag string) error {
-	svc, err := ss.NewSecretService()
-	if err != nil {
-		return err
-	}
-	session, err := svc.OpenSession()
-	if err != nil {
-		return err
-	}
-	defer svc.Close(session)
-	collection := svc.GetLoginCollection()
-	if err := svc.Unlock(collection.Path()); err != nil {
-		return err
-	}
-	return svc.CreateItem(collection, tagLabel(service, user, tag),
-		map[string]string{"username": user, "service": service}, ss.NewSecret(session.Path(), value))
+	return setItem(service, user, value, tagLabel(service, user, tag))
 }
 
 // itemTag returns the tag in the label of user's item ("" when its label
 // has none), or go-keyring's ErrNotFound when there is no such item. It
 // reads the label only, never the value.
 func itemTag(service, user string) (string, error) {
-	svc, err := ss.NewSecretService()
-	if err != nil {
-		return "", err
-	}
-	collection := svc.GetLoginCollection()
-	if err := svc.Unlock(collection.Path()); err != nil {
-		return "", err
-	}
-	items, err := svc.SearchItems(collection, map[string]string{"username": user, "service": service})
+	svc, _, items, err := findItems(service, user, false)
 	if err != nil {
 		return "", err
 	}

@@ -31,6 +31,13 @@ func listUsers(string) ([]string, error) { return nil, errors.ErrUnsupported }
 // hasItem is left to a read of the value where go-keyring is all there is.
 func hasItem(string, string) (bool, error) { return false, errors.ErrUnsupported }
 
+// keyringGet, keyringSet and keyringDelete are go-keyring's.
+var (
+	keyringGet    = gokeyring.Get
+	keyringSet    = gokeyring.Set
+	keyringDelete = gokeyring.Delete
+)
+
 // canTag is false: go-keyring gives no way to label a Keychain or Credential
 // Manager item, so a rotation there keeps a copy instead (rotation.go).
 const canTag = false

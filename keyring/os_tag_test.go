@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	gokeyring "github.com/zalando/go-keyring"
+
 	"github.com/keyward/keyward/keyring/keyringtest"
 	"github.com/keyward/keyward/model"
 )
@@ -105,5 +107,45 @@ func TestRotationTagRealKeyring(t *testing.T) {
 	}
 	if users, err := listUsers(service); err != nil || len(users) != 0 {
 		t.Errorf("after Delete the keyring holds %q, %v", users, err)
+	}
+}
+
+// TestSecretServiceSessionRestarted reads and writes values through a
+// session the daemon does not know (as after a restart of the daemon while
+// a terminal UI runs): the call is made again with a new session.
+func TestSecretServiceSessionRestarted(t *testing.T) {
+	keyringtest.RequireSecretService(t)
+	service := keyringtest.Service(t)
+	if err := keyringSet(service, "SESSION_KEY", "session-value-1"); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		what string
+		run  func() error
+	}{
+		{"read", func() error {
+			v, err := keyringGet(service, "SESSION_KEY")
+			if err == nil && v != "session-value-1" && v != "session-value-2" {
+				t.Errorf("read %q", clip(v))
+			}
+			return err
+		}},
+		{"write", func() error { return keyringSet(service, "SESSION_KEY", "session-value-2") }},
+	} {
+		ssState.mu.Lock()
+		ssState.session = "/org/freedesktop/secrets/session/gone"
+		ssState.mu.Unlock()
+		if err := step.run(); err != nil {
+			t.Fatalf("%s through a stale session: %v (D-Bus error %q)", step.what, err, dbusErrorName(err))
+		}
+	}
+	if v, err := keyringGet(service, "SESSION_KEY"); err != nil || v != "session-value-2" {
+		t.Errorf("value %q, %v after the write", clip(v), err)
+	}
+	if err := keyringDelete(service, "SESSION_KEY"); err != nil {
+		t.Error(err)
+	}
+	if _, err := keyringGet(service, "SESSION_KEY"); !errors.Is(err, gokeyring.ErrNotFound) {
+		t.Errorf("read after delete: %v, want go-keyring's ErrNotFound", err)
 	}
 }
