@@ -22,7 +22,7 @@ func NewMemStore(now func() time.Time) *MemStore {
 	if now == nil {
 		now = time.Now
 	}
-	b := &memBackend{vals: map[string]string{}, tagOf: map[string]string{}}
+	b := &memBackend{vals: map[string]string{}}
 	return &MemStore{store: store{vals: b, idx: b, now: now, jr: &memJournal{}}, mem: b}
 }
 
@@ -85,10 +85,8 @@ type memBackend struct {
 	hook  func(op, user string) error
 	reads int
 	// tagOf holds the tag of each user's last tagged write (tagger); a
-	// plain write or a delete drops it. untagged makes the backend one that
-	// cannot tag, like the Keychain, for tests of that path.
-	tagOf    map[string]string
-	untagged bool
+	// plain write or a delete drops it. Made at the first tagged write.
+	tagOf map[string]string
 }
 
 func (b *memBackend) callHook(op, user string) error {
@@ -130,11 +128,7 @@ func (b *memBackend) Set(ctx context.Context, user, value string) error {
 	return nil
 }
 
-func (b *memBackend) tags() bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return !b.untagged
-}
+func (b *memBackend) tags() bool { return true }
 
 func (b *memBackend) SetTagged(ctx context.Context, user, value, tag string) error {
 	if err := b.callHook("set", user); err != nil {

@@ -272,9 +272,13 @@ func (v *osValues) Has(ctx context.Context, user string) (bool, error) {
 }
 
 func (v *osValues) Set(ctx context.Context, user, value string) error {
-	err := v.call(ctx, func() error {
-		return v.kr.Set(v.service, user, value)
-	})
+	return v.write(ctx, user, func() error { return v.kr.Set(v.service, user, value) })
+}
+
+// write runs fn, a write of user's value, as a keyring call, and records
+// the index's service at the first write that succeeds.
+func (v *osValues) write(ctx context.Context, user string, fn func() error) error {
+	err := v.call(ctx, fn)
 	if err != nil {
 		return v.wrap("write", user, err)
 	}
@@ -293,14 +297,7 @@ func (v *osValues) tags() bool {
 
 // SetTagged implements tagger.
 func (v *osValues) SetTagged(ctx context.Context, user, value, tag string) error {
-	err := v.call(ctx, func() error { return setTagged(v.service, user, value, tag) })
-	if err != nil {
-		return v.wrap("write", user, err)
-	}
-	if v.mark != nil {
-		v.mark.record()
-	}
-	return nil
+	return v.write(ctx, user, func() error { return setTagged(v.service, user, value, tag) })
 }
 
 // Tag implements tagger.
