@@ -99,6 +99,11 @@ const skipOpen = "keyward:skip-open"
 // after one: lock, which must always be able to drop a cached unlock.
 const anyBackend = "keyward:any-backend"
 
+// warmsKeyring marks a command (by its Annotations) that reads or writes
+// values: open starts the keyring's connection in the background
+// (keyring.Warmer), so that it overlaps the index read.
+const warmsKeyring = "keyward:warms-keyring"
+
 // open is the root command's PersistentPreRunE, the one precondition of
 // every command: it opens the store the global flags select, reads
 // config.toml beside the index once, and resolves the tasks folder, so
@@ -110,6 +115,9 @@ func (a *app) open(cmd *cobra.Command, _ []string) error {
 	st, err := a.store()
 	if err != nil {
 		return err
+	}
+	if w, ok := st.(keyring.Warmer); ok && cmd.Annotations[warmsKeyring] != "" {
+		w.Warm()
 	}
 	// A migration half done, or values moved to the other backend:
 	// refused before anything is read (every change checks it again

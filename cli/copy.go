@@ -24,8 +24,9 @@ const osc52ReadWait = 2 * time.Second
 func (a *app) copyCmd() *cobra.Command {
 	var timeout time.Duration
 	cmd := &cobra.Command{
-		Use:   "copy NAME [--timeout 30s]",
-		Short: "Copy a secret's value to the clipboard, and clear it after a while",
+		Use:         "copy NAME [--timeout 30s]",
+		Annotations: map[string]string{warmsKeyring: "yes"},
+		Short:       "Copy a secret's value to the clipboard, and clear it after a while",
 		Long: `Copy a secret's value to the clipboard, then wait and clear it: the terminal
 UI's c, from the command line. keyward stays running until the clear and says
 so. The clipboard is cleared only if it still holds the value; something you

@@ -19,8 +19,9 @@ func (a *app) exportCmd() *cobra.Command {
 		force, reveal          bool
 	)
 	cmd := &cobra.Command{
-		Use:   "export [--filter QUERY | NAME...] [--format env|json] [--output FILE] [--force]",
-		Short: "Write secrets and their values as a .env or JSON file that import reads",
+		Use:         "export [--filter QUERY | NAME...] [--format env|json] [--output FILE] [--force]",
+		Annotations: map[string]string{warmsKeyring: "yes"},
+		Short:       "Write secrets and their values as a .env or JSON file that import reads",
 		Long: `Write secrets with their values, all of them, the ones named, or the ones a
 --filter matches, in a form 'keyward secrets import' reads back exactly:
 

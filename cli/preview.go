@@ -30,8 +30,9 @@ type previewFlags struct {
 func (a *app) previewCmd() *cobra.Command {
 	var pf previewFlags
 	cmd := &cobra.Command{
-		Use:   "preview [FILE|DIR...]",
-		Short: "Show which secrets Julep tasks reference, resolved against the store and masked",
+		Use:         "preview [FILE|DIR...]",
+		Annotations: map[string]string{warmsKeyring: "yes"},
+		Short:       "Show which secrets Julep tasks reference, resolved against the store and masked",
 		Long: `Preview Julep task files: every secret reference (where, which kind, whether
 the store has it, its masked value), the references Julep reads at run time by a
 computed name, the look-alikes Julep never evaluates, and warnings for Julep's

@@ -41,8 +41,9 @@ type runFlags struct {
 func (a *app) runCmd() *cobra.Command {
 	var rf runFlags
 	cmd := &cobra.Command{
-		Use:   "run [--only NAME,...] [--filter QUERY] [--task FILE|DIR] [--env-name SECRET=VAR]... [--julep3] [--no-mask] [--pty] -- COMMAND [ARG...]",
-		Short: "Run a command with secrets in its environment, masking them in its output",
+		Use:         "run [--only NAME,...] [--filter QUERY] [--task FILE|DIR] [--env-name SECRET=VAR]... [--julep3] [--no-mask] [--pty] -- COMMAND [ARG...]",
+		Annotations: map[string]string{warmsKeyring: "yes"},
+		Short:       "Run a command with secrets in its environment, masking them in its output",
 		Long: `Run COMMAND with the chosen secrets as environment variables (named like the
 secret, unless --env-name or --julep3 says otherwise). Values are read from the
 store once, before the command starts, and never appear on any command line.

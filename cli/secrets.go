@@ -19,8 +19,9 @@ func (a *app) createCmd() *cobra.Command {
 		asJSON            bool
 	)
 	cmd := &cobra.Command{
-		Use:   "create --name NAME [flags]",
-		Short: "Create a secret",
+		Use:         "create --name NAME [flags]",
+		Annotations: map[string]string{warmsKeyring: "yes"},
+		Short:       "Create a secret",
 		Long: `Create a secret. The value goes into the OS keyring; the name, description,
 metadata and rotation policy go into the index.
 
@@ -181,8 +182,9 @@ metadata is always an object.`,
 func (a *app) getCmd() *cobra.Command {
 	var reveal, asJSON, plain bool
 	cmd := &cobra.Command{
-		Use:   "get NAME [--reveal] [--json | --plain]",
-		Short: "Show a secret's record and its masked value",
+		Use:         "get NAME [--reveal] [--json | --plain]",
+		Annotations: map[string]string{warmsKeyring: "yes"},
+		Short:       "Show a secret's record and its masked value",
 		Long: `Show a secret's record and its value masked: eight bullets, plus the last
 four characters when the value has at least 16. --reveal adds the plaintext
 (as "value" in --json; on a terminal control characters are shown escaped, so
@@ -367,8 +369,9 @@ func (a *app) rotateCmd() *cobra.Command {
 		asJSON bool
 	)
 	cmd := &cobra.Command{
-		Use:   "rotate NAME [--value-stdin | --value V | --generate [--length N] [--symbols]]",
-		Short: "Give a secret a new value, keeping the current one for rollback",
+		Use:         "rotate NAME [--value-stdin | --value V | --generate [--length N] [--symbols]]",
+		Annotations: map[string]string{warmsKeyring: "yes"},
+		Short:       "Give a secret a new value, keeping the current one for rollback",
 		Long: `Give a secret a new value. The current value is kept as the previous one
 (for 'keyward secrets rollback'), the version goes up by one and rotated_at
 is set. The value comes from the same places as for create: a hidden prompt
@@ -448,8 +451,9 @@ KEYWARD_PASSPHRASE_FD or KEYWARD_PASSPHRASE: a rotation never asks for it).`,
 func (a *app) rollbackCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "rollback NAME",
-		Short: "Bring back a secret's previous value (as a new version)",
+		Use:         "rollback NAME",
+		Annotations: map[string]string{warmsKeyring: "yes"},
+		Short:       "Bring back a secret's previous value (as a new version)",
 		Long: `Bring back the value a secret had before its last rotate (or rollback). It
 counts as a new version, and the value it replaces becomes the previous one,
 so a second rollback undoes the first.`,
@@ -478,8 +482,9 @@ so a second rollback undoes the first.`,
 func (a *app) deleteCmd() *cobra.Command {
 	var yes, asJSON bool
 	cmd := &cobra.Command{
-		Use:   "delete NAME [--yes]",
-		Short: "Delete a secret, its value and its previous value",
+		Use:         "delete NAME [--yes]",
+		Annotations: map[string]string{warmsKeyring: "yes"},
+		Short:       "Delete a secret, its value and its previous value",
 		Long: `Delete a secret: its record from the index, then its value and previous value
 from the keyring. On a terminal keyward asks first; without a terminal it
 refuses unless --yes is given.`,

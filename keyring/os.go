@@ -117,6 +117,28 @@ func (s *OSStore) Backend() string { return "keyring" }
 // Service returns the keyring service name values are stored under.
 func (s *OSStore) Service() string { return s.service }
 
+// Warmer is a store that can start, in the background, what its first
+// keyring call will need, so that it overlaps the work before that call
+// (the index read). A command that reads or writes a value calls Warm
+// first; nothing is read or written by it, and an error is left for the
+// call that needs the keyring to report.
+type Warmer interface{ Warm() }
+
+// Warm implements Warmer: on the Secret Service it connects to the session
+// bus, looks the collection up and opens the session (about 2 ms of round
+// trips). It does nothing without a session bus, so it never autolaunches
+// one, nor for a stand-in keyring.
+func (s *OSStore) Warm() {
+	v, ok := s.vals.(*osValues)
+	if !ok {
+		return
+	}
+	if _, real := v.kr.(goKeyring); !real || v.bus != nil && v.bus() != nil {
+		return
+	}
+	go warmKeyring()
+}
+
 // keyringAPI is the part of go-keyring we use, so tests can put a slow or
 // failing keyring in its place.
 type keyringAPI interface {
@@ -324,8 +346,14 @@ func (v *osValues) Delete(ctx context.Context, user string) error {
 	return nil
 }
 
+// Ping reports whether the keyring answers and is unlocked (a prompt where
+// one can be shown, as for a read): on the Secret Service one Unlock of
+// the collection, elsewhere a read of a user no secret has.
 func (v *osValues) Ping(ctx context.Context) error {
 	err := v.call(ctx, func() error {
+		if _, real := v.kr.(goKeyring); real {
+			return keyringPing(v.service)
+		}
 		_, err := v.kr.Get(v.service, pingUser)
 		return err
 	})

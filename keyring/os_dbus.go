@@ -183,9 +183,43 @@ func findItems(service, user string, noUnlock bool) (*ss.SecretService, dbus.Bus
 	return svc, coll, items, err
 }
 
-// keyringGet is go-keyring's Get in 3 calls (see ssState).
+// unlocking runs fn, a call on the collection or one of its items, and
+// when the Secret Service refuses it because the collection is locked,
+// unlocks the collection (go-keyring's unlock: a prompt where one can be
+// shown) and runs fn once more. A refusal for the lock changed nothing, so
+// the second run cannot write twice. go-keyring unlocks before every call;
+// a collection is nearly always unlocked, so this saves a round trip.
+func unlocking(svc *ss.SecretService, coll dbus.BusObject, fn func() error) error {
+	err := fn()
+	if dbusErrorName(err) != "org.freedesktop.Secret.Error.IsLocked" {
+		return err
+	}
+	if err := svc.Unlock(coll.Path()); err != nil {
+		return err
+	}
+	return fn()
+}
+
+// warmKeyring opens what the process's first value read or write needs
+// (see OSStore.Warm); openSS keeps it for that call, which waits for it
+// under ssState's lock if it is not done yet.
+func warmKeyring() { _, _, _, _ = openSS(true) }
+
+// keyringPing unlocks the collection go-keyring writes to: what a read
+// would ask of a locked one.
+func keyringPing(string) error {
+	svc, coll, _, err := openSS(false)
+	if err != nil {
+		return err
+	}
+	return svc.Unlock(coll.Path())
+}
+
+// keyringGet is go-keyring's Get in 2 calls (see ssState): a search, which
+// a locked collection answers too, and GetSecret, which it refuses
+// (unlocking).
 func keyringGet(service, user string) (string, error) {
-	svc, _, items, err := findItems(service, user, false)
+	svc, coll, items, err := findItems(service, user, true)
 	if err != nil {
 		return "", err
 	}
@@ -194,11 +228,13 @@ func keyringGet(service, user string) (string, error) {
 	}
 	var value string
 	err = withSession(func(_ *ss.SecretService, _ dbus.BusObject, session dbus.ObjectPath) error {
-		secret, err := svc.GetSecret(items[0], session)
-		if err == nil {
-			value = string(secret.Value)
-		}
-		return err
+		return unlocking(svc, coll, func() error {
+			secret, err := svc.GetSecret(items[0], session)
+			if err == nil {
+				value = string(secret.Value)
+			}
+			return err
+		})
 	})
 	return value, err
 }
@@ -208,26 +244,26 @@ func keyringSet(service, user, value string) error {
 	return setItem(service, user, value, fmt.Sprintf("Password for '%s' on '%s'", user, service))
 }
 
-// keyringDelete is go-keyring's Delete in 3 calls.
+// keyringDelete is go-keyring's Delete in 2 calls: a search, and the
+// item's Delete (unlocking).
 func keyringDelete(service, user string) error {
-	svc, _, items, err := findItems(service, user, false)
+	svc, coll, items, err := findItems(service, user, true)
 	if err != nil {
 		return err
 	}
 	if len(items) == 0 {
 		return gokeyring.ErrNotFound
 	}
-	return svc.Delete(items[0])
+	return unlocking(svc, coll, func() error { return svc.Delete(items[0]) })
 }
 
 // setItem writes user's value with label: one CreateItem that replaces the
-// item of the same attributes, as go-keyring's Set.
+// item of the same attributes, as go-keyring's Set (unlocking).
 func setItem(service, user, value, label string) error {
 	return withSession(func(svc *ss.SecretService, coll dbus.BusObject, session dbus.ObjectPath) error {
-		if err := svc.Unlock(coll.Path()); err != nil {
-			return err
-		}
-		return svc.CreateItem(coll, label, attrs(service, user), ss.NewSecret(session, value))
+		return unlocking(svc, coll, func() error {
+			return svc.CreateItem(coll, label, attrs(service, user), ss.NewSecret(session, value))
+		})
 	})
 }
 

@@ -38,6 +38,16 @@ var (
 	keyringDelete = gokeyring.Delete
 )
 
+// warmKeyring does nothing: go-keyring opens nothing that lasts.
+func warmKeyring() {}
+
+// keyringPing reads a user no secret has: go-keyring says no more than
+// whether the keyring answered.
+func keyringPing(service string) error {
+	_, err := gokeyring.Get(service, pingUser)
+	return err
+}
+
 // canTag is false: go-keyring gives no way to label a Keychain or Credential
 // Manager item, so a rotation there keeps a copy instead (rotation.go).
 const canTag = false

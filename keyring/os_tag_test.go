@@ -9,7 +9,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	dbus "github.com/godbus/dbus/v5"
 	gokeyring "github.com/zalando/go-keyring"
 
 	"github.com/keyward/keyward/keyring/keyringtest"
@@ -147,5 +149,88 @@ func TestSecretServiceSessionRestarted(t *testing.T) {
 	}
 	if _, err := keyringGet(service, "SESSION_KEY"); !errors.Is(err, gokeyring.ErrNotFound) {
 		t.Errorf("read after delete: %v, want go-keyring's ErrNotFound", err)
+	}
+}
+
+// TestSecretServiceCalls counts the calls each value operation makes to
+// the real Secret Service, through a monitor on the private session bus,
+// once the process's connection is warm (OSStore.Warm): a read is a search
+// and GetSecret, a write one CreateItem, a delete a search and the item's
+// Delete, a ping one Unlock. go-keyring unlocks before each of them; an
+// unlocked collection needs no such call (unlocking), and TestLockedCollection
+// shows a locked one still says so.
+func TestSecretServiceCalls(t *testing.T) {
+	keyringtest.RequireSecretService(t)
+	service := keyringtest.Service(t)
+	if _, _, _, err := openSS(true); err != nil {
+		t.Fatal(err)
+	}
+	mon, err := dbus.SessionBusPrivate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mon.Close()
+	if err := mon.Auth(nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := mon.Hello(); err != nil {
+		t.Fatal(err)
+	}
+	rules := []string{"type='method_call',destination='org.freedesktop.secrets'"}
+	if err := mon.BusObject().Call("org.freedesktop.DBus.Monitoring.BecomeMonitor", 0, rules, uint32(0)).Err; err != nil {
+		t.Skipf("this bus refuses a monitor: %v", err)
+	}
+	seen := make(chan *dbus.Message, 64)
+	mon.Eavesdrop(seen)
+	// calls runs op and returns the members it called, up to the Peer.Ping
+	// sent after it on the same connection, which the bus routes after them.
+	calls := func(what string, op func() error) []string {
+		t.Helper()
+		if err := op(); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		conn, err := dbus.SessionBus()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := conn.Object("org.freedesktop.secrets", "/org/freedesktop/secrets").Call("org.freedesktop.DBus.Peer.Ping", 0).Err; err != nil {
+			t.Fatal(err)
+		}
+		var members []string
+		for {
+			select {
+			case m := <-seen:
+				if m.Type != dbus.TypeMethodCall {
+					continue // the NameLost a monitor is sent
+				}
+				member, _ := m.Headers[dbus.FieldMember].Value().(string)
+				if member == "Ping" {
+					return members
+				}
+				members = append(members, member)
+			case <-time.After(10 * time.Second):
+				t.Fatalf("%s: the monitor never saw the Ping after it (saw %q)", what, members)
+			}
+		}
+	}
+	for _, c := range []struct {
+		what string
+		op   func() error
+		want []string
+	}{
+		{"write", func() error { return keyringSet(service, "CALLS_KEY", "calls-value-1") }, []string{"CreateItem"}},
+		{"read", func() error {
+			v, err := keyringGet(service, "CALLS_KEY")
+			if err == nil && v != "calls-value-1" {
+				t.Errorf("read %q", clip(v))
+			}
+			return err
+		}, []string{"SearchItems", "GetSecret"}},
+		{"ping", func() error { return keyringPing(service) }, []string{"Unlock"}},
+		{"delete", func() error { return keyringDelete(service, "CALLS_KEY") }, []string{"SearchItems", "Delete"}},
+	} {
+		if got := calls(c.what, c.op); !slices.Equal(got, c.want) {
+			t.Errorf("%s called %q, want %q", c.what, got, c.want)
+		}
 	}
 }
