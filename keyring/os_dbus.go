@@ -88,68 +88,115 @@ func mayHaveLanded(err error) bool {
 // The Secret Service as one process uses it. go-keyring makes 7 D-Bus
 // calls to read a value (it looks the collection up and opens and closes a
 // session every time, and unlocks the item after its collection) and 5 to
-// write one; here the collection's path is looked up once per connection,
-// one plain session is opened at the first value read or written and left
-// for the bus to close when the process ends, and a read is an unlock of
-// the collection (a prompt when it is locked, as with go-keyring), a search
-// and a GetSecret. Values, attributes and labels are go-keyring's, so
-// either reads what the other wrote.
+// write one. Here one plain session is opened at the first value read or
+// written (or by OSStore.Warm) and left for the bus to close when the
+// process ends; the collection is not looked up but taken to be the login
+// collection, which go-keyring picks whenever it exists, until a call on it
+// fails (onCollection); a read is a search and a GetSecret, a write one
+// CreateItem, and the collection is unlocked only when it refuses a call
+// for its lock (unlocking). Values, attributes and labels are go-keyring's,
+// so either reads what the other wrote.
 var ssState struct {
-	mu      sync.Mutex
-	conn    *dbus.Conn
-	coll    dbus.ObjectPath
-	session dbus.ObjectPath
+	mu   sync.Mutex // guards conn, coll and guessed
+	conn *dbus.Conn
+	coll dbus.ObjectPath
+	// guessed says coll is the login collection's path, not yet confirmed
+	// by go-keyring's lookup.
+	guessed bool
+
+	// The session has its own lock, so that a search need not wait for
+	// OpenSession (a warm-up's) to come back.
+	sessMu   sync.Mutex
+	sessConn *dbus.Conn
+	session  dbus.ObjectPath
 }
 
+// loginCollection is the path go-keyring writes to when the Secret Service
+// has a collection of that name (GetLoginCollection), as gnome-keyring has.
+const loginCollection = dbus.ObjectPath("/org/freedesktop/secrets/collection/login")
+
 // openSS returns go-keyring's client over the shared session bus, the
-// collection go-keyring writes to (the login collection), and with
-// withSession the process's session. The caller has checked the session
-// bus (busCheck), so nothing autolaunches one.
+// collection go-keyring writes to (see ssState for how it is known), and
+// with withSession the process's session. The caller has checked the
+// session bus (busCheck), so nothing autolaunches one.
 func openSS(withSession bool) (svc *ss.SecretService, coll dbus.BusObject, session dbus.ObjectPath, err error) {
 	svc, err = ss.NewSecretService()
 	if err != nil {
 		return nil, nil, "", err
 	}
 	ssState.mu.Lock()
-	defer ssState.mu.Unlock()
-	if ssState.conn != svc.Conn {
-		ssState.conn, ssState.coll, ssState.session = svc.Conn, "", ""
+	if ssState.conn != svc.Conn || ssState.coll == "" {
+		ssState.conn, ssState.coll, ssState.guessed = svc.Conn, loginCollection, true
 	}
-	if ssState.coll == "" {
-		ssState.coll = svc.GetLoginCollection().Path()
-	}
-	if withSession && ssState.session == "" {
-		s, err := svc.OpenSession()
-		if err != nil {
-			return nil, nil, "", err
+	path := ssState.coll
+	ssState.mu.Unlock()
+	if withSession {
+		ssState.sessMu.Lock()
+		defer ssState.sessMu.Unlock()
+		if ssState.sessConn != svc.Conn || ssState.session == "" {
+			s, err := svc.OpenSession()
+			if err != nil {
+				return nil, nil, "", err
+			}
+			ssState.sessConn, ssState.session = svc.Conn, s.Path()
 		}
-		ssState.session = s.Path()
+		session = ssState.session
 	}
-	return svc, svc.Object("org.freedesktop.secrets", ssState.coll), ssState.session, nil
+	return svc, svc.Object("org.freedesktop.secrets", path), session, nil
 }
 
-// withSession runs fn with the process's session, and once more with a new
-// one when the daemon no longer knows it (it was restarted since: a
-// long-lived terminal UI outlives it). A call refused for its session
-// changed nothing, so running it again cannot write twice.
-func withSession(fn func(svc *ss.SecretService, coll dbus.BusObject, session dbus.ObjectPath) error) error {
-	svc, coll, session, err := openSS(true)
+// recheckCollection looks the collection up as go-keyring does, after a
+// call on coll, a guessed path, failed: it reports whether the collection
+// is another one (then that call reached no collection, so it changed
+// nothing and can be made again on the one now in ssState).
+func recheckCollection(svc *ss.SecretService, coll dbus.ObjectPath) bool {
+	ssState.mu.Lock()
+	defer ssState.mu.Unlock()
+	if ssState.conn != svc.Conn || ssState.coll != coll || !ssState.guessed {
+		return false
+	}
+	found := svc.GetLoginCollection().Path()
+	ssState.coll, ssState.guessed = found, false
+	return found != coll
+}
+
+// onCollection runs fn with the collection, and once more when it fails on
+// a guessed path that turns out not to be the collection (a Secret Service
+// without a login collection: go-keyring then uses the default alias).
+func onCollection(withSession bool, fn func(svc *ss.SecretService, coll dbus.BusObject, session dbus.ObjectPath) error) error {
+	svc, coll, session, err := openSS(withSession)
 	if err != nil {
 		return err
 	}
 	err = fn(svc, coll, session)
-	if !staleSession(err) {
+	if err == nil || !recheckCollection(svc, coll.Path()) {
 		return err
 	}
-	ssState.mu.Lock()
-	if ssState.session == session {
-		ssState.session = ""
-	}
-	ssState.mu.Unlock()
-	if svc, coll, session, err = openSS(true); err != nil {
+	if svc, coll, session, err = openSS(withSession); err != nil {
 		return err
 	}
 	return fn(svc, coll, session)
+}
+
+// withSession runs fn with the collection and the process's session, and
+// once more with a new session when the daemon no longer knows it (it was
+// restarted since: a long-lived terminal UI outlives it). A call refused
+// for its session changed nothing, so running it again cannot write twice.
+func withSession(fn func(svc *ss.SecretService, coll dbus.BusObject, session dbus.ObjectPath) error) error {
+	var used dbus.ObjectPath
+	err := onCollection(true, func(svc *ss.SecretService, coll dbus.BusObject, session dbus.ObjectPath) error {
+		used = session
+		return fn(svc, coll, session)
+	})
+	if !staleSession(err) {
+		return err
+	}
+	ssState.sessMu.Lock()
+	if ssState.session == used {
+		ssState.session = ""
+	}
+	ssState.sessMu.Unlock()
+	return onCollection(true, fn)
 }
 
 // staleSession reports whether err is the daemon's refusal of a session it
@@ -169,17 +216,18 @@ func attrs(service, user string) map[string]string {
 
 // findItems unlocks the collection (unless noUnlock) and returns the items
 // of service and user in it.
-func findItems(service, user string, noUnlock bool) (*ss.SecretService, dbus.BusObject, []dbus.ObjectPath, error) {
-	svc, coll, _, err := openSS(false)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if !noUnlock {
-		if err := svc.Unlock(coll.Path()); err != nil {
-			return nil, nil, nil, err
+func findItems(service, user string, noUnlock bool) (svc *ss.SecretService, coll dbus.BusObject, items []dbus.ObjectPath, err error) {
+	err = onCollection(false, func(s *ss.SecretService, c dbus.BusObject, _ dbus.ObjectPath) error {
+		svc, coll = s, c
+		if !noUnlock {
+			if err := svc.Unlock(coll.Path()); err != nil {
+				return err
+			}
 		}
-	}
-	items, err := svc.SearchItems(coll, attrs(service, user))
+		var err error
+		items, err = svc.SearchItems(coll, attrs(service, user))
+		return err
+	})
 	return svc, coll, items, err
 }
 
@@ -200,19 +248,17 @@ func unlocking(svc *ss.SecretService, coll dbus.BusObject, fn func() error) erro
 	return fn()
 }
 
-// warmKeyring opens what the process's first value read or write needs
-// (see OSStore.Warm); openSS keeps it for that call, which waits for it
-// under ssState's lock if it is not done yet.
+// warmKeyring connects and opens the session a value read or write needs
+// (see OSStore.Warm); openSS keeps them for that call, which waits for the
+// session under ssState's lock if OpenSession has not come back yet.
 func warmKeyring() { _, _, _, _ = openSS(true) }
 
 // keyringPing unlocks the collection go-keyring writes to: what a read
 // would ask of a locked one.
 func keyringPing(string) error {
-	svc, coll, _, err := openSS(false)
-	if err != nil {
-		return err
-	}
-	return svc.Unlock(coll.Path())
+	return onCollection(false, func(svc *ss.SecretService, coll dbus.BusObject, _ dbus.ObjectPath) error {
+		return svc.Unlock(coll.Path())
+	})
 }
 
 // keyringGet is go-keyring's Get in 2 calls (see ssState): a search, which
@@ -271,14 +317,17 @@ func setItem(service, user, value, label string) error {
 // collection go-keyring writes to (the login collection): one search by the
 // service attribute, then each item's attributes.
 func listUsers(service string) ([]string, error) {
-	svc, coll, _, err := openSS(false)
-	if err != nil {
-		return nil, err
-	}
-	if err := svc.Unlock(coll.Path()); err != nil {
-		return nil, err
-	}
-	items, err := svc.SearchItems(coll, map[string]string{"service": service})
+	var svc *ss.SecretService
+	var items []dbus.ObjectPath
+	err := onCollection(false, func(s *ss.SecretService, coll dbus.BusObject, _ dbus.ObjectPath) error {
+		svc = s
+		if err := svc.Unlock(coll.Path()); err != nil {
+			return err
+		}
+		var err error
+		items, err = svc.SearchItems(coll, map[string]string{"service": service})
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}

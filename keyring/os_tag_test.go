@@ -134,9 +134,9 @@ func TestSecretServiceSessionRestarted(t *testing.T) {
 		}},
 		{"write", func() error { return keyringSet(service, "SESSION_KEY", "session-value-2") }},
 	} {
-		ssState.mu.Lock()
+		ssState.sessMu.Lock()
 		ssState.session = "/org/freedesktop/secrets/session/gone"
-		ssState.mu.Unlock()
+		ssState.sessMu.Unlock()
 		if err := step.run(); err != nil {
 			t.Fatalf("%s through a stale session: %v (D-Bus error %q)", step.what, err, dbusErrorName(err))
 		}
@@ -162,9 +162,6 @@ func TestSecretServiceSessionRestarted(t *testing.T) {
 func TestSecretServiceCalls(t *testing.T) {
 	keyringtest.RequireSecretService(t)
 	service := keyringtest.Service(t)
-	if _, _, _, err := openSS(true); err != nil {
-		t.Fatal(err)
-	}
 	mon, err := dbus.SessionBusPrivate()
 	if err != nil {
 		t.Fatal(err)
@@ -213,11 +210,19 @@ func TestSecretServiceCalls(t *testing.T) {
 			}
 		}
 	}
+	// A new connection: nothing is known of the collection or a session.
+	ssState.mu.Lock()
+	ssState.coll = ""
+	ssState.mu.Unlock()
+	ssState.sessMu.Lock()
+	ssState.session = ""
+	ssState.sessMu.Unlock()
 	for _, c := range []struct {
 		what string
 		op   func() error
 		want []string
 	}{
+		{"warm", func() error { warmKeyring(); return nil }, []string{"OpenSession"}},
 		{"write", func() error { return keyringSet(service, "CALLS_KEY", "calls-value-1") }, []string{"CreateItem"}},
 		{"read", func() error {
 			v, err := keyringGet(service, "CALLS_KEY")
@@ -232,5 +237,72 @@ func TestSecretServiceCalls(t *testing.T) {
 		if got := calls(c.what, c.op); !slices.Equal(got, c.want) {
 			t.Errorf("%s called %q, want %q", c.what, got, c.want)
 		}
+	}
+}
+
+// TestSecretServiceNoLoginCollection runs reads and writes as if the
+// Secret Service had no login collection: the guessed path is one where no
+// collection is, and every call must find the collection go-keyring would
+// (its lookup, after the first call on the guess fails) and work.
+func TestSecretServiceNoLoginCollection(t *testing.T) {
+	keyringtest.RequireSecretService(t)
+	service := keyringtest.Service(t)
+	svc, _, _, err := openSS(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := svc.GetLoginCollection().Path()
+	guess := func() {
+		ssState.mu.Lock()
+		ssState.coll, ssState.guessed = "/org/freedesktop/secrets/collection/keyward_nowhere", true
+		ssState.mu.Unlock()
+	}
+	t.Cleanup(func() {
+		ssState.mu.Lock()
+		ssState.coll = ""
+		ssState.mu.Unlock()
+	})
+	for _, step := range []struct {
+		what string
+		run  func() error
+	}{
+		{"write", func() error { return keyringSet(service, "NOLOGIN_KEY", "nologin-value") }},
+		{"read", func() error {
+			v, err := keyringGet(service, "NOLOGIN_KEY")
+			if err == nil && v != "nologin-value" {
+				t.Errorf("read %q", clip(v))
+			}
+			return err
+		}},
+		{"has", func() error {
+			has, err := hasItem(service, "NOLOGIN_KEY")
+			if err == nil && !has {
+				t.Error("hasItem found nothing")
+			}
+			return err
+		}},
+		{"list", func() error {
+			users, err := listUsers(service)
+			if err == nil && !slices.Equal(users, []string{"NOLOGIN_KEY"}) {
+				t.Errorf("listUsers = %q", users)
+			}
+			return err
+		}},
+		{"ping", func() error { return keyringPing(service) }},
+		{"delete", func() error { return keyringDelete(service, "NOLOGIN_KEY") }},
+	} {
+		guess()
+		if err := step.run(); err != nil {
+			t.Fatalf("%s with a wrong guess of the collection: %v (D-Bus error %q)", step.what, err, dbusErrorName(err))
+		}
+		ssState.mu.Lock()
+		got, guessed := ssState.coll, ssState.guessed
+		ssState.mu.Unlock()
+		if got != want || guessed {
+			t.Errorf("after the %s: collection %s (guessed %v), want %s looked up", step.what, got, guessed, want)
+		}
+	}
+	if _, err := keyringGet(service, "NOLOGIN_KEY"); !errors.Is(err, gokeyring.ErrNotFound) {
+		t.Errorf("read after delete: %v, want go-keyring's ErrNotFound", err)
 	}
 }
