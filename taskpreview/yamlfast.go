@@ -433,19 +433,26 @@ func quotedFollow(rest []byte) bool {
 
 // plainType is goccy/go-yaml's type of a plain scalar (ytoken.New's),
 // without building a token for a word that can be neither a keyword (null,
-// true, .inf, ~) nor a number (strconv reads inf and nan too): most of a
-// task's scalars ("$ steps[0]", "gpt-4o").
+// true, .inf, ~) nor a number: most of a task's scalars and keys ("$
+// steps[0]", "gpt-4o", "then"). A word that starts with a letter is one of
+// ytoken.New's keywords or a string: its number check reads a word
+// without a dot with strconv.ParseUint, which takes no letter first ("inf"
+// and "nan" too are strings), and one with a dot with strconv.ParseFloat,
+// which reads no word with a dot that starts with a letter (TestPlainType
+// checks words of both kinds against ytoken.New).
 func plainType(v string) ytoken.Type {
 	switch b := v[0]; {
 	case b >= '0' && b <= '9', b == '+', b == '-', b == '.', b == '~':
-	case b >= 'a' && b <= 'z', b >= 'A' && b <= 'Z':
-		switch b | 0x20 {
-		case 'n', 't', 'f', 'i':
-		default:
-			return ytoken.StringType
+		return ytoken.New(v, v, nil).Type
+	case b == 'n' || b == 'N':
+		if v == "null" || v == "Null" || v == "NULL" {
+			return ytoken.NullType
 		}
-	default:
-		return ytoken.StringType
+	case b == 't' || b == 'T' || b == 'f' || b == 'F':
+		switch v {
+		case "true", "True", "TRUE", "false", "False", "FALSE":
+			return ytoken.BoolType
+		}
 	}
-	return ytoken.New(v, v, nil).Type
+	return ytoken.StringType
 }

@@ -2,6 +2,7 @@ package taskpreview
 
 import (
 	"fmt"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -210,11 +211,57 @@ func BenchmarkParse5000Steps(b *testing.B) {
 	}
 }
 
-// TestPlainType checks the shortcut against goccy's own typing.
+// TestPlainType checks the shortcut against goccy's own typing: on
+// keywords, numbers and words, on every word of the fixtures, and on
+// words made of letters, digits, dots, signs and underscores.
 func TestPlainType(t *testing.T) {
+	words := []string{"inf.", "in.f", "i.nf", "nan.", "n.an", "Inf.0", "inf.inity", "i_nf", "in_f", "na_n", "e1", "E5", "e.5", "f.5", "x.1e3", "p1", "a.b",
+		"yes.", "true.", "null.", "True_", "tRUE", "nULL", "FaLsE", "infinity.", "NaN.", "inf_", "Infinity", "INF", "NAN", "n", "N", "t", "T", "F", "y", "on", "off",
+		"_1", "_.5", "0x_1", "1_0", "1.", "1.e", "-", "+", ".", "-.", "+.inf", "-inf", "0b", "0o", "0x", "08", "0.1", "1e", "x0", "o17", "b101"}
+	for _, name := range append(must(filepath.Glob("testdata/*.yaml")), must(filepath.Glob("../../shared/julep/tasks/*.yaml"))...) {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		words = append(words, strings.FieldsFunc(string(b), func(r rune) bool { return strings.ContainsRune(" \n:,[]{}'\"#()", r) })...)
+	}
+	// Every word of up to three bytes that starts with a letter, and random
+	// longer ones, of the bytes that keywords and numbers are made of.
+	const first, rest = "aefinNtTxIF_", "aefinNItTxy01._-+"
+	for _, a := range first {
+		words = append(words, string(a))
+		for _, b := range rest {
+			words = append(words, string(a)+string(b))
+			for _, c := range rest {
+				words = append(words, string(a)+string(b)+string(c))
+			}
+		}
+	}
+	rng := rand.New(rand.NewSource(1))
+	for range 20000 {
+		w := make([]byte, 4+rng.Intn(6))
+		w[0] = first[rng.Intn(len(first))]
+		for j := 1; j < len(w); j++ {
+			w[j] = rest[rng.Intn(len(rest))]
+		}
+		words = append(words, string(w))
+	}
+	for _, v := range words {
+		if got, want := plainType(v), ytoken.New(v, v, nil).Type; got != want {
+			t.Errorf("plainType(%q) = %v, want %v", v, got, want)
+		}
+	}
 	for _, v := range []string{"a", "gpt-4o", "$ x", "{x}", "null", "Null", "NULL", "~", "true", "False", "inf", "Inf", "-inf", "+Inf", "infinity", "nan", "NaN", ".inf", "-.Inf", ".nan", "1", "-1", "+1", "1.5", ".5", "1e3", "0x1F", "0o17", "0b1", "1_000", "_1", "yes", "on", "é", "日本", "!x", "@x", "`x", "%x", "&x", "*x", "|x", ">x", "'x", "\"x", "#x", "=x", "<<", "Infinity", "nil", "t", "f"} {
 		if got, want := plainType(v), ytoken.New(v, v, nil).Type; got != want {
 			t.Errorf("plainType(%q) = %v, want %v", v, got, want)
 		}
 	}
+}
+
+// must is v, or a panic on err.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
