@@ -221,21 +221,29 @@ func (d document) refsHint(f *srcFile) int {
 }
 
 // parseDocuments parses src into expanded documents. Empty documents are
-// dropped. A file of the shape fastDocuments takes is read by yaml.v3, and
-// every other by goccy/go-yaml (goccyDocuments), the reader of record.
+// dropped. A file of the narrow shape lineDocuments takes is read line by
+// line, one of the wider shape fastDocuments takes by yaml.v3, and every
+// other by goccy/go-yaml (goccyDocuments), the reader of record.
 func parseDocuments(f *srcFile) ([]document, error) {
+	if docs, ok := lineDocuments(f); ok {
+		if fastTaken != nil {
+			fastTaken("lineDocuments", f, docs)
+		}
+		return docs, nil
+	}
 	if docs, ok := fastDocuments(f); ok {
 		if fastTaken != nil {
-			fastTaken(f, docs)
+			fastTaken("fastDocuments", f, docs)
 		}
 		return docs, nil
 	}
 	return goccyDocuments(f)
 }
 
-// fastTaken, set by this package's tests, sees every file fastDocuments
-// reads, so that each test's task files are checked against goccy too.
-var fastTaken func(f *srcFile, docs []document)
+// fastTaken, set by this package's tests, sees every file that
+// lineDocuments or fastDocuments (reader) reads, so that each test's task
+// files are checked against goccy too.
+var fastTaken func(reader string, f *srcFile, docs []document)
 
 // goccyDocuments is parseDocuments through goccy/go-yaml.
 func goccyDocuments(f *srcFile) (docs []document, err error) {
