@@ -173,6 +173,17 @@ func (e *errWriter) printf(format string, args ...any) {
 	}
 }
 
+// write writes the strings one after the other, without a format to
+// parse.
+func (e *errWriter) write(ss ...string) {
+	for _, s := range ss {
+		if e.err != nil {
+			return
+		}
+		_, e.err = e.w.WriteString(s)
+	}
+}
+
 // finish flushes what is buffered and returns the first error.
 func (e *errWriter) finish() error {
 	if e.err == nil {

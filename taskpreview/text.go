@@ -1,8 +1,8 @@
 package taskpreview
 
 import (
-	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -65,6 +65,15 @@ func (t *textWriter) style(s, code string) string {
 
 // width is how many columns s takes: its runes, less ANSI styles.
 func width(s string) int {
+	// Most cells are plain ASCII (names, paths, kinds), one column a byte;
+	// the table measures each cell twice, for thousands of references.
+	i := 0
+	for i < len(s) && s[i] < utf8.RuneSelf && s[i] != '\x1b' {
+		i++
+	}
+	if i == len(s) {
+		return len(s)
+	}
 	n := 0
 	for i := 0; i < len(s); {
 		if s[i] == '\x1b' {
@@ -115,6 +124,12 @@ func (t *textWriter) wrapWords(words []string, sep string, first int, indent str
 // para prints text after prefix, wrapped at its spaces, continuation lines
 // at indent; code styles the text.
 func (t *textWriter) para(prefix, text, indent, code string) {
+	if t.o.Width <= 0 {
+		// Nothing wraps: the text as it is, without splitting it into words
+		// and joining them again (once a reference, thousands of times).
+		t.write(prefix, t.style(text, code), "\n")
+		return
+	}
 	t.paraWords(prefix, strings.Split(text, " "), " ", indent, code)
 }
 
@@ -138,6 +153,9 @@ func (t *textWriter) paraWords(prefix string, words []string, sep, indent, code 
 // elide shortens s to n columns, keeping its start and its (more telling)
 // end: main[3].then…evaluate.url.
 func elide(s string, n int) string {
+	if len(s) <= n {
+		return s // no more runes than bytes: it fits, and needs no copy
+	}
 	r := []rune(s)
 	if len(r) <= n || n < 5 {
 		return s
@@ -231,7 +249,7 @@ func (t *textWriter) references(refs []Reference) {
 	rows := make([][6]string, len(refs))
 	var wd [6]int
 	for i, ref := range refs {
-		rows[i] = [6]string{p(ref.Name), p(ref.Path), fmt.Sprintf("%d:%d", ref.Line, ref.Column), string(ref.Kind), statusText(ref), refNote(ref)}
+		rows[i] = [6]string{p(ref.Name), p(ref.Path), strconv.Itoa(ref.Line) + ":" + strconv.Itoa(ref.Column), string(ref.Kind), statusText(ref), refNote(ref)}
 		for c, cell := range rows[i] {
 			wd[c] = max(wd[c], width(cell))
 		}
@@ -252,9 +270,13 @@ func (t *textWriter) references(refs []Reference) {
 		}
 	}
 	noteCol := indent + wd[0] + wd[1] + wd[2] + wd[3] + wd[4] + 5*gap
+	noteIndent := strings.Repeat(" ", noteCol)
+	// One builder for all rows: a row's text is written out (or copied
+	// by para) before the next row resets it.
+	var b strings.Builder
 	for i, row := range rows {
-		var b strings.Builder
-		b.WriteString(strings.Repeat(" ", indent))
+		b.Reset()
+		spaces(&b, indent)
 		last := 4
 		if row[5] == "" || noteOnNext {
 			last = 3 // no padding after the status
@@ -266,19 +288,32 @@ func (t *textWriter) references(refs []Reference) {
 			}
 			b.WriteString(t.style(cell, t.cellStyle(c, refs[i])))
 			if c <= last {
-				b.WriteString(strings.Repeat(" ", wd[c]-width(cell)+gap))
+				spaces(&b, wd[c]-width(cell)+gap)
 			}
 		}
 		note := row[5]
 		switch {
 		case note == "":
-			t.printf("%s\n", b.String())
+			t.write(b.String(), "\n")
 		case noteOnNext:
-			t.printf("%s\n", b.String())
+			t.write(b.String(), "\n")
 			t.para("      ", note, "      ", "")
 		default:
-			t.para(b.String(), note, strings.Repeat(" ", noteCol), "")
+			t.para(b.String(), note, noteIndent, "")
 		}
+	}
+}
+
+// spaces writes n spaces to b (none when n is not positive, as
+// strings.Repeat would panic).
+func spaces(b *strings.Builder, n int) {
+	const blank = "                                                                "
+	for n > len(blank) {
+		b.WriteString(blank)
+		n -= len(blank)
+	}
+	if n > 0 {
+		b.WriteString(blank[:n])
 	}
 }
 
@@ -353,7 +388,7 @@ func groupWarnings(ws []Warning) []*warnGroup {
 func place(wa Warning) string {
 	at := p(wa.Path)
 	if wa.Line > 0 {
-		at += fmt.Sprintf(" (line %d)", wa.Line)
+		at += " (line " + strconv.Itoa(wa.Line) + ")"
 	}
 	return strings.TrimSpace(at)
 }
