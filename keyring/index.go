@@ -169,7 +169,7 @@ func (f *fileIndex) Find(ctx context.Context, name string) (model.Secret, bool, 
 			f.table.close()
 			f.table, _ = readCacheTable(f.path)
 		}
-		if t := f.table; t != nil && t.trusted && sameFile(t.stamp, stamp) {
+		if t := f.table; t != nil && sameFile(t.stamp, stamp) && (t.trusted || f.trustTable(t, stamp)) {
 			if sec, found, ok := t.find(name); ok {
 				return sec, found, nil
 			}
@@ -270,6 +270,33 @@ func (f *fileIndex) findHashed(name string) (sec model.Secret, found, ok bool) {
 		return model.Secret{}, false, false
 	}
 	return t.find(name)
+}
+
+// trustTable makes t, a cache whose stamp is the index's settled stamp but
+// which was not trusted on it when written (its index had just changed: a
+// write's own cache), trusted, when the index's bytes, mapped, hash to the
+// sum the cache was made from and the stamp held meanwhile: what restamp
+// does for a cache read whole, here by setting the one flag in place
+// (markTrusted), so that the commands after this one need no hash.
+func (f *fileIndex) trustTable(t *cacheTable, stamp fileStamp) bool {
+	data, release, err := f.mapFile()
+	defer release()
+	if err != nil || data == nil {
+		return false
+	}
+	var sum [sha256.Size]byte
+	var shrunk error
+	func() {
+		defer bounded.GuardFaults()()
+		defer bounded.CatchFault(&shrunk)
+		sum = sha256.Sum256(data)
+	}()
+	if shrunk != nil || sum != t.sum || !sameFile(stamp, stampFile(f.path, time.Now())) {
+		return false
+	}
+	t.trusted = true
+	markTrusted(f.path, t)
+	return true
 }
 
 // fileStamp is what stampFile saw of a file; ok is false when it could not

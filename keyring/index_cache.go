@@ -277,6 +277,36 @@ func (f *fileIndex) restamp(c *indexCache, stamp fileStamp) {
 	f.writeCacheParts(stamp, h, c.payload)
 }
 
+// markTrusted sets, in place, the trusted flag of the cache file t was
+// read from, t's stamp being the index's (see fileIndex.trustTable): the
+// one byte in which the file differs from what restamp would write. A
+// cache is otherwise only ever replaced whole; one byte cannot be seen half
+// written, and it goes only into the file t has open (the same device and
+// inode through the path, which must not be a symlink), or nowhere.
+func markTrusted(path string, t *cacheTable) {
+	p := cachePath(path)
+	if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() {
+		return
+	}
+	file, err := os.OpenFile(p, os.O_WRONLY, 0)
+	if err != nil {
+		return
+	}
+	defer file.Close()
+	opened, err := file.Stat()
+	if err != nil {
+		return
+	}
+	if read, err := t.file.Stat(); err != nil || !os.SameFile(opened, read) {
+		return
+	}
+	flags := byte(cacheTrusted)
+	if t.canonical {
+		flags |= cacheCanonical
+	}
+	_, _ = file.WriteAt([]byte{flags}, int64(len(indexCacheMagic)))
+}
+
 func appendCacheString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)

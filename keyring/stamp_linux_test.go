@@ -1,9 +1,12 @@
 package keyring
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -70,5 +73,61 @@ func TestStampTickSettle(t *testing.T) {
 	}
 	if got := findDesc(t, f, "A"); got != "two" {
 		t.Fatalf("Find read %q after the edit", got)
+	}
+}
+
+// TestFindTrustsWrittenCache finds a record a tick after a write: the
+// write's own cache (not trusted on its stamp when written) answers once
+// the mapped index hashes to its sum, without a read of the index, and is
+// marked trusted in place, so the next Find needs no hash; a hand edit in
+// place after that, times put back, is still seen.
+func TestFindTrustsWrittenCache(t *testing.T) {
+	list := genSecrets(300)
+	_, f := twoIndexes(t, list) // written through Update: a cache by hash
+	if c := readCacheFile(t, f); c.trusted {
+		t.Fatal("a write's own cache is trusted on its stamp")
+	}
+	if !tickTimes(f.path, stampFile(f.path, time.Now())) {
+		t.Skipf("%s is not on a file system known to keep times to the tick", f.path)
+	}
+	time.Sleep(tickSettle + 10*time.Millisecond)
+	g := &fileIndex{path: f.path}
+	defer g.table.close()
+	sec, found, err := g.Find(context.Background(), list[150].Name)
+	if err != nil || !found || !sameSecret(sec, list[150]) {
+		t.Fatalf("Find = %+v, %v, %v; want %+v", sec, found, err, list[150])
+	}
+	if g.reads != 0 {
+		t.Errorf("the index was read %d times; the mapped hash should answer", g.reads)
+	}
+	c := readCacheFile(t, f)
+	if !c.trusted || !c.canonical {
+		t.Fatalf("after the Find the cache is trusted %v, canonical %v; want both", c.trusted, c.canonical)
+	}
+	if _, ok := readIndexCache(f.path); !ok {
+		t.Fatal("the cache marked in place no longer reads whole")
+	}
+	fi, err := os.Stat(f.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(f.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := []byte(`description = "` + list[150].Description + `"`)
+	edited := bytes.Replace(data, old, bytes.ReplaceAll(old, []byte("API"), []byte("XYZ")), 1)
+	if bytes.Equal(edited, data) || len(edited) != len(data) {
+		t.Fatal("the edit changed nothing, or the size")
+	}
+	if err := os.WriteFile(f.path, edited, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(f.path, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	sec, found, err = (&fileIndex{path: f.path}).Find(context.Background(), list[150].Name)
+	if err != nil || !found || !strings.Contains(sec.Description, "XYZ") {
+		t.Fatalf("Find after an edit in place = %q, %v, %v; want the edited description", sec.Description, found, err)
 	}
 }
