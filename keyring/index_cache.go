@@ -33,19 +33,21 @@ import (
 //   - either the SHA-256 of the index's bytes is the one it was made from,
 //   - or, without reading the index, the index's stamp (stampFile: device,
 //     inode, size, modification and change times) is the one it was made
-//     from, and the index had been left alone for stampSettle when the
-//     cache was made. A change within the file system's timestamp tick
-//     after that is not possible without changing the stamp: it would be
-//     a second after the last one. A cache made from an index changed less
-//     than stampSettle before (every write's own cache, say) is checked by
-//     its hash until a later read finds the index settled and stamps it.
+//     from, and the index had been left alone long enough when the cache
+//     was made (stampFile: a second, or tickSettle where the file system
+//     keeps times to the kernel's tick). A change within the file system's
+//     timestamp tick after that is not possible without changing the
+//     stamp. A cache made from an index changed just before (every write's
+//     own cache, say) is checked by its hash until a later read finds the
+//     index settled and stamps it (restamp, or markTrusted in place).
 //
 // So a hand edit within the same second, a copy of another index (of the
 // same size, or with its times kept) and a cache from another index are
 // each seen as a change (index_cache_test.go).
 //
 // The cache is written without fsync (a lost or torn cache is a miss), as
-// a private file renamed into place, never through a symlink. It holds what
+// a private file renamed into place, never through a symlink; the one
+// change made in place is markTrusted's flag. It holds what
 // the index holds: names and metadata, never a value.
 
 // indexCacheMagic opens every cache file; the number is the layout's
