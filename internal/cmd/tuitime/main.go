@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command tuitime times keyward's terminal UI through a pseudo-terminal:
 // how long the first frame that shows the list takes, and how long each kind
 // of key takes to reach the screen. scripts/bench runs it; it is not part of
