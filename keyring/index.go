@@ -254,22 +254,29 @@ func (f *fileIndex) findHashed(name string) (sec model.Secret, found, ok bool) {
 		return model.Secret{}, false, false
 	}
 	defer t.close()
+	if !f.hashesTo(t.sum) {
+		return model.Secret{}, false, false
+	}
+	return t.find(name)
+}
+
+// hashesTo reports whether the index's bytes, mapped, hash to sum: false
+// when the file cannot be mapped, or shrinks under the hash (another
+// program truncated it in place).
+func (f *fileIndex) hashesTo(sum [sha256.Size]byte) bool {
 	data, release, err := f.mapFile()
 	defer release()
 	if err != nil || data == nil {
-		return model.Secret{}, false, false
+		return false
 	}
-	var sum [sha256.Size]byte
+	var got [sha256.Size]byte
 	var shrunk error
 	func() {
 		defer bounded.GuardFaults()()
 		defer bounded.CatchFault(&shrunk)
-		sum = sha256.Sum256(data)
+		got = sha256.Sum256(data)
 	}()
-	if shrunk != nil || sum != t.sum {
-		return model.Secret{}, false, false
-	}
-	return t.find(name)
+	return shrunk == nil && got == sum
 }
 
 // trustTable makes t, a cache whose stamp is the index's settled stamp but
@@ -279,19 +286,7 @@ func (f *fileIndex) findHashed(name string) (sec model.Secret, found, ok bool) {
 // does for a cache read whole, here by setting the one flag in place
 // (markTrusted), so that the commands after this one need no hash.
 func (f *fileIndex) trustTable(t *cacheTable, stamp fileStamp) bool {
-	data, release, err := f.mapFile()
-	defer release()
-	if err != nil || data == nil {
-		return false
-	}
-	var sum [sha256.Size]byte
-	var shrunk error
-	func() {
-		defer bounded.GuardFaults()()
-		defer bounded.CatchFault(&shrunk)
-		sum = sha256.Sum256(data)
-	}()
-	if shrunk != nil || sum != t.sum || !sameFile(stamp, stampFile(f.path, time.Now())) {
+	if !f.hashesTo(t.sum) || !sameFile(stamp, stampFile(f.path, time.Now())) {
 		return false
 	}
 	t.trusted = true

@@ -113,16 +113,24 @@ func withoutCrossCheck(b *testing.B) {
 // goccyDocuments builds from it.
 func checkFast(t *testing.T, src []byte) bool {
 	t.Helper()
-	fast, ok := fastDocuments(newSrcFile("f.yaml", src))
+	return checkReader(t, "fastDocuments", fastDocuments, src)
+}
+
+// checkReader fails when read, one of the faster readers (named reader),
+// takes src and builds anything but what goccyDocuments builds from it; it
+// reports whether read took src.
+func checkReader(t *testing.T, reader string, read func(*srcFile) ([]document, bool), src []byte) bool {
+	t.Helper()
+	docs, ok := read(newSrcFile("f.yaml", src))
 	if !ok {
 		return false
 	}
 	slow, err := goccyDocuments(newSrcFile("f.yaml", src))
 	if err != nil {
-		t.Fatalf("fastDocuments took %q, which goccy refuses: %v", src, err)
+		t.Fatalf("%s took %q, which goccy refuses: %v", reader, src, err)
 	}
-	if !reflect.DeepEqual(fast, slow) {
-		t.Fatalf("fastDocuments(%q) differs from goccy's:\n%s", src, diffDocs(fast, slow))
+	if !reflect.DeepEqual(docs, slow) {
+		t.Fatalf("%s(%q) differs from goccy's:\n%s", reader, src, diffDocs(docs, slow))
 	}
 	return true
 }

@@ -4,7 +4,6 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -124,18 +123,7 @@ var lineShapes = []string{
 // what goccyDocuments builds from it.
 func checkLines(t *testing.T, src []byte) bool {
 	t.Helper()
-	docs, ok := lineDocuments(newSrcFile("f.yaml", src))
-	if !ok {
-		return false
-	}
-	slow, err := goccyDocuments(newSrcFile("f.yaml", src))
-	if err != nil {
-		t.Fatalf("lineDocuments took %q, which goccy refuses: %v", src, err)
-	}
-	if !reflect.DeepEqual(docs, slow) {
-		t.Fatalf("lineDocuments(%q) differs from goccy's:\n%s", src, diffDocs(docs, slow))
-	}
-	return true
+	return checkReader(t, "lineDocuments", lineDocuments, src)
 }
 
 // TestLineDocuments checks lineDocuments against goccy on every task file
